@@ -1,0 +1,234 @@
+"""The routing instance: depot, customers, fleet and road network, validated on construction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from typing import NamedTuple
+
+import numpy as np
+
+from .model import (
+    NO_CONGESTION,
+    ROAD_GRADES,
+    CongestionProfile,
+    PenaltyModel,
+    RoadGrade,
+    VehicleType,
+)
+
+
+class InstanceError(ValueError):
+    """Bad instance data; the message names the source, the customer or line, and the field."""
+
+
+class KernelData(NamedTuple):
+    """The instance packed as plain arrays, the only form the numba kernels read.
+
+    nodes: (N, 4) demand, ready, due, service.  arcs: (4, N, N) road km, free-flow travel
+    time, emission factor g_r, cost factor.  grade: (N, N) road grade index.  cong: (G, P)
+    congestion coefficient.  veh: (K, 7) capacity, count, empty, full kg/km, cost/km,
+    fixed cost, cost/minute.  cfg: late weight, early weight, hard windows (0/1), period
+    length, start minute of day, number of periods.
+    """
+
+    nodes: np.ndarray
+    arcs: np.ndarray
+    grade: np.ndarray
+    cong: np.ndarray
+    veh: np.ndarray
+    cfg: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class RoutingInstance:
+    """A vehicle routing problem with time windows, a heterogeneous fleet and a road network.
+
+    Index 0 of every per-node array is the depot; 1..n are customers. Coordinates are km on
+    a plane; times are in the instance's time unit (minutes, or Solomon's abstract unit).
+
+    Parameters
+    ----------
+    name
+        Instance name, shown in reports.
+    x, y
+        Coordinates, km.
+    demand
+        Demand per node (depot 0), in the fleet's capacity units.
+    ready, due
+        Time window [a, b] per node; the depot's due time closes the horizon.
+    service
+        Service time per node.
+    vehicle_types
+        The fleet.
+    customer_ids
+        Ids as numbered in the source, reported back in plans (default 0..n).
+    circuity
+        Road km per straight-line km (DESIGN.md default 1.3; 1 for Solomon files).
+    road_grade
+        (N, N) index into ``grades`` per arc; default all urban arterial.
+    unit_speed
+        Solomon convention: travel time equals distance, no congestion and no grade
+        factors. When False, travel time is ``km / speed(grade) * 60 * c(grade, t)``.
+    congestion
+        Time-of-day congestion shape (ignored with ``unit_speed``).
+    start_minute
+        Minute of the day at time 0, to place departures in congestion periods.
+    penalty
+        Time-window penalty and hard/soft windows.
+    source
+        Where the data came from, for error messages.
+    """
+
+    name: str
+    x: np.ndarray
+    y: np.ndarray
+    demand: np.ndarray
+    ready: np.ndarray
+    due: np.ndarray
+    service: np.ndarray
+    vehicle_types: tuple[VehicleType, ...]
+    customer_ids: np.ndarray | None = None
+    circuity: float = 1.0
+    road_grade: np.ndarray | None = None
+    grades: tuple[RoadGrade, ...] = ROAD_GRADES
+    unit_speed: bool = True
+    congestion: CongestionProfile = NO_CONGESTION
+    start_minute: float = 0.0
+    penalty: PenaltyModel = field(default_factory=PenaltyModel)
+    source: str = "<arrays>"
+
+    def __post_init__(self) -> None:
+        fix = lambda name, arr, dt=np.float64: object.__setattr__(  # noqa: E731
+            self, name, np.ascontiguousarray(np.asarray(arr, dtype=dt))
+        )
+        for name in ("x", "y", "demand", "ready", "due", "service"):
+            fix(name, getattr(self, name))
+        n1 = self.x.shape[0]
+        if self.customer_ids is None:
+            fix("customer_ids", np.arange(n1), np.int64)
+        else:
+            fix("customer_ids", self.customer_ids, np.int64)
+        if self.road_grade is None:
+            fix("road_grade", np.ones((n1, n1)), np.int64)
+        else:
+            fix("road_grade", self.road_grade, np.int64)
+        object.__setattr__(self, "vehicle_types", tuple(self.vehicle_types))
+        self._validate()
+
+    # ------------------------------------------------------------------ validation
+    def _fail(self, node: int | None, fld: str, msg: str) -> None:
+        where = "depot" if node == 0 else f"customer {self.customer_ids[node]}" if node is not None else "instance"
+        raise InstanceError(f"{self.source}: {where}: field '{fld}': {msg}")
+
+    def _validate(self) -> None:
+        n1 = self.x.shape[0]
+        if n1 < 2:
+            self._fail(None, "customers", "need a depot and at least one customer")
+        for name in ("y", "demand", "ready", "due", "service", "customer_ids"):
+            if getattr(self, name).shape != (n1,):
+                self._fail(None, name, f"expected {n1} values, got shape {getattr(self, name).shape}")
+        if not self.vehicle_types:
+            self._fail(None, "vehicle_types", "the fleet is empty")
+        if sum(v.count for v in self.vehicle_types) < 1:
+            self._fail(None, "vehicle_types", "no vehicle available (all counts are 0)")
+        if not self.circuity >= 1.0:
+            self._fail(None, "circuity", f"must be >= 1 (road km per straight km), got {self.circuity}")
+        if self.road_grade.shape != (n1, n1):
+            self._fail(None, "road_grade", f"expected shape ({n1}, {n1}), got {self.road_grade.shape}")
+        if self.road_grade.min() < 0 or self.road_grade.max() >= len(self.grades):
+            self._fail(None, "road_grade", f"grade index must be in 0..{len(self.grades) - 1}")
+        max_cap = max(v.capacity for v in self.vehicle_types if v.count > 0)
+        for name in ("x", "y", "demand", "ready", "due", "service"):
+            bad = np.flatnonzero(~np.isfinite(getattr(self, name)))
+            if bad.size:
+                self._fail(int(bad[0]), name, "is NaN or infinite")
+        checks = (
+            ("demand", self.demand < 0, "must be >= 0"),
+            ("demand", self.demand > max_cap, f"exceeds the largest vehicle capacity {max_cap:g}"),
+            ("due", self.due < self.ready, "due time is before the ready time (b < a)"),
+            ("service", self.service < 0, "must be >= 0"),
+        )
+        for fld, mask, msg in checks:
+            bad = np.flatnonzero(mask)
+            if bad.size:
+                i = int(bad[0])
+                val = getattr(self, fld)[i]
+                self._fail(i, fld, f"{msg} (value {val:g})")
+        if self.demand[0] != 0:
+            self._fail(0, "demand", "the depot must have demand 0")
+        if len(set(self.customer_ids.tolist())) != n1:
+            self._fail(None, "customer_ids", "ids must be unique")
+
+    # ------------------------------------------------------------------ derived data
+    @property
+    def n_customers(self) -> int:
+        return self.x.shape[0] - 1
+
+    @property
+    def fleet_size(self) -> int:
+        return sum(v.count for v in self.vehicle_types)
+
+    @cached_property
+    def distance(self) -> np.ndarray:
+        """Road km between nodes: Euclidean distance times the circuity coefficient."""
+        dx = self.x[:, None] - self.x[None, :]
+        dy = self.y[:, None] - self.y[None, :]
+        return np.sqrt(dx * dx + dy * dy) * self.circuity
+
+    @cached_property
+    def kernel_data(self) -> KernelData:
+        """The instance as the arrays the kernels read (built once)."""
+        n1 = self.x.shape[0]
+        nodes = np.stack([self.demand, self.ready, self.due, self.service], axis=1)
+        dist = self.distance
+        if self.unit_speed:
+            tt = dist.copy()
+            emis = np.ones((n1, n1))
+            cost = np.ones((n1, n1))
+            cong = np.ones((1, 1))
+            period, nper = 1440.0, 1
+        else:
+            speed = np.array([g.speed_kmh for g in self.grades])[self.road_grade]
+            tt = dist / speed * 60.0
+            emis = np.array([g.emission_factor for g in self.grades])[self.road_grade]
+            cost = np.array([g.cost_factor for g in self.grades])[self.road_grade]
+            cong = self.congestion.table(self.grades)
+            period, nper = self.congestion.period_minutes, cong.shape[1]
+        arcs = np.ascontiguousarray(np.stack([dist, tt, emis, cost]))
+        veh = np.array(
+            [
+                [v.capacity, v.count, v.empty_kg_per_km, v.full_kg_per_km, v.cost_per_km, v.fixed_cost, v.cost_per_minute]
+                for v in self.vehicle_types
+            ],
+            dtype=np.float64,
+        )
+        cfg = np.array(
+            [
+                self.penalty.late_weight,
+                self.penalty.early_weight,
+                1.0 if self.penalty.hard_windows else 0.0,
+                period,
+                self.start_minute,
+                float(nper),
+            ]
+        )
+        grade = self.road_grade if not self.unit_speed else np.zeros((n1, n1), dtype=np.int64)
+        return KernelData(
+            np.ascontiguousarray(nodes), arcs, np.ascontiguousarray(grade), np.ascontiguousarray(cong), veh, cfg
+        )
+
+    def replace(self, **changes) -> "RoutingInstance":
+        """A validated copy with some fields changed (for what-if variants)."""
+        return replace(self, **changes)
+
+    def index_of(self, customer_id: int) -> int:
+        """Internal node index of a customer id as numbered in the source."""
+        hits = np.flatnonzero(self.customer_ids == customer_id)
+        if not hits.size:
+            raise KeyError(f"{self.source}: no customer with id {customer_id}")
+        return int(hits[0])
+
+    def __repr__(self) -> str:
+        fleet = ", ".join(f"{v.count}x {v.name}" for v in self.vehicle_types)
+        return f"RoutingInstance({self.name!r}, {self.n_customers} customers, fleet: {fleet})"

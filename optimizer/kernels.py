@@ -1,0 +1,836 @@
+"""The hot loops of the router, compiled with numba: route evaluation, Split, local search.
+
+Everything the search repeats millions of times lives here and only here. The functions
+take the instance as the plain arrays of :class:`optimizer.instance.KernelData` and hold no
+state and no random generator: randomness stays in the Python drivers, so a batch run in
+parallel threads gives the same result as a serial one.
+
+Each kernel has a plain-Python twin: ``optimizer.reference`` re-implements route evaluation
+independently, and every kernel here can be run uncompiled through ``kernel.py_func`` (or
+the whole package with ``NUMBA_DISABLE_JIT=1``); tests compare them.
+
+A solution in "flat" form is ``tour`` (customers route after route), ``rstart`` (route r
+is ``tour[rstart[r]:rstart[r + 1]]``), ``rtype`` (vehicle type per route) and ``nr``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+INF = 1e300
+
+# Columns of the per-route objective record returned by route_eval.
+COST, EMIS, PEN, DIST, DURATION, OVERLOAD, LATE = 0, 1, 2, 3, 4, 5, 6
+
+
+@njit(cache=True, inline="always")
+def congestion(g, t, cong, cfg):
+    """Congestion coefficient of grade g for a departure at time t."""
+    nper = int(cfg[5])
+    if nper == 1:
+        return cong[g, 0]
+    tod = (t + cfg[4]) % 1440.0
+    p = int(tod // cfg[3]) % nper
+    return cong[g, p]
+
+
+@njit(cache=True)
+def route_eval(seq, start, length, k, nodes, arcs, grade, cong, veh, cfg):
+    """Objectives of one route: customers ``seq[start:start+length]`` on vehicle type k.
+
+    Returns (cost, kg CO2, time-window penalty, km, duration, overload, lateness), where
+    lateness sums the time past due at customers and at the depot return (hard-window
+    violation) and overload is the load above capacity. The vehicle leaves the depot at
+    its ready time with the whole route's demand on board; each arc is charged at the load
+    it carries (the return leg empty).
+    """
+    if length == 0:
+        return 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
+    cap = veh[k, 0]
+    e = veh[k, 2]
+    slope = (veh[k, 3] - e) / cap
+    lw = cfg[0]
+    ew = cfg[1]
+    load = 0.0
+    for p in range(length):
+        load += nodes[seq[start + p], 0]
+    t = nodes[0, 1]
+    t0 = t
+    prev = 0
+    dist = 0.0
+    cost_km = 0.0
+    emis = 0.0
+    pen = 0.0
+    late = 0.0
+    cur = load
+    for p in range(length + 1):
+        nxt = seq[start + p] if p < length else 0
+        d = arcs[0, prev, nxt]
+        dist += d
+        cost_km += d * arcs[3, prev, nxt]
+        emis += (e + slope * cur) * arcs[2, prev, nxt] * d
+        t += arcs[1, prev, nxt] * congestion(grade[prev, nxt], t, cong, cfg)
+        b = nodes[nxt, 2]
+        if t > b:
+            pen += lw * (t - b)
+            late += t - b
+        if nxt != 0:
+            a = nodes[nxt, 1]
+            if t < a:
+                pen += ew * (a - t)
+                t = a
+            t += nodes[nxt, 3]
+            cur -= nodes[nxt, 0]
+        prev = nxt
+    duration = t - t0
+    cost = cost_km * veh[k, 4] + veh[k, 5] + veh[k, 6] * duration
+    overload = load - cap if load > cap else 0.0
+    return cost, emis, pen, dist, duration, overload, late
+
+
+@njit(cache=True)
+def route_detail(seq, start, length, k, nodes, arcs, grade, cong, veh, cfg, arrival, service_start, arc_load, arc_km, arc_kg):
+    """Per-stop arrival and service start, and per-arc load, km and kg CO2 of one route.
+
+    Arc p leaves stop p-1 (the depot for p = 0) for stop p; arc ``length`` returns to the
+    depot, whose arrival time is ``arrival[length]``. Fills the given arrays.
+    """
+    if length == 0:
+        return
+    cap = veh[k, 0]
+    e = veh[k, 2]
+    slope = (veh[k, 3] - e) / cap
+    load = 0.0
+    for p in range(length):
+        load += nodes[seq[start + p], 0]
+    t = nodes[0, 1]
+    prev = 0
+    cur = load
+    for p in range(length + 1):
+        nxt = seq[start + p] if p < length else 0
+        d = arcs[0, prev, nxt]
+        arc_load[p] = cur
+        arc_km[p] = d
+        arc_kg[p] = (e + slope * cur) * arcs[2, prev, nxt] * d
+        t += arcs[1, prev, nxt] * congestion(grade[prev, nxt], t, cong, cfg)
+        arrival[p] = t
+        if nxt != 0:
+            a = nodes[nxt, 1]
+            if t < a:
+                t = a
+            service_start[p] = t
+            t += nodes[nxt, 3]
+            cur -= nodes[nxt, 0]
+        else:
+            service_start[p] = t
+        prev = nxt
+
+
+@njit(cache=True)
+def route_score(seq, start, length, k, w, nodes, arcs, grade, cong, veh, cfg):
+    """Scalarised route value ``w . (C, E, T)``; infinite when the route is infeasible.
+
+    Same arithmetic as :func:`route_eval`, but it stops at the first sign of infeasibility
+    (load over capacity, or with hard windows a late arrival), which is where local search
+    spends most of its time: most candidate moves break a time window.
+    """
+    if length == 0:
+        return 0.0
+    cap = veh[k, 0]
+    load = 0.0
+    for p in range(length):
+        load += nodes[seq[start + p], 0]
+    if load > cap + 1e-9:
+        return INF
+    hard = cfg[2] > 0.5
+    e = veh[k, 2]
+    slope = (veh[k, 3] - e) / cap
+    lw = cfg[0]
+    ew = cfg[1]
+    t = nodes[0, 1]
+    t0 = t
+    prev = 0
+    cost_km = 0.0
+    emis = 0.0
+    pen = 0.0
+    cur = load
+    for p in range(length + 1):
+        nxt = seq[start + p] if p < length else 0
+        d = arcs[0, prev, nxt]
+        cost_km += d * arcs[3, prev, nxt]
+        emis += (e + slope * cur) * arcs[2, prev, nxt] * d
+        t += arcs[1, prev, nxt] * congestion(grade[prev, nxt], t, cong, cfg)
+        b = nodes[nxt, 2]
+        if t > b:
+            if hard and t - b > 1e-9:
+                return INF
+            pen += lw * (t - b)
+        if nxt != 0:
+            a = nodes[nxt, 1]
+            if t < a:
+                pen += ew * (a - t)
+                t = a
+            t += nodes[nxt, 3]
+            cur -= nodes[nxt, 0]
+        prev = nxt
+    cost = cost_km * veh[k, 4] + veh[k, 5] + veh[k, 6] * (t - t0)
+    return w[0] * cost + w[1] * emis + w[2] * pen
+
+
+@njit(cache=True)
+def best_type(seq, start, length, w, used, nodes, arcs, grade, cong, veh, cfg, exclude):
+    """The vehicle type with spare count giving the lowest score for a route, and the score."""
+    best = -1
+    best_s = INF
+    for k in range(veh.shape[0]):
+        if k == exclude or used[k] >= veh[k, 1]:
+            continue
+        s = route_score(seq, start, length, k, w, nodes, arcs, grade, cong, veh, cfg)
+        if s < best_s:
+            best_s = s
+            best = k
+    return best, best_s
+
+
+# ---------------------------------------------------------------------------- Split
+
+
+@njit(cache=True)
+def _segment_scores(tour, i, n, w, nodes, arcs, grade, cong, veh, cfg, maxcap, seg_s, seg_k):
+    """Score and best type of every route tour[i:j] for j > i, extended one customer at a time.
+
+    Load, time and the emission sums are updated incrementally (a customer appended at the
+    end raises the load of every earlier arc by its demand), so all segments starting at i
+    cost O(length x types). Returns the last j reached (segments stop at capacity or, with
+    hard windows, at the first late customer).
+    """
+    K = veh.shape[0]
+    hard = cfg[2] > 0.5
+    lw = cfg[0]
+    ew = cfg[1]
+    t0 = nodes[0, 1]
+    t = t0
+    load = 0.0
+    dist = 0.0
+    cost_km = 0.0
+    gd = 0.0  # sum of g_r * km over arcs so far (to the last customer)
+    wl = 0.0  # sum of g_r * km * load carried, over arcs so far
+    pen = 0.0
+    prev = 0
+    jmax = i
+    for j in range(i + 1, n + 1):
+        c = tour[j - 1]
+        q = nodes[c, 0]
+        if load + q > maxcap + 1e-9:
+            break
+        load += q
+        d = arcs[0, prev, c]
+        dist += d
+        cost_km += d * arcs[3, prev, c]
+        gd += arcs[2, prev, c] * d
+        wl += q * gd
+        t += arcs[1, prev, c] * congestion(grade[prev, c], t, cong, cfg)
+        if t > nodes[c, 2]:
+            if hard:
+                break
+            pen += lw * (t - nodes[c, 2])
+        if t < nodes[c, 1]:
+            pen += ew * (nodes[c, 1] - t)
+            t = nodes[c, 1]
+        t += nodes[c, 3]
+        prev = c
+        # close the route back to the depot
+        d0 = arcs[0, c, 0]
+        tr = t + arcs[1, c, 0] * congestion(grade[c, 0], t, cong, cfg)
+        pen_r = pen
+        if tr > nodes[0, 2]:
+            if hard:
+                jmax = j
+                seg_s[j] = INF
+                seg_k[j] = -1
+                continue
+            pen_r += lw * (tr - nodes[0, 2])
+        dur = tr - t0
+        gd_r = gd + arcs[2, c, 0] * d0
+        ckm = cost_km + d0 * arcs[3, c, 0]
+        best = INF
+        bk = -1
+        for k in range(K):
+            cap = veh[k, 0]
+            if veh[k, 1] < 1 or load > cap + 1e-9:
+                continue
+            e = veh[k, 2]
+            em = e * gd_r + (veh[k, 3] - e) / cap * wl
+            co = ckm * veh[k, 4] + veh[k, 5] + veh[k, 6] * dur
+            s = w[0] * co + w[1] * em + w[2] * pen_r
+            if s < best:
+                best = s
+                bk = k
+        seg_s[j] = best
+        seg_k[j] = bk
+        jmax = j
+    return jmax
+
+
+@njit(cache=True)
+def split_free(tour, w, nodes, arcs, grade, cong, veh, cfg, rstart, rtype):
+    """Prins' Split with no bound on the number of routes: O(n x route length x types).
+
+    Fills rstart / rtype and returns the number of routes, or -1 if some customer cannot
+    be served on time by any route.
+    """
+    n = tour.shape[0]
+    maxcap = 0.0
+    for k in range(veh.shape[0]):
+        if veh[k, 1] >= 1 and veh[k, 0] > maxcap:
+            maxcap = veh[k, 0]
+    V = np.full(n + 1, INF)
+    P = np.full(n + 1, -1, dtype=np.int64)
+    PK = np.full(n + 1, -1, dtype=np.int64)
+    V[0] = 0.0
+    seg_s = np.empty(n + 1)
+    seg_k = np.empty(n + 1, dtype=np.int64)
+    for i in range(n):
+        if V[i] >= INF:
+            continue
+        jmax = _segment_scores(tour, i, n, w, nodes, arcs, grade, cong, veh, cfg, maxcap, seg_s, seg_k)
+        for j in range(i + 1, jmax + 1):
+            s = seg_s[j]
+            if s < INF and V[i] + s < V[j]:
+                V[j] = V[i] + s
+                P[j] = i
+                PK[j] = seg_k[j]
+    if V[n] >= INF:
+        return -1
+    nr = 0
+    j = n
+    while j > 0:
+        nr += 1
+        j = P[j]
+    j = n
+    r = nr
+    while j > 0:
+        rstart[r - 1] = P[j]
+        rtype[r - 1] = PK[j]
+        j = P[j]
+        r -= 1
+    rstart[nr] = n
+    return nr
+
+
+@njit(cache=True)
+def split(tour, w, max_routes, nodes, arcs, grade, cong, veh, cfg, rstart, rtype):
+    """Prins' Split of a giant tour into routes, with a bound on the number of routes.
+
+    Shortest path over the DAG of route boundaries (Bellman labels per route count), each
+    route on its best vehicle type. Fills rstart / rtype and returns the number of routes,
+    or -1 when no split with at most ``max_routes`` feasible routes exists.
+    """
+    n = tour.shape[0]
+    maxcap = 0.0
+    for k in range(veh.shape[0]):
+        if veh[k, 1] >= 1 and veh[k, 0] > maxcap:
+            maxcap = veh[k, 0]
+    R = max_routes
+    V = np.full((R + 1, n + 1), INF)
+    P = np.full((R + 1, n + 1), -1, dtype=np.int64)
+    PK = np.full((R + 1, n + 1), -1, dtype=np.int64)
+    V[0, 0] = 0.0
+    seg_s = np.empty(n + 1)
+    seg_k = np.empty(n + 1, dtype=np.int64)
+    best_r = -1
+    for i in range(n):
+        # does any route count reach boundary i?
+        reach = False
+        for r in range(R):
+            if V[r, i] < INF:
+                reach = True
+                break
+        if not reach:
+            continue
+        jmax = _segment_scores(tour, i, n, w, nodes, arcs, grade, cong, veh, cfg, maxcap, seg_s, seg_k)
+        for j in range(i + 1, jmax + 1):
+            s = seg_s[j]
+            if s >= INF:
+                continue
+            for r in range(R):
+                v = V[r, i]
+                if v < INF and v + s < V[r + 1, j]:
+                    V[r + 1, j] = v + s
+                    P[r + 1, j] = i
+                    PK[r + 1, j] = seg_k[j]
+    best = INF
+    for r in range(1, R + 1):
+        if V[r, n] < best:
+            best = V[r, n]
+            best_r = r
+    if best_r < 0:
+        return -1
+    j = n
+    r = best_r
+    while r > 0:
+        i = P[r, j]
+        rstart[r - 1] = i
+        rtype[r - 1] = PK[r, j]
+        j = i
+        r -= 1
+    rstart[best_r] = n
+    return best_r
+
+
+@njit(cache=True)
+def repair_types(tour, rstart, rtype, nr, w, nodes, arcs, grade, cong, veh, cfg):
+    """Reassign vehicle types so no type is used more than its count; returns the excess left.
+
+    Split picks each route's best type on its own; when a type is over-used, the routes
+    whose move to another type with spare vehicles costs least are moved first.
+    """
+    K = veh.shape[0]
+    used = np.zeros(K, dtype=np.int64)
+    for r in range(nr):
+        used[rtype[r]] += 1
+    for _ in range(nr):
+        over = -1
+        for k in range(K):
+            if used[k] > veh[k, 1]:
+                over = k
+                break
+        if over < 0:
+            return 0
+        best_r = -1
+        best_k = -1
+        best_d = INF
+        for r in range(nr):
+            if rtype[r] != over:
+                continue
+            s0 = route_score(tour, rstart[r], rstart[r + 1] - rstart[r], over, w, nodes, arcs, grade, cong, veh, cfg)
+            k2, s2 = best_type(tour, rstart[r], rstart[r + 1] - rstart[r], w, used, nodes, arcs, grade, cong, veh, cfg, over)
+            if k2 >= 0 and s2 < INF and s2 - s0 < best_d:
+                best_d = s2 - s0
+                best_r = r
+                best_k = k2
+        if best_r < 0:
+            break
+        used[over] -= 1
+        used[best_k] += 1
+        rtype[best_r] = best_k
+    excess = 0
+    for k in range(K):
+        if used[k] > veh[k, 1]:
+            excess += used[k] - int(veh[k, 1])
+    return excess
+
+
+# ---------------------------------------------------------------------------- local search
+
+
+@njit(cache=True)
+def _copy_seg(src, s0, s1, dst, d0, reverse):
+    """Copy src[s0:s1] into dst from d0 on (reversed if asked); returns the next free index."""
+    if reverse:
+        for p in range(s1 - 1, s0 - 1, -1):
+            dst[d0] = src[p]
+            d0 += 1
+    else:
+        for p in range(s0, s1):
+            dst[d0] = src[p]
+            d0 += 1
+    return d0
+
+
+@njit(cache=True)
+def local_search(routes, rlen, rtype, nr, w, neigh, max_passes, nodes, arcs, grade, cong, veh, cfg):
+    """First-improvement local search on a solution held as a route matrix, in place.
+
+    Neighbourhoods, on granular candidate lists (``neigh[u]``: the nearest customers of u):
+    relocate of a chain of 1-3 customers (kept or reversed) after or before a neighbour, swap,
+    2-opt* between two routes (both tail exchanges), 2-opt inside a route, moving a
+    customer to an unused vehicle, and changing a route's vehicle type. A move is taken
+    when it lowers the scalarised value ``w . (C, E, T)`` of the routes it touches; routes
+    stay capacity-feasible and, with hard windows, on time. Returns the number of routes.
+    """
+    n1 = nodes.shape[0]
+    K = veh.shape[0]
+    R = routes.shape[0]
+    W = routes.shape[1]
+    where_r = np.full(n1, -1, dtype=np.int64)
+    where_i = np.full(n1, -1, dtype=np.int64)
+    rs = np.zeros(R)
+    used = np.zeros(K, dtype=np.int64)
+    for r in range(nr):
+        for i in range(rlen[r]):
+            where_r[routes[r, i]] = r
+            where_i[routes[r, i]] = i
+        rs[r] = route_score(routes[r], 0, rlen[r], rtype[r], w, nodes, arcs, grade, cong, veh, cfg)
+        if rlen[r] > 0:
+            used[rtype[r]] += 1
+    bufA = np.empty(W, dtype=np.int64)
+    bufB = np.empty(W, dtype=np.int64)
+    G = neigh.shape[1]
+    eps = 1e-9
+    for _pass in range(max_passes):
+        improved = False
+        for u in range(1, n1):
+            ru = where_r[u]
+            if ru < 0:
+                continue
+            for gi in range(G):
+                v = neigh[u, gi]
+                ru = where_r[u]
+                iu = where_i[u]
+                rv = where_r[v]
+                iv = where_i[v]
+                if rv < 0 or v == u:
+                    continue
+                la = rlen[ru]
+                lb = rlen[rv]
+                ra = routes[ru]
+                rb = routes[rv]
+                done = False
+                # --- relocate chain of L starting at u, after v or before v
+                for L in range(1, 4):
+                    if done or iu + L > la:
+                        break
+                    if ru == rv and iv >= iu and iv < iu + L:
+                        break
+                    for rev in range(2):
+                        if done or (rev == 1 and L == 1):
+                            continue
+                        for before in range(2):
+                            if done:
+                                break
+                            if ru != rv:
+                                na = _copy_seg(ra, 0, iu, bufA, 0, False)
+                                na = _copy_seg(ra, iu + L, la, bufA, na, False)
+                                ins = iv + 1 if before == 0 else iv
+                                nb = _copy_seg(rb, 0, ins, bufB, 0, False)
+                                nb = _copy_seg(ra, iu, iu + L, bufB, nb, rev == 1)
+                                nb = _copy_seg(rb, ins, lb, bufB, nb, False)
+                                sa = route_score(bufA, 0, na, rtype[ru], w, nodes, arcs, grade, cong, veh, cfg)
+                                if sa >= INF:
+                                    continue
+                                sb = route_score(bufB, 0, nb, rtype[rv], w, nodes, arcs, grade, cong, veh, cfg)
+                                if sa + sb < rs[ru] + rs[rv] - eps:
+                                    for p in range(na):
+                                        routes[ru, p] = bufA[p]
+                                    for p in range(nb):
+                                        routes[rv, p] = bufB[p]
+                                    rlen[ru] = na
+                                    rlen[rv] = nb
+                                    rs[ru] = sa
+                                    rs[rv] = sb
+                                    if na == 0:
+                                        used[rtype[ru]] -= 1
+                                    done = True
+                            else:
+                                # same route: remove the chain, then insert next to v
+                                m = 0
+                                for p in range(la):
+                                    if p >= iu and p < iu + L:
+                                        continue
+                                    if routes[ru, p] == v and before == 1:
+                                        m = _copy_seg(ra, iu, iu + L, bufA, m, rev == 1)
+                                    bufA[m] = ra[p]
+                                    m += 1
+                                    if routes[ru, p] == v and before == 0:
+                                        m = _copy_seg(ra, iu, iu + L, bufA, m, rev == 1)
+                                sa = route_score(bufA, 0, m, rtype[ru], w, nodes, arcs, grade, cong, veh, cfg)
+                                if sa < rs[ru] - eps:
+                                    for p in range(m):
+                                        routes[ru, p] = bufA[p]
+                                    rs[ru] = sa
+                                    done = True
+                if not done:
+                    # --- swap u and v
+                    if ru != rv:
+                        for p in range(la):
+                            bufA[p] = ra[p]
+                        bufA[iu] = v
+                        for p in range(lb):
+                            bufB[p] = rb[p]
+                        bufB[iv] = u
+                        sa = route_score(bufA, 0, la, rtype[ru], w, nodes, arcs, grade, cong, veh, cfg)
+                        if sa < INF:
+                            sb = route_score(bufB, 0, lb, rtype[rv], w, nodes, arcs, grade, cong, veh, cfg)
+                            if sa + sb < rs[ru] + rs[rv] - eps:
+                                for p in range(la):
+                                    routes[ru, p] = bufA[p]
+                                for p in range(lb):
+                                    routes[rv, p] = bufB[p]
+                                rs[ru] = sa
+                                rs[rv] = sb
+                                done = True
+                    else:
+                        for p in range(la):
+                            bufA[p] = ra[p]
+                        bufA[iu] = v
+                        bufA[iv] = u
+                        sa = route_score(bufA, 0, la, rtype[ru], w, nodes, arcs, grade, cong, veh, cfg)
+                        if sa < rs[ru] - eps:
+                            for p in range(la):
+                                routes[ru, p] = bufA[p]
+                            rs[ru] = sa
+                            done = True
+                if not done and ru != rv:
+                    # --- 2-opt*: u -> v  (A = a[:iu+1] + b[iv:], B = b[:iv] + a[iu+1:])
+                    for variant in range(2):
+                        if done:
+                            break
+                        if variant == 0:
+                            na = _copy_seg(ra, 0, iu + 1, bufA, 0, False)
+                            na = _copy_seg(rb, iv, lb, bufA, na, False)
+                            nb = _copy_seg(rb, 0, iv, bufB, 0, False)
+                            nb = _copy_seg(ra, iu + 1, la, bufB, nb, False)
+                        else:
+                            # v -> u: A = a[:iu] + b[iv+1:], B = b[:iv+1] + a[iu:]
+                            na = _copy_seg(ra, 0, iu, bufA, 0, False)
+                            na = _copy_seg(rb, iv + 1, lb, bufA, na, False)
+                            nb = _copy_seg(rb, 0, iv + 1, bufB, 0, False)
+                            nb = _copy_seg(ra, iu, la, bufB, nb, False)
+                        sa = route_score(bufA, 0, na, rtype[ru], w, nodes, arcs, grade, cong, veh, cfg)
+                        if sa >= INF:
+                            continue
+                        sb = route_score(bufB, 0, nb, rtype[rv], w, nodes, arcs, grade, cong, veh, cfg)
+                        if sa + sb < rs[ru] + rs[rv] - eps:
+                            for p in range(na):
+                                routes[ru, p] = bufA[p]
+                            for p in range(nb):
+                                routes[rv, p] = bufB[p]
+                            if na == 0 and la > 0:
+                                used[rtype[ru]] -= 1
+                            if nb == 0 and lb > 0:
+                                used[rtype[rv]] -= 1
+                            rlen[ru] = na
+                            rlen[rv] = nb
+                            rs[ru] = sa
+                            rs[rv] = sb
+                            done = True
+                if not done and ru == rv and iu + 1 < iv:
+                    # --- 2-opt inside a route: make u followed by v
+                    m = _copy_seg(ra, 0, iu + 1, bufA, 0, False)
+                    m = _copy_seg(ra, iu + 1, iv + 1, bufA, m, True)
+                    m = _copy_seg(ra, iv + 1, la, bufA, m, False)
+                    sa = route_score(bufA, 0, la, rtype[ru], w, nodes, arcs, grade, cong, veh, cfg)
+                    if sa < rs[ru] - eps:
+                        for p in range(la):
+                            routes[ru, p] = bufA[p]
+                        rs[ru] = sa
+                        done = True
+                if done:
+                    improved = True
+                    for r2 in (ru, rv):
+                        for p in range(rlen[r2]):
+                            where_r[routes[r2, p]] = r2
+                            where_i[routes[r2, p]] = p
+            # --- move u alone to an unused vehicle
+            ru = where_r[u]
+            iu = where_i[u]
+            la = rlen[ru]
+            if la > 1:
+                empty = -1
+                for r2 in range(R):
+                    if r2 >= nr or rlen[r2] == 0:
+                        empty = r2
+                        break
+                if empty >= 0:
+                    bufB[0] = u
+                    kk, sb = best_type(bufB, 0, 1, w, used, nodes, arcs, grade, cong, veh, cfg, -1)
+                    if kk >= 0:
+                        na = _copy_seg(routes[ru], 0, iu, bufA, 0, False)
+                        na = _copy_seg(routes[ru], iu + 1, la, bufA, na, False)
+                        sa = route_score(bufA, 0, na, rtype[ru], w, nodes, arcs, grade, cong, veh, cfg)
+                        if sa + sb < rs[ru] - eps:
+                            for p in range(na):
+                                routes[ru, p] = bufA[p]
+                            rlen[ru] = na
+                            rs[ru] = sa
+                            routes[empty, 0] = u
+                            rlen[empty] = 1
+                            rtype[empty] = kk
+                            rs[empty] = sb
+                            used[kk] += 1
+                            if empty >= nr:
+                                nr = empty + 1
+                            for p in range(na):
+                                where_i[routes[ru, p]] = p
+                            where_r[u] = empty
+                            where_i[u] = 0
+                            improved = True
+        # --- vehicle type of each route
+        if K > 1:
+            for r in range(nr):
+                if rlen[r] == 0:
+                    continue
+                used[rtype[r]] -= 1
+                kk, s2 = best_type(routes[r], 0, rlen[r], w, used, nodes, arcs, grade, cong, veh, cfg, -1)
+                if kk >= 0 and kk != rtype[r] and s2 < rs[r] - eps:
+                    rtype[r] = kk
+                    rs[r] = s2
+                    improved = True
+                used[rtype[r]] += 1
+        if not improved:
+            break
+    # compact: drop empty routes
+    m = 0
+    for r in range(nr):
+        if rlen[r] > 0:
+            if m != r:
+                for p in range(rlen[r]):
+                    routes[m, p] = routes[r, p]
+                rlen[m] = rlen[r]
+                rtype[m] = rtype[r]
+            m += 1
+    return m
+
+
+# ---------------------------------------------------------------------------- whole solutions
+
+
+@njit(cache=True)
+def solution_eval(tour, rstart, rtype, nr, nodes, arcs, grade, cong, veh, cfg):
+    """Totals of a flat solution: (cost, kg CO2, penalty, km, overload, lateness, fleet excess)."""
+    tot = np.zeros(7)
+    K = veh.shape[0]
+    used = np.zeros(K)
+    for r in range(nr):
+        ln = rstart[r + 1] - rstart[r]
+        if ln == 0:
+            continue
+        used[rtype[r]] += 1
+        res = route_eval(tour, rstart[r], ln, rtype[r], nodes, arcs, grade, cong, veh, cfg)
+        tot[0] += res[COST]
+        tot[1] += res[EMIS]
+        tot[2] += res[PEN]
+        tot[3] += res[DIST]
+        tot[4] += res[OVERLOAD]
+        tot[5] += res[LATE]
+    for k in range(K):
+        if used[k] > veh[k, 1]:
+            tot[6] += used[k] - veh[k, 1]
+    return tot
+
+
+@njit(cache=True)
+def _route_angles(routes, rlen, nr, nodes_xy):
+    ang = np.empty(nr)
+    for r in range(nr):
+        sx = 0.0
+        sy = 0.0
+        for p in range(rlen[r]):
+            sx += nodes_xy[routes[r, p], 0] - nodes_xy[0, 0]
+            sy += nodes_xy[routes[r, p], 1] - nodes_xy[0, 1]
+        ang[r] = np.arctan2(sy, sx)
+    return ang
+
+
+@njit(cache=True)
+def decode_one(keys, w, max_routes, ls_passes, neigh, xy, nodes, arcs, grade, cong, veh, cfg, tour_out, rstart_out, rtype_out, keys_out):
+    """Keys -> giant tour -> Split -> local search -> canonical flat solution and new keys.
+
+    The giant tour is the customers sorted by key (stable, so ties resolve by index). After
+    local search the routes are ordered by the polar angle of their centroid around the
+    depot, and the keys are rewritten as evenly spaced ranks of that order (Lamarckian
+    write-back), so a wolf's position always encodes the solution it stands for.
+    Returns the number of routes.
+    """
+    n = keys.shape[0]
+    order = np.argsort(keys, kind="mergesort")
+    tour = order + 1
+    rstart = np.zeros(n + 2, dtype=np.int64)
+    rtype = np.zeros(n + 1, dtype=np.int64)
+    nr = split_free(tour, w, nodes, arcs, grade, cong, veh, cfg, rstart, rtype)
+    if nr > max_routes:
+        nr = split(tour, w, max_routes, nodes, arcs, grade, cong, veh, cfg, rstart, rtype)
+    if nr < 0:
+        # no feasible split within the fleet: one route per customer-chunk regardless of count
+        rstart2 = np.zeros(n + 2, dtype=np.int64)
+        rtype2 = np.zeros(n + 1, dtype=np.int64)
+        nr = split_free(tour, w, nodes, arcs, grade, cong, veh, cfg, rstart2, rtype2)
+        if nr < 0:
+            # even single-customer routes fail (hard windows too tight): keep one per customer
+            nr = n
+            for r in range(n + 1):
+                rstart2[r] = r
+            for r in range(n):
+                rtype2[r] = 0
+        rstart = rstart2
+        rtype = rtype2
+    repair_types(tour, rstart, rtype, nr, w, nodes, arcs, grade, cong, veh, cfg)
+    R = max(nr, max_routes) + 1
+    routes = np.zeros((R, n + 1), dtype=np.int64)
+    rlen = np.zeros(R, dtype=np.int64)
+    rt = np.zeros(R, dtype=np.int64)
+    for r in range(nr):
+        rlen[r] = rstart[r + 1] - rstart[r]
+        rt[r] = rtype[r]
+        for p in range(rlen[r]):
+            routes[r, p] = tour[rstart[r] + p]
+    if ls_passes > 0:
+        nr = local_search(routes, rlen, rt, nr, w, neigh, ls_passes, nodes, arcs, grade, cong, veh, cfg)
+    ang = _route_angles(routes, rlen, nr, xy)
+    ro = np.argsort(ang, kind="mergesort")
+    m = 0
+    for q in range(nr):
+        r = ro[q]
+        rstart_out[q] = m
+        rtype_out[q] = rt[r]
+        for p in range(rlen[r]):
+            c = routes[r, p]
+            tour_out[m] = c
+            keys_out[c - 1] = (m + 0.5) / n
+            m += 1
+    rstart_out[nr] = m
+    return nr
+
+
+@njit(cache=True, parallel=True)
+def decode_batch(keys, wts, max_routes, ls_passes, neigh, xy, nodes, arcs, grade, cong, veh, cfg, tours, rstarts, rtypes, nrs, objs, keys_out):
+    """decode_one for every row of ``keys`` in parallel threads, then evaluate each solution.
+
+    ``objs[i]`` receives the totals of :func:`solution_eval`. Rows are independent, so
+    results do not depend on the number of threads.
+    """
+    P = keys.shape[0]
+    for i in prange(P):
+        nr = decode_one(
+            keys[i], wts[i], max_routes, ls_passes, neigh, xy, nodes, arcs, grade, cong, veh, cfg,
+            tours[i], rstarts[i], rtypes[i], keys_out[i],
+        )
+        nrs[i] = nr
+        objs[i] = solution_eval(tours[i], rstarts[i], rtypes[i], nr, nodes, arcs, grade, cong, veh, cfg)
+
+
+@njit(cache=True, parallel=True)
+def improve_batch(tours, rstarts, rtypes, nrs, wts, max_routes, ls_passes, neigh, xy, nodes, arcs, grade, cong, veh, cfg, objs, keys_out):
+    """Local search from given flat solutions (not from keys), in parallel; rewrites them canonically."""
+    P = tours.shape[0]
+    n = tours.shape[1]
+    for i in prange(P):
+        nr = nrs[i]
+        R = max(nr, max_routes) + 1
+        routes = np.zeros((R, n + 1), dtype=np.int64)
+        rlen = np.zeros(R, dtype=np.int64)
+        rt = np.zeros(R, dtype=np.int64)
+        for r in range(nr):
+            rlen[r] = rstarts[i, r + 1] - rstarts[i, r]
+            rt[r] = rtypes[i, r]
+            for p in range(rlen[r]):
+                routes[r, p] = tours[i, rstarts[i, r] + p]
+        if ls_passes > 0:
+            nr = local_search(routes, rlen, rt, nr, wts[i], neigh, ls_passes, nodes, arcs, grade, cong, veh, cfg)
+        ang = _route_angles(routes, rlen, nr, xy)
+        ro = np.argsort(ang, kind="mergesort")
+        m = 0
+        for q in range(nr):
+            r = ro[q]
+            rstarts[i, q] = m
+            rtypes[i, q] = rt[r]
+            for p in range(rlen[r]):
+                c = routes[r, p]
+                tours[i, m] = c
+                keys_out[i, c - 1] = (m + 0.5) / n
+                m += 1
+        rstarts[i, nr] = m
+        nrs[i] = nr
+        objs[i] = solution_eval(tours[i], rstarts[i], rtypes[i], nr, nodes, arcs, grade, cong, veh, cfg)

@@ -1,0 +1,234 @@
+"""Cost, emission, speed and penalty parameters of the routing model.
+
+Values come from the seed paper (Zheng Wei, MOGWO for green e-commerce paths): Table 2
+(emission factors per vehicle type, empty / full, kg CO2 per km), Table 6 (speed and mean
+congestion coefficient per road grade) and eq. 7 (time-window penalty, lambda = 1.5,
+mu = 0.3). Where the paper leaves a value open, the choice made here is named as ours in
+the docstring of the object that carries it, so that an analyst can see which figures are
+sourced and which are assumptions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+MINUTES_PER_DAY = 1440.0
+
+
+@dataclass(frozen=True)
+class RoadGrade:
+    """A class of road with its free-flow speed and how congestion and emissions scale on it.
+
+    Parameters
+    ----------
+    name
+        Identifier used in files and reports.
+    speed_kmh
+        Historical average speed (paper Table 6). Travel time at free flow is
+        ``km / speed_kmh * 60`` minutes, before the congestion coefficient.
+    congestion
+        Mean congestion adjustment coefficient (paper Table 6); the effective speed is
+        ``speed_kmh / c(t)`` where ``c(t)`` follows :class:`CongestionProfile`.
+    emission_factor
+        Multiplier ``g_r`` on the vehicle's per-km emission factor. The paper says only that
+        urban local roads emit most per km and expressways least (Fig. 3b); ours: the mean
+        congestion coefficient relative to the urban arterial (stop-and-go raises fuel use in
+        proportion to the time lost).
+    cost_factor
+        Multiplier on the vehicle's per-km operating cost (ours: same rule as emissions).
+    """
+
+    name: str
+    speed_kmh: float
+    congestion: float
+    emission_factor: float
+    cost_factor: float
+
+
+def _grade(name: str, speed: float, congestion: float) -> RoadGrade:
+    rel = round(congestion / 1.18, 4)
+    return RoadGrade(name, speed, congestion, rel, rel)
+
+
+#: Paper Table 6, in the order used by the ``road_grade`` matrix of an instance.
+ROAD_GRADES: tuple[RoadGrade, ...] = (
+    _grade("expressway", 75.6, 1.05),
+    _grade("urban_arterial", 45.3, 1.18),
+    _grade("urban_local", 32.8, 1.32),
+    _grade("suburban", 40.1, 1.22),
+)
+
+
+@dataclass(frozen=True)
+class CongestionProfile:
+    """Time-of-day shape of congestion, shared by all road grades.
+
+    The coefficient on grade r in period p is ``1 + (c_r - 1) * shape[p]``: a shape of 1
+    gives the paper's mean coefficient, 0 gives free flow. Ours: hourly periods with morning
+    (07-09) and evening (17-19) peaks at twice the mean excess and a free-flowing night,
+    which keeps the daytime mean close to Table 6.
+    """
+
+    shape: tuple[float, ...] = (
+        0.1, 0.1, 0.1, 0.1, 0.1, 0.3,  # 00-06
+        0.7, 2.0, 2.0, 1.2, 1.0, 1.0,  # 06-12
+        1.0, 1.0, 1.0, 1.0, 1.3, 2.0,  # 12-18
+        2.0, 1.2, 0.8, 0.5, 0.3, 0.2,  # 18-24
+    )
+    period_minutes: float = 60.0
+
+    def table(self, grades: tuple[RoadGrade, ...]) -> np.ndarray:
+        """Congestion coefficient per (grade, period), the array the kernels read."""
+        shape = np.asarray(self.shape, dtype=np.float64)
+        return np.array([1.0 + (g.congestion - 1.0) * shape for g in grades])
+
+
+@dataclass(frozen=True)
+class VehicleType:
+    """A vehicle type of the fleet.
+
+    Emissions on an arc are ``(empty + (full - empty) * load / capacity) * g_r * km``
+    (seed paper eq. 4 with the load state interpolated linearly, DOMAIN.md section 3.1).
+
+    Parameters
+    ----------
+    name
+        Identifier used in plans and reports.
+    capacity
+        Capacity in the instance's demand units.
+    count
+        How many vehicles of this type are available.
+    empty_kg_per_km, full_kg_per_km
+        kg CO2e per km empty and at full load.
+    cost_per_km
+        Operating cost per road km.
+    fixed_cost
+        Cost charged once per vehicle used.
+    cost_per_minute
+        Driver cost per minute from depot departure to return.
+    electric
+        True for a battery-electric type (its factors come from kWh/km x grid intensity).
+    """
+
+    name: str
+    capacity: float
+    count: int
+    empty_kg_per_km: float
+    full_kg_per_km: float
+    cost_per_km: float = 1.0
+    fixed_cost: float = 0.0
+    cost_per_minute: float = 0.0
+    electric: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.capacity > 0:
+            raise ValueError(f"vehicle type {self.name!r}: capacity must be > 0, got {self.capacity}")
+        if self.count < 0:
+            raise ValueError(f"vehicle type {self.name!r}: count must be >= 0, got {self.count}")
+        if self.empty_kg_per_km < 0 or self.full_kg_per_km < self.empty_kg_per_km:
+            raise ValueError(
+                f"vehicle type {self.name!r}: need 0 <= empty_kg_per_km <= full_kg_per_km, "
+                f"got {self.empty_kg_per_km} and {self.full_kg_per_km}"
+            )
+        for attr in ("cost_per_km", "fixed_cost", "cost_per_minute"):
+            if getattr(self, attr) < 0:
+                raise ValueError(f"vehicle type {self.name!r}: {attr} must be >= 0")
+
+    def replace(self, **changes) -> "VehicleType":
+        """A copy with some fields changed (for what-if fleets)."""
+        return replace(self, **changes)
+
+    @classmethod
+    def electric_van(
+        cls,
+        capacity: float,
+        count: int,
+        grid_kg_per_kwh: float = 0.55,
+        kwh_per_km_empty: float = 0.20,
+        kwh_per_km_full: float = 0.28,
+        **kwargs,
+    ) -> "VehicleType":
+        """An electric light van; ours: 0.20 / 0.28 kWh per km and a grid of 0.55 kg per kWh."""
+        kwargs.setdefault("name", "electric_van")
+        kwargs.setdefault("cost_per_km", 0.8)
+        kwargs.setdefault("fixed_cost", 60.0)
+        kwargs.setdefault("cost_per_minute", 0.5)
+        return cls(
+            capacity=capacity,
+            count=count,
+            empty_kg_per_km=kwh_per_km_empty * grid_kg_per_kwh,
+            full_kg_per_km=kwh_per_km_full * grid_kg_per_kwh,
+            electric=True,
+            **kwargs,
+        )
+
+
+# Paper Table 2 emission factors. Capacities are ours, in units of 100 kg, chosen so the
+# paper's "average load" (1.2 / 3.8 / 8.5 t) is 70-80% of capacity; costs are ours too.
+LIGHT_TRUCK = VehicleType("light_truck", 15.0, 10, 0.18, 0.26, 1.2, 50.0, 0.5)
+MEDIUM_TRUCK = VehicleType("medium_truck", 50.0, 5, 0.35, 0.49, 2.0, 80.0, 0.5)
+HEAVY_TRUCK = VehicleType("heavy_truck", 120.0, 2, 0.68, 0.95, 3.2, 120.0, 0.6)
+
+
+@dataclass(frozen=True)
+class PenaltyModel:
+    """Time-window handling (seed paper eq. 7).
+
+    ``P_i = late_weight * max(0, T_i - b_i) + early_weight * max(0, a_i - T_i)`` with T_i the
+    arrival time, in the instance's time unit (minutes for generated instances). A vehicle
+    that arrives early waits and starts service at ``a_i``; the early term is charged on
+    the arrival time. With ``hard_windows`` a late arrival at a customer, or a return to
+    the depot after its due time, makes the plan infeasible (Solomon convention); without
+    it lateness is only penalised, including lateness back at the depot.
+    """
+
+    late_weight: float = 1.5
+    early_weight: float = 0.3
+    hard_windows: bool = True
+
+    def __post_init__(self) -> None:
+        if self.late_weight < 0 or self.early_weight < 0:
+            raise ValueError("penalty weights must be >= 0")
+
+
+@dataclass(frozen=True)
+class Weights:
+    """How the plan to execute is picked from a Pareto front (seed paper eq. 6).
+
+    The score is ``cost * C~ + emissions * E~ + penalty * T~`` with each objective min-max
+    normalised over the front, so kg are never added to currency. The paper's defaults are
+    w1 = 0.6, w2 = 0.4 and the penalty at unit weight.
+    """
+
+    cost: float = 0.6
+    emissions: float = 0.4
+    penalty: float = 1.0
+
+    def __post_init__(self) -> None:
+        if min(self.cost, self.emissions, self.penalty) < 0:
+            raise ValueError("weights must be >= 0")
+        if self.cost + self.emissions + self.penalty == 0:
+            raise ValueError("at least one weight must be > 0")
+
+    def as_array(self) -> np.ndarray:
+        return np.array([self.cost, self.emissions, self.penalty], dtype=np.float64)
+
+
+DEFAULT_PROFILE = CongestionProfile()
+NO_CONGESTION = CongestionProfile(shape=(0.0,), period_minutes=MINUTES_PER_DAY)
+
+__all__ = [
+    "ROAD_GRADES",
+    "RoadGrade",
+    "CongestionProfile",
+    "VehicleType",
+    "PenaltyModel",
+    "Weights",
+    "LIGHT_TRUCK",
+    "MEDIUM_TRUCK",
+    "HEAVY_TRUCK",
+    "DEFAULT_PROFILE",
+    "NO_CONGESTION",
+]

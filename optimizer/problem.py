@@ -1,0 +1,192 @@
+"""What every search algorithm shares: keys -> routes decoding, local search, scaling, results.
+
+The decoder chain (DOMAIN.md 1.3) is continuous keys -> permutation (random keys, Bean
+1994) -> giant tour -> Split (Prins 2004, bounded fleet, best vehicle type per route) ->
+local search -> canonical routes, with the improved order written back into the keys.
+MOGWO, NSGA-II, MOPSO and MOACO all go through this one decoder, so a comparison between
+them measures the search strategy and nothing else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import kernels
+from .greedy import nearest_neighbour
+from .instance import RoutingInstance
+from .solution import Route, evaluate, flat_to_routes
+
+#: Column order of an objective record: the three objectives, then diagnostics.
+OBJ_COST, OBJ_EMIS, OBJ_PEN, OBJ_DIST, OBJ_OVERLOAD, OBJ_LATE, OBJ_FLEET = range(7)
+
+
+@dataclass
+class Batch:
+    """Decoded solutions of a population, in the kernels' flat form."""
+
+    keys: np.ndarray  # (P, n) written-back keys
+    tours: np.ndarray  # (P, n)
+    rstarts: np.ndarray  # (P, n + 2)
+    rtypes: np.ndarray  # (P, n + 1)
+    nrs: np.ndarray  # (P,)
+    records: np.ndarray  # (P, 7) totals, see OBJ_*
+
+    @property
+    def F(self) -> np.ndarray:
+        """Objectives (C, E, T) per row."""
+        return self.records[:, :3]
+
+    @property
+    def violation(self) -> np.ndarray:
+        """Constraint violation per row (0 when feasible): overload, hard lateness, fleet excess."""
+        return self.records[:, OBJ_OVERLOAD] + self.records[:, OBJ_LATE] * self.hard + self.records[:, OBJ_FLEET]
+
+    hard: float = 1.0
+
+    def routes(self, i: int) -> list[Route]:
+        return flat_to_routes(self.tours[i], self.rstarts[i], self.rtypes[i], int(self.nrs[i]))
+
+    def take(self, idx: np.ndarray) -> "Batch":
+        return Batch(
+            self.keys[idx], self.tours[idx], self.rstarts[idx], self.rtypes[idx], self.nrs[idx], self.records[idx], self.hard
+        )
+
+
+def concat(a: Batch | None, b: Batch) -> Batch:
+    if a is None:
+        return b
+    return Batch(
+        *(np.concatenate([getattr(a, f), getattr(b, f)]) for f in ("keys", "tours", "rstarts", "rtypes", "nrs", "records")),
+        hard=b.hard,
+    )
+
+
+def neighbour_lists(instance: RoutingInstance, size: int) -> np.ndarray:
+    """For each customer, its ``size`` nearest customers, weighting in time-window compatibility.
+
+    The proximity of v to u is the road distance plus the waiting or lateness that a vehicle
+    going from u to v would incur (the time-window term of Vidal et al.'s granular
+    neighbourhoods, 2013), so customers close in space but far in time rank lower.
+    """
+    n1 = instance.n_customers + 1
+    size = max(1, min(size, n1 - 2))
+    kd = instance.kernel_data
+    d = instance.distance
+    ready, due, serv = instance.ready, instance.due, instance.service
+    arrive = ready[:, None] + serv[:, None] + kd.arcs[1]
+    wait = np.maximum(ready[None, :] - (due[:, None] + serv[:, None] + kd.arcs[1]), 0.0)
+    late = np.maximum(arrive - due[None, :], 0.0)
+    prox = d + 0.2 * wait + 1.0 * late
+    np.fill_diagonal(prox, np.inf)
+    prox[:, 0] = np.inf
+    out = np.zeros((n1, size), dtype=np.int64)
+    out[1:] = np.argsort(prox[1:], axis=1, kind="stable")[:, :size]
+    return out
+
+
+class RoutingProblem:
+    """An instance prepared for search: kernel arrays, neighbour lists and objective scales.
+
+    Parameters
+    ----------
+    instance
+        The routing instance.
+    granularity
+        Neighbour-list length for local search.
+    ls_passes
+        Maximum local-search sweeps per decoded solution (0 turns local search off).
+    """
+
+    def __init__(self, instance: RoutingInstance, *, granularity: int = 20, ls_passes: int = 50) -> None:
+        self.instance = instance
+        self.n = instance.n_customers
+        self.kd = instance.kernel_data
+        self.neigh = neighbour_lists(instance, granularity)
+        self.xy = np.ascontiguousarray(np.stack([instance.x, instance.y], axis=1))
+        self.max_routes = instance.fleet_size
+        self.ls_passes = ls_passes
+        self.hard = 1.0 if instance.penalty.hard_windows else 0.0
+        self.evaluations = 0
+        greedy = evaluate(instance, nearest_neighbour(instance))
+        self.greedy = greedy
+        # Objective scales so that scalarising weights mean "share of a typical value".
+        c = max(greedy.cost, 1e-9)
+        e = max(greedy.emissions_kg, 1e-9)
+        t = max(greedy.penalty, 0.05 * c, 1e-9)
+        self.scale = np.array([c, e, t])
+
+    def weights(self, w: np.ndarray) -> np.ndarray:
+        """Weights on the simplex -> kernel weights on raw objectives."""
+        return np.ascontiguousarray(np.atleast_2d(w) / self.scale)
+
+    def _alloc(self, P: int) -> tuple[np.ndarray, ...]:
+        n = self.n
+        return (
+            np.zeros((P, n), dtype=np.int64),
+            np.zeros((P, n + 2), dtype=np.int64),
+            np.zeros((P, n + 1), dtype=np.int64),
+            np.zeros(P, dtype=np.int64),
+            np.zeros((P, 7)),
+            np.zeros((P, n)),
+        )
+
+    def decode(self, keys: np.ndarray, w: np.ndarray, ls_passes: int | None = None) -> Batch:
+        """Decode and improve a population of key vectors with per-row simplex weights."""
+        keys = np.ascontiguousarray(keys, dtype=np.float64)
+        P = keys.shape[0]
+        tours, rstarts, rtypes, nrs, recs, kout = self._alloc(P)
+        kernels.decode_batch(
+            keys, self.weights(w), self.max_routes, self.ls_passes if ls_passes is None else ls_passes,
+            self.neigh, self.xy, *self.kd, tours, rstarts, rtypes, nrs, recs, kout,
+        )
+        self.evaluations += P
+        return Batch(kout, tours, rstarts, rtypes, nrs, recs, self.hard)
+
+    def improve(self, batch: Batch, w: np.ndarray, ls_passes: int | None = None) -> Batch:
+        """Local search from given solutions (used to seed and to polish)."""
+        b = Batch(
+            batch.keys.copy(), batch.tours.copy(), batch.rstarts.copy(), batch.rtypes.copy(), batch.nrs.copy(),
+            batch.records.copy(), self.hard,
+        )
+        kernels.improve_batch(
+            b.tours, b.rstarts, b.rtypes, b.nrs, self.weights(w), self.max_routes,
+            self.ls_passes if ls_passes is None else ls_passes, self.neigh, self.xy, *self.kd, b.records, b.keys,
+        )
+        self.evaluations += b.tours.shape[0]
+        return b
+
+    def from_routes(self, routes: list[Route]) -> Batch:
+        """A one-row batch holding a given plan (e.g. the greedy baseline)."""
+        tours, rstarts, rtypes, nrs, recs, kout = self._alloc(1)
+        m = 0
+        served = []
+        for r, route in enumerate(routes):
+            rstarts[0, r] = m
+            rtypes[0, r] = route.vehicle_type
+            for c in route.customers:
+                tours[0, m] = c
+                kout[0, c - 1] = (m + 0.5) / self.n
+                m += 1
+            served.extend(route.customers)
+        if m != self.n:
+            # an incomplete plan cannot seed the search (hard windows left customers out)
+            return None  # type: ignore[return-value]
+        nrs[0] = len(routes)
+        rstarts[0, len(routes)] = m
+        recs[0] = kernels.solution_eval(tours[0], rstarts[0], rtypes[0], len(routes), *self.kd)
+        return Batch(kout, tours, rstarts, rtypes, nrs, recs, self.hard)
+
+
+def simplex_weights(rng: np.random.Generator, P: int, hard: bool) -> np.ndarray:
+    """P weight vectors on the (C, E, T) simplex, spread by a Dirichlet(1, 1, 1) draw.
+
+    With soft windows every vector keeps at least 0.1 on the penalty, so no search
+    direction treats lateness as free.
+    """
+    w = rng.dirichlet(np.ones(3), size=P)
+    if not hard:
+        w[:, 2] = np.maximum(w[:, 2], 0.1)
+        w /= w.sum(axis=1, keepdims=True)
+    return w

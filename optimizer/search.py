@@ -1,0 +1,79 @@
+"""Plumbing shared by the search algorithms: stopping rule, callbacks, result record."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .problem import Batch
+
+
+class Termination:
+    """Stop after ``iterations`` iterations or ``time_limit`` seconds, whichever comes first.
+
+    ``progress()`` is the fraction done in [0, 1] (the larger of the two fractions), which
+    drives a progress bar directly. With a time limit and no iteration count the iteration
+    budget is unbounded, and MOGWO's ``a`` schedule runs on elapsed time instead.
+    """
+
+    def __init__(self, iterations: int | None, time_limit: float | None) -> None:
+        if iterations is None and time_limit is None:
+            raise ValueError("give an iteration count, a time limit, or both")
+        if iterations is not None and iterations < 1:
+            raise ValueError(f"iterations must be >= 1, got {iterations}")
+        if time_limit is not None and not time_limit > 0:
+            raise ValueError(f"time limit must be > 0 seconds, got {time_limit}")
+        self.iterations = iterations
+        self.time_limit = time_limit
+        self.start = time.perf_counter()
+        self.done = 0
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.start
+
+    def progress(self) -> float:
+        f = 0.0
+        if self.iterations is not None:
+            f = max(f, self.done / self.iterations)
+        if self.time_limit is not None:
+            f = max(f, self.elapsed() / self.time_limit)
+        return min(f, 1.0)
+
+    def has_next(self) -> bool:
+        return self.progress() < 1.0
+
+    def step(self) -> None:
+        self.done += 1
+
+
+class Callbacks:
+    """No-op hooks; subclass to observe a search (progress bars, logging the front)."""
+
+    def on_start(self, algorithm: str) -> None:
+        pass
+
+    def on_iteration(self, iteration: int, progress: float, front: np.ndarray) -> None:
+        pass
+
+    def on_end(self, result: "SearchResult") -> None:
+        pass
+
+
+@dataclass
+class SearchResult:
+    """What an algorithm returns: its final non-dominated set and how it got there."""
+
+    algorithm: str
+    members: Batch
+    iterations: int
+    evaluations: int
+    seconds: float
+    history: list[tuple[int, float, int, float, float, float]] = field(default_factory=list)
+    """Per iteration: (iteration, seconds, archive size, min cost, min kg CO2, min penalty)."""
+
+
+def record(history: list, it: int, term: Termination, F: np.ndarray) -> None:
+    mins = F.min(axis=0) if len(F) else np.full(3, np.nan)
+    history.append((it, term.elapsed(), len(F), float(mins[0]), float(mins[1]), float(mins[2])))
