@@ -440,15 +440,129 @@ def _copy_seg(src, s0, s1, dst, d0, reverse):
 
 
 @njit(cache=True)
+def _refresh(r, routes, rlen, st, nodes, arcs, grade, cong, cfg):
+    """Schedule state after each stop of route r, ``st[r, p]`` = (departure time, cost-km,
+    sum g*km, sum g*km*delivered-before-arc, penalty, delivered). None of it depends on the
+    vehicle type or on what follows, so any route sharing this prefix can resume from it."""
+    t = nodes[0, 1]
+    ckm = 0.0
+    gd = 0.0
+    gdd = 0.0
+    pen = 0.0
+    dl = 0.0
+    prev = 0
+    for p in range(rlen[r]):
+        c = routes[r, p]
+        d = arcs[0, prev, c]
+        ckm += d * arcs[3, prev, c]
+        ga = arcs[2, prev, c] * d
+        gd += ga
+        gdd += ga * dl
+        t += arcs[1, prev, c] * congestion(grade[prev, c], t, cong, cfg)
+        if t > nodes[c, 2]:
+            pen += cfg[0] * (t - nodes[c, 2])
+        if t < nodes[c, 1]:
+            pen += cfg[1] * (nodes[c, 1] - t)
+            t = nodes[c, 1]
+        t += nodes[c, 3]
+        dl += nodes[c, 0]
+        st[r, p, 0] = t
+        st[r, p, 1] = ckm
+        st[r, p, 2] = gd
+        st[r, p, 3] = gdd
+        st[r, p, 4] = pen
+        st[r, p, 5] = dl
+        prev = c
+
+
+@njit(cache=True)
+def tail_score(buf, f, length, k, w, r0, st, nodes, arcs, grade, cong, veh, cfg):
+    """Scalarised value of the route ``buf[:length]`` on type k, resuming after stop f - 1.
+
+    ``buf[:f]`` must equal the first f stops of route r0, whose schedule state is
+    ``st[r0, f - 1]``; only the changed tail is walked. Emissions are recovered from the
+    sums: the load on an arc is the route's total load minus what was delivered before
+    it, so sum(g km load) = total * sum(g km) - sum(g km delivered). Infinite when the
+    route is over capacity or, with hard windows, late.
+    """
+    if length == 0:
+        return 0.0
+    if f > 0:
+        t = st[r0, f - 1, 0]
+        ckm = st[r0, f - 1, 1]
+        gd = st[r0, f - 1, 2]
+        gdd = st[r0, f - 1, 3]
+        pen = st[r0, f - 1, 4]
+        dl = st[r0, f - 1, 5]
+        prev = buf[f - 1]
+    else:
+        t = nodes[0, 1]
+        ckm = 0.0
+        gd = 0.0
+        gdd = 0.0
+        pen = 0.0
+        dl = 0.0
+        prev = 0
+    load = dl
+    for p in range(f, length):
+        load += nodes[buf[p], 0]
+    cap = veh[k, 0]
+    if load > cap + 1e-9:
+        return INF
+    hard = cfg[2] > 0.5
+    for p in range(f, length + 1):
+        nxt = buf[p] if p < length else 0
+        d = arcs[0, prev, nxt]
+        ckm += d * arcs[3, prev, nxt]
+        ga = arcs[2, prev, nxt] * d
+        gd += ga
+        gdd += ga * dl
+        t += arcs[1, prev, nxt] * congestion(grade[prev, nxt], t, cong, cfg)
+        b = nodes[nxt, 2]
+        if t > b:
+            if hard and t - b > 1e-9:
+                return INF
+            pen += cfg[0] * (t - b)
+        if nxt != 0:
+            a = nodes[nxt, 1]
+            if t < a:
+                pen += cfg[1] * (a - t)
+                t = a
+            t += nodes[nxt, 3]
+            dl += nodes[nxt, 0]
+        prev = nxt
+    e = veh[k, 2]
+    emis = e * gd + (veh[k, 3] - e) / cap * (load * gd - gdd)
+    cost = ckm * veh[k, 4] + veh[k, 5] + veh[k, 6] * (t - nodes[0, 1])
+    return w[0] * cost + w[1] * emis + w[2] * pen
+
+
+@njit(cache=True)
+def _best_type_ls(r, length, w, used, routes, st, nodes, arcs, grade, cong, veh, cfg, exclude):
+    best = -1
+    best_s = INF
+    for k in range(veh.shape[0]):
+        if k == exclude or used[k] >= veh[k, 1]:
+            continue
+        s = tail_score(routes[r], length, length, k, w, r, st, nodes, arcs, grade, cong, veh, cfg)
+        if s < best_s:
+            best_s = s
+            best = k
+    return best, best_s
+
+
+@njit(cache=True)
 def local_search(routes, rlen, rtype, nr, w, neigh, max_passes, nodes, arcs, grade, cong, veh, cfg):
     """First-improvement local search on a solution held as a route matrix, in place.
 
-    Neighbourhoods, on granular candidate lists (``neigh[u]``: the nearest customers of u):
-    relocate of a chain of 1-3 customers (kept or reversed) after or before a neighbour, swap,
-    2-opt* between two routes (both tail exchanges), 2-opt inside a route, moving a
-    customer to an unused vehicle, and changing a route's vehicle type. A move is taken
-    when it lowers the scalarised value ``w . (C, E, T)`` of the routes it touches; routes
-    stay capacity-feasible and, with hard windows, on time. Returns the number of routes.
+    Neighbourhoods, on granular candidate lists (``neigh[u]``: the customers nearest u in
+    space and time): relocate of u after or before a neighbour v, of the pair (u, next)
+    kept or reversed and of three customers after v; swap of u and v; 2-opt* between two
+    routes (both tail exchanges); 2-opt inside a route; moving u to an unused vehicle; and
+    changing a route's vehicle type. A move is taken when it lowers the scalarised value
+    ``w . (C, E, T)`` of the routes it touches; routes stay within capacity and, with hard
+    windows, on time. Each candidate route is scored from the first stop it changes on
+    (:func:`tail_score`). Returns the number of routes.
     """
     n1 = nodes.shape[0]
     K = veh.shape[0]
@@ -457,12 +571,14 @@ def local_search(routes, rlen, rtype, nr, w, neigh, max_passes, nodes, arcs, gra
     where_r = np.full(n1, -1, dtype=np.int64)
     where_i = np.full(n1, -1, dtype=np.int64)
     rs = np.zeros(R)
+    st = np.zeros((R, W, 6))
     used = np.zeros(K, dtype=np.int64)
     for r in range(nr):
         for i in range(rlen[r]):
             where_r[routes[r, i]] = r
             where_i[routes[r, i]] = i
-        rs[r] = route_score(routes[r], 0, rlen[r], rtype[r], w, nodes, arcs, grade, cong, veh, cfg)
+        _refresh(r, routes, rlen, st, nodes, arcs, grade, cong, cfg)
+        rs[r] = tail_score(routes[r], 0, rlen[r], rtype[r], w, r, st, nodes, arcs, grade, cong, veh, cfg)
         if rlen[r] > 0:
             used[rtype[r]] += 1
     bufA = np.empty(W, dtype=np.int64)
@@ -472,157 +588,135 @@ def local_search(routes, rlen, rtype, nr, w, neigh, max_passes, nodes, arcs, gra
     for _pass in range(max_passes):
         improved = False
         for u in range(1, n1):
-            ru = where_r[u]
-            if ru < 0:
-                continue
             for gi in range(G):
                 v = neigh[u, gi]
                 ru = where_r[u]
-                iu = where_i[u]
                 rv = where_r[v]
-                iv = where_i[v]
-                if rv < 0 or v == u:
+                if ru < 0 or rv < 0 or v == u:
                     continue
+                iu = where_i[u]
+                iv = where_i[v]
                 la = rlen[ru]
                 lb = rlen[rv]
                 ra = routes[ru]
                 rb = routes[rv]
-                done = False
-                # --- relocate chain of L starting at u, after v or before v
-                for L in range(1, 4):
-                    if done or iu + L > la:
-                        break
-                    if ru == rv and iv >= iu and iv < iu + L:
-                        break
-                    for rev in range(2):
-                        if done or (rev == 1 and L == 1):
+                ka = rtype[ru]
+                kb = rtype[rv]
+                # each candidate: (na, fa) for route A, (nb, fb) for route B
+                applied = False
+                for mv in range(9):
+                    two = ru != rv
+                    na = -1
+                    nb = -1
+                    fa = 0
+                    fb = 0
+                    if mv <= 4:
+                        # relocate chain [iu, iu+L) next to v
+                        if mv <= 1:
+                            L, rev, before = 1, False, mv == 1
+                        elif mv == 2:
+                            L, rev, before = 2, False, False
+                        elif mv == 3:
+                            L, rev, before = 2, True, False
+                        else:
+                            L, rev, before = 3, False, False
+                        if iu + L > la:
                             continue
-                        for before in range(2):
-                            if done:
-                                break
-                            if ru != rv:
-                                na = _copy_seg(ra, 0, iu, bufA, 0, False)
-                                na = _copy_seg(ra, iu + L, la, bufA, na, False)
-                                ins = iv + 1 if before == 0 else iv
-                                nb = _copy_seg(rb, 0, ins, bufB, 0, False)
-                                nb = _copy_seg(ra, iu, iu + L, bufB, nb, rev == 1)
-                                nb = _copy_seg(rb, ins, lb, bufB, nb, False)
-                                sa = route_score(bufA, 0, na, rtype[ru], w, nodes, arcs, grade, cong, veh, cfg)
-                                if sa >= INF:
-                                    continue
-                                sb = route_score(bufB, 0, nb, rtype[rv], w, nodes, arcs, grade, cong, veh, cfg)
-                                if sa + sb < rs[ru] + rs[rv] - eps:
-                                    for p in range(na):
-                                        routes[ru, p] = bufA[p]
-                                    for p in range(nb):
-                                        routes[rv, p] = bufB[p]
-                                    rlen[ru] = na
-                                    rlen[rv] = nb
-                                    rs[ru] = sa
-                                    rs[rv] = sb
-                                    if na == 0:
-                                        used[rtype[ru]] -= 1
-                                    done = True
-                            else:
-                                # same route: remove the chain, then insert next to v
-                                m = 0
-                                for p in range(la):
-                                    if p >= iu and p < iu + L:
-                                        continue
-                                    if routes[ru, p] == v and before == 1:
-                                        m = _copy_seg(ra, iu, iu + L, bufA, m, rev == 1)
-                                    bufA[m] = ra[p]
-                                    m += 1
-                                    if routes[ru, p] == v and before == 0:
-                                        m = _copy_seg(ra, iu, iu + L, bufA, m, rev == 1)
-                                sa = route_score(bufA, 0, m, rtype[ru], w, nodes, arcs, grade, cong, veh, cfg)
-                                if sa < rs[ru] - eps:
-                                    for p in range(m):
-                                        routes[ru, p] = bufA[p]
-                                    rs[ru] = sa
-                                    done = True
-                if not done:
-                    # --- swap u and v
-                    if ru != rv:
-                        for p in range(la):
-                            bufA[p] = ra[p]
-                        bufA[iu] = v
-                        for p in range(lb):
-                            bufB[p] = rb[p]
-                        bufB[iv] = u
-                        sa = route_score(bufA, 0, la, rtype[ru], w, nodes, arcs, grade, cong, veh, cfg)
-                        if sa < INF:
-                            sb = route_score(bufB, 0, lb, rtype[rv], w, nodes, arcs, grade, cong, veh, cfg)
-                            if sa + sb < rs[ru] + rs[rv] - eps:
-                                for p in range(la):
-                                    routes[ru, p] = bufA[p]
-                                for p in range(lb):
-                                    routes[rv, p] = bufB[p]
-                                rs[ru] = sa
-                                rs[rv] = sb
-                                done = True
-                    else:
-                        for p in range(la):
-                            bufA[p] = ra[p]
-                        bufA[iu] = v
-                        bufA[iv] = u
-                        sa = route_score(bufA, 0, la, rtype[ru], w, nodes, arcs, grade, cong, veh, cfg)
-                        if sa < rs[ru] - eps:
-                            for p in range(la):
-                                routes[ru, p] = bufA[p]
-                            rs[ru] = sa
-                            done = True
-                if not done and ru != rv:
-                    # --- 2-opt*: u -> v  (A = a[:iu+1] + b[iv:], B = b[:iv] + a[iu+1:])
-                    for variant in range(2):
-                        if done:
-                            break
-                        if variant == 0:
+                        if not two and iv >= iu and iv < iu + L:
+                            continue
+                        ins = iv if before else iv + 1
+                        if two:
+                            na = _copy_seg(ra, 0, iu, bufA, 0, False)
+                            na = _copy_seg(ra, iu + L, la, bufA, na, False)
+                            fa = iu
+                            nb = _copy_seg(rb, 0, ins, bufB, 0, False)
+                            nb = _copy_seg(ra, iu, iu + L, bufB, nb, rev)
+                            nb = _copy_seg(rb, ins, lb, bufB, nb, False)
+                            fb = ins
+                        else:
+                            na = 0
+                            for p in range(la + 1):
+                                if p == ins:
+                                    na = _copy_seg(ra, iu, iu + L, bufA, na, rev)
+                                if p < la and (p < iu or p >= iu + L):
+                                    bufA[na] = ra[p]
+                                    na += 1
+                            fa = min(iu, ins)
+                    elif mv == 5:
+                        # swap u and v
+                        if two:
+                            na = _copy_seg(ra, 0, la, bufA, 0, False)
+                            bufA[iu] = v
+                            fa = iu
+                            nb = _copy_seg(rb, 0, lb, bufB, 0, False)
+                            bufB[iv] = u
+                            fb = iv
+                        else:
+                            na = _copy_seg(ra, 0, la, bufA, 0, False)
+                            bufA[iu] = v
+                            bufA[iv] = u
+                            fa = min(iu, iv)
+                    elif mv == 6 or mv == 7:
+                        if not two:
+                            continue
+                        if mv == 6:
+                            # 2-opt*, u -> v: A = a[:iu+1] + b[iv:], B = b[:iv] + a[iu+1:]
                             na = _copy_seg(ra, 0, iu + 1, bufA, 0, False)
                             na = _copy_seg(rb, iv, lb, bufA, na, False)
+                            fa = iu + 1
                             nb = _copy_seg(rb, 0, iv, bufB, 0, False)
                             nb = _copy_seg(ra, iu + 1, la, bufB, nb, False)
+                            fb = iv
                         else:
-                            # v -> u: A = a[:iu] + b[iv+1:], B = b[:iv+1] + a[iu:]
+                            # 2-opt*, v -> u: A = a[:iu] + b[iv+1:], B = b[:iv+1] + a[iu:]
                             na = _copy_seg(ra, 0, iu, bufA, 0, False)
                             na = _copy_seg(rb, iv + 1, lb, bufA, na, False)
+                            fa = iu
                             nb = _copy_seg(rb, 0, iv + 1, bufB, 0, False)
                             nb = _copy_seg(ra, iu, la, bufB, nb, False)
-                        sa = route_score(bufA, 0, na, rtype[ru], w, nodes, arcs, grade, cong, veh, cfg)
-                        if sa >= INF:
+                            fb = iv + 1
+                    else:
+                        # 2-opt inside a route: u followed by v
+                        if two or iu + 1 >= iv:
                             continue
-                        sb = route_score(bufB, 0, nb, rtype[rv], w, nodes, arcs, grade, cong, veh, cfg)
-                        if sa + sb < rs[ru] + rs[rv] - eps:
-                            for p in range(na):
-                                routes[ru, p] = bufA[p]
-                            for p in range(nb):
-                                routes[rv, p] = bufB[p]
-                            if na == 0 and la > 0:
-                                used[rtype[ru]] -= 1
-                            if nb == 0 and lb > 0:
-                                used[rtype[rv]] -= 1
-                            rlen[ru] = na
-                            rlen[rv] = nb
-                            rs[ru] = sa
-                            rs[rv] = sb
-                            done = True
-                if not done and ru == rv and iu + 1 < iv:
-                    # --- 2-opt inside a route: make u followed by v
-                    m = _copy_seg(ra, 0, iu + 1, bufA, 0, False)
-                    m = _copy_seg(ra, iu + 1, iv + 1, bufA, m, True)
-                    m = _copy_seg(ra, iv + 1, la, bufA, m, False)
-                    sa = route_score(bufA, 0, la, rtype[ru], w, nodes, arcs, grade, cong, veh, cfg)
-                    if sa < rs[ru] - eps:
-                        for p in range(la):
-                            routes[ru, p] = bufA[p]
-                        rs[ru] = sa
-                        done = True
-                if done:
+                        na = _copy_seg(ra, 0, iu + 1, bufA, 0, False)
+                        na = _copy_seg(ra, iu + 1, iv + 1, bufA, na, True)
+                        na = _copy_seg(ra, iv + 1, la, bufA, na, False)
+                        fa = iu + 1
+                    sa = tail_score(bufA, fa, na, ka, w, ru, st, nodes, arcs, grade, cong, veh, cfg)
+                    if sa >= INF:
+                        continue
+                    if two:
+                        sb = tail_score(bufB, fb, nb, kb, w, rv, st, nodes, arcs, grade, cong, veh, cfg)
+                        if sa + sb >= rs[ru] + rs[rv] - eps:
+                            continue
+                        for p in range(nb):
+                            routes[rv, p] = bufB[p]
+                        if nb == 0 and lb > 0:
+                            used[kb] -= 1
+                        rlen[rv] = nb
+                        rs[rv] = sb
+                    elif sa >= rs[ru] - eps:
+                        continue
+                    for p in range(na):
+                        routes[ru, p] = bufA[p]
+                    if na == 0 and la > 0:
+                        used[ka] -= 1
+                    rlen[ru] = na
+                    rs[ru] = sa
+                    applied = True
+                    break
+                if applied:
                     improved = True
-                    for r2 in (ru, rv):
-                        for p in range(rlen[r2]):
-                            where_r[routes[r2, p]] = r2
-                            where_i[routes[r2, p]] = p
+                    for p in range(rlen[ru]):
+                        where_r[routes[ru, p]] = ru
+                        where_i[routes[ru, p]] = p
+                    _refresh(ru, routes, rlen, st, nodes, arcs, grade, cong, cfg)
+                    if rv != ru:
+                        for p in range(rlen[rv]):
+                            where_r[routes[rv, p]] = rv
+                            where_i[routes[rv, p]] = p
+                        _refresh(rv, routes, rlen, st, nodes, arcs, grade, cong, cfg)
             # --- move u alone to an unused vehicle
             ru = where_r[u]
             iu = where_i[u]
@@ -635,11 +729,19 @@ def local_search(routes, rlen, rtype, nr, w, neigh, max_passes, nodes, arcs, gra
                         break
                 if empty >= 0:
                     bufB[0] = u
-                    kk, sb = best_type(bufB, 0, 1, w, used, nodes, arcs, grade, cong, veh, cfg, -1)
+                    kk = -1
+                    sb = INF
+                    for k in range(K):
+                        if used[k] >= veh[k, 1]:
+                            continue
+                        s = tail_score(bufB, 0, 1, k, w, empty, st, nodes, arcs, grade, cong, veh, cfg)
+                        if s < sb:
+                            sb = s
+                            kk = k
                     if kk >= 0:
                         na = _copy_seg(routes[ru], 0, iu, bufA, 0, False)
                         na = _copy_seg(routes[ru], iu + 1, la, bufA, na, False)
-                        sa = route_score(bufA, 0, na, rtype[ru], w, nodes, arcs, grade, cong, veh, cfg)
+                        sa = tail_score(bufA, iu, na, rtype[ru], w, ru, st, nodes, arcs, grade, cong, veh, cfg)
                         if sa + sb < rs[ru] - eps:
                             for p in range(na):
                                 routes[ru, p] = bufA[p]
@@ -656,14 +758,16 @@ def local_search(routes, rlen, rtype, nr, w, neigh, max_passes, nodes, arcs, gra
                                 where_i[routes[ru, p]] = p
                             where_r[u] = empty
                             where_i[u] = 0
+                            _refresh(ru, routes, rlen, st, nodes, arcs, grade, cong, cfg)
+                            _refresh(empty, routes, rlen, st, nodes, arcs, grade, cong, cfg)
                             improved = True
-        # --- vehicle type of each route
+        # --- vehicle type of each route (prefix states do not depend on the type: O(1) each)
         if K > 1:
             for r in range(nr):
                 if rlen[r] == 0:
                     continue
                 used[rtype[r]] -= 1
-                kk, s2 = best_type(routes[r], 0, rlen[r], w, used, nodes, arcs, grade, cong, veh, cfg, -1)
+                kk, s2 = _best_type_ls(r, rlen[r], w, used, routes, st, nodes, arcs, grade, cong, veh, cfg, -1)
                 if kk >= 0 and kk != rtype[r] and s2 < rs[r] - eps:
                     rtype[r] = kk
                     rs[r] = s2

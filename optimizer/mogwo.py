@@ -65,8 +65,9 @@ def mogwo(
     weights = simplex_weights(rng, P, problem.hard > 0)
     archive = Archive(params.archive, rng)
     X = rng.random((P, n))
-    batch = problem.decode(X, weights)
-    X = batch.keys
+    deadline = None if term.time_limit is None else term.start + term.time_limit
+    batch = problem.decode(X, weights, deadline=deadline)
+    X[: len(batch.keys)] = batch.keys
     archive.update(batch)
     history: list = []
     it = 0
@@ -84,8 +85,8 @@ def mogwo(
             C = 2.0 * rng.random((P, n))
             new += XL - A * np.abs(C * XL - X)
         X = reflect(new / 3.0)
-        batch = problem.decode(X, weights)
-        X = batch.keys
+        batch = problem.decode(X, weights, deadline=deadline)
+        X[: len(batch.keys)] = batch.keys
         archive.update(batch)
         record(history, it, term, archive.F)
         term.step()
