@@ -197,9 +197,10 @@ class PenaltyModel:
 class Weights:
     """How the plan to execute is picked from a Pareto front (seed paper eq. 6).
 
-    The score is ``cost * C~ + emissions * E~ + penalty * T~`` with each objective min-max
-    normalised over the front, so kg are never added to currency. The paper's defaults are
-    w1 = 0.6, w2 = 0.4 and the penalty at unit weight.
+    Eq. 6 scores a plan as ``w1 C + w2 E + P``: the time-window penalty is added to the
+    cost at unit rate. We keep that, but normalise before weighting so kg are never added
+    to currency: the score is ``cost * (C + penalty * T)~ + emissions * E~`` with ``~``
+    the min-max normalisation over the front. Defaults: w1 = 0.6, w2 = 0.4, penalty 1.
     """
 
     cost: float = 0.6
@@ -209,11 +210,8 @@ class Weights:
     def __post_init__(self) -> None:
         if min(self.cost, self.emissions, self.penalty) < 0:
             raise ValueError("weights must be >= 0")
-        if self.cost + self.emissions + self.penalty == 0:
-            raise ValueError("at least one weight must be > 0")
-
-    def as_array(self) -> np.ndarray:
-        return np.array([self.cost, self.emissions, self.penalty], dtype=np.float64)
+        if self.cost + self.emissions == 0:
+            raise ValueError("at least one of the cost and emission weights must be > 0")
 
 
 DEFAULT_PROFILE = CongestionProfile()
