@@ -440,42 +440,6 @@ def _copy_seg(src, s0, s1, dst, d0, reverse):
 
 
 @njit(cache=True)
-def _refresh(r, routes, rlen, st, nodes, arcs, grade, cong, cfg):
-    """Schedule state after each stop of route r, ``st[r, p]`` = (departure time, cost-km,
-    sum g*km, sum g*km*delivered-before-arc, penalty, delivered). None of it depends on the
-    vehicle type or on what follows, so any route sharing this prefix can resume from it."""
-    t = nodes[0, 1]
-    ckm = 0.0
-    gd = 0.0
-    gdd = 0.0
-    pen = 0.0
-    dl = 0.0
-    prev = 0
-    for p in range(rlen[r]):
-        c = routes[r, p]
-        d = arcs[0, prev, c]
-        ckm += d * arcs[3, prev, c]
-        ga = arcs[2, prev, c] * d
-        gd += ga
-        gdd += ga * dl
-        t += arcs[1, prev, c] * congestion(grade[prev, c], t, cong, cfg)
-        if t > nodes[c, 2]:
-            pen += cfg[0] * (t - nodes[c, 2])
-        if t < nodes[c, 1]:
-            pen += cfg[1] * (nodes[c, 1] - t)
-            t = nodes[c, 1]
-        t += nodes[c, 3]
-        dl += nodes[c, 0]
-        st[r, p, 0] = t
-        st[r, p, 1] = ckm
-        st[r, p, 2] = gd
-        st[r, p, 3] = gdd
-        st[r, p, 4] = pen
-        st[r, p, 5] = dl
-        prev = c
-
-
-@njit(cache=True)
 def tail_score(buf, f, length, k, w, r0, st, nodes, arcs, grade, cong, veh, cfg):
     """Scalarised value of the route ``buf[:length]`` on type k, resuming after stop f - 1.
 
@@ -538,17 +502,202 @@ def tail_score(buf, f, length, k, w, r0, st, nodes, arcs, grade, cong, veh, cfg)
 
 
 @njit(cache=True)
-def _best_type_ls(r, length, w, used, routes, st, nodes, arcs, grade, cong, veh, cfg, exclude):
-    best = -1
-    best_s = INF
-    for k in range(veh.shape[0]):
-        if k == exclude or used[k] >= veh[k, 1]:
-            continue
-        s = tail_score(routes[r], length, length, k, w, r, st, nodes, arcs, grade, cong, veh, cfg)
-        if s < best_s:
-            best_s = s
-            best = k
-    return best, best_s
+def _refresh(r, routes, rlen, st, nodes, arcs, grade, cong, cfg):
+    """Schedule state after each stop of route r, ``st[r, p]`` = (departure time, cost-km,
+    sum g*km, sum g*km*delivered-before-arc, penalty, delivered, lateness); ``st[r, rlen]``
+    is the state back at the depot. None of it depends on the vehicle type or on the
+    total load, so any route sharing a prefix or a suffix with route r can reuse it."""
+    t = nodes[0, 1]
+    ckm = 0.0
+    gd = 0.0
+    gdd = 0.0
+    pen = 0.0
+    dl = 0.0
+    late = 0.0
+    prev = 0
+    n = rlen[r]
+    for p in range(n + 1):
+        c = routes[r, p] if p < n else 0
+        d = arcs[0, prev, c]
+        ckm += d * arcs[3, prev, c]
+        ga = arcs[2, prev, c] * d
+        gd += ga
+        gdd += ga * dl
+        t += arcs[1, prev, c] * congestion(grade[prev, c], t, cong, cfg)
+        if t > nodes[c, 2]:
+            pen += cfg[0] * (t - nodes[c, 2])
+            late += t - nodes[c, 2]
+        if c != 0:
+            if t < nodes[c, 1]:
+                pen += cfg[1] * (nodes[c, 1] - t)
+                t = nodes[c, 1]
+            t += nodes[c, 3]
+            dl += nodes[c, 0]
+        st[r, p, 0] = t
+        st[r, p, 1] = ckm
+        st[r, p, 2] = gd
+        st[r, p, 3] = gdd
+        st[r, p, 4] = pen
+        st[r, p, 5] = dl
+        st[r, p, 6] = late
+        prev = c
+
+
+@njit(cache=True)
+def cand_score(routes, rlen, st, r0, f, mids, nmid, sr, sp, k, w, nodes, arcs, grade, cong, veh, cfg):
+    """Scalarised value of a candidate route assembled from pieces of current routes.
+
+    The candidate is: the first f stops of route r0, then ``nmid`` middle pieces
+    (``mids[i]`` = route, start, end, reversed), then the suffix ``routes[sr, sp:]`` of an
+    unchanged route (none when sr < 0). Only the changed part is walked: the prefix state
+    comes from ``st[r0, f - 1]`` and, as soon as the vehicle leaves a suffix stop at the
+    same time as in the suffix's own route (it waited for a window opening, say), the rest
+    is taken from that route's stored sums instead of being walked. Infinite when over
+    capacity or, with hard windows, late. Equals :func:`route_score` of the assembled route.
+    """
+    if f > 0:
+        t = st[r0, f - 1, 0]
+        ckm = st[r0, f - 1, 1]
+        gd = st[r0, f - 1, 2]
+        gdd = st[r0, f - 1, 3]
+        pen = st[r0, f - 1, 4]
+        dl = st[r0, f - 1, 5]
+        prev = routes[r0, f - 1]
+        if cfg[2] > 0.5 and st[r0, f - 1, 6] > 1e-9:
+            return INF
+    else:
+        t = nodes[0, 1]
+        ckm = 0.0
+        gd = 0.0
+        gdd = 0.0
+        pen = 0.0
+        dl = 0.0
+        prev = 0
+    # total load, for the capacity check before any walking
+    load = dl
+    for m in range(nmid):
+        rr = mids[m, 0]
+        for p in range(mids[m, 1], mids[m, 2]):
+            load += nodes[routes[rr, p], 0]
+    if sr >= 0:
+        ns = rlen[sr]
+        if sp < ns:
+            load += st[sr, ns - 1, 5] - (st[sr, sp - 1, 5] if sp > 0 else 0.0)
+    count = f + (rlen[sr] - sp if sr >= 0 else 0)
+    for m in range(nmid):
+        count += mids[m, 2] - mids[m, 1]
+    if count == 0:
+        return 0.0
+    cap = veh[k, 0]
+    if load > cap + 1e-9:
+        return INF
+    hard = cfg[2] > 0.5
+    lw = cfg[0]
+    ew = cfg[1]
+    for m in range(nmid):
+        rr = mids[m, 0]
+        s0 = mids[m, 1]
+        s1 = mids[m, 2]
+        for q in range(s1 - s0):
+            c = routes[rr, s1 - 1 - q] if mids[m, 3] == 1 else routes[rr, s0 + q]
+            d = arcs[0, prev, c]
+            ckm += d * arcs[3, prev, c]
+            ga = arcs[2, prev, c] * d
+            gd += ga
+            gdd += ga * dl
+            t += arcs[1, prev, c] * congestion(grade[prev, c], t, cong, cfg)
+            b = nodes[c, 2]
+            if t > b:
+                if hard and t - b > 1e-9:
+                    return INF
+                pen += lw * (t - b)
+            a = nodes[c, 1]
+            if t < a:
+                pen += ew * (a - t)
+                t = a
+            t += nodes[c, 3]
+            dl += nodes[c, 0]
+            prev = c
+    merged = False
+    if sr >= 0:
+        ns = rlen[sr]
+        for p in range(sp, ns):
+            c = routes[sr, p]
+            d = arcs[0, prev, c]
+            ckm += d * arcs[3, prev, c]
+            ga = arcs[2, prev, c] * d
+            gd += ga
+            gdd += ga * dl
+            t += arcs[1, prev, c] * congestion(grade[prev, c], t, cong, cfg)
+            b = nodes[c, 2]
+            if t > b:
+                if hard and t - b > 1e-9:
+                    return INF
+                pen += lw * (t - b)
+            a = nodes[c, 1]
+            if t < a:
+                pen += ew * (a - t)
+                t = a
+            t += nodes[c, 3]
+            dl += nodes[c, 0]
+            prev = c
+            if t == st[sr, p, 0]:
+                # same departure as in route sr from here on: add its remaining sums
+                if hard and st[sr, ns, 6] - st[sr, p, 6] > 1e-9:
+                    return INF
+                ddl = dl - st[sr, p, 5]
+                dgd = st[sr, ns, 2] - st[sr, p, 2]
+                ckm += st[sr, ns, 1] - st[sr, p, 1]
+                gdd += st[sr, ns, 3] - st[sr, p, 3] + ddl * dgd
+                gd += dgd
+                pen += st[sr, ns, 4] - st[sr, p, 4]
+                t = st[sr, ns, 0]
+                merged = True
+                break
+    if not merged:
+        d = arcs[0, prev, 0]
+        ckm += d * arcs[3, prev, 0]
+        ga = arcs[2, prev, 0] * d
+        gd += ga
+        gdd += ga * dl
+        t += arcs[1, prev, 0] * congestion(grade[prev, 0], t, cong, cfg)
+        if t > nodes[0, 2]:
+            if hard and t - nodes[0, 2] > 1e-9:
+                return INF
+            pen += lw * (t - nodes[0, 2])
+    e = veh[k, 2]
+    emis = e * gd + (veh[k, 3] - e) / cap * (load * gd - gdd)
+    cost = ckm * veh[k, 4] + veh[k, 5] + veh[k, 6] * (t - nodes[0, 1])
+    return w[0] * cost + w[1] * emis + w[2] * pen
+
+
+@njit(cache=True)
+def _materialize(routes, rlen, r0, f, mids, nmid, sr, sp, buf):
+    """Write the candidate route described as in :func:`cand_score` into buf; returns its length."""
+    m = 0
+    for p in range(f):
+        buf[m] = routes[r0, p]
+        m += 1
+    for i in range(nmid):
+        rr = mids[i, 0]
+        s0 = mids[i, 1]
+        s1 = mids[i, 2]
+        for q in range(s1 - s0):
+            buf[m] = routes[rr, s1 - 1 - q] if mids[i, 3] == 1 else routes[rr, s0 + q]
+            m += 1
+    if sr >= 0:
+        for p in range(sp, rlen[sr]):
+            buf[m] = routes[sr, p]
+            m += 1
+    return m
+
+
+@njit(cache=True)
+def _set_mid(mids, i, r, s0, s1, rev):
+    mids[i, 0] = r
+    mids[i, 1] = s0
+    mids[i, 2] = s1
+    mids[i, 3] = rev
 
 
 @njit(cache=True)
@@ -561,8 +710,8 @@ def local_search(routes, rlen, rtype, nr, w, neigh, max_passes, nodes, arcs, gra
     routes (both tail exchanges); 2-opt inside a route; moving u to an unused vehicle; and
     changing a route's vehicle type. A move is taken when it lowers the scalarised value
     ``w . (C, E, T)`` of the routes it touches; routes stay within capacity and, with hard
-    windows, on time. Each candidate route is scored from the first stop it changes on
-    (:func:`tail_score`). Returns the number of routes.
+    windows, on time. Candidates are scored by :func:`cand_score` without being built;
+    only an accepted move is written. Returns the number of routes.
     """
     n1 = nodes.shape[0]
     K = veh.shape[0]
@@ -571,14 +720,16 @@ def local_search(routes, rlen, rtype, nr, w, neigh, max_passes, nodes, arcs, gra
     where_r = np.full(n1, -1, dtype=np.int64)
     where_i = np.full(n1, -1, dtype=np.int64)
     rs = np.zeros(R)
-    st = np.zeros((R, W, 6))
+    st = np.zeros((R, W + 1, 7))
     used = np.zeros(K, dtype=np.int64)
+    ma = np.zeros((3, 4), dtype=np.int64)
+    mb = np.zeros((3, 4), dtype=np.int64)
     for r in range(nr):
         for i in range(rlen[r]):
             where_r[routes[r, i]] = r
             where_i[routes[r, i]] = i
         _refresh(r, routes, rlen, st, nodes, arcs, grade, cong, cfg)
-        rs[r] = tail_score(routes[r], 0, rlen[r], rtype[r], w, r, st, nodes, arcs, grade, cong, veh, cfg)
+        rs[r] = cand_score(routes, rlen, st, r, rlen[r], ma, 0, -1, 0, rtype[r], w, nodes, arcs, grade, cong, veh, cfg)
         if rlen[r] > 0:
             used[rtype[r]] += 1
     bufA = np.empty(W, dtype=np.int64)
@@ -597,112 +748,122 @@ def local_search(routes, rlen, rtype, nr, w, neigh, max_passes, nodes, arcs, gra
                 iu = where_i[u]
                 iv = where_i[v]
                 la = rlen[ru]
-                lb = rlen[rv]
-                ra = routes[ru]
-                rb = routes[rv]
-                ka = rtype[ru]
-                kb = rtype[rv]
-                # each candidate: (na, fa) for route A, (nb, fb) for route B
+                two = ru != rv
                 applied = False
                 for mv in range(9):
-                    two = ru != rv
-                    na = -1
-                    nb = -1
+                    # candidate A: (ru, fa, ma[:na], sra, spa); candidate B likewise (inter-route)
                     fa = 0
+                    na = 0
+                    sra = ru
+                    spa = 0
                     fb = 0
+                    nb = 0
+                    srb = rv
+                    spb = 0
                     if mv <= 4:
-                        # relocate chain [iu, iu+L) next to v
                         if mv <= 1:
-                            L, rev, before = 1, False, mv == 1
+                            L, rev, before = 1, 0, mv == 1
                         elif mv == 2:
-                            L, rev, before = 2, False, False
+                            L, rev, before = 2, 0, False
                         elif mv == 3:
-                            L, rev, before = 2, True, False
+                            L, rev, before = 2, 1, False
                         else:
-                            L, rev, before = 3, False, False
+                            L, rev, before = 3, 0, False
                         if iu + L > la:
-                            continue
-                        if not two and iv >= iu and iv < iu + L:
                             continue
                         ins = iv if before else iv + 1
                         if two:
-                            na = _copy_seg(ra, 0, iu, bufA, 0, False)
-                            na = _copy_seg(ra, iu + L, la, bufA, na, False)
                             fa = iu
-                            nb = _copy_seg(rb, 0, ins, bufB, 0, False)
-                            nb = _copy_seg(ra, iu, iu + L, bufB, nb, rev)
-                            nb = _copy_seg(rb, ins, lb, bufB, nb, False)
+                            spa = iu + L
                             fb = ins
+                            _set_mid(mb, 0, ru, iu, iu + L, rev)
+                            nb = 1
+                            spb = ins
                         else:
-                            na = 0
-                            for p in range(la + 1):
-                                if p == ins:
-                                    na = _copy_seg(ra, iu, iu + L, bufA, na, rev)
-                                if p < la and (p < iu or p >= iu + L):
-                                    bufA[na] = ra[p]
-                                    na += 1
-                            fa = min(iu, ins)
+                            if ins >= iu and ins <= iu + L:
+                                continue  # v inside the chain, or no change
+                            if ins > iu:
+                                fa = iu
+                                _set_mid(ma, 0, ru, iu + L, ins, 0)
+                                _set_mid(ma, 1, ru, iu, iu + L, rev)
+                                na = 2
+                                spa = ins
+                            else:
+                                fa = ins
+                                _set_mid(ma, 0, ru, iu, iu + L, rev)
+                                _set_mid(ma, 1, ru, ins, iu, 0)
+                                na = 2
+                                spa = iu + L
                     elif mv == 5:
-                        # swap u and v
                         if two:
-                            na = _copy_seg(ra, 0, la, bufA, 0, False)
-                            bufA[iu] = v
                             fa = iu
-                            nb = _copy_seg(rb, 0, lb, bufB, 0, False)
-                            bufB[iv] = u
+                            _set_mid(ma, 0, rv, iv, iv + 1, 0)
+                            na = 1
+                            spa = iu + 1
                             fb = iv
+                            _set_mid(mb, 0, ru, iu, iu + 1, 0)
+                            nb = 1
+                            spb = iv + 1
                         else:
-                            na = _copy_seg(ra, 0, la, bufA, 0, False)
-                            bufA[iu] = v
-                            bufA[iv] = u
-                            fa = min(iu, iv)
+                            i0 = min(iu, iv)
+                            j0 = max(iu, iv)
+                            fa = i0
+                            _set_mid(ma, 0, ru, j0, j0 + 1, 0)
+                            _set_mid(ma, 1, ru, i0 + 1, j0, 0)
+                            _set_mid(ma, 2, ru, i0, i0 + 1, 0)
+                            na = 3
+                            spa = j0 + 1
                     elif mv == 6 or mv == 7:
                         if not two:
                             continue
                         if mv == 6:
                             # 2-opt*, u -> v: A = a[:iu+1] + b[iv:], B = b[:iv] + a[iu+1:]
-                            na = _copy_seg(ra, 0, iu + 1, bufA, 0, False)
-                            na = _copy_seg(rb, iv, lb, bufA, na, False)
                             fa = iu + 1
-                            nb = _copy_seg(rb, 0, iv, bufB, 0, False)
-                            nb = _copy_seg(ra, iu + 1, la, bufB, nb, False)
+                            sra = rv
+                            spa = iv
                             fb = iv
+                            srb = ru
+                            spb = iu + 1
                         else:
                             # 2-opt*, v -> u: A = a[:iu] + b[iv+1:], B = b[:iv+1] + a[iu:]
-                            na = _copy_seg(ra, 0, iu, bufA, 0, False)
-                            na = _copy_seg(rb, iv + 1, lb, bufA, na, False)
                             fa = iu
-                            nb = _copy_seg(rb, 0, iv + 1, bufB, 0, False)
-                            nb = _copy_seg(ra, iu, la, bufB, nb, False)
+                            sra = rv
+                            spa = iv + 1
                             fb = iv + 1
+                            srb = ru
+                            spb = iu
                     else:
                         # 2-opt inside a route: u followed by v
                         if two or iu + 1 >= iv:
                             continue
-                        na = _copy_seg(ra, 0, iu + 1, bufA, 0, False)
-                        na = _copy_seg(ra, iu + 1, iv + 1, bufA, na, True)
-                        na = _copy_seg(ra, iv + 1, la, bufA, na, False)
                         fa = iu + 1
-                    sa = tail_score(bufA, fa, na, ka, w, ru, st, nodes, arcs, grade, cong, veh, cfg)
+                        _set_mid(ma, 0, ru, iu + 1, iv + 1, 1)
+                        na = 1
+                        spa = iv + 1
+                    sa = cand_score(routes, rlen, st, ru, fa, ma, na, sra, spa, rtype[ru], w, nodes, arcs, grade, cong, veh, cfg)
                     if sa >= INF:
                         continue
                     if two:
-                        sb = tail_score(bufB, fb, nb, kb, w, rv, st, nodes, arcs, grade, cong, veh, cfg)
+                        sb = cand_score(routes, rlen, st, rv, fb, mb, nb, srb, spb, rtype[rv], w, nodes, arcs, grade, cong, veh, cfg)
                         if sa + sb >= rs[ru] + rs[rv] - eps:
                             continue
-                        for p in range(nb):
+                        lenA = _materialize(routes, rlen, ru, fa, ma, na, sra, spa, bufA)
+                        lenB = _materialize(routes, rlen, rv, fb, mb, nb, srb, spb, bufB)
+                        for p in range(lenB):
                             routes[rv, p] = bufB[p]
-                        if nb == 0 and lb > 0:
-                            used[kb] -= 1
-                        rlen[rv] = nb
+                        if lenB == 0 and rlen[rv] > 0:
+                            used[rtype[rv]] -= 1
+                        rlen[rv] = lenB
                         rs[rv] = sb
-                    elif sa >= rs[ru] - eps:
-                        continue
-                    for p in range(na):
+                    else:
+                        if sa >= rs[ru] - eps:
+                            continue
+                        lenA = _materialize(routes, rlen, ru, fa, ma, na, sra, spa, bufA)
+                    for p in range(lenA):
                         routes[ru, p] = bufA[p]
-                    if na == 0 and la > 0:
-                        used[ka] -= 1
-                    rlen[ru] = na
+                    if lenA == 0 and la > 0:
+                        used[rtype[ru]] -= 1
+                    rlen[ru] = lenA
                     rs[ru] = sa
                     applied = True
                     break
@@ -712,7 +873,7 @@ def local_search(routes, rlen, rtype, nr, w, neigh, max_passes, nodes, arcs, gra
                         where_r[routes[ru, p]] = ru
                         where_i[routes[ru, p]] = p
                     _refresh(ru, routes, rlen, st, nodes, arcs, grade, cong, cfg)
-                    if rv != ru:
+                    if two:
                         for p in range(rlen[rv]):
                             where_r[routes[rv, p]] = rv
                             where_i[routes[rv, p]] = p
@@ -728,24 +889,23 @@ def local_search(routes, rlen, rtype, nr, w, neigh, max_passes, nodes, arcs, gra
                         empty = r2
                         break
                 if empty >= 0:
-                    bufB[0] = u
+                    _set_mid(mb, 0, ru, iu, iu + 1, 0)
                     kk = -1
                     sb = INF
                     for k in range(K):
                         if used[k] >= veh[k, 1]:
                             continue
-                        s = tail_score(bufB, 0, 1, k, w, empty, st, nodes, arcs, grade, cong, veh, cfg)
+                        s = cand_score(routes, rlen, st, ru, 0, mb, 1, -1, 0, k, w, nodes, arcs, grade, cong, veh, cfg)
                         if s < sb:
                             sb = s
                             kk = k
                     if kk >= 0:
-                        na = _copy_seg(routes[ru], 0, iu, bufA, 0, False)
-                        na = _copy_seg(routes[ru], iu + 1, la, bufA, na, False)
-                        sa = tail_score(bufA, iu, na, rtype[ru], w, ru, st, nodes, arcs, grade, cong, veh, cfg)
+                        sa = cand_score(routes, rlen, st, ru, iu, ma, 0, ru, iu + 1, rtype[ru], w, nodes, arcs, grade, cong, veh, cfg)
                         if sa + sb < rs[ru] - eps:
-                            for p in range(na):
+                            lenA = _materialize(routes, rlen, ru, iu, ma, 0, ru, iu + 1, bufA)
+                            for p in range(lenA):
                                 routes[ru, p] = bufA[p]
-                            rlen[ru] = na
+                            rlen[ru] = lenA
                             rs[ru] = sa
                             routes[empty, 0] = u
                             rlen[empty] = 1
@@ -754,23 +914,31 @@ def local_search(routes, rlen, rtype, nr, w, neigh, max_passes, nodes, arcs, gra
                             used[kk] += 1
                             if empty >= nr:
                                 nr = empty + 1
-                            for p in range(na):
+                            for p in range(lenA):
                                 where_i[routes[ru, p]] = p
                             where_r[u] = empty
                             where_i[u] = 0
                             _refresh(ru, routes, rlen, st, nodes, arcs, grade, cong, cfg)
                             _refresh(empty, routes, rlen, st, nodes, arcs, grade, cong, cfg)
                             improved = True
-        # --- vehicle type of each route (prefix states do not depend on the type: O(1) each)
+        # --- vehicle type of each route (the stored sums make each check O(1))
         if K > 1:
             for r in range(nr):
                 if rlen[r] == 0:
                     continue
                 used[rtype[r]] -= 1
-                kk, s2 = _best_type_ls(r, rlen[r], w, used, routes, st, nodes, arcs, grade, cong, veh, cfg, -1)
-                if kk >= 0 and kk != rtype[r] and s2 < rs[r] - eps:
-                    rtype[r] = kk
-                    rs[r] = s2
+                best = rtype[r]
+                best_s = rs[r]
+                for k in range(K):
+                    if k == rtype[r] or used[k] >= veh[k, 1]:
+                        continue
+                    s2 = cand_score(routes, rlen, st, r, rlen[r], ma, 0, -1, 0, k, w, nodes, arcs, grade, cong, veh, cfg)
+                    if s2 < best_s - eps:
+                        best_s = s2
+                        best = k
+                if best != rtype[r]:
+                    rtype[r] = best
+                    rs[r] = best_s
                     improved = True
                 used[rtype[r]] += 1
         if not improved:

@@ -41,7 +41,7 @@ def read_solomon(path: str | Path, *, penalty: PenaltyModel | None = None) -> Ro
             path,
             None,
             "unknown file format: expected the Solomon VRPTW text format with VEHICLE and "
-            "CUSTOMER sections (see ../shared/benchmarks/README.md)",
+            "CUSTOMER sections (see the README, 'Instance files')",
         )
     name = lines[0].strip() if lines and lines[0].strip() else path.stem
     count = capacity = None

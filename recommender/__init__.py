@@ -1,0 +1,1 @@
+"""Green recommendations: consumers, choice model and incentives (not yet built)."""
