@@ -12,7 +12,7 @@ with particle swarm optimization", IEEE Trans. Evol. Comput. 8(3), 2004:
   over occupied cells, sparse cells favoured);
 - velocity: ``V = w V + c1 r1 (pbest - X) + c2 r2 (leader - X)``, ``r1, r2 ~ U(0, 1)``
   per dimension, with w = 0.5 damped by 0.99 per iteration, c1 = 1, c2 = 2 (Kalami Heris's
-  MOPSO defaults, Yarpiz 2015; the paper itself uses w = 0.4, c1 = c2 = 1);
+  MOPSO defaults, Yarpiz 2015; Coello's paper and reference code use w = 0.4, c1 = c2 = 1);
 - velocity clamp: each component within +-0.2 of the key range [0, 1] (our setting; the
   paper does not clamp);
 - position ``X + V``; a key leaving [0, 1] is reflected back in
