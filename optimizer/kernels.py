@@ -459,6 +459,8 @@ def tail_score(buf, f, length, k, w, r0, st, nodes, arcs, grade, cong, veh, cfg)
         pen = st[r0, f - 1, 4]
         dl = st[r0, f - 1, 5]
         prev = buf[f - 1]
+        if cfg[2] > 0.5 and st[r0, f - 1, 6] > 1e-9:
+            return INF
     else:
         t = nodes[0, 1]
         ckm = 0.0

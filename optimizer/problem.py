@@ -211,6 +211,8 @@ def simplex_weights(rng: np.random.Generator, P: int, hard: bool) -> np.ndarray:
     """
     w = rng.dirichlet(PREFERENCE, size=P)
     if not hard:
-        w[:, 2] = np.maximum(w[:, 2], 0.1)
-        w /= w.sum(axis=1, keepdims=True)
+        pen = np.maximum(w[:, 2], 0.1)
+        rest = w[:, :2].sum(axis=1)
+        w[:, :2] *= ((1.0 - pen) / np.where(rest > 0, rest, 1.0))[:, None]
+        w[:, 2] = pen
     return w

@@ -56,8 +56,12 @@ def read_solomon(path: str | Path, *, penalty: PenaltyModel | None = None) -> Ro
     rows, ids = [], []
     for j in range(upper.index("CUSTOMER") + 1, len(lines)):
         parts = lines[j].split()
-        if not parts or not parts[0].lstrip("-").replace(".", "", 1).isdigit():
-            continue  # header and blank lines
+        if not parts:
+            continue
+        if not parts[0].lstrip("-").replace(".", "", 1).isdigit():
+            if rows:
+                _fail(path, j + 1, f"field 'CUST NO.': expected a customer number, got {parts[0]!r}")
+            continue  # the column header lines before the first customer
         if len(parts) != 7:
             _fail(path, j + 1, f"expected 7 fields (id x y demand ready due service), got {len(parts)}")
         try:

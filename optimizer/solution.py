@@ -81,7 +81,7 @@ def evaluate(instance: RoutingInstance, routes: list[Route] | tuple[Route, ...])
             raise ValueError(f"route {ri}: customer index out of range 1..{instance.n_customers}")
         if not 0 <= r.vehicle_type < len(instance.vehicle_types):
             raise ValueError(f"route {ri}: vehicle type {r.vehicle_type} does not exist")
-        seen[seq] += 1
+        np.add.at(seen, seq, 1)  # counts a customer repeated within one route too
         n = seq.size
         vals = kernels.route_eval(seq, 0, n, r.vehicle_type, *kd)
         arrays = [np.zeros(n + 1) for _ in range(5)]

@@ -150,6 +150,14 @@ def test_missing_and_duplicate_customers_reported_by_id():
     assert ev.problems == ("1 customer(s) served more than once, e.g. id 102",)
 
 
+def test_customer_repeated_within_one_route_reported():
+    """A customer visited twice in the same route is reported as served more than once."""
+    roomy = VAN.replace(capacity=20.0)
+    ev = evaluate(square(fleet=(roomy,)), [Route(0, (1, 2, 2, 3))])
+    assert not ev.feasible
+    assert "1 customer(s) served more than once, e.g. id 102" in ev.problems
+
+
 def test_bad_route_arguments_raise():
     """A customer index outside 1..n or an unknown vehicle type raises ValueError."""
     inst = square()

@@ -120,11 +120,6 @@ def test_non_numeric_field_names_line(data, tmp_path):
         read_solomon(path)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: read_solomon skips any row whose first token is not a number as a header, "
-    "so a customer row with a mangled id is dropped silently (99 customers, no error)",
-)
 def test_mangled_customer_id_names_line(data, tmp_path):
     """A customer row whose id is not a number raises InstanceError naming line 15."""
     path = _c101_with(data, tmp_path, 15, "    5a     42         65         10         15         67         90")
