@@ -28,7 +28,7 @@ def _travel(inst: RoutingInstance, i: int, js: np.ndarray, t: float) -> np.ndarr
     if inst.unit_speed:
         return base
     nper = int(kd.cfg[5])
-    p = int(((t + kd.cfg[4]) % 1440.0) // kd.cfg[3]) % nper
+    p = int((t + kd.cfg[4]) // kd.cfg[3]) % nper
     return base * kd.cong[kd.grade[i, js], p]
 
 

@@ -30,8 +30,9 @@ def congestion(g, t, cong, cfg):
     nper = int(cfg[5])
     if nper == 1:
         return cong[g, 0]
-    tod = (t + cfg[4]) % 1440.0
-    p = int(tod // cfg[3]) % nper
+    # periods tile the day exactly (CongestionProfile checks it), so the period of the day
+    # is the period count modulo the number of periods: no float modulo in the hot loop
+    p = int((t + cfg[4]) // cfg[3]) % nper
     return cong[g, p]
 
 
@@ -738,9 +739,28 @@ def local_search(routes, rlen, rtype, nr, w, neigh, max_passes, nodes, arcs, gra
     bufB = np.empty(W, dtype=np.int64)
     G = neigh.shape[1]
     eps = 1e-9
+    # Don't-look bits by time stamps: the moves of u depend only on the routes of u and of
+    # its neighbours, so u is skipped while none of them changed since u's last full scan
+    # without an improvement (exact: the skipped moves would all be rejected again).
+    stamp = 1
+    mod = np.ones(R, dtype=np.int64)
+    scanned = np.zeros(n1, dtype=np.int64)
     for _pass in range(max_passes):
         improved = False
         for u in range(1, n1):
+            ru = where_r[u]
+            if ru < 0:
+                continue
+            if scanned[u] > 0 and mod[ru] <= scanned[u]:
+                fresh = False
+                for gi in range(G):
+                    rv = where_r[neigh[u, gi]]
+                    if rv >= 0 and mod[rv] > scanned[u]:
+                        fresh = True
+                        break
+                if not fresh:
+                    continue
+            moved = False
             for gi in range(G):
                 v = neigh[u, gi]
                 ru = where_r[u]
@@ -871,6 +891,10 @@ def local_search(routes, rlen, rtype, nr, w, neigh, max_passes, nodes, arcs, gra
                     break
                 if applied:
                     improved = True
+                    moved = True
+                    stamp += 1
+                    mod[ru] = stamp
+                    mod[rv] = stamp
                     for p in range(rlen[ru]):
                         where_r[routes[ru, p]] = ru
                         where_i[routes[ru, p]] = p
@@ -880,6 +904,7 @@ def local_search(routes, rlen, rtype, nr, w, neigh, max_passes, nodes, arcs, gra
                             where_r[routes[rv, p]] = rv
                             where_i[routes[rv, p]] = p
                         _refresh(rv, routes, rlen, st, nodes, arcs, grade, cong, cfg)
+            scanned[u] = 0 if moved else stamp
             # --- move u alone to an unused vehicle
             ru = where_r[u]
             iu = where_i[u]
@@ -922,6 +947,9 @@ def local_search(routes, rlen, rtype, nr, w, neigh, max_passes, nodes, arcs, gra
                             where_i[u] = 0
                             _refresh(ru, routes, rlen, st, nodes, arcs, grade, cong, cfg)
                             _refresh(empty, routes, rlen, st, nodes, arcs, grade, cong, cfg)
+                            stamp += 1
+                            mod[ru] = stamp
+                            mod[empty] = stamp
                             improved = True
         # --- vehicle type of each route (the stored sums make each check O(1))
         if K > 1:
@@ -941,6 +969,8 @@ def local_search(routes, rlen, rtype, nr, w, neigh, max_passes, nodes, arcs, gra
                 if best != rtype[r]:
                     rtype[r] = best
                     rs[r] = best_s
+                    stamp += 1
+                    mod[r] = stamp
                     improved = True
                 used[rtype[r]] += 1
         if not improved:

@@ -79,6 +79,15 @@ class CongestionProfile:
     )
     period_minutes: float = 60.0
 
+    def __post_init__(self) -> None:
+        if not self.shape or min(self.shape) < 0:
+            raise ValueError("congestion shape needs at least one value, all >= 0")
+        if abs(len(self.shape) * self.period_minutes - MINUTES_PER_DAY) > 1e-9:
+            raise ValueError(
+                f"congestion periods must tile a day: {len(self.shape)} periods x "
+                f"{self.period_minutes:g} min != {MINUTES_PER_DAY:g} min"
+            )
+
     def table(self, grades: tuple[RoadGrade, ...]) -> np.ndarray:
         """Congestion coefficient per (grade, period), the array the kernels read."""
         shape = np.asarray(self.shape, dtype=np.float64)

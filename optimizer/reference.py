@@ -35,9 +35,9 @@ def _coefficient(inst: RoutingInstance, i: int, j: int, t: float) -> float:
     if inst.unit_speed:
         return 1.0
     grade = inst.grades[int(inst.road_grade[i, j])]
-    minute = (t + inst.start_minute) % 1440.0
     shape = inst.congestion.shape
-    period = int(minute // inst.congestion.period_minutes) % len(shape)
+    periods_since_midnight = int((t + inst.start_minute) // inst.congestion.period_minutes)
+    period = periods_since_midnight % len(shape)
     return 1.0 + (grade.congestion - 1.0) * shape[period]
 
 
