@@ -189,7 +189,7 @@ def road(start_minute: float, shape=(2.0, 0.0)) -> RoutingInstance:
         circuity=1.3,
         road_grade=[[1, 0], [2, 1]],
         unit_speed=False,
-        congestion=CongestionProfile(shape=shape, period_minutes=5.0),
+        congestion=CongestionProfile(shape=tuple(shape) * 144, period_minutes=5.0),  # tiles the day
         start_minute=start_minute,
         penalty=PenaltyModel(hard_windows=False),
     )
