@@ -427,84 +427,6 @@ def repair_types(tour, rstart, rtype, nr, w, nodes, arcs, grade, cong, veh, cfg)
 
 
 @njit(cache=True)
-def _copy_seg(src, s0, s1, dst, d0, reverse):
-    """Copy src[s0:s1] into dst from d0 on (reversed if asked); returns the next free index."""
-    if reverse:
-        for p in range(s1 - 1, s0 - 1, -1):
-            dst[d0] = src[p]
-            d0 += 1
-    else:
-        for p in range(s0, s1):
-            dst[d0] = src[p]
-            d0 += 1
-    return d0
-
-
-@njit(cache=True)
-def tail_score(buf, f, length, k, w, r0, st, nodes, arcs, grade, cong, veh, cfg):
-    """Scalarised value of the route ``buf[:length]`` on type k, resuming after stop f - 1.
-
-    ``buf[:f]`` must equal the first f stops of route r0, whose schedule state is
-    ``st[r0, f - 1]``; only the changed tail is walked. Emissions are recovered from the
-    sums: the load on an arc is the route's total load minus what was delivered before
-    it, so sum(g km load) = total * sum(g km) - sum(g km delivered). Infinite when the
-    route is over capacity or, with hard windows, late.
-    """
-    if length == 0:
-        return 0.0
-    if f > 0:
-        t = st[r0, f - 1, 0]
-        ckm = st[r0, f - 1, 1]
-        gd = st[r0, f - 1, 2]
-        gdd = st[r0, f - 1, 3]
-        pen = st[r0, f - 1, 4]
-        dl = st[r0, f - 1, 5]
-        prev = buf[f - 1]
-        if cfg[2] > 0.5 and st[r0, f - 1, 6] > 1e-9:
-            return INF
-    else:
-        t = nodes[0, 1]
-        ckm = 0.0
-        gd = 0.0
-        gdd = 0.0
-        pen = 0.0
-        dl = 0.0
-        prev = 0
-    load = dl
-    for p in range(f, length):
-        load += nodes[buf[p], 0]
-    cap = veh[k, 0]
-    if load > cap + 1e-9:
-        return INF
-    hard = cfg[2] > 0.5
-    for p in range(f, length + 1):
-        nxt = buf[p] if p < length else 0
-        d = arcs[0, prev, nxt]
-        ckm += d * arcs[3, prev, nxt]
-        ga = arcs[2, prev, nxt] * d
-        gd += ga
-        gdd += ga * dl
-        t += arcs[1, prev, nxt] * congestion(grade[prev, nxt], t, cong, cfg)
-        b = nodes[nxt, 2]
-        if t > b:
-            if hard and t - b > 1e-9:
-                return INF
-            pen += cfg[0] * (t - b)
-        if nxt != 0:
-            a = nodes[nxt, 1]
-            if t < a:
-                pen += cfg[1] * (a - t)
-                t = a
-            t += nodes[nxt, 3]
-            dl += nodes[nxt, 0]
-        prev = nxt
-    e = veh[k, 2]
-    emis = e * gd + (veh[k, 3] - e) / cap * (load * gd - gdd)
-    cost = ckm * veh[k, 4] + veh[k, 5] + veh[k, 6] * (t - nodes[0, 1])
-    return w[0] * cost + w[1] * emis + w[2] * pen
-
-
-@njit(cache=True)
 def _refresh(r, routes, rlen, st, nodes, arcs, grade, cong, cfg):
     """Schedule state after each stop of route r, ``st[r, p]`` = (departure time, cost-km,
     sum g*km, sum g*km*delivered-before-arc, penalty, delivered, lateness); ``st[r, rlen]``
@@ -1101,40 +1023,5 @@ def decode_batch(keys, wts, max_routes, ls_passes, neigh, xy, nodes, arcs, grade
             keys[i], wts[i], max_routes, ls_passes, neigh, xy, nodes, arcs, grade, cong, veh, cfg,
             tours[i], rstarts[i], rtypes[i], keys_out[i],
         )
-        nrs[i] = nr
-        objs[i] = solution_eval(tours[i], rstarts[i], rtypes[i], nr, nodes, arcs, grade, cong, veh, cfg)
-
-
-@njit(cache=True, parallel=True)
-def improve_batch(tours, rstarts, rtypes, nrs, wts, max_routes, ls_passes, neigh, xy, nodes, arcs, grade, cong, veh, cfg, objs, keys_out):
-    """Local search from given flat solutions (not from keys), in parallel; rewrites them canonically."""
-    P = tours.shape[0]
-    n = tours.shape[1]
-    for i in prange(P):
-        nr = nrs[i]
-        R = max(nr, max_routes) + 1
-        routes = np.zeros((R, n + 1), dtype=np.int64)
-        rlen = np.zeros(R, dtype=np.int64)
-        rt = np.zeros(R, dtype=np.int64)
-        for r in range(nr):
-            rlen[r] = rstarts[i, r + 1] - rstarts[i, r]
-            rt[r] = rtypes[i, r]
-            for p in range(rlen[r]):
-                routes[r, p] = tours[i, rstarts[i, r] + p]
-        if ls_passes > 0:
-            nr = local_search(routes, rlen, rt, nr, wts[i], neigh, ls_passes, nodes, arcs, grade, cong, veh, cfg)
-        ang = _route_angles(routes, rlen, nr, xy)
-        ro = np.argsort(ang, kind="mergesort")
-        m = 0
-        for q in range(nr):
-            r = ro[q]
-            rstarts[i, q] = m
-            rtypes[i, q] = rt[r]
-            for p in range(rlen[r]):
-                c = routes[r, p]
-                tours[i, m] = c
-                keys_out[i, c - 1] = (m + 0.5) / n
-                m += 1
-        rstarts[i, nr] = m
         nrs[i] = nr
         objs[i] = solution_eval(tours[i], rstarts[i], rtypes[i], nr, nodes, arcs, grade, cong, veh, cfg)

@@ -162,40 +162,6 @@ class RoutingProblem:
         b = Batch(kout, tours, rstarts, rtypes, nrs, recs, self.hard)
         return b if done == P else b.take(np.arange(done))
 
-    def improve(self, batch: Batch, w: np.ndarray, ls_passes: int | None = None) -> Batch:
-        """Local search from given solutions (used to seed and to polish)."""
-        b = Batch(
-            batch.keys.copy(), batch.tours.copy(), batch.rstarts.copy(), batch.rtypes.copy(), batch.nrs.copy(),
-            batch.records.copy(), self.hard,
-        )
-        kernels.improve_batch(
-            b.tours, b.rstarts, b.rtypes, b.nrs, self.weights(w), self.max_routes,
-            self.ls_passes if ls_passes is None else ls_passes, self.neigh, self.xy, *self.kd, b.records, b.keys,
-        )
-        self.evaluations += b.tours.shape[0]
-        return b
-
-    def from_routes(self, routes: list[Route]) -> Batch:
-        """A one-row batch holding a given plan (e.g. the greedy baseline)."""
-        tours, rstarts, rtypes, nrs, recs, kout = self._alloc(1)
-        m = 0
-        served = []
-        for r, route in enumerate(routes):
-            rstarts[0, r] = m
-            rtypes[0, r] = route.vehicle_type
-            for c in route.customers:
-                tours[0, m] = c
-                kout[0, c - 1] = (m + 0.5) / self.n
-                m += 1
-            served.extend(route.customers)
-        if m != self.n:
-            # an incomplete plan cannot seed the search (hard windows left customers out)
-            return None  # type: ignore[return-value]
-        nrs[0] = len(routes)
-        rstarts[0, len(routes)] = m
-        recs[0] = kernels.solution_eval(tours[0], rstarts[0], rtypes[0], len(routes), *self.kd)
-        return Batch(kout, tours, rstarts, rtypes, nrs, recs, self.hard)
-
 
 #: Dirichlet concentration of the search directions over (C, E, T): half as many wolves lean
 #: on the penalty as on cost or emissions, since plans that minimise waiting alone at any

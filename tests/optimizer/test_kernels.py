@@ -103,7 +103,7 @@ def prefix_state(inst: RoutingInstance, seq: np.ndarray) -> tuple[np.ndarray, np
     routes[0, : seq.size] = seq
     rlen = np.array([seq.size], dtype=np.int64)
     # numba does not bounds-check: leave room for a state row per stop plus the depot and
-    # for more state fields than tail_score reads (6), so _refresh never writes past the end
+    # for more state fields than cand_score reads (7), so _refresh never writes past the end
     stt = np.zeros((1, W, 16))
     kernels._refresh(0, routes, rlen, stt, kd.nodes, kd.arcs, kd.grade, kd.cong, kd.cfg)
     return routes, stt
@@ -122,8 +122,8 @@ def weighted(w: np.ndarray, vals) -> float:
     return float(w[0] * vals[kernels.COST] + w[1] * vals[kernels.EMIS] + w[2] * vals[kernels.PEN])
 
 
-def check_tail_scores(inst: RoutingInstance, seq, k: int, w: np.ndarray, late_prefixes: bool) -> int:
-    """tail_score resumed after every prefix equals the full route's score; returns prefixes checked.
+def check_cand_scores(inst: RoutingInstance, seq, k: int, w: np.ndarray, late_prefixes: bool) -> int:
+    """cand_score resumed after every prefix equals the full route's score; returns prefixes checked.
 
     ``late_prefixes`` selects the prefixes checked: False, those with no late customer
     (every prefix with soft windows); True, with hard windows, those that contain one.
@@ -144,7 +144,9 @@ def check_tail_scores(inst: RoutingInstance, seq, k: int, w: np.ndarray, late_pr
     for f in range(L + 1):
         if (f > late_at) != late_prefixes:
             continue
-        got = kernels.tail_score(routes[0], f, L, k, w, 0, stt, *kd)
+        mids = np.array([[0, f, L, 0], [0, 0, 0, 0], [0, 0, 0, 0]], dtype=np.int64)
+        rlen = np.array([L], dtype=np.int64)
+        got = kernels.cand_score(routes, rlen, stt, 0, f, mids, 1, -1, 0, k, w, *kd)
         if full >= INF:
             assert got >= INF, f"prefix {f} of {list(seq)} on type {k}: {got} instead of INF"
         else:
@@ -211,7 +213,7 @@ def test_solution_eval_sums_routes(paper30):
         assert tot[6] == np.maximum(used - counts, 0).sum()
 
 
-# ---------------------------------------------------------------- tail_score (prefix-state resume)
+# ---------------------------------------------------------------- cand_score (prefix-state resume)
 
 
 def _routes_for_tail(inst: RoutingInstance, rng: np.random.Generator, count: int):
@@ -228,35 +230,35 @@ def _routes_for_tail(inst: RoutingInstance, rng: np.random.Generator, count: int
 
 
 @pytest.mark.parametrize("which", ["r101", "paper30"])
-def test_tail_score_resumes_from_every_on_time_prefix(which, request):
-    """tail_score after any on-time prefix equals route_score (w.(C,E,T) or INF) of the whole route."""
+def test_cand_score_resumes_from_every_on_time_prefix(which, request):
+    """cand_score after any on-time prefix equals route_score (w.(C,E,T) or INF) of the whole route."""
     inst = request.getfixturevalue(which)
     rng = np.random.default_rng(7)
     checked = 0
     for seq in _routes_for_tail(inst, rng, 30):
         w = rng.dirichlet([1.0, 1.0, 1.0])
         for k in range(len(inst.vehicle_types)):
-            checked += check_tail_scores(inst, seq, k, w, late_prefixes=False)
+            checked += check_cand_scores(inst, seq, k, w, late_prefixes=False)
     assert checked > 100
 
 
 @SETTINGS
 @given(inst=small_instances(), seed=st.integers(0, 2**32 - 1))
-def test_tail_score_resumes_on_generated_instances(inst, seed):
-    """On generated instances tail_score from every on-time prefix equals the full route's score."""
+def test_cand_score_resumes_on_generated_instances(inst, seed):
+    """On generated instances cand_score from every on-time prefix equals the full route's score."""
     rng = np.random.default_rng(seed)
     for r in random_routes(rng, inst):
         w = rng.dirichlet([1.0, 1.0, 1.0])
         for k in range(len(inst.vehicle_types)):
-            check_tail_scores(inst, r.customers, k, w, late_prefixes=False)
+            check_cand_scores(inst, r.customers, k, w, late_prefixes=False)
 
 
-def test_tail_score_is_inf_after_a_late_prefix(r101):
-    """With hard windows, tail_score resumed after a prefix that is already late returns INF."""
+def test_cand_score_is_inf_after_a_late_prefix(r101):
+    """With hard windows, cand_score resumed after a prefix that is already late returns INF."""
     rng = np.random.default_rng(7)
     checked = 0
     for seq in _routes_for_tail(r101, rng, 30):
-        checked += check_tail_scores(r101, seq, 0, np.array([0.5, 0.3, 0.2]), late_prefixes=True)
+        checked += check_cand_scores(r101, seq, 0, np.array([0.5, 0.3, 0.2]), late_prefixes=True)
     assert checked > 0
 
 
