@@ -175,5 +175,53 @@ def route(file, algorithm, time_limit, seed, iterations, population, w1, w2, cho
         console.print(f"wrote {json_out}")
 
 
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="TABLE.KEY=VALUE",
+    help="Override one field (repeatable); VALUE is TOML, a bare word is a string.",
+)
+@click.option("--resolved", is_flag=True, help="Also print the fully resolved scenario as TOML.")
+def validate(file: Path, overrides: tuple[str, ...], resolved: bool) -> None:
+    """Check a scenario file (and its extends chain) without running it.
+
+    Prints FILE: valid and a short summary, or one line per problem on stderr and
+    exits with code 2. Field reference: scenarios/README.md.
+
+    \b
+    Examples:
+      carbonsim validate scenarios/green.toml
+      carbonsim validate scenarios/baseline.toml --set routing.w2=0.8 --set routing.policy=mogwo
+    """
+    from sim.scenario import Scenario
+
+    scenario = Scenario.from_file(file, overrides)  # a ScenarioError (ValueError) exits 2 via the group
+    click.echo(f"{file}: valid")
+    s, d, r = scenario.simulation, scenario.demand, scenario.routing
+    peaks = ", ".join(f"{p.name} x{p.multiplier:g} on days {p.start_day}-{p.start_day + p.days - 1}" for p in d.peaks)
+    table = Table(show_header=False, box=None, padding=(0, 2, 0, 0))
+    table.add_column(style="bold")
+    table.add_column()
+    table.add_row("days", f"{s.days} from {s.start_date.isoformat()}, seed {s.seed}")
+    table.add_row("orders/day", f"{d.orders_per_day:,} ({d.mode})" + (f"; peaks: {peaks}" if peaks else ""))
+    routing = f"{r.policy}, w1={r.w1:g}, w2={r.w2:g}, waves every {r.wave_interval_minutes:g} min"
+    if r.policy == "mogwo":
+        routing += f", {r.population} x {r.iterations} iterations, time limit {r.time_limit:g} s"
+    table.add_row("routing", routing)
+    table.add_row("packing", scenario.packing.policy)
+    fleet = ", ".join(f"{v.count} {v.name}" for v in scenario.fleet.vehicles)
+    table.add_row("fleet", fleet + (f"; ev_share {scenario.fleet.ev_share:g}" if scenario.fleet.ev_share else ""))
+    if overrides:
+        table.add_row("overrides", " ".join(overrides))
+    table.add_row("hash", scenario.canonical_hash())
+    console = Console(highlight=False)
+    console.print(table)
+    if resolved:
+        click.echo(scenario.to_toml(), nl=False)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
