@@ -1,0 +1,599 @@
+"""The simulation's event log: one SQLite file, written through sqlite-utils.
+
+Everything that happens in a run is one row of ``events``; ``runs`` records each run's
+provenance (scenario and its hash, seed, version), its status and its timings::
+
+    with EventLog.open("run.db") as log:
+        with log.run(scenario="baseline", scenario_json=s.canonical_json(), seed=7) as run_id:
+            log.record(Event(t=0.0, type=EventType.ORDER_PLACED, order_id=1))
+            ...
+        log.events(run_id, type=EventType.DELIVERED)
+
+Guarantees:
+
+* The schema is created and upgraded by named migrations (sqlite-utils ``Migrations``, set
+  ``carbonsim.eventlog``, recorded in ``_sqlite_migrations``), each applied once, in order.
+* WAL journal: readers (``carbonsim check``, Datasette) can read while a run writes.
+* ``record`` validates an event and buffers it; every ``flush_every`` events, and at the end of
+  a run, the buffer is written inside ONE transaction (``db.atomic()``). sqlite-utils 4
+  commits any write made outside a transaction at once, so without it a failure in the middle
+  of a flush would leave half a batch; with it the file holds all of a batch or none of it,
+  and a failed flush keeps the buffer, so nothing is written twice or lost silently.
+* ``run()`` marks the run completed on normal exit, interrupted on Ctrl-C, failed (with the
+  traceback) on any other exception, after flushing what was recorded. A process killed
+  outright (SIGKILL, power loss) leaves status ``running`` and every batch committed so far.
+* ``canonical_hash(run_id)`` digests the ordered event rows (not run ids or wall-clock
+  fields): the same scenario and seed must give the same hash.
+
+One writer per file; there is no module-level state: everything hangs off the instance.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import numbers
+import operator
+import os
+import time
+import traceback
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from enum import StrEnum
+from typing import Any
+
+try:
+    from sqlite_utils import Database, Migrations
+except ImportError as exc:  # pragma: no cover - depends on the installed version
+    raise ImportError(
+        "sim.eventlog needs sqlite-utils >= 4.0 (Migrations, Database.atomic)"
+    ) from exc
+
+from .events import FIGURE_FIELDS, ID_FIELDS, Event, EventType, ObjectId
+
+__all__ = ["EventLog", "RunRecord", "RunStatus", "MIGRATION_SET", "DEFAULT_FLUSH_EVERY", "schema_migrations"]
+
+#: Name of this schema's migration set in ``_sqlite_migrations``.
+MIGRATION_SET = "carbonsim.eventlog"
+#: Events buffered before ``record`` flushes them in one transaction.
+DEFAULT_FLUSH_EVERY = 5_000
+#: Prefix of the canonical serialisation; bump it when that serialisation changes.
+_HASH_FORMAT = b"carbonsim.events/1\n"
+_INT64 = 2**63
+
+
+class RunStatus(StrEnum):
+    """A run's status in ``runs.status``."""
+
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    INTERRUPTED = "interrupted"
+
+
+@dataclass(frozen=True, slots=True)
+class RunRecord:
+    """One row of ``runs``. Times are ISO 8601 UTC text; durations are wall-clock seconds."""
+
+    run_id: int
+    scenario: str
+    scenario_hash: str
+    scenario_json: str
+    seed: int
+    version: str
+    status: RunStatus
+    started_at: str
+    finished_at: str | None
+    wall_seconds: float | None
+    routing_seconds: float | None
+    error: str | None
+
+
+# --------------------------------------------------------------------------------------------
+# Schema: migrations, applied in order, each once
+# --------------------------------------------------------------------------------------------
+
+_RUN_COLUMNS = tuple(f for f in RunRecord.__dataclass_fields__)
+#: Column order of ``events`` rows everywhere (buffer, INSERT, SELECT, hash).
+_EVENT_COLUMNS = ("run_id", "seq", "t", "type", *ID_FIELDS, *FIGURE_FIELDS, "data")
+_STATUS_CHECK = ", ".join(f"'{s.value}'" for s in RunStatus)
+
+
+def _m001_create_runs(db: Database) -> None:
+    db.execute(f"""
+        CREATE TABLE runs (
+            run_id          INTEGER PRIMARY KEY AUTOINCREMENT,
+            scenario        TEXT NOT NULL,
+            scenario_hash   TEXT NOT NULL,
+            scenario_json   TEXT NOT NULL,
+            seed            INTEGER NOT NULL,
+            version         TEXT NOT NULL,
+            status          TEXT NOT NULL CHECK (status IN ({_STATUS_CHECK})),
+            started_at      TEXT NOT NULL,
+            finished_at     TEXT,
+            wall_seconds    REAL,
+            routing_seconds REAL,
+            error           TEXT
+        ) STRICT
+    """)
+
+
+def _m002_create_events(db: Database) -> None:
+    # STRICT: a wrong type is an error, not a silent conversion. Ids are ANY so an int id stays
+    # an int and a str id a str. WITHOUT ROWID: rows are stored in (run_id, seq) order.
+    ids = ",\n".join(f"            {name} ANY" for name in ID_FIELDS)
+    figures = ",\n".join(f"            {name} REAL" for name in FIGURE_FIELDS)
+    db.execute(f"""
+        CREATE TABLE events (
+            run_id  INTEGER NOT NULL REFERENCES runs(run_id),
+            seq     INTEGER NOT NULL,
+            t       REAL NOT NULL,
+            type    TEXT NOT NULL,
+{ids},
+{figures},
+            data    TEXT,
+            PRIMARY KEY (run_id, seq)
+        ) STRICT, WITHOUT ROWID
+    """)
+    db.execute("CREATE INDEX events_run_type ON events (run_id, type)")
+    db.execute("CREATE INDEX events_run_order ON events (run_id, order_id)")
+    db.execute("CREATE INDEX events_run_vehicle ON events (run_id, vehicle_id)")
+
+
+def schema_migrations() -> Migrations:
+    """The event log's migration set, newest last. Never edit an applied one: append."""
+    migrations = Migrations(MIGRATION_SET)
+    migrations(name="m001_create_runs")(_m001_create_runs)
+    migrations(name="m002_create_events")(_m002_create_events)
+    return migrations
+
+
+# --------------------------------------------------------------------------------------------
+# Validation and canonical text
+# --------------------------------------------------------------------------------------------
+
+
+def _canonical_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def _data_text(data: Any) -> str | None:
+    if data is None:
+        return None
+    if not isinstance(data, dict):
+        raise TypeError(f"Event.data must be a dict or None, got {type(data).__name__}")
+    try:
+        text = _canonical_json(data)
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(f"Event.data is not JSON-serialisable: {exc}") from exc
+    if json.loads(text) != data:
+        raise ValueError(
+            "Event.data must survive a JSON round trip unchanged "
+            "(str keys, lists rather than tuples, JSON scalars only)"
+        )
+    return text
+
+
+def _object_id(name: str, value: Any) -> ObjectId | None:
+    cls = value.__class__
+    if value is None or cls is str:
+        return value
+    if cls is int and -_INT64 <= value < _INT64:
+        return value
+    if isinstance(value, bool):
+        raise TypeError(f"Event.{name} must be an int or a str, not a bool")
+    if isinstance(value, str):
+        return str(value)
+    try:
+        value = operator.index(value)  # numpy integers and other int-likes
+    except TypeError:
+        raise TypeError(f"Event.{name} must be an int or a str, got {cls.__name__}") from None
+    if not -_INT64 <= value < _INT64:
+        raise OverflowError(f"Event.{name} = {value} does not fit SQLite's 64-bit integers")
+    return value
+
+
+def _number(name: str, value: Any) -> float:
+    if value.__class__ is not float:
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise TypeError(f"Event.{name} must be a real number, got {type(value).__name__}")
+        value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"Event.{name} must be finite, got {value}")
+    return value
+
+
+def _event_values(event: Event) -> tuple:
+    """``event`` as the tail of an ``events`` row (everything after run_id, seq), validated."""
+    return (
+        _number("t", event.t),
+        EventType(event.type).value,
+        _object_id("order_id", event.order_id),
+        _object_id("vehicle_id", event.vehicle_id),
+        _object_id("product_id", event.product_id),
+        _object_id("route_id", event.route_id),
+        _object_id("consumer_id", event.consumer_id),
+        _object_id("wave_id", event.wave_id),
+        _object_id("label_id", event.label_id),
+        None if event.km is None else _number("km", event.km),
+        None if event.kg_co2e is None else _number("kg_co2e", event.kg_co2e),
+        None if event.load is None else _number("load", event.load),
+        None if event.lateness is None else _number("lateness", event.lateness),
+        None if event.stock_level is None else _number("stock_level", event.stock_level),
+        None if event.quantity is None else _number("quantity", event.quantity),
+        None if event.cost is None else _number("cost", event.cost),
+        _data_text(event.data),
+    )
+
+
+def _row_to_event(row: tuple) -> Event:
+    """An ``events`` row from ``seq`` on (seq, t, type, ids..., figures..., data) as an Event."""
+    (_, t, type_, order_id, vehicle_id, product_id, route_id, consumer_id, wave_id, label_id,
+     km, kg_co2e, load, lateness, stock_level, quantity, cost, data) = row
+    return Event(
+        t=t, type=EventType(type_),
+        order_id=order_id, vehicle_id=vehicle_id, product_id=product_id, route_id=route_id,
+        consumer_id=consumer_id, wave_id=wave_id, label_id=label_id,
+        km=km, kg_co2e=kg_co2e, load=load, lateness=lateness, stock_level=stock_level,
+        quantity=quantity, cost=cost,
+        data=None if data is None else json.loads(data),
+    )
+
+
+def _utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _package_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("carbonsim")
+    except PackageNotFoundError:  # running from a source tree
+        return "0+unknown"
+
+
+# --------------------------------------------------------------------------------------------
+# The log
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _ActiveRun:
+    run_id: int
+    next_seq: int
+    started: float  # time.perf_counter() at start_run
+    routing_seconds: float | None = None
+
+
+_INSERT_EVENTS = "INSERT INTO events ({}) VALUES ({})".format(
+    ", ".join(_EVENT_COLUMNS), ", ".join("?" * len(_EVENT_COLUMNS))
+)
+_SELECT_EVENTS = "SELECT {} FROM events".format(", ".join(_EVENT_COLUMNS[1:]))
+_SELECT_RUNS = "SELECT {} FROM runs".format(", ".join(_RUN_COLUMNS))
+
+
+class EventLog:
+    """An open event-log file: writes one run at a time, reads any run. Use :meth:`open`."""
+
+    def __init__(self, db: Database, *, flush_every: int = DEFAULT_FLUSH_EVERY) -> None:
+        flush_every = operator.index(flush_every)
+        if flush_every < 1:
+            raise ValueError(f"flush_every must be >= 1, got {flush_every}")
+        self._db: Database | None = db
+        self._flush_every = flush_every
+        self._buffer: list[tuple] = []
+        self._active: _ActiveRun | None = None
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str], *, flush_every: int = DEFAULT_FLUSH_EVERY) -> "EventLog":
+        """Open or create the log at ``path``: WAL on, pending migrations applied."""
+        db = Database(os.fspath(path))
+        try:
+            db.enable_wal()
+            db.execute("PRAGMA synchronous = NORMAL")  # durable at each checkpoint; never corrupt in WAL
+            db.execute("PRAGMA foreign_keys = ON")
+            schema_migrations().apply(db)
+            return cls(db, flush_every=flush_every)
+        except BaseException:
+            db.close()
+            raise
+
+    # -- plumbing -------------------------------------------------------------------------
+
+    @property
+    def db(self) -> Database:
+        """The underlying sqlite-utils Database (read-only use, please)."""
+        if self._db is None:
+            raise RuntimeError("the event log is closed")
+        return self._db
+
+    def applied_migrations(self) -> list[str]:
+        """Names of this schema's applied migrations, in the order they were applied."""
+        return [m.name for m in schema_migrations().applied(self.db)]
+
+    @property
+    def active_run_id(self) -> int | None:
+        """The run being written, or None."""
+        return None if self._active is None else self._active.run_id
+
+    @property
+    def pending(self) -> int:
+        """Events recorded but not yet flushed."""
+        return len(self._buffer)
+
+    def close(self) -> None:
+        """Close the file. A run still active is flushed and marked interrupted first."""
+        if self._db is None:
+            return
+        try:
+            if self._active is not None:
+                self.finish_run(RunStatus.INTERRUPTED, error="the event log was closed while the run was active")
+        finally:
+            self._db.close()
+            self._db = None
+
+    def __enter__(self) -> "EventLog":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- writing --------------------------------------------------------------------------
+
+    def start_run(
+        self,
+        *,
+        scenario: str,
+        scenario_json: str | Mapping[str, Any],
+        seed: int,
+        version: str | None = None,
+    ) -> int:
+        """Insert a ``running`` row in ``runs`` and make it the run that :meth:`record` writes to.
+
+        ``scenario_json`` (JSON text or a mapping) is stored canonicalised (sorted keys, compact),
+        and ``scenario_hash`` is the SHA-256 of that text, so it equals
+        ``Scenario.canonical_hash()`` for ``Scenario.canonical_json()``.
+        """
+        if self._active is not None:
+            raise RuntimeError(f"run {self._active.run_id} is still active: finish it first")
+        if not isinstance(scenario, str):
+            raise TypeError(f"scenario must be a str (the scenario's name), got {type(scenario).__name__}")
+        if isinstance(scenario_json, str):
+            scenario_json = json.loads(scenario_json)
+        text = _canonical_json(dict(scenario_json))
+        seed = operator.index(seed)
+        db = self.db
+        with db.atomic():
+            cursor = db.execute(
+                "INSERT INTO runs (scenario, scenario_hash, scenario_json, seed, version, status, started_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [scenario, hashlib.sha256(text.encode("utf-8")).hexdigest(), text, seed,
+                 version if version is not None else _package_version(), RunStatus.RUNNING.value, _utc_now()],
+            )
+        run_id = int(cursor.lastrowid)
+        self._active = _ActiveRun(run_id=run_id, next_seq=1, started=time.perf_counter())
+        return run_id
+
+    def record(self, event: Event) -> int:
+        """Validate ``event``, give it the run's next ``seq`` (1, 2, ...) and buffer it.
+
+        A bad event raises here (TypeError / ValueError naming the field) and uses no seq.
+        Every ``flush_every`` events the buffer is flushed. Returns the event's seq.
+        """
+        run = self._active
+        if run is None:
+            raise RuntimeError("no active run: call start_run() or use run() first")
+        values = _event_values(event)
+        seq = run.next_seq
+        run.next_seq = seq + 1
+        self._buffer.append((run.run_id, seq, *values))
+        if len(self._buffer) >= self._flush_every:
+            self.flush()
+        return seq
+
+    def add_routing_seconds(self, seconds: float) -> None:
+        """Add wall-clock time spent in the router to the active run's ``routing_seconds``."""
+        if self._active is None:
+            raise RuntimeError("no active run")
+        self._active.routing_seconds = (self._active.routing_seconds or 0.0) + float(seconds)
+
+    def flush(self) -> int:
+        """Write the buffer in one transaction and return how many rows were written.
+
+        On any error (or KeyboardInterrupt) the transaction is rolled back, so none of the batch
+        is in the file, and the buffer is kept, so a later flush can write it all.
+        """
+        if not self._buffer:
+            return 0
+        rows = self._buffer
+        db = self.db
+        with db.atomic():
+            db.conn.executemany(_INSERT_EVENTS, rows)
+        self._buffer = []
+        return len(rows)
+
+    def finish_run(
+        self,
+        status: RunStatus | str,
+        *,
+        error: str | None = None,
+        wall_seconds: float | None = None,
+        routing_seconds: float | None = None,
+    ) -> None:
+        """Flush, then set the active run's status, finish time and timings; the run is no longer active.
+
+        ``wall_seconds`` defaults to the time since :meth:`start_run`; ``routing_seconds`` to the
+        sum passed to :meth:`add_routing_seconds` (None if never called). If the final flush
+        fails, its batch is dropped, the run is marked failed with the reason, and the flush's
+        exception is raised.
+        """
+        run = self._active
+        if run is None:
+            raise RuntimeError("no active run to finish")
+        status = RunStatus(status)
+        if status is RunStatus.RUNNING:
+            raise ValueError("finish_run needs a final status: completed, failed or interrupted")
+        flush_error: BaseException | None = None
+        try:
+            self.flush()
+        except Exception as exc:
+            flush_error = exc
+            lost, self._buffer = len(self._buffer), []
+            status = RunStatus.FAILED
+            note = f"final flush failed, {lost} buffered events were not written: {exc!r}"
+            error = f"{error}\n{note}" if error else note
+        if wall_seconds is None:
+            wall_seconds = time.perf_counter() - run.started
+        if routing_seconds is None:
+            routing_seconds = run.routing_seconds
+        db = self.db
+        with db.atomic():
+            db.execute(
+                "UPDATE runs SET status = ?, finished_at = ?, wall_seconds = ?, routing_seconds = ?, error = ?"
+                " WHERE run_id = ?",
+                [status.value, _utc_now(), float(wall_seconds),
+                 None if routing_seconds is None else float(routing_seconds), error, run.run_id],
+            )
+        self._active = None
+        if flush_error is not None:
+            raise flush_error
+
+    @contextmanager
+    def run(
+        self,
+        *,
+        scenario: str,
+        scenario_json: str | Mapping[str, Any],
+        seed: int,
+        version: str | None = None,
+    ) -> Iterator[int]:
+        """Start a run (see :meth:`start_run`), yield its id, and always finish it.
+
+        Normal exit: completed. KeyboardInterrupt (and SystemExit): interrupted. Any other
+        exception: failed, with its traceback in ``runs.error``. What was recorded is flushed in
+        every case, and the exception is re-raised.
+        """
+        run_id = self.start_run(scenario=scenario, scenario_json=scenario_json, seed=seed, version=version)
+        try:
+            yield run_id
+        except Exception as exc:
+            self._finish_after(run_id, RunStatus.FAILED, exc)
+            raise
+        except BaseException as exc:  # KeyboardInterrupt, SystemExit, GeneratorExit
+            self._finish_after(run_id, RunStatus.INTERRUPTED, exc)
+            raise
+        else:
+            if self.active_run_id == run_id:
+                self.finish_run(RunStatus.COMPLETED)
+
+    def _finish_after(self, run_id: int, status: RunStatus, exc: BaseException) -> None:
+        if self.active_run_id != run_id:  # the body finished it already
+            return
+        try:
+            self.finish_run(status, error="".join(traceback.format_exception(exc)))
+        except Exception as inner:  # keep the original exception the one that propagates
+            exc.add_note(f"while marking run {run_id} {status.value}: {inner!r}")
+
+    # -- reading --------------------------------------------------------------------------
+
+    def iter_events(
+        self,
+        run_id: int,
+        *,
+        type: EventType | str | Iterable[EventType | str] | None = None,
+        order_id: ObjectId | None = None,
+        vehicle_id: ObjectId | None = None,
+        t_from: float | None = None,
+        t_to: float | None = None,
+        limit: int | None = None,
+    ) -> Iterator[tuple[int, Event]]:
+        """Stream ``(seq, event)`` pairs of a run in seq order; filters as in :meth:`events`.
+
+        Only flushed events are visible. The query runs when this is called (so bad filters
+        raise here); rows are fetched as the iterator is consumed.
+        """
+        where = ["run_id = ?"]
+        params: list[Any] = [operator.index(run_id)]
+        if type is not None:
+            types = [type] if isinstance(type, str) else list(type)
+            for value in types:
+                if not isinstance(value, str):
+                    raise TypeError(f"type filter values must be str or EventType, got {value.__class__.__name__}")
+            where.append("type IN ({})".format(", ".join("?" * len(types))))
+            params.extend(str(value) for value in types)
+        for column, value in (("order_id", order_id), ("vehicle_id", vehicle_id)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                params.append(value)
+        if t_from is not None:
+            where.append("t >= ?")
+            params.append(float(t_from))
+        if t_to is not None:
+            where.append("t < ?")
+            params.append(float(t_to))
+        sql = f"{_SELECT_EVENTS} WHERE {' AND '.join(where)} ORDER BY seq"
+        if limit is not None:
+            limit = operator.index(limit)
+            if limit < 0:
+                raise ValueError(f"limit must be >= 0, got {limit}")
+            sql += " LIMIT ?"
+            params.append(limit)
+        cursor = self.db.execute(sql, params)
+        return ((row[0], _row_to_event(row)) for row in cursor)
+
+    def events(
+        self,
+        run_id: int,
+        *,
+        type: EventType | str | Iterable[EventType | str] | None = None,
+        order_id: ObjectId | None = None,
+        vehicle_id: ObjectId | None = None,
+        t_from: float | None = None,
+        t_to: float | None = None,
+        limit: int | None = None,
+    ) -> list[Event]:
+        """A run's flushed events in seq order, filtered (all filters AND-ed, values bound):
+
+        ``type`` one type or several; ``order_id`` / ``vehicle_id`` exact match (an int id never
+        matches its str spelling); ``t_from <= t < t_to``; at most ``limit`` events.
+        """
+        return [event for _, event in self.iter_events(
+            run_id, type=type, order_id=order_id, vehicle_id=vehicle_id,
+            t_from=t_from, t_to=t_to, limit=limit,
+        )]
+
+    def runs(self) -> list[RunRecord]:
+        """Every run in the file, oldest first."""
+        return [self._run_record(row) for row in self.db.execute(f"{_SELECT_RUNS} ORDER BY run_id")]
+
+    def get_run(self, run_id: int) -> RunRecord:
+        """One run; KeyError if the file has no such run."""
+        row = self.db.execute(f"{_SELECT_RUNS} WHERE run_id = ?", [operator.index(run_id)]).fetchone()
+        if row is None:
+            raise KeyError(f"no run {run_id} in this event log")
+        return self._run_record(row)
+
+    @staticmethod
+    def _run_record(row: tuple) -> RunRecord:
+        values = dict(zip(_RUN_COLUMNS, row))
+        values["status"] = RunStatus(values["status"])
+        return RunRecord(**values)
+
+    def canonical_hash(self, run_id: int) -> str:
+        """SHA-256 (hex) of the run's flushed event rows in seq order.
+
+        Each row (seq, t, type, ids, figures, data; not run_id) is one compact JSON array per
+        line, floats written exactly, int ids distinct from str ids. Nothing else of the run
+        (ids, scenario, wall-clock fields) enters, so two runs with the same events hash equal,
+        in one file or two.
+        """
+        self.get_run(run_id)  # KeyError for an unknown run rather than the hash of nothing
+        digest = hashlib.sha256(_HASH_FORMAT)
+        for row in self.db.execute(f"{_SELECT_EVENTS} WHERE run_id = ? ORDER BY seq", [operator.index(run_id)]):
+            digest.update(json.dumps(row, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8"))
+            digest.update(b"\n")
+        return digest.hexdigest()
