@@ -42,9 +42,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .archive import Archive, ArchiveParams
-from .problem import Batch, RoutingProblem, simplex_weights
-from .search import Callbacks, SearchResult, Termination, record
+from .problem import Batch, RoutingProblem
+from .search import Callbacks, SearchResult, SearchRun, Termination
 
 #: Exploitation probability, heuristic exponent, evaporation, local-update rate.
 Q0, BETA, RHO, XI = 0.9, 2.0, 0.1, 0.1
@@ -152,16 +151,11 @@ def moaco(
     callbacks: Callbacks | None = None,
 ) -> SearchResult:
     """Run the multi-objective ant colony on a prepared problem and return the final archive."""
-    if population < 2:
-        raise ValueError(f"population must be >= 2, got {population}")
-    cb = callbacks or Callbacks()
-    term = term or Termination(200, None)
-    cb.on_start("moaco")
-    P, n = population, problem.n
-    weights = simplex_weights(rng, P, problem.hard > 0)
+    run = SearchRun("moaco", problem, rng, population, term, callbacks)
+    term, weights = run.term, run.weights
+    n = problem.n
     lam = weights[:, 0] / np.maximum(weights[:, 0] + weights[:, 1], 1e-12)
-    archive = Archive(ArchiveParams(), rng)
-    deadline = None if term.time_limit is None else term.start + term.time_limit
+    archive, deadline = run.archive, run.deadline
 
     eta = heuristic(problem.instance.distance)
     tau0, tau_min, tau_max = 1.0 / n, 1.0 / (2.0 * n), 1.0
@@ -174,16 +168,9 @@ def moaco(
         archive.update(batch)
         global_update(tau_c, tau_e, archive.members, RHO, tau_min, tau_max)
 
-    history: list = []
-    it = 0
     colony()
-    record(history, it, term, archive.F)
-    while term.has_next():
-        it += 1
+    run.started()
+    while run.next_iteration():
         colony()
-        record(history, it, term, archive.F)
-        term.step()
-        cb.on_iteration(it, term.progress(), archive.F)
-    result = SearchResult("moaco", archive.members, it, problem.evaluations, term.elapsed(), history)
-    cb.on_end(result)
-    return result
+        run.iteration_done()
+    return run.finish()

@@ -16,7 +16,8 @@ Where this implementation decides something the paper leaves open:
 - each wolf carries a fixed weight vector on the (C, E, T) simplex that steers its local
   search, so the pack covers the whole front (a memetic variant; the paper's node
   exchange / insertion / reversal moves are part of that local search);
-- under a time limit with no iteration count, ``t / T`` is the elapsed share of the time.
+- with a time limit, ``t / T`` is the larger of the iteration share and the elapsed share
+  of the time, so ``a`` reaches 0 by the end of whichever budget binds first.
 """
 
 from __future__ import annotations
@@ -25,9 +26,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .archive import Archive, ArchiveParams
-from .problem import RoutingProblem, simplex_weights
-from .search import Callbacks, SearchResult, Termination, record
+from .archive import ArchiveParams
+from .problem import RoutingProblem
+from .search import Callbacks, SearchResult, SearchRun, Termination
 
 
 @dataclass(frozen=True)
@@ -58,23 +59,20 @@ def mogwo(
     callbacks: Callbacks | None = None,
 ) -> SearchResult:
     """Run MOGWO on a prepared problem and return the final archive."""
-    cb = callbacks or Callbacks()
-    term = termination or Termination(params.iterations, None)
-    cb.on_start("mogwo")
+    run = SearchRun("mogwo", problem, rng, params.population, termination, callbacks, params.archive, params.iterations)
+    term, weights, archive, deadline = run.term, run.weights, run.archive, run.deadline
     P, n = params.population, problem.n
-    weights = simplex_weights(rng, P, problem.hard > 0)
-    archive = Archive(params.archive, rng)
     X = rng.random((P, n))
-    deadline = None if term.time_limit is None else term.start + term.time_limit
     batch = problem.decode(X, weights, deadline=deadline)
     X[: len(batch.keys)] = batch.keys
     archive.update(batch)
-    history: list = []
-    it = 0
-    record(history, it, term, archive.F)
-    while term.has_next():
-        it += 1
-        frac = it / term.iterations if term.iterations is not None else term.elapsed() / term.time_limit
+    run.started()
+    while run.next_iteration():
+        it = run.iteration
+        # a runs 2 -> 0 over whichever budget binds first (iterations, or the time limit)
+        frac = 0.0 if term.iterations is None else it / term.iterations
+        if term.time_limit is not None:
+            frac = max(frac, term.elapsed() / term.time_limit)
         a = 2.0 - 2.0 * min(frac, 1.0)
         lead = np.array([archive.leaders() for _ in range(P)])  # (P, 3): alpha, beta, delta
         LK = archive.members.keys
@@ -88,9 +86,5 @@ def mogwo(
         batch = problem.decode(X, weights, deadline=deadline)
         X[: len(batch.keys)] = batch.keys
         archive.update(batch)
-        record(history, it, term, archive.F)
-        term.step()
-        cb.on_iteration(it, term.progress(), archive.F)
-    result = SearchResult("mogwo", archive.members, it, problem.evaluations, term.elapsed(), history)
-    cb.on_end(result)
-    return result
+        run.iteration_done()
+    return run.finish()

@@ -41,10 +41,10 @@ import math
 
 import numpy as np
 
-from .archive import FEAS_TOL, Archive, ArchiveParams
+from .archive import FEAS_TOL
 from .mogwo import reflect
-from .problem import RoutingProblem, simplex_weights
-from .search import Callbacks, SearchResult, Termination, record
+from .problem import RoutingProblem
+from .search import Callbacks, SearchResult, SearchRun, Termination
 
 #: Inertia weight, its damping per iteration, personal and social coefficients.
 W, W_DAMP, C1, C2 = 0.5, 0.99, 1.0, 2.0
@@ -111,15 +111,10 @@ def mopso(
     callbacks: Callbacks | None = None,
 ) -> SearchResult:
     """Run MOPSO on a prepared problem and return the final archive (the repository)."""
-    if population < 2:
-        raise ValueError(f"population must be >= 2, got {population}")
-    cb = callbacks or Callbacks()
-    term = term or Termination(200, None)
-    cb.on_start("mopso")
+    run = SearchRun("mopso", problem, rng, population, term, callbacks)
+    term, weights = run.term, run.weights
     P, n = population, problem.n
-    weights = simplex_weights(rng, P, problem.hard > 0)
-    archive = Archive(ArchiveParams(), rng)
-    deadline = None if term.time_limit is None else term.start + term.time_limit
+    archive, deadline = run.archive, run.deadline
 
     X = rng.random((P, n))
     V = np.zeros((P, n))
@@ -133,11 +128,9 @@ def mopso(
     pV = np.full(P, np.inf)
     pF[:k], pV[:k] = batch.F, batch.violation
     w = W
-    history: list = []
-    it = 0
-    record(history, it, term, archive.F)
-    while term.has_next():
-        it += 1
+    run.started()
+    while run.next_iteration():
+        it = run.iteration
         frac = (it - 1) / term.iterations if term.iterations is not None else term.elapsed() / term.time_limit
         leaders = archive.members.keys[[archive.select() for _ in range(P)]]
         V = velocity_update(V, X, pbest, leaders, w, rng)
@@ -155,9 +148,5 @@ def mopso(
         repl = np.flatnonzero(new_wins | (~old_wins & coin))
         pbest[repl], pF[repl], pV[repl] = X[repl], F[repl], viol[repl]
         w *= W_DAMP
-        record(history, it, term, archive.F)
-        term.step()
-        cb.on_iteration(it, term.progress(), archive.F)
-    result = SearchResult("mopso", archive.members, it, problem.evaluations, term.elapsed(), history)
-    cb.on_end(result)
-    return result
+        run.iteration_done()
+    return run.finish()

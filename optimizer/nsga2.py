@@ -55,9 +55,9 @@ from pymoo.operators.crossover.sbx import SBX
 from pymoo.operators.mutation.pm import PM
 from pymoo.problems.static import StaticProblem
 
-from .archive import FEAS_TOL, Archive, ArchiveParams
-from .problem import Batch, RoutingProblem, simplex_weights
-from .search import Callbacks, SearchResult, Termination, record
+from .archive import FEAS_TOL
+from .problem import Batch, RoutingProblem
+from .search import Callbacks, SearchResult, SearchRun, Termination
 
 #: SBX: probability per mating, distribution index (Deb et al. 2002; pymoo default).
 SBX_PROB, SBX_ETA = 0.9, 15.0
@@ -81,15 +81,10 @@ def nsga2(
     callbacks: Callbacks | None = None,
 ) -> SearchResult:
     """Run NSGA-II (pymoo, ask/tell) on a prepared problem and return the final archive."""
-    if population < 2:
-        raise ValueError(f"population must be >= 2, got {population}")
-    cb = callbacks or Callbacks()
-    term = term or Termination(200, None)
-    cb.on_start("nsga2")
+    run = SearchRun("nsga2", problem, rng, population, term, callbacks)
+    term, weights = run.term, run.weights
     P, n = population, problem.n
-    weights = simplex_weights(rng, P, problem.hard > 0)
-    archive = Archive(ArchiveParams(), rng)
-    deadline = None if term.time_limit is None else term.start + term.time_limit
+    archive, deadline = run.archive, run.deadline
 
     space = Problem(n_var=n, n_obj=3, n_ieq_constr=1, xl=np.zeros(n), xu=np.ones(n), vtype=float)
     algorithm = NSGA2(
@@ -113,19 +108,13 @@ def nsga2(
         archive.update(batch)
         return k == len(pop)
 
-    history: list = []
-    it = 0
     complete = evaluate(algorithm.ask())
-    record(history, it, term, archive.F)
+    run.started()
     while complete and term.has_next():
         pop = algorithm.ask()
         if pop is None or len(pop) == 0:
             break  # pymoo could not create a single new (non-duplicate) offspring
-        it += 1
+        run.iteration += 1
         complete = evaluate(pop)
-        record(history, it, term, archive.F)
-        term.step()
-        cb.on_iteration(it, term.progress(), archive.F)
-    result = SearchResult("nsga2", archive.members, it, problem.evaluations, term.elapsed(), history)
-    cb.on_end(result)
-    return result
+        run.iteration_done()
+    return run.finish()

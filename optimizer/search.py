@@ -77,3 +77,62 @@ class SearchResult:
 def record(history: list, it: int, term: Termination, F: np.ndarray) -> None:
     mins = F.min(axis=0) if len(F) else np.full(3, np.nan)
     history.append((it, term.elapsed(), len(F), float(mins[0]), float(mins[1]), float(mins[2])))
+
+
+class SearchRun:
+    """The bookkeeping every algorithm shares: budget, hooks, per-slot weights, archive, history.
+
+    Each search agent (wolf, individual, particle, ant) has a fixed weight vector steering
+    its local search (:func:`optimizer.problem.simplex_weights`), and every decoded batch
+    goes into one external archive, so all algorithms report the same way.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        problem,
+        rng: np.random.Generator,
+        population: int,
+        term: Termination | None,
+        callbacks: Callbacks | None,
+        archive_params=None,
+        default_iterations: int = 200,
+    ) -> None:
+        from .archive import Archive, ArchiveParams
+        from .problem import simplex_weights
+
+        if population < 2:
+            raise ValueError(f"population must be >= 2, got {population}")
+        self.name = name
+        self.problem = problem
+        self.callbacks = callbacks or Callbacks()
+        self.term = term or Termination(default_iterations, None)
+        self.callbacks.on_start(name)
+        self.weights = simplex_weights(rng, population, problem.hard > 0)
+        self.archive = Archive(archive_params or ArchiveParams(), rng)
+        self.deadline = None if self.term.time_limit is None else self.term.start + self.term.time_limit
+        self.history: list = []
+        self.iteration = 0
+
+    def started(self) -> None:
+        """Record the state after the initial population."""
+        record(self.history, 0, self.term, self.archive.F)
+
+    def next_iteration(self) -> bool:
+        """True while the budget allows another iteration (whose number is then ``iteration``)."""
+        if not self.term.has_next():
+            return False
+        self.iteration += 1
+        return True
+
+    def iteration_done(self) -> None:
+        record(self.history, self.iteration, self.term, self.archive.F)
+        self.term.step()
+        self.callbacks.on_iteration(self.iteration, self.term.progress(), self.archive.F)
+
+    def finish(self) -> SearchResult:
+        result = SearchResult(
+            self.name, self.archive.members, self.iteration, self.problem.evaluations, self.term.elapsed(), self.history
+        )
+        self.callbacks.on_end(result)
+        return result

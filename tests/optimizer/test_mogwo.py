@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 
 import numpy as np
 import pytest
@@ -102,14 +101,10 @@ def test_evaluations_counted(r101_runs):
     assert r101_runs[0].evaluations == 40
 
 
-def test_time_limit_returns(c101):
-    """time_limit=2 stops the search within a few seconds (generous bound, not a benchmark)."""
-    solve(c101, seed=0, iterations=1, population=4)  # compile / warm the kernels outside the timed call
-    t0 = time.perf_counter()
-    front = solve(c101, seed=1, time_limit=2, population=10)
-    elapsed = time.perf_counter() - t0
-    assert elapsed < 10.0
-    assert front.iterations >= 1
+def test_time_limit_stops_the_run(c101):
+    """A 2 s time limit ends the run long before a 100,000-iteration budget; history has one row per iteration + 1."""
+    front = solve(c101, seed=1, time_limit=2, iterations=100_000, population=10)
+    assert front.iterations < 100_000  # may be 0 on a slow machine: the initial population alone can use the budget
     assert len(front.history) == front.iterations + 1
     assert all(s.evaluation.feasible for s in front.solutions)
 
