@@ -519,35 +519,18 @@ def cand_score(routes, rlen, st, r0, f, mids, nmid, sr, sp, k, w, nodes, arcs, g
     hard = cfg[2] > 0.5
     lw = cfg[0]
     ew = cfg[1]
-    for m in range(nmid):
-        rr = mids[m, 0]
-        s0 = mids[m, 1]
-        s1 = mids[m, 2]
-        for q in range(s1 - s0):
-            c = routes[rr, s1 - 1 - q] if mids[m, 3] == 1 else routes[rr, s0 + q]
-            d = arcs[0, prev, c]
-            ckm += d * arcs[3, prev, c]
-            ga = arcs[2, prev, c] * d
-            gd += ga
-            gdd += ga * dl
-            t += arcs[1, prev, c] * congestion(grade[prev, c], t, cong, cfg)
-            b = nodes[c, 2]
-            if t > b:
-                if hard and t - b > 1e-9:
-                    return INF
-                pen += lw * (t - b)
-            a = nodes[c, 1]
-            if t < a:
-                pen += ew * (a - t)
-                t = a
-            t += nodes[c, 3]
-            dl += nodes[c, 0]
-            prev = c
+    # walk the middle pieces, then the unchanged suffix (the last piece, which may merge)
     merged = False
-    if sr >= 0:
-        ns = rlen[sr]
-        for p in range(sp, ns):
-            c = routes[sr, p]
+    npieces = nmid + (1 if sr >= 0 else 0)
+    for m in range(npieces):
+        suffix = m == nmid
+        if suffix:
+            rr, s0, s1, rev = sr, sp, rlen[sr], 0
+        else:
+            rr, s0, s1, rev = mids[m, 0], mids[m, 1], mids[m, 2], mids[m, 3]
+        for q in range(s1 - s0):
+            p = s1 - 1 - q if rev == 1 else s0 + q
+            c = routes[rr, p]
             d = arcs[0, prev, c]
             ckm += d * arcs[3, prev, c]
             ga = arcs[2, prev, c] * d
@@ -566,8 +549,9 @@ def cand_score(routes, rlen, st, r0, f, mids, nmid, sr, sp, k, w, nodes, arcs, g
             t += nodes[c, 3]
             dl += nodes[c, 0]
             prev = c
-            if t == st[sr, p, 0]:
+            if suffix and t == st[sr, p, 0]:
                 # same departure as in route sr from here on: add its remaining sums
+                ns = s1
                 if hard and st[sr, ns, 6] - st[sr, p, 6] > 1e-9:
                     return INF
                 ddl = dl - st[sr, p, 5]
