@@ -22,6 +22,16 @@ class InstanceError(ValueError):
     """Bad instance data; the message names the source, the customer or line, and the field."""
 
 
+class Leg(NamedTuple):
+    """One driven arc: road km, travel minutes at the given departure, kg CO2e at the given
+    load, and its distance cost (km x cost per km x grade cost factor)."""
+
+    km: float
+    minutes: float
+    kg_co2e: float
+    cost: float
+
+
 class KernelData(NamedTuple):
     """The instance packed as plain arrays, the only form the numba kernels read.
 
@@ -216,6 +226,31 @@ class RoutingInstance:
         grade = self.road_grade if not self.unit_speed else np.zeros((n1, n1), dtype=np.int64)
         return KernelData(
             np.ascontiguousarray(nodes), arcs, np.ascontiguousarray(grade), np.ascontiguousarray(cong), veh, cfg
+        )
+
+    def leg(self, i: int, j: int, vehicle_type: int, load: float, depart: float) -> Leg:
+        """Drive arc (i, j) on ``vehicle_type`` carrying ``load`` (capacity units), leaving at
+        instance time ``depart``.
+
+        The same physics the kernels plan with (plain Python, so a simulation can drive a
+        plan arc by arc with the loads and departure times that really happen): travel time
+        is the free-flow time times the congestion coefficient of the arc's grade in the
+        period of the departure; emissions interpolate the vehicle's factor by load.
+        """
+        kd = self.kernel_data
+        km = float(kd.arcs[0, i, j])
+        congestion = 1.0
+        nper = int(kd.cfg[5])
+        if nper > 1:
+            period = int((depart + kd.cfg[4]) // kd.cfg[3]) % nper
+            congestion = float(kd.cong[kd.grade[i, j], period])
+        v = self.vehicle_types[vehicle_type]
+        per_km = v.empty_kg_per_km + (v.full_kg_per_km - v.empty_kg_per_km) * load / v.capacity
+        return Leg(
+            km,
+            float(kd.arcs[1, i, j]) * congestion,
+            per_km * float(kd.arcs[2, i, j]) * km,
+            km * float(kd.arcs[3, i, j]) * v.cost_per_km,
         )
 
     def replace(self, **changes) -> "RoutingInstance":

@@ -50,7 +50,9 @@ def main(ctx: click.Context, debug: bool) -> None:
     """carbonsim: green e-commerce logistics, routing and carbon footprints.
 
     \b
-    Example:
+    Examples:
+      carbonsim run scenarios/baseline.toml
+      carbonsim check carbonsim.db
       carbonsim route tests/data/solomon/C101.txt --time-limit 10 --seed 1
     """
     ctx.ensure_object(dict)
@@ -221,6 +223,158 @@ def validate(file: Path, overrides: tuple[str, ...], resolved: bool) -> None:
     console.print(table)
     if resolved:
         click.echo(scenario.to_toml(), nl=False)
+
+
+_OVERRIDE_HELP = "Override one field (repeatable); VALUE is TOML, a bare word is a string."
+
+
+class _RunProgress:
+    """A rich progress bar over simulated time on stderr (only when stderr is a terminal)."""
+
+    def __init__(self, label: str, enabled: bool) -> None:
+        self.progress: Progress | None = None
+        if enabled:
+            self.progress = Progress(
+                TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[status]}"),
+                TimeElapsedColumn(), console=Console(stderr=True), transient=True,
+            )
+            self.progress.start()
+            self.task = self.progress.add_task(label, total=1.0, status="")
+
+    def __call__(self, t: float, horizon: float, counters) -> None:
+        if self.progress is None:
+            return
+        day = int(t // 1440)
+        phase = f"day {min(day, int(horizon // 1440))}/{int(horizon // 1440)}" if t <= horizon else f"drain +{(t - horizon) / 60:.0f} h"
+        status = (f"{phase} · {counters.orders:,} orders · {counters.delivered:,} delivered · "
+                  f"{counters.routes:,} routes · routing {counters.routing_seconds:.0f} s")
+        self.progress.update(self.task, completed=min(1.0, t / horizon), status=status)
+
+    def close(self) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+
+def _summary_table(summary) -> Table:
+    s = summary
+    table = Table(title=f"run {s.run_id}: {s.scenario}, seed {s.seed}, {s.days} days ({s.status})", title_justify="left")
+    table.add_column("", style="bold")
+    table.add_column("value", justify="right")
+    rows = [
+        ("orders", f"{s.orders:,}"),
+        ("delivered", f"{s.delivered:,}"),
+        ("failed", f"{s.failed:,}"),
+        ("on time", f"{100 * s.on_time_share:.1f} %"),
+        ("waves / routes", f"{s.waves:,} / {s.routes:,}"),
+        ("vehicles used", f"{s.vehicles_used:,}"),
+        ("km", f"{s.km:,.0f}"),
+        ("kg CO2e last mile", f"{s.kg_co2e_last_mile:,.1f}"),
+        ("kg CO2e trunk legs", f"{s.kg_co2e_trunk:,.1f}"),
+        ("kg CO2e packaging", f"{s.kg_co2e_packaging:,.1f}"),
+        ("kg CO2e per order", f"{s.kg_co2e_per_order:.3f}"),
+        ("  of which transport", f"{s.kg_co2e_per_order_transport:.3f}"),
+        ("  of which packaging", f"{s.kg_co2e_per_order_packaging:.3f}"),
+        ("cost per order (yuan)", f"{s.cost_per_order:.2f}"),
+        ("window penalty per order", f"{s.penalty_per_order:.2f}"),
+        ("load factor (kg)", f"{100 * s.load_factor:.1f} %"),
+        ("stock-outs (lines)", f"{s.stockouts:,} in {s.backordered_orders:,} orders"),
+        ("rail share of trunk tkm", f"{100 * s.rail_share_tkm:.0f} %"),
+        ("events", f"{s.events:,}"),
+        ("wall / routing seconds", f"{s.wall_seconds:.1f} / {s.routing_seconds:.1f}"),
+    ]
+    for name, value in rows:
+        table.add_row(name, value)
+    return table
+
+
+@main.command("run")
+@click.argument("scenario_file", metavar="SCENARIO", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--seed", "-s", type=click.IntRange(min=0), help="Root seed (default: the scenario's simulation.seed).")
+@click.option("--days", "-d", type=click.IntRange(min=1, max=3650), help="Days to simulate (default: the scenario's).")
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=Path("carbonsim.db"), show_default=True,
+              help="Event-log file (SQLite); created, or the run is added to it.")
+@click.option("--set", "overrides", multiple=True, metavar="TABLE.KEY=VALUE", help=_OVERRIDE_HELP)
+@click.option("--json", "json_out", is_flag=True, help="Print the summary as one JSON object on stdout.")
+def run_command(scenario_file: Path, seed, days, db: Path, overrides, json_out: bool) -> None:
+    """Simulate a scenario and print the run's summary.
+
+    Every event goes to the SQLite file --db; the summary is computed from it. Ctrl-C stops
+    the run and leaves the file consistent, with the run marked interrupted.
+
+    \b
+    Examples:
+      carbonsim run scenarios/baseline.toml
+      carbonsim run scenarios/green.toml --seed 3 --days 2 --db green.db --json
+      carbonsim run scenarios/baseline.toml --set routing.policy=mogwo --set routing.time_limit=0.5
+    """
+    from sim.scenario import Scenario
+    from sim.simulation import run, scenario_name
+
+    scenario = Scenario.from_file(scenario_file, overrides)
+    name = scenario_name(scenario_file)
+    bar = _RunProgress(f"{name}", sys.stderr.isatty())
+    try:
+        summary = run(scenario, db_path=db, seed=seed, days=days, name=name, progress=bar)
+    except KeyboardInterrupt:
+        bar.close()
+        click.echo(f"Interrupted: the run is marked interrupted in {db}; what happened so far is kept.", err=True)
+        sys.exit(130)
+    finally:
+        bar.close()
+    if json_out:
+        click.echo(json.dumps(summary.to_dict()))
+        return
+    console = Console(highlight=False)
+    console.print(_summary_table(summary))
+    if summary.waves_time_capped:
+        console.print(f"note: {summary.waves_time_capped} of {summary.waves} waves hit routing.time_limit; "
+                      "their plans depend on machine speed (set routing.time_limit = 0 for a reproducible log)")
+    console.print(f"log: {db} (run {summary.run_id}); verify it with: carbonsim check {db}")
+
+
+@main.command("check")
+@click.argument("db", metavar="RUN_DB", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--run", "run_id", type=int, help="Run to check (default: the last run in the file).")
+@click.option("--json", "json_out", is_flag=True, help="Print the results as JSON.")
+def check_command(db: Path, run_id, json_out: bool) -> None:
+    """Verify a run's invariants from its event log alone; exit 1 if one breaks.
+
+    Every order ends delivered or explicitly failed; stock balances and is never negative;
+    picks match reservations; no vehicle is over capacity; each route's km and kg CO2e
+    equal the sums over its arcs.
+
+    \b
+    Example:
+      carbonsim check carbonsim.db --run 2
+    """
+    from sim.check import check_run
+    from sim.eventlog import EventLog
+
+    with EventLog.open(db) as log:
+        runs = log.runs()
+        if not runs:
+            raise ValueError(f"{db}: no runs in this file")
+        run = log.get_run(run_id) if run_id is not None else runs[-1]
+        results = check_run(log, run.run_id)
+    failed = [r for r in results if not r.ok]
+    if json_out:
+        click.echo(json.dumps({
+            "run_id": run.run_id, "status": run.status.value, "ok": not failed,
+            "checks": [{"name": r.name, "ok": r.ok, "violations": r.violations, "example": r.example,
+                        "description": r.description} for r in results],
+        }))
+    else:
+        console = Console(highlight=False)
+        table = Table(title=f"{db}: run {run.run_id} ({run.scenario}, seed {run.seed}, {run.status.value})", title_justify="left")
+        for col in ("check", "result", "violations", "first violation"):
+            table.add_column(col)
+        for r in results:
+            table.add_row(r.name, "[green]ok[/]" if r.ok else "[red]FAILED[/]", str(r.violations), r.example or "")
+        console.print(table)
+        if run.status.value != "completed":
+            console.print(f"note: the run is {run.status.value}; orders still open when it stopped count as violations")
+    if failed:
+        sys.exit(1)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -143,11 +143,19 @@ def _m002_create_events(db: Database) -> None:
     db.execute("CREATE INDEX events_run_vehicle ON events (run_id, vehicle_id)")
 
 
+def _m003_index_events(db: Database) -> None:
+    # the queries of check, summary and (later) trace select by type or follow one object
+    db.execute("CREATE INDEX events_type ON events (run_id, type)")
+    db.execute("CREATE INDEX events_order ON events (run_id, order_id) WHERE order_id IS NOT NULL")
+    db.execute("CREATE INDEX events_route ON events (run_id, route_id) WHERE route_id IS NOT NULL")
+
+
 def schema_migrations() -> Migrations:
     """The event log's migration set, newest last. Never edit an applied one: append."""
     migrations = Migrations(MIGRATION_SET)
     migrations(name="m001_create_runs")(_m001_create_runs)
     migrations(name="m002_create_events")(_m002_create_events)
+    migrations(name="m003_index_events")(_m003_index_events)
     return migrations
 
 

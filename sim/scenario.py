@@ -440,6 +440,10 @@ class Simulation(_Section):
         date(2024, 6, 13), unit="calendar date",
         doc="Date of day 0 (weekdays and festival dates are read from it); a TOML date `2024-06-13` or the string \"2024-06-13\".",
     )
+    drain_days: int = _f(
+        3, unit="days", ge=0, le=60,
+        doc="After the horizon no new orders arrive and the world runs up to this many more days so orders in flight can finish; what is still open then ends `delivery_failed` (reason `run_ended`).",
+    )
 
 
 @dataclass(frozen=True)
@@ -486,6 +490,11 @@ class World(_Section):
     trust_share: float = _f(
         0.45, unit="share", ge=0.0, le=1.0,
         doc="Share of consumers who fully trust the platform's green labels (about 45%, seed 000); used by the choice model.",
+    )
+    locale: str = _f("zh_CN", unit="Faker locale", doc="Locale of the generated names and addresses (any locale Faker knows).")
+    travel_time_cv: float = _f(
+        0.1, unit="coefficient of variation", ge=0.0, le=2.0,
+        doc="Spread of driven travel times around the planned ones (lognormal factor with mean 1 on each arc); 0 drives exactly the plan.",
     )
 
 
@@ -549,11 +558,29 @@ class Demand(_Section):
         doc="Probability of each delivery option (in `sessions` mode: the propensities before incentives).",
     )
     window_hours: DeliveryWindows = _f(factory=DeliveryWindows, unit="hours", default_doc="see rows below", doc="Delivery window width per option.")
+    delivery_start_hour: float = _f(8.0, unit="hour of day", ge=0.0, lt=24.0, doc="Earliest start of a delivery window.")
+    delivery_end_hour: float = _f(
+        21.0, unit="hour of day", gt=0.0, le=24.0, allowed="> delivery_start_hour + the widest window",
+        doc="Latest end of a delivery window.",
+    )
+    expedited_lead_hours: float = _f(2.0, unit="hours", ge=0.0, le=48.0, doc="An expedited window opens this long after the order, at the next full hour (same day when it fits).")
+    failed_attempt_share: float = _f(
+        0.03, unit="share", ge=0.0, le=1.0,
+        doc="Chance that a delivery attempt fails (nobody home); the parcel rides back and waits for the next day's window. Assumption, not sourced.",
+    )
+    max_attempts: int = _f(2, unit="attempts", ge=1, le=10, doc="Attempts before an order ends `delivery_failed` (returned to the warehouse).")
 
     def _rules(self) -> Iterator[Problem]:
         if sum(self.daily_profile) <= 0:
             yield Problem(("daily_profile",), "weights must not all be 0", self.daily_profile)
         yield from _unique(("peaks",), [p.name for p in self.peaks], "peak name")
+        widest = max(self.window_hours.standard, self.window_hours.expedited, self.window_hours.green_slot)
+        if self.delivery_end_hour - self.delivery_start_hour < widest:
+            yield Problem(
+                ("delivery_end_hour",),
+                f"the delivery day {_num(self.delivery_start_hour)}-{_num(self.delivery_end_hour)} h is shorter than the widest window ({_num(widest)} h)",
+                self.delivery_end_hour,
+            )
 
 
 _CATEGORIES = ("electronics", "apparel", "home", "beauty", "food", "books", "sports", "toys")
@@ -570,6 +597,14 @@ class Catalog(_Section):
     products: int = _f(400, unit="products", ge=1, le=1_000_000, allowed="at least one per category", doc="Number of products in the catalog.")
     green_share: float = _f(0.2, unit="share", ge=0.0, le=1.0, doc="Share of products that come in a green-certified variant.")
     green_premium: float = _f(0.05, unit="fraction of price", ge=0.0, le=1.0, doc="Price premium of a green variant (0.05 = 5% dearer, seed 000).")
+    green_footprint_cut: float = _f(
+        0.3, unit="share", ge=0.0, le=1.0,
+        doc="A green variant's production footprint is this much below its conventional twin's (assumption, not sourced).",
+    )
+    green_uptake: float = _f(
+        0.25, unit="share", ge=0.0, le=1.0,
+        doc="`exogenous` mode: share of purchases of a product with a green variant that take the green variant.",
+    )
 
     def _rules(self) -> Iterator[Problem]:
         for i, name in enumerate(self.categories):
@@ -601,6 +636,9 @@ class Warehouse(_Section):
     road_to_rail: bool = _f(False, unit="-", doc="Allow the road-to-rail shift of long trunk legs.")
     rail_extra_days: float = _f(1.0, unit="days", ge=0.0, le=30.0, doc="Extra lead time of a rail leg over road.")
     pick_minutes_per_item: float = _f(1.0, unit="minutes/item", ge=0.0, le=60.0, doc="Picking time per item before an order can be packed.")
+    pickers: int = _f(6, unit="pickers", ge=1, le=10_000, doc="Pickers working in parallel; an order waits for a free one.")
+    road_kg_per_tkm: float = _f(0.08, unit="kg CO2e/tkm", ge=0.0, le=2.0, doc="Trunk leg by road, articulated truck (GLEC-style default intensity, DOMAIN.md 3.3; verify for your region).")
+    rail_kg_per_tkm: float = _f(0.022, unit="kg CO2e/tkm", ge=0.0, le=2.0, doc="Trunk leg by rail (indicative default intensity; verify for your region).")
 
     def _rules(self) -> Iterator[Problem]:
         if self.order_up_to < self.reorder_point:
@@ -637,6 +675,7 @@ class Packing(_Section):
         doc="The box catalog (`[[packing.boxes]]` tables).",
     )
     fixed_box: str = _f("L", unit="box name", allowed="a name in `boxes`", doc="The box used by the `fixed` policy.")
+    fill_ratio: float = _f(0.8, unit="share of box volume", gt=0.0, le=1.0, doc="Usable share of a box's volume: items fit when their volume is at most this share of it.")
 
     def _rules(self) -> Iterator[Problem]:
         names = [b.name for b in self.boxes]
@@ -740,6 +779,12 @@ class Routing(_Section):
         doc="Wall-clock cap on one wave's search; 0 = no cap. When it binds, results depend on machine speed: use 0 and `iterations` for reproducible logs.",
     )
     wave_interval_minutes: float = _f(60.0, unit="minutes", ge=5.0, le=1440.0, doc="Time between dispatch waves; orders that miss a wave wait for the next.")
+    lookahead_minutes: float = _f(
+        120.0, unit="minutes", ge=0.0, le=2880.0,
+        doc="A wave takes the packed orders whose window opens within this time; later ones wait for a later wave.",
+    )
+    max_orders_per_wave: int = _f(300, unit="orders", ge=1, le=100_000, doc="Cap on one wave's orders (most urgent first); the rest wait for the next wave.")
+    service_minutes: float = _f(5.0, unit="minutes/stop", ge=0.0, le=240.0, doc="Time at each customer to hand over a parcel.")
     population: int = _f(100, unit="wolves", ge=2, le=10_000, doc="MOGWO population size (paper: 100).")
     iterations: int = _f(200, unit="iterations per wave", ge=1, le=100_000, doc="MOGWO iteration budget (paper: 200).")
     hard_windows: bool = _f(False, unit="-", doc="`true`: a late arrival makes a plan infeasible; `false`: lateness is penalised (eq. 7).")

@@ -1,0 +1,143 @@
+"""Exogenous demand: orders arrive as a non-homogeneous Poisson process.
+
+The rate is piecewise constant by the hour: ``orders_per_day`` x the hour's share of
+``daily_profile`` x the product of the multipliers of the promotion peaks covering the day.
+Within an hour the count is Poisson and the arrival times uniform, which is the exact NHPP
+for a piecewise-constant rate (no thinning needed). Everything here draws from the ``demand``
+stream only, so a routing or packing policy never changes which orders arrive.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+import numpy as np
+
+from .catalog import Catalog
+from .context import MINUTES_PER_DAY, Context
+from .events import Event, EventType
+from .orders import OPTIONS, DeliveryOption, Order
+from .world import ZONE_NAMES, World
+
+
+def day_multiplier(scenario, day: int) -> float:
+    """Product of the multipliers of the peaks that cover ``day`` (1 on an ordinary day)."""
+    m = 1.0
+    for p in scenario.demand.peaks:
+        if p.start_day <= day < p.start_day + p.days:
+            m *= p.multiplier
+    return m
+
+
+def hourly_rates(scenario, day: int) -> np.ndarray:
+    """Expected orders in each hour of ``day``."""
+    d = scenario.demand
+    profile = np.asarray(d.daily_profile, dtype=float)
+    return d.orders_per_day * day_multiplier(scenario, day) * profile / profile.sum()
+
+
+def delivery_window(scenario, option: DeliveryOption, placed: float, u: float) -> tuple[float, float]:
+    """The window [ready, due] (minutes since start) an order placed at ``placed`` gets.
+
+    Expedited: opens ``expedited_lead_hours`` later at the next full hour, the same day if
+    the window still fits the delivery day, else at the next day's start. Standard: the next
+    day, in a slot starting on a whole hour chosen by the uniform ``u`` among those that fit. Green slot:
+    the next day's consolidated slot, the same for every order (centred in the delivery day).
+    """
+    d = scenario.demand
+    width = getattr(d.window_hours, option.value) * 60.0
+    start, end = d.delivery_start_hour * 60.0, d.delivery_end_hour * 60.0
+    day = math.floor(placed / MINUTES_PER_DAY)
+    if option is DeliveryOption.EXPEDITED:
+        opens = math.ceil((placed + d.expedited_lead_hours * 60.0) / 60.0) * 60.0
+        day = math.floor(opens / MINUTES_PER_DAY)
+        minute = opens - day * MINUTES_PER_DAY
+        if minute < start:
+            opens = day * MINUTES_PER_DAY + start
+        elif minute + width > end:
+            opens = (day + 1) * MINUTES_PER_DAY + start
+        return opens, opens + width
+    base = (day + 1) * MINUTES_PER_DAY
+    if option is DeliveryOption.GREEN_SLOT:
+        opens = base + start + (end - start - width) / 2.0
+        return opens, opens + width
+    slots = int((end - width - start) // 60.0) + 1
+    opens = base + start + 60.0 * min(slots - 1, int(u * slots))
+    return opens, opens + width
+
+
+class Demand:
+    """Draws orders and hands each to ``on_order`` at its arrival time."""
+
+    def __init__(self, ctx: Context, world: World, catalog: Catalog, on_order: Callable[[Order], None]) -> None:
+        self.ctx = ctx
+        self.world = world
+        self.catalog = catalog
+        self.on_order = on_order
+        # arrivals and order contents draw from separate streams, and every order draws the
+        # same number of values whatever its option: a policy that changes delivery shares
+        # keeps the same arrival times, customers and baskets (common random numbers)
+        self.arrivals = ctx.streams.get("arrivals")
+        self.rng = ctx.streams.get("orders")
+        self._cum_pop = np.cumsum(catalog.popularity)
+        self._cum_pop[-1] = 1.0
+        shares = scenario_shares(ctx.scenario)
+        self._cum_opt = np.cumsum(shares)
+        self._cum_opt[-1] = 1.0
+        self.next_id = 1
+        self.orders: list[Order] = []
+
+    def process(self, days: int):
+        """The SimPy process: orders over ``days`` days, then stop."""
+        env, rng = self.ctx.env, self.arrivals
+        for day in range(days):
+            rates = hourly_rates(self.ctx.scenario, day)
+            for hour in range(24):
+                n = int(rng.poisson(rates[hour]))
+                if not n:
+                    continue
+                t0 = day * MINUTES_PER_DAY + hour * 60.0
+                for t in np.sort(t0 + 60.0 * rng.random(n)):
+                    yield env.timeout(float(t) - env.now)
+                    self.on_order(self.new_order(float(t)))
+
+    def new_order(self, t: float) -> Order:
+        """Draw one order placed at ``t`` and record ``order_placed``."""
+        rng, ctx, cat, cust = self.rng, self.ctx, self.catalog, self.world.customers
+        d = ctx.scenario.demand
+        customer = int(rng.integers(len(cust)))
+        n_items = 1 + int(rng.poisson(d.items_per_order - 1.0))
+        picks = np.searchsorted(self._cum_pop, rng.random(n_items), side="right")
+        products, qty = np.unique(picks, return_counts=True)
+        lines = tuple((int(p), int(q)) for p, q in zip(products, qty))
+        u_option, u_slot = rng.random(2)
+        option = OPTIONS[int(np.searchsorted(self._cum_opt, u_option, side="right"))]
+        ready, due = delivery_window(ctx.scenario, option, t, float(u_slot))
+        absent = tuple(bool(u < d.failed_attempt_share) for u in rng.random(d.max_attempts))
+        weight = float(sum(cat.unit_kg[p] * q for p, q in lines))
+        volume = float(sum(cat.unit_l[p] * q for p, q in lines))
+        order = Order(
+            id=self.next_id, customer=customer, depot=int(cust.depot[customer]),
+            x=float(cust.x[customer]), y=float(cust.y[customer]), placed=t, lines=lines, option=option,
+            ready=ready, due=due, items=n_items, weight_kg=weight, volume_l=volume, absent=absent,
+        )
+        self.next_id += 1
+        self.orders.append(order)
+        ctx.counters.orders += 1
+        ctx.counters.open_orders += 1
+        ctx.record(Event(
+            t=t, type=EventType.ORDER_PLACED, order_id=order.id, consumer_id=customer,
+            quantity=float(n_items), load=weight,
+            data={
+                "option": option.value, "window": [ready, due], "lines": [list(line) for line in lines],
+                "zone": ZONE_NAMES[int(cust.zone[customer])], "depot": order.depot,
+                "volume_l": volume,
+            },
+        ))
+        return order
+
+
+def scenario_shares(scenario) -> np.ndarray:
+    s = scenario.demand.delivery_shares
+    return np.array([getattr(s, o.value) for o in OPTIONS], dtype=float)

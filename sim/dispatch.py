@@ -1,0 +1,194 @@
+"""Dispatch waves: every ``wave_interval_minutes`` the packed orders due soon become one
+routing instance per depot, the scenario's policy plans them through ``optimizer.solve``,
+and each route of the chosen plan is driven by an idle vehicle.
+
+A wave takes the orders whose window opens within ``lookahead_minutes``, most urgent
+first (earliest due), up to ``max_orders_per_wave`` and to 90% of the idle fleet's
+capacity; the rest wait for a later wave. The instance is the road model of the routing
+issue: circuity, road grades by where an arc runs (``optimizer.generate.road_grades``),
+Table 6 speeds and the hourly congestion profile, with time 0 at the wave and
+``start_minute`` its minute of the day, soft or hard windows as the scenario says. A plan
+route that would overload its vehicle (it cannot happen with a feasible plan, but the guard
+keeps the capacity invariant unconditional) is trimmed from its end; trimmed orders wait.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+import numpy as np
+
+from optimizer import PenaltyModel, RoutingInstance, Weights, solve
+from optimizer.generate import road_grades
+from optimizer.model import DEFAULT_PROFILE
+
+from .context import MINUTES_PER_DAY, Context
+from .events import Event, EventType
+from .fleet import FleetPool
+from .orders import Order, OrderStatus
+from .scenario import KG_PER_CAPACITY_UNIT
+from .vehicles import RoutePlan, drive
+from .world import World
+
+#: Share of the idle fleet's capacity a wave fills at most (bin-packing slack for the plan).
+FILL_LIMIT = 0.9
+#: Depot closing time in an instance, minutes after the wave (only binds with hard windows).
+DEPOT_HORIZON = 2 * MINUTES_PER_DAY
+
+
+class Dispatcher:
+    def __init__(self, ctx: Context, world: World, fleet: FleetPool) -> None:
+        self.ctx = ctx
+        self.world = world
+        self.fleet = fleet
+        self.pending: list[list[Order]] = [[] for _ in world.depots]
+        self.closed = False
+        self.next_wave = 1
+        self.next_route = 1
+        self.travel_rng = ctx.streams.get("travel")
+        self.on_delivered: Callable[[Order], None] | None = None
+
+    def add(self, order: Order) -> None:
+        """A packed order joins its depot's queue for the next wave."""
+        order.status = OrderStatus.READY
+        self.pending[order.depot].append(order)
+
+    def waiting(self) -> int:
+        return sum(len(p) for p in self.pending)
+
+    def process(self):
+        """The SimPy process: a wave every interval until the dispatcher is closed."""
+        interval = self.ctx.scenario.routing.wave_interval_minutes
+        while True:
+            yield self.ctx.env.timeout(interval)
+            if self.closed:
+                return
+            for depot in range(len(self.world.depots)):
+                self.wave(depot)
+
+    # -- one wave -----------------------------------------------------------------------------
+
+    def select(self, depot: int) -> list[Order]:
+        """The orders this wave plans for ``depot`` (see the module docstring)."""
+        ctx, r = self.ctx, self.ctx.scenario.routing
+        counts = self.fleet.idle_counts(depot)
+        room = FILL_LIMIT * sum(c * self.fleet.capacity_kg(k) for k, c in enumerate(counts))
+        if room <= 0:
+            return []
+        horizon = ctx.now + r.lookahead_minutes
+        due_soon = sorted((o for o in self.pending[depot] if o.ready <= horizon), key=lambda o: (o.due, o.id))
+        chosen, weight = [], 0.0
+        for o in due_soon:
+            if len(chosen) >= r.max_orders_per_wave:
+                break
+            if weight + o.weight_kg <= room:
+                chosen.append(o)
+                weight += o.weight_kg
+        return chosen
+
+    def instance(self, depot: int, orders: list[Order], types: list[int]) -> RoutingInstance:
+        """The routing instance of a wave: the depot and one node per order, times from now."""
+        ctx, sc = self.ctx, self.ctx.scenario
+        now = ctx.now
+        dx, dy = self.world.depots[depot]
+        x = np.array([dx] + [o.x for o in orders])
+        y = np.array([dy] + [o.y for o in orders])
+        ready = np.array([0.0] + [max(0.0, o.ready - now) for o in orders])
+        due = np.array([DEPOT_HORIZON] + [max(0.0, o.due - now) for o in orders])
+        due = np.maximum(due, ready)
+        counts = self.fleet.idle_counts(depot)
+        fleet = tuple(self.fleet.types[k].replace(count=counts[k]) for k in types)
+        r = sc.routing
+        return RoutingInstance(
+            name=f"wave{self.next_wave}-depot{depot}",
+            x=x, y=y,
+            demand=np.array([0.0] + [o.weight_kg / KG_PER_CAPACITY_UNIT for o in orders]),
+            ready=ready, due=due,
+            service=np.array([0.0] + [r.service_minutes] * len(orders)),
+            vehicle_types=fleet,
+            customer_ids=np.array([0] + [o.id for o in orders]),
+            circuity=sc.world.circuity,
+            road_grade=road_grades(x, y),
+            unit_speed=False,
+            congestion=DEFAULT_PROFILE,
+            start_minute=now % MINUTES_PER_DAY,
+            penalty=PenaltyModel(late_weight=r.late_weight, early_weight=r.early_weight, hard_windows=r.hard_windows),
+            source=f"wave {self.next_wave} (depot {depot}, t={now:g} min)",
+        )
+
+    def wave(self, depot: int) -> None:
+        """Plan one wave for one depot and send its vehicles out."""
+        ctx, r = self.ctx, self.ctx.scenario.routing
+        orders = self.select(depot)
+        if not orders:
+            return
+        counts = self.fleet.idle_counts(depot)
+        types = [k for k, c in enumerate(counts) if c > 0]
+        inst = self.instance(depot, orders, types)
+        wave_id = self.next_wave
+        self.next_wave += 1
+        seed = ctx.streams.seed_for("routing", wave_id)
+        t0 = time.perf_counter()
+        if r.policy == "greedy":
+            front = solve(inst, algorithm="greedy", seed=seed)
+        else:
+            front = solve(
+                inst, algorithm="mogwo", seed=seed, time_limit=r.time_limit or None, iterations=r.iterations,
+                population=r.population, weights=Weights(cost=r.w1, emissions=r.w2), choose=r.choose,
+            )
+        seconds = time.perf_counter() - t0
+        ctx.counters.routing_seconds += seconds
+        ctx.counters.waves += 1
+        capped = r.policy == "mogwo" and front.iterations < r.iterations
+        ctx.counters.waves_time_capped += int(capped)
+        best = front.best.evaluation
+        ctx.record(Event(
+            t=ctx.now, type=EventType.WAVE_PLANNED, wave_id=wave_id, quantity=float(len(orders)),
+            km=best.distance_km, kg_co2e=best.emissions_kg, cost=best.cost,
+            data={
+                "depot": depot, "algorithm": front.algorithm, "seed": seed, "iterations": front.iterations,
+                "time_capped": capped, "chosen": front.chosen, "vehicles": best.vehicles, "penalty": best.penalty,
+                "front": [[s.evaluation.cost, s.evaluation.emissions_kg, s.evaluation.penalty] for s in front.solutions],
+            },
+        ))
+        by_id = {o.id: o for o in orders}
+        dispatched: set[int] = set()
+        for rr in best.routes:
+            k_local = rr.route.vehicle_type
+            k = types[k_local]
+            if not self.fleet.idle[depot][k]:
+                continue  # the plan used more vehicles than are idle: its orders wait
+            cap = self.fleet.capacity_kg(k)
+            stops, load = [], 0.0
+            for node in rr.route.customers:
+                o = by_id[int(inst.customer_ids[node])]
+                if load + o.weight_kg > cap:
+                    break
+                stops.append((int(node), o))
+                load += o.weight_kg
+            if not stops:
+                continue
+            plan = RoutePlan(
+                route_id=self.next_route, wave_id=wave_id, depot=depot, vehicle_id=self.fleet.take(depot, k),
+                vehicle_type=k_local, instance=inst, start=ctx.now, stops=tuple(stops),
+            )
+            self.next_route += 1
+            for _, o in stops:
+                o.status = OrderStatus.ON_ROUTE
+                dispatched.add(o.id)
+            ctx.counters.routes += 1
+            ctx.counters.on_road += 1
+            ctx.env.process(drive(ctx, plan, self.travel_rng, self._returned))
+        self.pending[depot] = [o for o in self.pending[depot] if o.id not in dispatched]
+
+    def _returned(self, plan: RoutePlan, carried_back: list[Order]) -> None:
+        """A vehicle is back: it is idle again; parcels nobody was home for try the next day."""
+        self.ctx.counters.on_road -= 1
+        self.fleet.release(plan.vehicle_id)
+        for o in carried_back:
+            if o.status is OrderStatus.FAILED:
+                continue
+            o.ready += MINUTES_PER_DAY
+            o.due += MINUTES_PER_DAY
+            self.add(o)

@@ -1,0 +1,57 @@
+"""The order: what a consumer bought, where it goes, when, and how far it has come."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class DeliveryOption(StrEnum):
+    STANDARD = "standard"
+    EXPEDITED = "expedited"
+    GREEN_SLOT = "green_slot"
+
+
+OPTIONS: tuple[DeliveryOption, ...] = tuple(DeliveryOption)
+
+
+class OrderStatus(StrEnum):
+    PLACED = "placed"  # waiting for stock
+    PICKING = "picking"
+    READY = "ready"  # packed, waiting for a wave
+    ON_ROUTE = "on_route"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+
+
+TERMINAL = (OrderStatus.DELIVERED, OrderStatus.FAILED)
+
+
+@dataclass(slots=True, eq=False)
+class Order:
+    """One order. Times are simulated minutes since the start of the run."""
+
+    id: int
+    customer: int
+    depot: int
+    x: float
+    y: float
+    placed: float
+    lines: tuple[tuple[int, int], ...]  # (product id, quantity)
+    option: DeliveryOption
+    ready: float  # delivery window [ready, due]
+    due: float
+    items: int
+    weight_kg: float  # goods plus packaging once packed
+    volume_l: float
+    absent: tuple[bool, ...]  # nobody home at attempt 1, 2, ... (drawn when the order is placed)
+    status: OrderStatus = OrderStatus.PLACED
+    unreserved: int = 0  # lines still waiting for stock
+    attempts: int = 0
+    box: str | None = None
+    boxes: int = 0
+    packaging_kg_co2e: float = 0.0
+
+    @property
+    def open(self) -> bool:
+        return self.status not in TERMINAL

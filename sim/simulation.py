@@ -1,0 +1,139 @@
+"""One simulation run: build the world from a scenario, run its processes, log everything.
+
+::
+
+    from sim import Scenario, run
+    summary = run(Scenario.from_file("scenarios/baseline.toml"), db_path="run.db", seed=1)
+    summary.kg_co2e_per_order
+
+The processes share one SimPy Environment (minutes since midnight of day 0): demand
+(orders arrive), the warehouse's replenishment and forecasting, picking and packing, the
+dispatch waves and one process per vehicle on the road. After ``simulation.days`` no new
+orders arrive; the world runs on (up to ``drain_days``) until every order is delivered or
+has failed, the dispatcher closes, the vehicles on the road come home, and what is still
+open then ends ``delivery_failed`` with reason ``run_ended``: every order ends explicitly.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import simpy
+
+from .catalog import Catalog, build_catalog
+from .context import MINUTES_PER_DAY, Context, Counters, Streams
+from .demand import Demand
+from .dispatch import Dispatcher
+from .eventlog import EventLog
+from .events import Event, EventType
+from .fleet import FleetPool
+from .orders import OrderStatus
+from .scenario import Scenario
+from .summary import RunSummary, summarize
+from .warehouse import Warehouse
+from .world import World, build_world
+
+#: Simulated minutes between progress reports (and between checks that the drain is over).
+STEP_MINUTES = 60.0
+
+#: progress(simulated minutes done, minutes of the horizon, the run's counters)
+Progress = Callable[[float, float, Counters], None]
+
+
+@dataclass
+class Simulation:
+    """A built world, ready to run once. Build it with :meth:`build`."""
+
+    ctx: Context
+    world: World
+    catalog: Catalog
+    fleet: FleetPool
+    warehouse: Warehouse
+    dispatcher: Dispatcher
+    demand: Demand
+
+    @classmethod
+    def build(cls, scenario: Scenario, record: Callable[[Event], object]) -> "Simulation":
+        """Build every part from the scenario, each with its own random stream."""
+        streams = Streams(scenario.simulation.seed)
+        ctx = Context(simpy.Environment(), scenario, streams, record)
+        world = build_world(scenario, streams.get("world"))
+        catalog = build_catalog(scenario, streams.get("catalog"))
+        fleet = FleetPool(scenario, len(world.depots))
+        dispatcher = Dispatcher(ctx, world, fleet)
+        warehouse = Warehouse(ctx, catalog, dispatcher.add)
+        demand = Demand(ctx, world, catalog, warehouse.receive)
+        return cls(ctx, world, catalog, fleet, warehouse, dispatcher, demand)
+
+    def run(self, progress: Progress | None = None) -> Counters:
+        """Run to the end (horizon, drain, vehicles home, open orders failed)."""
+        ctx, env = self.ctx, self.ctx.env
+        sc = ctx.scenario.simulation
+        horizon = sc.days * MINUTES_PER_DAY
+        drain_end = horizon + sc.drain_days * MINUTES_PER_DAY
+        self.warehouse.open()
+        env.process(self.demand.process(sc.days))
+        env.process(self.warehouse.forecasting())
+        env.process(self.dispatcher.process())
+        t = 0.0
+        while t < horizon or (t < drain_end and ctx.counters.open_orders > 0):
+            t += STEP_MINUTES
+            env.run(until=t)
+            if progress is not None:
+                progress(t, horizon, ctx.counters)
+        self.dispatcher.closed = True
+        while ctx.counters.on_road > 0:
+            t += STEP_MINUTES
+            env.run(until=t)
+        for order in self.demand.orders:
+            if order.open:
+                ctx.record(Event(
+                    t=t, type=EventType.DELIVERY_FAILED, order_id=order.id,
+                    data={"attempt": order.attempts, "final": True, "reason": "run_ended", "status": order.status.value},
+                ))
+                order.status = OrderStatus.FAILED
+                ctx.counters.failed += 1
+                ctx.counters.open_orders -= 1
+        return ctx.counters
+
+
+def run(
+    scenario: Scenario,
+    *,
+    db_path: str | os.PathLike[str],
+    seed: int | None = None,
+    days: int | None = None,
+    name: str | None = None,
+    progress: Progress | None = None,
+) -> RunSummary:
+    """Run a scenario, log every event in ``db_path`` (created or appended to) and return
+    the run's summary, computed from the log.
+
+    ``seed`` and ``days`` override the scenario's; the runs table stores the scenario as run.
+    A failure or Ctrl-C leaves the file consistent with the run marked failed or interrupted,
+    and re-raises.
+    """
+    changes = {}
+    if seed is not None:
+        changes["seed"] = seed
+    if days is not None:
+        changes["days"] = days
+    if changes:
+        scenario = scenario.replace(simulation=scenario.simulation.replace(**changes))
+    with EventLog.open(db_path) as log:
+        label = name or "scenario"
+        with log.run(scenario=label, scenario_json=scenario.canonical_json(), seed=scenario.simulation.seed) as run_id:
+            sim = Simulation.build(scenario, log.record)
+            try:
+                sim.run(progress)
+            finally:
+                log.add_routing_seconds(sim.ctx.counters.routing_seconds)
+        return summarize(log, run_id)
+
+
+def scenario_name(path: str | os.PathLike[str]) -> str:
+    """The name a run is recorded under: the scenario file's stem."""
+    return Path(path).stem

@@ -1,0 +1,133 @@
+"""The run summary (KPIs), computed from the event log alone.
+
+Everything here is a query over ``events`` (and the run's row in ``runs``), so the summary a
+run prints and the one recomputed later from its file are the same numbers by construction.
+Per-order figures divide by the orders delivered: emissions of trunk legs and packaging go
+with the goods that reached customers.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+
+from .eventlog import EventLog
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """Key figures of one run. Units: km, kg CO2e, yuan, minutes; shares in [0, 1]."""
+
+    run_id: int
+    scenario: str
+    seed: int
+    status: str
+    days: int
+    orders: int
+    delivered: int
+    failed: int
+    open_orders: int
+    on_time_share: float
+    mean_lateness_minutes: float  # over late deliveries
+    waves: int
+    waves_time_capped: int
+    routes: int
+    vehicles_used: int
+    km: float
+    kg_co2e_last_mile: float
+    kg_co2e_trunk: float
+    kg_co2e_transport: float
+    kg_co2e_packaging: float
+    kg_co2e_total: float
+    kg_co2e_per_order: float
+    kg_co2e_per_order_transport: float
+    kg_co2e_per_order_packaging: float
+    cost: float
+    cost_per_order: float
+    penalty_per_order: float
+    load_factor: float
+    stockouts: int
+    backordered_orders: int
+    replenishments: int
+    rail_share_tkm: float
+    events: int
+    wall_seconds: float
+    routing_seconds: float
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _ratio(a: float, b: float) -> float:
+    return float(a) / float(b) if b else 0.0
+
+
+def summarize(log: EventLog, run_id: int) -> RunSummary:
+    """The summary of ``run_id`` in ``log``, from its events."""
+    run = log.get_run(run_id)
+    db = log.db
+
+    def one(sql: str, *params):
+        return db.execute(sql, [run_id, *params]).fetchone()
+
+    counts = dict(db.execute("SELECT type, COUNT(*) FROM events WHERE run_id = ? GROUP BY type", [run_id]).fetchall())
+    failed = one("SELECT COUNT(*) FROM events WHERE run_id = ? AND type = 'delivery_failed'"
+                 " AND json_extract(data, '$.final')")[0]
+    on_time, late_n, late_sum = one(
+        "SELECT SUM(lateness <= 1e-9), SUM(lateness > 1e-9), SUM(CASE WHEN lateness > 1e-9 THEN lateness END)"
+        " FROM events WHERE run_id = ? AND type = 'delivered'")
+    km, kg_lm, cost, penalty = one(
+        "SELECT TOTAL(km), TOTAL(kg_co2e), TOTAL(cost), TOTAL(json_extract(data, '$.penalty'))"
+        " FROM events WHERE run_id = ? AND type = 'vehicle_returned'")
+    vehicles, load, capacity = one(
+        "SELECT COUNT(DISTINCT vehicle_id), TOTAL(load), TOTAL(json_extract(data, '$.capacity_kg'))"
+        " FROM events WHERE run_id = ? AND type = 'vehicle_departed'")
+    kg_trunk, tkm, rail_tkm = one(
+        "SELECT TOTAL(kg_co2e), TOTAL(load * km), TOTAL(CASE WHEN json_extract(data, '$.mode') = 'rail'"
+        " THEN load * km END) FROM events WHERE run_id = ? AND type = 'replenishment_received'")
+    kg_pack = one("SELECT TOTAL(kg_co2e) FROM events WHERE run_id = ? AND type = 'packed'")[0]
+    backordered_orders = one("SELECT COUNT(DISTINCT order_id) FROM events WHERE run_id = ? AND type = 'backordered'")[0]
+    capped = one("SELECT COUNT(*) FROM events WHERE run_id = ? AND type = 'wave_planned'"
+                 " AND json_extract(data, '$.time_capped')")[0]
+    scenario = json.loads(run.scenario_json)
+    orders = counts.get("order_placed", 0)
+    delivered = counts.get("delivered", 0)
+    transport = kg_lm + kg_trunk
+    total = transport + kg_pack
+    return RunSummary(
+        run_id=run_id,
+        scenario=run.scenario,
+        seed=run.seed,
+        status=run.status.value,
+        days=int(scenario["simulation"]["days"]),
+        orders=orders,
+        delivered=delivered,
+        failed=failed,
+        open_orders=orders - delivered - failed,
+        on_time_share=_ratio(on_time or 0, delivered),
+        mean_lateness_minutes=_ratio(late_sum or 0.0, late_n or 0),
+        waves=counts.get("wave_planned", 0),
+        waves_time_capped=capped,
+        routes=counts.get("vehicle_departed", 0),
+        vehicles_used=vehicles,
+        km=km,
+        kg_co2e_last_mile=kg_lm,
+        kg_co2e_trunk=kg_trunk,
+        kg_co2e_transport=transport,
+        kg_co2e_packaging=kg_pack,
+        kg_co2e_total=total,
+        kg_co2e_per_order=_ratio(total, delivered),
+        kg_co2e_per_order_transport=_ratio(transport, delivered),
+        kg_co2e_per_order_packaging=_ratio(kg_pack, delivered),
+        cost=cost,
+        cost_per_order=_ratio(cost, delivered),
+        penalty_per_order=_ratio(penalty, delivered),
+        load_factor=_ratio(load, capacity),
+        stockouts=counts.get("backordered", 0),
+        backordered_orders=backordered_orders,
+        replenishments=counts.get("replenishment_ordered", 0),
+        rail_share_tkm=_ratio(rail_tkm or 0.0, tkm),
+        events=sum(counts.values()),
+        wall_seconds=run.wall_seconds or 0.0,
+        routing_seconds=run.routing_seconds or 0.0,
+    )

@@ -1,0 +1,117 @@
+"""A vehicle driving one planned route as a SimPy process.
+
+The plan fixes the order of the stops; the drive is what really happens: each arc's travel
+time is the congestion-dependent time at the moment the vehicle leaves (the same road model
+the router plans with, ``RoutingInstance.leg``) times a lognormal noise factor with mean 1
+(``world.travel_time_cv``); the vehicle waits when early, is penalised when late (eq. 7),
+and a parcel nobody is home for rides back, so the load (and the kg CO2e of every later arc)
+is the load really carried. Every arc is an ``arrived`` event with its km, kg CO2e and the
+load on board, the return leg included, so ``vehicle_returned``'s totals can be checked
+against the arcs from the log alone.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from optimizer import RoutingInstance
+
+from .context import Context
+from .events import Event, EventType
+from .orders import Order, OrderStatus
+from .scenario import KG_PER_CAPACITY_UNIT
+
+
+@dataclass(frozen=True)
+class RoutePlan:
+    """One route of a wave's chosen plan, ready to drive."""
+
+    route_id: int
+    wave_id: int
+    depot: int
+    vehicle_id: str
+    vehicle_type: int  # index into instance.vehicle_types
+    instance: RoutingInstance  # times relative to the wave's start
+    start: float  # simulated time of the wave (instance time 0)
+    stops: tuple[tuple[int, Order], ...]  # (instance node, order) in driving order
+
+
+def travel_noise(rng: np.random.Generator, cv: float) -> float:
+    """A lognormal factor with mean 1 and coefficient of variation ``cv`` (1.0 when cv = 0)."""
+    if cv <= 0.0:
+        return 1.0
+    s2 = math.log1p(cv * cv)
+    return float(rng.lognormal(-s2 / 2.0, math.sqrt(s2)))
+
+
+def drive(ctx: Context, plan: RoutePlan, rng: np.random.Generator, on_return: Callable[[RoutePlan, list[Order]], None]):
+    """The SimPy process of one route: depart, serve each stop, return; records every step."""
+    env, rec, sc = ctx.env, ctx.record, ctx.scenario
+    inst, k = plan.instance, plan.vehicle_type
+    vt = inst.vehicle_types[k]
+    cv = sc.world.travel_time_cv
+    late_w, early_w = sc.routing.late_weight, sc.routing.early_weight
+    service = sc.routing.service_minutes
+    ids = dict(vehicle_id=plan.vehicle_id, route_id=plan.route_id)
+    t0 = ctx.now
+    load = sum(o.weight_kg for _, o in plan.stops)
+    rec(Event(
+        t=t0, type=EventType.VEHICLE_DEPARTED, wave_id=plan.wave_id, load=load, **ids,
+        quantity=float(len(plan.stops)),
+        data={"vehicle_type": vt.name, "capacity_kg": vt.capacity * KG_PER_CAPACITY_UNIT, "depot": plan.depot,
+              "orders": [o.id for _, o in plan.stops]},
+    ))
+    km = kg = km_cost = penalty = 0.0
+    carried_back: list[Order] = []
+    prev = 0
+    for node, order in plan.stops:
+        leg = inst.leg(prev, node, k, load / KG_PER_CAPACITY_UNIT, ctx.now - plan.start)
+        yield env.timeout(leg.minutes * travel_noise(rng, cv))
+        km += leg.km
+        kg += leg.kg_co2e
+        km_cost += leg.cost
+        arrival = ctx.now
+        rec(Event(t=arrival, type=EventType.ARRIVED, order_id=order.id, km=leg.km, kg_co2e=leg.kg_co2e, load=load,
+                  lateness=arrival - order.due, **ids))
+        wait = max(0.0, order.ready - arrival)
+        late = max(0.0, arrival - order.due)
+        penalty += early_w * wait + late_w * late
+        yield env.timeout(wait + service)
+        order.attempts += 1
+        if order.absent[order.attempts - 1]:
+            final = order.attempts >= len(order.absent)
+            rec(Event(t=ctx.now, type=EventType.DELIVERY_FAILED, order_id=order.id, lateness=arrival - order.due,
+                      **ids, data={"attempt": order.attempts, "final": final, "reason": "nobody_home"}))
+            if final:
+                order.status = OrderStatus.FAILED
+                ctx.counters.failed += 1
+                ctx.counters.open_orders -= 1
+            carried_back.append(order)
+        else:
+            rec(Event(t=ctx.now, type=EventType.DELIVERED, order_id=order.id, load=order.weight_kg,
+                      lateness=arrival - order.due, **ids,
+                      data={"attempt": order.attempts, "option": order.option.value, "waited": wait}))
+            load -= order.weight_kg
+            order.status = OrderStatus.DELIVERED
+            ctx.counters.delivered += 1
+            ctx.counters.open_orders -= 1
+        prev = node
+    leg = inst.leg(prev, 0, k, load / KG_PER_CAPACITY_UNIT, ctx.now - plan.start)
+    yield env.timeout(leg.minutes * travel_noise(rng, cv))
+    km += leg.km
+    kg += leg.kg_co2e
+    km_cost += leg.cost
+    rec(Event(t=ctx.now, type=EventType.ARRIVED, km=leg.km, kg_co2e=leg.kg_co2e, load=load, **ids,
+              data={"depot": plan.depot}))
+    duration = ctx.now - t0
+    cost = km_cost + vt.fixed_cost + vt.cost_per_minute * duration
+    rec(Event(
+        t=ctx.now, type=EventType.VEHICLE_RETURNED, km=km, kg_co2e=kg, cost=cost, **ids,
+        load=sum(o.weight_kg for _, o in plan.stops),
+        data={"duration": duration, "penalty": penalty, "returned": [o.id for o in carried_back]},
+    ))
+    on_return(plan, carried_back)

@@ -1,0 +1,85 @@
+"""The static world a run happens in: depots, the consumer population and its zones.
+
+Customers sit in the seed paper's delivery zones (Table 7, mean route lengths 12.84 ...
+43.37 km), at a distance of about half the zone's mean route length from their depot,
+as ``optimizer.generate`` places them; names and addresses come from Faker, seeded from
+the run's ``world`` stream so the same seed gives the same people.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from faker import Faker
+
+from optimizer.generate import ZONES
+
+from .scenario import Scenario
+
+#: Zone names in the order of paper Table 7 (and of ``[world.zones]``).
+ZONE_NAMES: tuple[str, ...] = tuple(z[0] for z in ZONES)
+#: Radius of the ring extra depots are placed on when ``world.depots`` is a count, km.
+DEPOT_RING_KM = 25.0
+
+
+@dataclass(frozen=True)
+class Customers:
+    """The consumer population as columns (index = customer id)."""
+
+    x: np.ndarray
+    y: np.ndarray
+    zone: np.ndarray  # index into ZONE_NAMES
+    depot: np.ndarray  # index of the serving depot (the nearest)
+    names: tuple[str, ...]
+    addresses: tuple[str, ...]
+
+    def __len__(self) -> int:
+        return int(self.x.shape[0])
+
+
+@dataclass(frozen=True)
+class World:
+    depots: tuple[tuple[float, float], ...]
+    customers: Customers
+
+
+def depot_sites(scenario: Scenario) -> tuple[tuple[float, float], ...]:
+    """Depot coordinates: the listed ones, or a count placed at the origin and on a ring."""
+    spec = scenario.world.depots
+    if not isinstance(spec, int):
+        return tuple((d.x, d.y) for d in spec)
+    sites = [(0.0, 0.0)]
+    for i in range(1, spec):
+        angle = 2 * np.pi * (i - 1) / max(1, spec - 1)
+        sites.append((DEPOT_RING_KM * float(np.cos(angle)), DEPOT_RING_KM * float(np.sin(angle))))
+    return tuple(sites)
+
+
+def build_customers(scenario: Scenario, depots: tuple[tuple[float, float], ...], rng: np.random.Generator) -> Customers:
+    """Draw the population: zone by ``[world.zones]``, home depot at random, position around it."""
+    w = scenario.world
+    n = w.customers
+    shares = np.array([getattr(w.zones, name) for name in ZONE_NAMES])
+    zone = rng.choice(len(ZONE_NAMES), size=n, p=shares / shares.sum())
+    home = rng.integers(0, len(depots), size=n)
+    mean_len = np.array([z[1] for z in ZONES])[zone]
+    sd = np.array([z[2] for z in ZONES])[zone]
+    radius = np.abs(rng.normal(mean_len / 2.0, sd))
+    angle = rng.uniform(0.0, 2 * np.pi, n)
+    dx = np.array([d[0] for d in depots])
+    dy = np.array([d[1] for d in depots])
+    x = dx[home] + radius * np.cos(angle)
+    y = dy[home] + radius * np.sin(angle)
+    # served from the nearest depot, which is the home one unless rings overlap
+    nearest = np.argmin((x[:, None] - dx[None, :]) ** 2 + (y[:, None] - dy[None, :]) ** 2, axis=1)
+    fake = Faker(w.locale)
+    fake.seed_instance(int(rng.integers(2**31)))
+    names = tuple(fake.name() for _ in range(n))
+    addresses = tuple(fake.address().replace("\n", ", ") for _ in range(n))
+    return Customers(x=x, y=y, zone=zone, depot=nearest, names=names, addresses=addresses)
+
+
+def build_world(scenario: Scenario, rng: np.random.Generator) -> World:
+    depots = depot_sites(scenario)
+    return World(depots=depots, customers=build_customers(scenario, depots, rng))
