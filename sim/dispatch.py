@@ -135,7 +135,7 @@ class Dispatcher:
         else:
             front = solve(
                 inst, algorithm="mogwo", seed=seed, time_limit=r.time_limit or None, iterations=r.iterations,
-                population=r.population, weights=Weights(cost=r.w1, emissions=r.w2), choose=r.choose,
+                population=r.population, ls_passes=r.ls_passes, weights=Weights(cost=r.w1, emissions=r.w2), choose=r.choose,
             )
         seconds = time.perf_counter() - t0
         ctx.counters.routing_seconds += seconds

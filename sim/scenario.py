@@ -787,6 +787,10 @@ class Routing(_Section):
     service_minutes: float = _f(5.0, unit="minutes/stop", ge=0.0, le=240.0, doc="Time at each customer to hand over a parcel.")
     population: int = _f(100, unit="wolves", ge=2, le=10_000, doc="MOGWO population size (paper: 100).")
     iterations: int = _f(200, unit="iterations per wave", ge=1, le=100_000, doc="MOGWO iteration budget (paper: 200).")
+    ls_passes: int = _f(
+        50, unit="sweeps", ge=0, le=1000,
+        doc="MOGWO only: local-search sweeps per decoded plan (0 = none). The search's cost grows with it and with the wave's size; a few sweeps keep most of the gain.",
+    )
     hard_windows: bool = _f(False, unit="-", doc="`true`: a late arrival makes a plan infeasible; `false`: lateness is penalised (eq. 7).")
     late_weight: float = _f(1.5, unit="yuan/min", ge=0.0, doc="lambda of eq. 7: penalty per minute late.")
     early_weight: float = _f(0.3, unit="yuan/min", ge=0.0, doc="mu of eq. 7: penalty per minute early (the vehicle waits).")

@@ -83,3 +83,67 @@ def test_console_script_runs_as_a_process(tmp_path):
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)
     assert doc["algorithm"] == "greedy" and len(doc["solutions"]) == 1
+
+
+# -- carbonsim run / check -----------------------------------------------------------------
+
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
+TINY_SET = ["--set", "demand.orders_per_day=50", "--set", "world.customers=150", "--set", "catalog.products=30"]
+SUMMARY_KEYS = {"orders", "delivered", "on_time_share", "km", "kg_co2e_transport", "kg_co2e_packaging",
+                "kg_co2e_per_order", "cost_per_order", "load_factor", "stockouts", "wall_seconds", "routing_seconds"}
+
+
+def test_run_json_then_check(tmp_path):
+    """`run --json` prints one JSON object with the documented keys; `check` on its file passes."""
+    db = tmp_path / "cli.db"
+    res = CliRunner().invoke(main, ["run", str(SCENARIOS / "baseline.toml"), "--days", "1", "--seed", "3",
+                                    "--db", str(db), "--json", *TINY_SET])
+    assert res.exit_code == 0, res.output
+    summary = json.loads(res.stdout)
+    assert SUMMARY_KEYS <= summary.keys()
+    assert summary["scenario"] == "baseline" and summary["seed"] == 3 and summary["days"] == 1
+    assert summary["delivered"] + summary["failed"] == summary["orders"] > 0
+    res = CliRunner().invoke(main, ["check", str(db)])
+    assert res.exit_code == 0, res.output
+    assert "route_emissions" in res.stdout and "FAILED" not in res.stdout
+
+
+def test_run_table_names_the_kpis(tmp_path):
+    res = CliRunner().invoke(main, ["run", str(SCENARIOS / "baseline.toml"), "-d", "1", "--db", str(tmp_path / "t.db"), *TINY_SET])
+    assert res.exit_code == 0, res.output
+    for label in ("orders", "on time", "vehicles used", "kg CO2e per order", "cost per order", "load factor", "stock-outs"):
+        assert label in res.stdout
+    assert "carbonsim check" in res.stdout
+
+
+def test_check_catches_a_tampered_log(tmp_path):
+    """Editing one arc's kg CO2e in the file breaks route_emissions; deleting a delivery breaks
+    orders_end; check exits 1 and names the check."""
+    db = tmp_path / "tamper.db"
+    assert CliRunner().invoke(main, ["run", str(SCENARIOS / "baseline.toml"), "-d", "1", "--db", str(db), *TINY_SET]).exit_code == 0
+    import sqlite3
+
+    con = sqlite3.connect(db)
+    con.execute("UPDATE events SET kg_co2e = kg_co2e + 0.5 WHERE seq = (SELECT MIN(seq) FROM events WHERE type = 'arrived')")
+    con.execute("DELETE FROM events WHERE seq = (SELECT MAX(seq) FROM events WHERE type = 'delivered')")
+    con.commit()
+    con.close()
+    res = CliRunner().invoke(main, ["check", str(db), "--json"])
+    assert res.exit_code == 1
+    doc = json.loads(res.stdout)
+    bad = {c["name"] for c in doc["checks"] if not c["ok"]}
+    assert bad == {"route_emissions", "orders_end"} and doc["ok"] is False
+
+
+def test_run_rejects_a_bad_override_in_one_line(tmp_path):
+    res = CliRunner().invoke(main, ["run", str(SCENARIOS / "baseline.toml"), "--set", "routing.w2=2", "--db", str(tmp_path / "x.db")])
+    assert res.exit_code == 2
+    assert res.stderr.strip().count("\n") == 0 and "routing.w2" in res.stderr and "between 0 and 1" in res.stderr
+    assert not (tmp_path / "x.db").exists()
+
+
+def test_check_of_a_missing_run(tmp_path):
+    db = tmp_path / "empty.db"
+    assert CliRunner().invoke(main, ["run", str(SCENARIOS / "baseline.toml"), "-d", "1", "--db", str(db), *TINY_SET]).exit_code == 0
+    res = CliRunner().invoke(main, ["check", str(db), "--run", "9"])
+    assert res.exit_code == 2 and "no run 9" in res.stderr

@@ -312,7 +312,7 @@ def test_unknown_key(tmp_path):
     assert msg == (
         f"{path}: routing.polcy: unknown field (did you mean 'policy'?); allowed: policy, w1, w2, choose, "
         "time_limit, wave_interval_minutes, lookahead_minutes, max_orders_per_wave, service_minutes, population, "
-        "iterations, hard_windows, late_weight, early_weight"
+        "iterations, ls_passes, hard_windows, late_weight, early_weight"
     )
 
 
@@ -361,6 +361,20 @@ def test_wrong_types(tmp_path, text, expected):
         ("[warehouse]\nsupplier_km = [300.0, -5.0]", "warehouse.supplier_km[1] = -5.0: must be > 0"),
         ("[[fleet.vehicles]]\nname = \"v\"\ncapacity_kg = -1", "fleet.vehicles[0].capacity_kg = -1.0: must be > 0"),
         ("[[demand.peaks]]\nmultiplier = 0", "demand.peaks[0].multiplier = 0.0: must be > 0 and <= 100"),
+        ("[simulation]\ndrain_days = -1", "simulation.drain_days = -1: must be between 0 and 60"),
+        ("[world]\ntravel_time_cv = 3", "world.travel_time_cv = 3.0: must be between 0 and 2"),
+        ("[demand]\nfailed_attempt_share = 1.5", "demand.failed_attempt_share = 1.5: must be between 0 and 1"),
+        ("[demand]\nmax_attempts = 0", "demand.max_attempts = 0: must be between 1 and 10"),
+        ("[demand]\ndelivery_start_hour = 24", "demand.delivery_start_hour = 24.0: must be >= 0 and < 24"),
+        ("[catalog]\ngreen_uptake = -0.1", "catalog.green_uptake = -0.1: must be between 0 and 1"),
+        ("[catalog]\ngreen_footprint_cut = 2", "catalog.green_footprint_cut = 2.0: must be between 0 and 1"),
+        ("[warehouse]\npickers = 0", "warehouse.pickers = 0: must be between 1 and 10000"),
+        ("[warehouse]\nrail_kg_per_tkm = -0.1", "warehouse.rail_kg_per_tkm = -0.1: must be between 0 and 2"),
+        ("[packing]\nfill_ratio = 0", "packing.fill_ratio = 0.0: must be > 0 and <= 1"),
+        ("[routing]\nlookahead_minutes = -5", "routing.lookahead_minutes = -5.0: must be between 0 and 2880"),
+        ("[routing]\nmax_orders_per_wave = 0", "routing.max_orders_per_wave = 0: must be between 1 and 100000"),
+        ("[routing]\nls_passes = -1", "routing.ls_passes = -1: must be between 0 and 1000"),
+        ("[routing]\nservice_minutes = 300", "routing.service_minutes = 300.0: must be between 0 and 240"),
     ],
 )
 def test_out_of_range(tmp_path, text, expected):
@@ -511,6 +525,14 @@ def test_every_field_has_unit_doc_and_default():
     assert len(rows) > 80
     for r in rows:
         assert r.unit and r.meaning and r.default, r.path
+
+
+def test_delivery_day_must_hold_the_widest_window(tmp_path):
+    """An 8 h green slot does not fit a 10:00-16:00 delivery day."""
+    path = write(tmp_path, "bad.toml", "[demand]\ndelivery_start_hour = 10.0\ndelivery_end_hour = 16.0\n")
+    assert str(error_of(path)) == (
+        f"{path}: demand.delivery_end_hour = 16.0: the delivery day 10-16 h is shorter than the widest window (8 h)"
+    )
 
 
 def test_issue_fixed_names_exist():
