@@ -211,7 +211,8 @@ def validate(file: Path, overrides: tuple[str, ...], resolved: bool) -> None:
     table.add_row("orders/day", f"{d.orders_per_day:,} ({d.mode})" + (f"; peaks: {peaks}" if peaks else ""))
     routing = f"{r.policy}, w1={r.w1:g}, w2={r.w2:g}, waves every {r.wave_interval_minutes:g} min"
     if r.policy == "mogwo":
-        routing += f", {r.population} x {r.iterations} iterations, time limit {r.time_limit:g} s"
+        routing += f", {r.population} x {r.iterations} iterations, " + (
+            f"time limit {r.time_limit:g} s" if r.time_limit else "no time limit")
     table.add_row("routing", routing)
     table.add_row("packing", scenario.packing.policy)
     fleet = ", ".join(f"{v.count} {v.name}" for v in scenario.fleet.vehicles)

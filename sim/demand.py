@@ -108,9 +108,8 @@ class Demand:
         d = ctx.scenario.demand
         customer = int(rng.integers(len(cust)))
         n_items = 1 + int(rng.poisson(d.items_per_order - 1.0))
-        picks = np.searchsorted(self._cum_pop, rng.random(n_items), side="right")
-        products, qty = np.unique(picks, return_counts=True)
-        lines = tuple((int(p), int(q)) for p, q in zip(products, qty))
+        picks = sorted(np.searchsorted(self._cum_pop, rng.random(n_items), side="right").tolist())
+        lines = tuple((p, picks.count(p)) for p in dict.fromkeys(picks))
         u_option, u_slot = rng.random(2)
         option = OPTIONS[int(np.searchsorted(self._cum_opt, u_option, side="right"))]
         ready, due = delivery_window(ctx.scenario, option, t, float(u_slot))

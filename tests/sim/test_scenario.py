@@ -106,10 +106,11 @@ def test_green_inherits_from_baseline_and_overrides_what_it_states():
     # inherited (not stated in green.toml)
     assert g.simulation == b.simulation
     assert g.fleet == b.fleet
-    assert g.routing.w1 == b.routing.w1 and g.routing.time_limit == b.routing.time_limit
+    assert g.routing.w1 == b.routing.w1 and g.routing.wave_interval_minutes == b.routing.wave_interval_minutes
     assert g.warehouse.supplier_km == b.warehouse.supplier_km
     # stated
     assert g.routing.policy == "mogwo" and g.routing.w2 == 0.4
+    assert g.routing.time_limit == 0 and g.routing.hard_windows  # reproducible, punctual plans
     assert g.packing.policy == "smart" and g.packing.boxes == b.packing.boxes
     assert g.demand.delivery_shares.green_slot > 0
     assert g.warehouse.road_to_rail is True
