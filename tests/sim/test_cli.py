@@ -147,3 +147,39 @@ def test_check_of_a_missing_run(tmp_path):
     assert CliRunner().invoke(main, ["run", str(SCENARIOS / "baseline.toml"), "-d", "1", "--db", str(db), *TINY_SET]).exit_code == 0
     res = CliRunner().invoke(main, ["check", str(db), "--run", "9"])
     assert res.exit_code == 2 and "no run 9" in res.stderr
+
+
+def test_ctrl_c_marks_the_run_interrupted(tmp_path):
+    """A real SIGINT to a running `carbonsim run` process: exit 130, the run is marked
+    interrupted, and the events flushed before it are in the file and readable."""
+    import signal
+    import sqlite3
+    import time
+
+    db = tmp_path / "sigint.db"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sim.cli", "run", str(SCENARIOS / "baseline.toml"), "--days", "60", "--db", str(db)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    deadline = time.monotonic() + 120
+    try:
+        while time.monotonic() < deadline:  # wait until the first batch of events is committed
+            time.sleep(0.2)
+            if db.exists():
+                try:
+                    with sqlite3.connect(db) as con:
+                        if con.execute("SELECT COUNT(*) FROM events").fetchone()[0] > 0:
+                            break
+                except sqlite3.OperationalError:
+                    pass  # schema not created yet
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, err
+    assert "interrupted" in err
+    with sqlite3.connect(db) as con:
+        status, error = con.execute("SELECT status, error FROM runs").fetchone()
+        n = con.execute("SELECT COUNT(*) FROM events").fetchone()[0]
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert status == "interrupted" and "KeyboardInterrupt" in error and n >= 5000

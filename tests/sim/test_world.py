@@ -39,9 +39,12 @@ def test_same_seed_same_people(tiny):
     a = build_world(s, Streams(3).get("world")).customers
     b = build_world(s, Streams(3).get("world")).customers
     c = build_world(s, Streams(4).get("world")).customers
-    assert a.names == b.names and a.addresses == b.addresses and np.array_equal(a.x, b.x)
-    assert a.names != c.names
-    assert len(set(a.names)) > 150  # real, varied names
+    people = [a.identity(i) for i in range(len(a))]
+    assert people == [b.identity(i) for i in range(len(b))] and np.array_equal(a.x, b.x)
+    assert a.identity(5) == a.identity(5) != c.identity(5)
+    assert len({name for name, _ in people}) > 150 and all(address for _, address in people)  # real, varied
+    with pytest.raises(IndexError):
+        a.identity(len(a))
 
 
 def test_depots_by_count_and_by_coordinates(tiny):
