@@ -68,7 +68,7 @@ CHECKS: tuple[tuple[str, str, str], ...] = (
             WHERE run_id = :run AND type IN ('replenishment_received', 'stock_reserved', 'backordered', 'replenishment_ordered')
         )
         SELECT seq, product_id, stock_level, balance FROM moves
-        WHERE stock_level < 0 OR ABS(stock_level - balance) > 1e-9
+        WHERE stock_level IS NULL OR stock_level < 0 OR ABS(stock_level - balance) > 1e-9
         ORDER BY seq
         """,
     ),
@@ -100,8 +100,49 @@ CHECKS: tuple[tuple[str, str, str], ...] = (
         )
         SELECT e.seq, e.type, e.route_id, e.vehicle_id, e.load, c.capacity FROM events e
         JOIN cap c ON c.route_id = e.route_id
-        WHERE e.run_id = :run AND e.type IN ('vehicle_departed', 'arrived') AND e.load > c.capacity * (1 + 1e-12)
+        WHERE e.run_id = :run AND e.type IN ('vehicle_departed', 'arrived')
+          AND (e.load IS NULL OR c.capacity IS NULL OR e.load > c.capacity * (1 + 1e-12))
         ORDER BY e.seq
+        """,
+    ),
+    (
+        "dispatches",
+        "each order on a departing route is visited by that route exactly once, no route visits an order it did not "
+        "load, and no order leaves on a route after its terminal event",
+        f"""
+        WITH loaded AS (
+            SELECT d.route_id, d.seq, j.value AS order_id FROM events d, json_each(d.data, '$.orders') j
+            WHERE d.run_id = :run AND d.type = 'vehicle_departed'
+        ), visits AS (
+            SELECT route_id, order_id, COUNT(*) AS n FROM events
+            WHERE run_id = :run AND type = 'arrived' AND order_id IS NOT NULL GROUP BY route_id, order_id
+        ), terminal AS (
+            SELECT order_id, MIN(seq) AS seq FROM events WHERE run_id = :run AND {_TERMINAL} GROUP BY order_id
+        )
+        SELECT l.route_id, l.order_id, COALESCE(v.n, 0) AS visits, 'loaded' AS what FROM loaded l
+        LEFT JOIN visits v ON v.route_id = l.route_id AND v.order_id = l.order_id
+        LEFT JOIN terminal t ON t.order_id = l.order_id
+        WHERE COALESCE(v.n, 0) != 1 OR (t.seq IS NOT NULL AND t.seq < l.seq)
+        UNION ALL
+        SELECT v.route_id, v.order_id, v.n, 'not loaded' FROM visits v
+        LEFT JOIN loaded l ON l.route_id = v.route_id AND l.order_id = v.order_id
+        WHERE l.route_id IS NULL
+        """,
+    ),
+    (
+        "vehicles_one_route_at_a_time",
+        "a vehicle leaves on a route only after it has returned from its previous one",
+        """
+        WITH trips AS (
+            SELECT d.vehicle_id, d.route_id, d.t AS departed, r.t AS returned,
+                   LAG(r.t) OVER (PARTITION BY d.vehicle_id ORDER BY d.seq) AS previous_return,
+                   LAG(d.route_id) OVER (PARTITION BY d.vehicle_id ORDER BY d.seq) AS previous_route
+            FROM events d LEFT JOIN events r
+              ON r.run_id = d.run_id AND r.type = 'vehicle_returned' AND r.route_id = d.route_id
+            WHERE d.run_id = :run AND d.type = 'vehicle_departed'
+        )
+        SELECT vehicle_id, route_id, departed, previous_route, previous_return FROM trips
+        WHERE previous_route IS NOT NULL AND (previous_return IS NULL OR previous_return > departed)
         """,
     ),
     (

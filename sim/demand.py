@@ -114,12 +114,16 @@ class Demand:
         option = OPTIONS[int(np.searchsorted(self._cum_opt, u_option, side="right"))]
         ready, due = delivery_window(ctx.scenario, option, t, float(u_slot))
         absent = tuple(bool(u < d.failed_attempt_share) for u in rng.random(d.max_attempts))
+        # the travel noise of the arc to this customer, per attempt, belongs to the order
+        # (not to whichever route serves it), so routing policies face the same traffic
+        travel_z = tuple(rng.standard_normal(d.max_attempts).tolist())
         weight = float(sum(cat.unit_kg[p] * q for p, q in lines))
         volume = float(sum(cat.unit_l[p] * q for p, q in lines))
         order = Order(
             id=self.next_id, customer=customer, depot=int(cust.depot[customer]),
             x=float(cust.x[customer]), y=float(cust.y[customer]), placed=t, lines=lines, option=option,
             ready=ready, due=due, items=n_items, weight_kg=weight, volume_l=volume, absent=absent,
+            travel_z=travel_z,
         )
         self.next_id += 1
         self.orders.append(order)

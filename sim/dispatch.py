@@ -4,7 +4,8 @@ and each route of the chosen plan is driven by an idle vehicle.
 
 A wave takes the orders whose window opens within ``lookahead_minutes``, most urgent
 first (earliest due), up to ``max_orders_per_wave`` and to 90% of the idle fleet's
-capacity; the rest wait for a later wave. The instance is the road model of the routing
+capacity (at least one vehicle's worth), each no heavier than the largest idle vehicle; the
+rest wait for a later wave. The instance is the road model of the routing
 issue: circuity, road grades by where an arc runs (``optimizer.generate.road_grades``),
 Table 6 speeds and the hourly congestion profile, with time 0 at the wave and
 ``start_minute`` its minute of the day, soft or hard windows as the scenario says. A plan
@@ -15,11 +16,9 @@ keeps the capacity invariant unconditional) is trimmed from its end; trimmed ord
 from __future__ import annotations
 
 import time
-from typing import Callable
-
 import numpy as np
 
-from optimizer import PenaltyModel, RoutingInstance, Weights, solve
+from optimizer import ROAD_GRADES, PenaltyModel, RoutingInstance, Weights, solve
 from optimizer.generate import road_grades
 from optimizer.model import DEFAULT_PROFILE
 
@@ -35,6 +34,8 @@ from .world import World
 FILL_LIMIT = 0.9
 #: Depot closing time in an instance, minutes after the wave (only binds with hard windows).
 DEPOT_HORIZON = 2 * MINUTES_PER_DAY
+#: Free-flow speed of the fastest road grade: a lower bound on the time to reach a customer.
+MAX_SPEED_KMH = max(g.speed_kmh for g in ROAD_GRADES)
 
 
 class Dispatcher:
@@ -47,10 +48,19 @@ class Dispatcher:
         self.next_wave = 1
         self.next_route = 1
         self.travel_rng = ctx.streams.get("travel")
-        self.on_delivered: Callable[[Order], None] | None = None
+        self._relaxed = 0
 
     def add(self, order: Order) -> None:
-        """A packed order joins its depot's queue for the next wave."""
+        """A packed order joins its depot's queue for the next wave; one heavier than every
+        vehicle of the fleet can never ship and ends ``delivery_failed`` (reason ``too_heavy``)."""
+        if order.weight_kg > self.fleet.max_capacity_kg:
+            ctx = self.ctx
+            ctx.record(Event(t=ctx.now, type=EventType.DELIVERY_FAILED, order_id=order.id, load=order.weight_kg,
+                             data={"attempt": order.attempts, "final": True, "reason": "too_heavy"}))
+            order.status = OrderStatus.FAILED
+            ctx.counters.failed += 1
+            ctx.counters.open_orders -= 1
+            return
         order.status = OrderStatus.READY
         self.pending[order.depot].append(order)
 
@@ -73,7 +83,9 @@ class Dispatcher:
         """The orders this wave plans for ``depot`` (see the module docstring)."""
         ctx, r = self.ctx, self.ctx.scenario.routing
         counts = self.fleet.idle_counts(depot)
-        room = FILL_LIMIT * sum(c * self.fleet.capacity_kg(k) for k, c in enumerate(counts))
+        largest = max((self.fleet.capacity_kg(k) for k, c in enumerate(counts) if c > 0), default=0.0)
+        # the fill limit leaves the plan slack, but never below what one vehicle carries
+        room = max(FILL_LIMIT * sum(c * self.fleet.capacity_kg(k) for k, c in enumerate(counts)), largest)
         if room <= 0:
             return []
         horizon = ctx.now + r.lookahead_minutes
@@ -82,7 +94,7 @@ class Dispatcher:
         for o in due_soon:
             if len(chosen) >= r.max_orders_per_wave:
                 break
-            if weight + o.weight_kg <= room:
+            if o.weight_kg <= largest and weight + o.weight_kg <= room:
                 chosen.append(o)
                 weight += o.weight_kg
         return chosen
@@ -90,6 +102,7 @@ class Dispatcher:
     def instance(self, depot: int, orders: list[Order], types: list[int]) -> RoutingInstance:
         """The routing instance of a wave: the depot and one node per order, times from now."""
         ctx, sc = self.ctx, self.ctx.scenario
+        r = sc.routing
         now = ctx.now
         dx, dy = self.world.depots[depot]
         x = np.array([dx] + [o.x for o in orders])
@@ -97,9 +110,19 @@ class Dispatcher:
         ready = np.array([0.0] + [max(0.0, o.ready - now) for o in orders])
         due = np.array([DEPOT_HORIZON] + [max(0.0, o.due - now) for o in orders])
         due = np.maximum(due, ready)
+        if sc.routing.hard_windows:
+            # An order that can no longer be reached in its window (or that an earlier plan
+            # left out) would make every plan infeasible and be left out forever, first in the
+            # queue; its window is opened to the horizon so it is served, late, and the drive
+            # records the real lateness against its promise.
+            reach = np.hypot(x[1:] - dx, y[1:] - dy) * sc.world.circuity / MAX_SPEED_KMH * 60.0
+            lost = (due[1:] < 2.0 * reach + r.service_minutes) | np.array([o.unplanned > 0 for o in orders])
+            due[1:][lost] = DEPOT_HORIZON / 2.0
+            self._relaxed = int(lost.sum())
+        else:
+            self._relaxed = 0
         counts = self.fleet.idle_counts(depot)
         fleet = tuple(self.fleet.types[k].replace(count=counts[k]) for k in types)
-        r = sc.routing
         return RoutingInstance(
             name=f"wave{self.next_wave}-depot{depot}",
             x=x, y=y,
@@ -140,7 +163,12 @@ class Dispatcher:
         seconds = time.perf_counter() - t0
         ctx.counters.routing_seconds += seconds
         ctx.counters.waves += 1
-        capped = r.policy == "mogwo" and front.iterations < r.iterations
+        # MOGWO's step schedule follows elapsed time whenever a time limit is set and time
+        # runs ahead of iterations; flag every wave where it may have (with a factor 2 margin
+        # for uneven iterations), not just those cut short, so no machine-dependent plan passes
+        # as reproducible
+        capped = r.policy == "mogwo" and r.time_limit > 0 and (
+            front.iterations < r.iterations or seconds / r.time_limit > 0.5 * front.iterations / r.iterations)
         ctx.counters.waves_time_capped += int(capped)
         best = front.best.evaluation
         ctx.record(Event(
@@ -148,7 +176,7 @@ class Dispatcher:
             km=best.distance_km, kg_co2e=best.emissions_kg, cost=best.cost,
             data={
                 "depot": depot, "algorithm": front.algorithm, "seed": seed, "iterations": front.iterations,
-                "time_capped": capped, "chosen": front.chosen, "vehicles": best.vehicles, "penalty": best.penalty,
+                "time_capped": capped, "relaxed_windows": self._relaxed, "chosen": front.chosen, "vehicles": best.vehicles, "penalty": best.penalty,
                 "front": [[s.evaluation.cost, s.evaluation.emissions_kg, s.evaluation.penalty] for s in front.solutions],
             },
         ))
@@ -180,15 +208,21 @@ class Dispatcher:
             ctx.counters.routes += 1
             ctx.counters.on_road += 1
             ctx.env.process(drive(ctx, plan, self.travel_rng, self._returned))
+        for o in orders:
+            if o.id not in dispatched:
+                o.unplanned += 1
         self.pending[depot] = [o for o in self.pending[depot] if o.id not in dispatched]
 
     def _returned(self, plan: RoutePlan, carried_back: list[Order]) -> None:
         """A vehicle is back: it is idle again; parcels nobody was home for try the next day."""
         self.ctx.counters.on_road -= 1
         self.fleet.release(plan.vehicle_id)
+        next_day = (self.ctx.now // MINUTES_PER_DAY + 1) * MINUTES_PER_DAY
         for o in carried_back:
             if o.status is OrderStatus.FAILED:
                 continue
-            o.ready += MINUTES_PER_DAY
-            o.due += MINUTES_PER_DAY
+            # the same slot of the day, on the day after the failed attempt
+            width = o.due - o.ready
+            o.ready = next_day + o.ready % MINUTES_PER_DAY
+            o.due = o.ready + width
             self.add(o)

@@ -10,7 +10,7 @@ from .scenario import KG_PER_CAPACITY_UNIT, Scenario
 class FleetPool:
     """Every vehicle by id, split over the depots, and which of them are at their depot.
 
-    Each type's count is dealt round-robin over the depots. Ids are ``<type>-<nn>``,
+    The vehicles are dealt round-robin over the depots. Ids are ``<type>-<nn>``,
     numbered per type; a wave takes the lowest-numbered idle vehicles, so the choice is
     deterministic.
     """
@@ -20,12 +20,20 @@ class FleetPool:
         self.depot_of: dict[str, int] = {}
         self.type_of: dict[str, int] = {}
         self.idle: list[list[list[str]]] = [[[] for _ in self.types] for _ in range(n_depots)]
+        self._number: dict[str, int] = {}
+        dealt = 0  # one round-robin over all types, so every depot gets vehicles
         for k, vt in enumerate(self.types):
             for i in range(vt.count):
                 vid = f"{vt.name}-{i + 1:02d}"
-                d = i % n_depots
-                self.depot_of[vid], self.type_of[vid] = d, k
+                d = dealt % n_depots
+                dealt += 1
+                self.depot_of[vid], self.type_of[vid], self._number[vid] = d, k, i
                 self.idle[d][k].append(vid)
+
+    @property
+    def max_capacity_kg(self) -> float:
+        """Payload of the largest vehicle type in the fleet."""
+        return max(self.capacity_kg(k) for k, vt in enumerate(self.types) if vt.count > 0)
 
     def capacity_kg(self, k: int) -> float:
         return self.types[k].capacity * KG_PER_CAPACITY_UNIT
@@ -39,4 +47,4 @@ class FleetPool:
     def release(self, vehicle_id: str) -> None:
         ids = self.idle[self.depot_of[vehicle_id]][self.type_of[vehicle_id]]
         ids.append(vehicle_id)
-        ids.sort()
+        ids.sort(key=self._number.__getitem__)

@@ -45,12 +45,19 @@ class Order:
     weight_kg: float  # goods plus packaging once packed
     volume_l: float
     absent: tuple[bool, ...]  # nobody home at attempt 1, 2, ... (drawn when the order is placed)
+    travel_z: tuple[float, ...]  # standard normal draw of the travel noise on the arc to it, per attempt
+    promised_due: float = 0.0  # end of the first window, the promise on-time is measured against
     status: OrderStatus = OrderStatus.PLACED
     unreserved: int = 0  # lines still waiting for stock
     attempts: int = 0
+    unplanned: int = 0  # waves whose plan left this order out
     box: str | None = None
     boxes: int = 0
     packaging_kg_co2e: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not self.promised_due:
+            self.promised_due = self.due
 
     @property
     def open(self) -> bool:

@@ -630,7 +630,7 @@ class Warehouse(_Section):
     alpha: float = _f(0.3, unit="-", gt=0.0, le=1.0, doc="Smoothing constant of the forecast (weight of the newest day).")
     supplier_km: tuple[float, ...] = _f(
         (250.0, 1200.0), unit="km", min_len=1, item_gt=0.0,
-        doc="Trunk distance from each supplier to the warehouse; products are assigned to suppliers in turn.",
+        doc="Trunk distance from each supplier to the warehouse; each product gets one supplier at random (warehouse stream).",
     )
     rail_over_km: float = _f(800.0, unit="km", gt=0.0, doc="Trunk legs longer than this go by rail when `road_to_rail` is on.")
     road_to_rail: bool = _f(False, unit="-", doc="Allow the road-to-rail shift of long trunk legs.")
@@ -690,7 +690,7 @@ class Vehicle(_Section):
 
     name: str = _f("van", unit="text", doc="Identifier of the type.")
     capacity_kg: float = _f(1500.0, unit="kg", gt=0.0, doc="Payload capacity.")
-    count: int = _f(1, unit="vehicles", ge=0, le=100_000, doc="How many vehicles of the type the depot has.")
+    count: int = _f(1, unit="vehicles", ge=0, le=100_000, doc="How many vehicles of the type the fleet has; with several depots the fleet is dealt over them in turn.")
     empty_kg_per_km: float = _f(0.18, unit="kg CO2e/km", ge=0.0, doc="Emission factor when empty (paper Table 2).")
     full_kg_per_km: float = _f(0.26, unit="kg CO2e/km", ge=0.0, allowed=">= empty_kg_per_km", doc="Emission factor at full load (paper Table 2).")
     cost_per_km: float = _f(1.2, unit="yuan/km", ge=0.0, doc="Operating cost per road km.")
@@ -744,6 +744,8 @@ class Fleet(_Section):
             yield Problem(("vehicles",), "the fleet needs at least one vehicle (all counts are 0)", self.vehicles)
         if self.ev_share > 0 and self.ev_replaces not in names:
             yield Problem(("ev_replaces",), f"must name a vehicle type; allowed: {', '.join(names)}", self.ev_replaces)
+        if self.ev_share > 0 and "electric_van" in names:
+            yield Problem(("vehicles",), "a vehicle type may not be named electric_van when ev_share > 0 (the electric vans take that name)", names)
         if self.ev_kwh_per_km_full < self.ev_kwh_per_km_empty:
             yield Problem(("ev_kwh_per_km_full",), f"must be >= ev_kwh_per_km_empty ({_num(self.ev_kwh_per_km_empty)})", self.ev_kwh_per_km_full)
 
@@ -857,6 +859,16 @@ class Scenario(_Section):
     labels: Labels = field(default_factory=Labels)
     recommender: Recommender = field(default_factory=Recommender)
     incentives: Incentives = field(default_factory=Incentives)
+
+    def _rules(self) -> Iterator[Problem]:
+        depots = self.world.depots if isinstance(self.world.depots, int) else len(self.world.depots)
+        vehicles = sum(v.count for v in self.fleet.vehicles)
+        if vehicles < depots:
+            yield Problem(
+                ("fleet", "vehicles"),
+                f"the fleet has {vehicles} vehicles for {depots} depots; every depot needs at least one",
+                vehicles,
+            )
 
     TABLES: ClassVar[tuple[str, ...]] = (
         "simulation", "world", "demand", "catalog", "warehouse", "packing", "fleet", "routing", "labels",

@@ -58,6 +58,11 @@ class Simulation:
     @classmethod
     def build(cls, scenario: Scenario, record: Callable[[Event], object]) -> "Simulation":
         """Build every part from the scenario, each with its own random stream."""
+        if scenario.demand.mode != "exogenous":
+            raise ValueError(
+                f"demand.mode = {scenario.demand.mode!r} is not available yet (consumer sessions arrive "
+                "with the recommender); use 'exogenous'"
+            )
         streams = Streams(scenario.simulation.seed)
         ctx = Context(simpy.Environment(), scenario, streams, record)
         world = build_world(scenario, streams.get("world"))

@@ -3,7 +3,8 @@
 The plan fixes the order of the stops; the drive is what really happens: each arc's travel
 time is the congestion-dependent time at the moment the vehicle leaves (the same road model
 the router plans with, ``RoutingInstance.leg``) times a lognormal noise factor with mean 1
-(``world.travel_time_cv``); the vehicle waits when early, is penalised when late (eq. 7),
+(``world.travel_time_cv``), drawn per order and attempt when the order is placed, so two
+routing policies meet the same traffic on the way to a customer; the vehicle waits when early, is penalised when late (eq. 7),
 and a parcel nobody is home for rides back, so the load (and the kg CO2e of every later arc)
 is the load really carried. Every arc is an ``arrived`` event with its km, kg CO2e and the
 load on board, the return leg included, so ``vehicle_returned``'s totals can be checked
@@ -40,12 +41,18 @@ class RoutePlan:
     stops: tuple[tuple[int, Order], ...]  # (instance node, order) in driving order
 
 
-def travel_noise(rng: np.random.Generator, cv: float) -> float:
-    """A lognormal factor with mean 1 and coefficient of variation ``cv`` (1.0 when cv = 0)."""
+def noise_factor(z: float, cv: float) -> float:
+    """The lognormal factor with mean 1 and coefficient of variation ``cv`` for the standard
+    normal draw ``z`` (1.0 when cv = 0)."""
     if cv <= 0.0:
         return 1.0
     s2 = math.log1p(cv * cv)
-    return float(rng.lognormal(-s2 / 2.0, math.sqrt(s2)))
+    return math.exp(-s2 / 2.0 + math.sqrt(s2) * z)
+
+
+def travel_noise(rng: np.random.Generator, cv: float) -> float:
+    """A lognormal factor with mean 1 and coefficient of variation ``cv`` drawn from ``rng``."""
+    return noise_factor(float(rng.standard_normal()), cv)
 
 
 def drive(ctx: Context, plan: RoutePlan, rng: np.random.Generator, on_return: Callable[[RoutePlan, list[Order]], None]):
@@ -70,7 +77,7 @@ def drive(ctx: Context, plan: RoutePlan, rng: np.random.Generator, on_return: Ca
     prev = 0
     for node, order in plan.stops:
         leg = inst.leg(prev, node, k, load / KG_PER_CAPACITY_UNIT, ctx.now - plan.start)
-        yield env.timeout(leg.minutes * travel_noise(rng, cv))
+        yield env.timeout(leg.minutes * noise_factor(order.travel_z[order.attempts], cv))
         km += leg.km
         kg += leg.kg_co2e
         km_cost += leg.cost
@@ -92,8 +99,9 @@ def drive(ctx: Context, plan: RoutePlan, rng: np.random.Generator, on_return: Ca
                 ctx.counters.open_orders -= 1
             carried_back.append(order)
         else:
+            # lateness against the first promise: a parcel delivered at the second attempt is late
             rec(Event(t=ctx.now, type=EventType.DELIVERED, order_id=order.id, load=order.weight_kg,
-                      lateness=arrival - order.due, **ids,
+                      lateness=arrival - order.promised_due, **ids,
                       data={"attempt": order.attempts, "option": order.option.value, "waited": wait}))
             load -= order.weight_kg
             order.status = OrderStatus.DELIVERED

@@ -536,6 +536,17 @@ def test_delivery_day_must_hold_the_widest_window(tmp_path):
     )
 
 
+def test_every_depot_needs_a_vehicle():
+    """Fewer vehicles than depots is an error naming the field and the counts."""
+    msg = str(error_of(BASELINE, ["world.depots=20"]))
+    assert "fleet.vehicles = 17: the fleet has 17 vehicles for 20 depots; every depot needs at least one" in msg
+
+
+def test_electric_vans_need_their_name_free():
+    msg = str(error_of(BASELINE, ["fleet.ev_share=0.5", "fleet.ev_replaces=electric_van", "fleet.vehicles[0].name=electric_van"]))
+    assert "may not be named electric_van when ev_share > 0" in msg
+
+
 def test_issue_fixed_names_exist():
     """The names other tools rely on exist exactly: simulation.days/seed, demand.orders_per_day, routing.*, fleet.ev_share."""
     d = Scenario().to_dict()
@@ -565,7 +576,7 @@ def scenario_data(draw):
         "world": {
             "depots": draw(
                 st.one_of(
-                    st.integers(1, 100),
+                    st.integers(1, 17),  # the default fleet has 17 vehicles, one per depot at least
                     st.lists(st.fixed_dictionaries({"x": st.floats(-1e4, 1e4), "y": st.floats(-1e4, 1e4)}), min_size=1, max_size=3),
                 )
             ),

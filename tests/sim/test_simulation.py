@@ -145,3 +145,57 @@ def test_invariants_hold_on_random_scenarios(tiny, tmp_path_factory, orders, sha
     checks = _checks(db)
     assert all(r.ok for r in checks.values()), {n: r.example for n, r in checks.items() if not r.ok}
     assert summary.delivered + summary.failed == summary.orders
+
+
+# -- regressions from review -------------------------------------------------------------
+
+
+def _reasons(db, run_id=1):
+    with EventLog.open(db) as log:
+        return [e.data["reason"] for e in log.events(run_id, type=EventType.DELIVERY_FAILED) if e.data["final"]]
+
+
+def test_hard_windows_do_not_starve_overdue_orders(tiny, tmp_path):
+    """Slow picking makes orders overdue; with hard windows and 5 orders per wave they are
+    still planned (their windows opened, lateness logged), and nothing ends run_ended."""
+    db = tmp_path / "hard.db"
+    s = run(tiny("warehouse.pickers=1", "warehouse.pick_minutes_per_item=20", "routing.hard_windows=true",
+                 "routing.max_orders_per_wave=5", "demand.failed_attempt_share=0"), db_path=db, seed=1)
+    assert s.delivered == s.orders and "run_ended" not in _reasons(db)
+    assert s.on_time_share < 1.0  # the late ones are recorded late, not hidden
+
+
+SMALL_VAN = 'fleet.vehicles=[{{name = "van", capacity_kg = {cap}, count = {n}}}]'
+
+
+def test_orders_heavier_than_any_vehicle_fail_explicitly(tiny, tmp_path):
+    """A 6 kg van fleet: heavier parcels end delivery_failed 'too_heavy'; the run completes
+    and the others are delivered."""
+    db = tmp_path / "heavy.db"
+    s = run(tiny(SMALL_VAN.format(cap=6.0, n=6), "demand.failed_attempt_share=0"), db_path=db, seed=1)
+    reasons = _reasons(db)
+    assert s.status == "completed" and reasons and set(reasons) == {"too_heavy"}
+    assert s.delivered == s.orders - len(reasons) > 0
+    assert all(r.ok for r in _checks(db).values())
+
+
+def test_a_parcel_that_fills_most_of_the_only_van_still_ships(tiny, tmp_path):
+    """One 8 kg van: parcels of 7.2-8 kg (over the 90% fill limit) are dispatched too."""
+    db = tmp_path / "fill.db"
+    run(tiny(SMALL_VAN.format(cap=8.0, n=1), "demand.failed_attempt_share=0"), db_path=db, seed=1)
+    with EventLog.open(db) as log:
+        weights = [e.load for e in log.events(1, type=EventType.DELIVERED)]
+    assert any(7.2 < w <= 8.0 for w in weights)
+    assert set(_reasons(db)) <= {"too_heavy"}
+
+
+def test_every_depot_gets_vehicles(tiny, tmp_path):
+    """Three depots and three vans: one van each, and every depot's orders are delivered."""
+    db = tmp_path / "depots.db"
+    s = run(tiny("world.depots=3", SMALL_VAN.format(cap=1500.0, n=3), "demand.failed_attempt_share=0"), db_path=db, seed=2)
+    assert s.delivered == s.orders and s.vehicles_used == 3
+
+
+def test_sessions_mode_is_refused_until_it_exists(tiny, tmp_path):
+    with pytest.raises(ValueError, match="demand.mode = 'sessions' is not available yet"):
+        run(tiny("demand.mode=sessions"), db_path=tmp_path / "s.db")

@@ -16,7 +16,7 @@ VAN = VehicleType("van", 10.0, 1, 1.0, 2.0, cost_per_km=2.0, fixed_cost=50.0, co
 
 def _order(i, ready, due, kg, absent=(False,)):
     return Order(id=i, customer=i, depot=0, x=0.0, y=0.0, placed=0.0, lines=((0, 1),), option=DeliveryOption.STANDARD,
-                 ready=ready, due=due, items=1, weight_kg=kg, volume_l=1.0, absent=absent)
+                 ready=ready, due=due, items=1, weight_kg=kg, volume_l=1.0, absent=absent, travel_z=(0.0,) * len(absent))
 
 
 def _run(tiny, make_context, a, b):

@@ -21,7 +21,7 @@ ONE_PRODUCT = [
 def order(i: int, qty: int = 1) -> Order:
     return Order(id=i, customer=0, depot=0, x=1.0, y=1.0, placed=0.0, lines=((0, qty),),
                  option=DeliveryOption.STANDARD, ready=600.0, due=840.0, items=qty, weight_kg=0.5 * qty,
-                 volume_l=1.0 * qty, absent=(False,))
+                 volume_l=1.0 * qty, absent=(False,), travel_z=(0.0,))
 
 
 def _warehouse(tiny, make_context, *extra):
