@@ -58,7 +58,7 @@ CHECKS: tuple[tuple[str, str, str], ...] = (
     (
         "stock_balances",
         "each product's stock level equals opening stock + receipts - reservations at every stock event, and is never negative",
-        f"""
+        """
         WITH moves AS (
             SELECT seq, product_id, stock_level,
                    SUM(CASE type WHEN 'replenishment_received' THEN quantity

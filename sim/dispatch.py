@@ -25,7 +25,7 @@ from optimizer.model import DEFAULT_PROFILE
 from .context import MINUTES_PER_DAY, Context
 from .events import Event, EventType
 from .fleet import FleetPool
-from .orders import Order, OrderStatus
+from .orders import Order, OrderStatus, record_failure
 from .scenario import KG_PER_CAPACITY_UNIT
 from .vehicles import RoutePlan, drive
 from .world import World
@@ -54,12 +54,7 @@ class Dispatcher:
         """A packed order joins its depot's queue for the next wave; one heavier than every
         vehicle of the fleet can never ship and ends ``delivery_failed`` (reason ``too_heavy``)."""
         if order.weight_kg > self.fleet.max_capacity_kg:
-            ctx = self.ctx
-            ctx.record(Event(t=ctx.now, type=EventType.DELIVERY_FAILED, order_id=order.id, load=order.weight_kg,
-                             data={"attempt": order.attempts, "final": True, "reason": "too_heavy"}))
-            order.status = OrderStatus.FAILED
-            ctx.counters.failed += 1
-            ctx.counters.open_orders -= 1
+            record_failure(self.ctx, order, reason="too_heavy", final=True, load=order.weight_kg)
             return
         order.status = OrderStatus.READY
         self.pending[order.depot].append(order)

@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from .events import Event, EventType
+
+if TYPE_CHECKING:
+    from .context import Context
 
 
 class DeliveryOption(StrEnum):
@@ -62,3 +68,16 @@ class Order:
     @property
     def open(self) -> bool:
         return self.status not in TERMINAL
+
+
+def record_failure(ctx: "Context", order: Order, *, reason: str, final: bool, **fields: Any) -> None:
+    """Record a ``delivery_failed`` event for ``order``; a final one also ends the order.
+
+    ``fields`` are further Event fields (vehicle_id, route_id, lateness, load ...).
+    """
+    ctx.record(Event(t=ctx.now, type=EventType.DELIVERY_FAILED, order_id=order.id,
+                     data={"attempt": order.attempts, "final": final, "reason": reason}, **fields))
+    if final:
+        order.status = OrderStatus.FAILED
+        ctx.counters.failed += 1
+        ctx.counters.open_orders -= 1

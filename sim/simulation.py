@@ -28,9 +28,9 @@ from .context import MINUTES_PER_DAY, Context, Counters, Streams
 from .demand import Demand
 from .dispatch import Dispatcher
 from .eventlog import EventLog
-from .events import Event, EventType
+from .events import Event
 from .fleet import FleetPool
-from .orders import OrderStatus
+from .orders import record_failure
 from .scenario import Scenario
 from .summary import RunSummary, summarize
 from .warehouse import Warehouse
@@ -95,13 +95,7 @@ class Simulation:
             env.run(until=t)
         for order in self.demand.orders:
             if order.open:
-                ctx.record(Event(
-                    t=t, type=EventType.DELIVERY_FAILED, order_id=order.id,
-                    data={"attempt": order.attempts, "final": True, "reason": "run_ended", "status": order.status.value},
-                ))
-                order.status = OrderStatus.FAILED
-                ctx.counters.failed += 1
-                ctx.counters.open_orders -= 1
+                record_failure(ctx, order, reason="run_ended", final=True)
         return ctx.counters
 
 

@@ -23,7 +23,7 @@ from optimizer import RoutingInstance
 
 from .context import Context
 from .events import Event, EventType
-from .orders import Order, OrderStatus
+from .orders import Order, OrderStatus, record_failure
 from .scenario import KG_PER_CAPACITY_UNIT
 
 
@@ -90,13 +90,8 @@ def drive(ctx: Context, plan: RoutePlan, rng: np.random.Generator, on_return: Ca
         yield env.timeout(wait + service)
         order.attempts += 1
         if order.absent[order.attempts - 1]:
-            final = order.attempts >= len(order.absent)
-            rec(Event(t=ctx.now, type=EventType.DELIVERY_FAILED, order_id=order.id, lateness=arrival - order.due,
-                      **ids, data={"attempt": order.attempts, "final": final, "reason": "nobody_home"}))
-            if final:
-                order.status = OrderStatus.FAILED
-                ctx.counters.failed += 1
-                ctx.counters.open_orders -= 1
+            record_failure(ctx, order, reason="nobody_home", final=order.attempts >= len(order.absent),
+                           lateness=arrival - order.due, **ids)
             carried_back.append(order)
         else:
             # lateness against the first promise: a parcel delivered at the second attempt is late
