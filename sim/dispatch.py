@@ -106,12 +106,13 @@ class Dispatcher:
         due = np.array([DEPOT_HORIZON] + [max(0.0, o.due - now) for o in orders])
         due = np.maximum(due, ready)
         if sc.routing.hard_windows:
-            # An order that can no longer be reached in its window (or that an earlier plan
-            # left out) would make every plan infeasible and be left out forever, first in the
-            # queue; its window is opened to the horizon so it is served, late, and the drive
-            # records the real lateness against its promise.
+            # An order that can no longer be reached in its window even on a direct trip at
+            # the fastest free-flow speed (or that an earlier plan left out) would make every
+            # plan infeasible and be left out forever, first in the queue; its window is
+            # opened to the horizon so it is served, late, and the drive records the real
+            # lateness against its promise.
             reach = np.hypot(x[1:] - dx, y[1:] - dy) * sc.world.circuity / MAX_SPEED_KMH * 60.0
-            lost = (due[1:] < 2.0 * reach + r.service_minutes) | np.array([o.unplanned > 0 for o in orders])
+            lost = (due[1:] < reach) | np.array([o.unplanned > 0 for o in orders])
             due[1:][lost] = DEPOT_HORIZON / 2.0
             self._relaxed = int(lost.sum())
         else:
