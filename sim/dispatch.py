@@ -179,10 +179,10 @@ class Dispatcher:
         by_id = {o.id: o for o in orders}
         dispatched: set[int] = set()
         for rr in best.routes:
-            k_local = rr.route.vehicle_type
+            k_local = self._vehicle_for(depot, types, rr.route.vehicle_type, rr.load * KG_PER_CAPACITY_UNIT)
+            if k_local is None:
+                continue  # no idle vehicle can take the route: its orders wait for the next wave
             k = types[k_local]
-            if not self.fleet.idle[depot][k]:
-                continue  # the plan used more vehicles than are idle: its orders wait
             cap = self.fleet.capacity_kg(k)
             stops, load = [], 0.0
             for node in rr.route.customers:
@@ -208,6 +208,22 @@ class Dispatcher:
             if o.id not in dispatched:
                 o.unplanned += 1
         self.pending[depot] = [o for o in self.pending[depot] if o.id not in dispatched]
+
+    def _vehicle_for(self, depot: int, types: list[int], planned: int, load_kg: float) -> int | None:
+        """The instance's vehicle type that drives a planned route: the planned one while one
+        is idle; else (the plan used more vehicles of a type than are idle, which a plan may
+        do when no feasible plan exists) the smallest idle type that carries the load, or
+        the largest idle one (the route is then trimmed to fit). The drive is charged at the
+        type really used. None when no vehicle is idle."""
+        if self.fleet.idle[depot][types[planned]]:
+            return planned
+        idle = [kl for kl, k in enumerate(types) if self.fleet.idle[depot][k]]
+        if not idle:
+            return None
+        fits = [kl for kl in idle if self.fleet.capacity_kg(types[kl]) >= load_kg]
+        pool = fits or idle
+        pick = min if fits else max
+        return pick(pool, key=lambda kl: (self.fleet.capacity_kg(types[kl]), kl))
 
     def _returned(self, plan: RoutePlan, carried_back: list[Order]) -> None:
         """A vehicle is back: it is idle again; parcels nobody was home for try the next day."""
