@@ -340,9 +340,10 @@ def run_command(scenario_file: Path, seed, days, db: Path, overrides, json_out: 
 def check_command(db: Path, run_id, json_out: bool) -> None:
     """Verify a run's invariants from its event log alone; exit 1 if one breaks.
 
-    Every order ends delivered or explicitly failed; stock balances and is never negative;
-    picks match reservations; no vehicle is over capacity; each route's km and kg CO2e
-    equal the sums over its arcs.
+    Every order ends delivered or explicitly failed, and nothing happens to it after; stock
+    balances and is never negative; picks match reservations; no vehicle is over capacity;
+    each loaded order is visited once by its route; a vehicle drives one route at a time;
+    each route's km and kg CO2e equal the sums over its arcs.
 
     \b
     Example:
