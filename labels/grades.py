@@ -1,0 +1,41 @@
+"""Product carbon grades (A best ... E worst) against the product's category, with hysteresis.
+
+A product's carbon value is its footprint per unit (production plus the logistics its units
+were charged, averaged over the rolling window). Its grade compares the value with the
+median of its category's values: ratio below ``thresholds[0]`` is A, below ``thresholds[1]``
+B, and so on; at or above the last threshold, E. So grades say "better or worse than what
+is usual for this kind of product", which is what a shopper comparing two kettles needs.
+
+Hysteresis keeps grades from flickering when a value hovers at a boundary: a product leaves
+its current grade only when its ratio is past the boundary by more than ``margin`` (a
+fraction of the threshold), e.g. with margin 0.05 a B product (thresholds 0.6 / 0.85) turns
+C only above 0.85 x 1.05 and turns A only below 0.6 x 0.95.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Sequence
+
+GRADES = "ABCDE"
+
+
+def raw_grade(ratio: float, thresholds: Sequence[float]) -> str:
+    """The grade of ``ratio`` with no memory: the number of thresholds at or below it."""
+    if len(thresholds) != len(GRADES) - 1:
+        raise ValueError(f"need {len(GRADES) - 1} thresholds for grades {GRADES}, got {len(thresholds)}")
+    return GRADES[bisect_right(list(thresholds), ratio)]
+
+
+def next_grade(current: str | None, ratio: float, thresholds: Sequence[float], margin: float) -> str:
+    """The grade after observing ``ratio`` for a product now graded ``current`` (None: new)."""
+    new = raw_grade(ratio, thresholds)
+    if current is None or new == current:
+        return new
+    i = GRADES.index(current)
+    # the band of the current grade, widened by the margin on both sides
+    low = thresholds[i - 1] * (1.0 - margin) if i > 0 else float("-inf")
+    high = thresholds[i] * (1.0 + margin) if i < len(thresholds) else float("inf")
+    if low <= ratio < high:
+        return current
+    return new
