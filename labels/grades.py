@@ -2,8 +2,9 @@
 
 A product's carbon value is its footprint per unit (production plus the logistics its units
 were charged, averaged over the rolling window). Its grade compares the value with the
-median of its category's values: ratio below ``thresholds[0]`` is A, below ``thresholds[1]``
-B, and so on; at or above the last threshold, E. So grades say "better or worse than what
+median of its category's values: a ratio at or below ``thresholds[0]`` is A, at or below
+``thresholds[1]`` B, and so on; above the last threshold, the last grade (E with the four
+default thresholds). So grades say "better or worse than what
 is usual for this kind of product", which is what a shopper comparing two kettles needs.
 
 Hysteresis keeps grades from flickering when a value hovers at a boundary: a product leaves
@@ -14,17 +15,22 @@ C only above 0.85 x 1.05 and turns A only below 0.6 x 0.95.
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left
 from collections.abc import Sequence
 
-GRADES = "ABCDE"
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def grade_names(thresholds: Sequence[float]) -> str:
+    """The grades n thresholds define: A and the next n letters (ABCDE for four)."""
+    if not 1 <= len(thresholds) < len(LETTERS):
+        raise ValueError(f"need 1 to {len(LETTERS) - 1} thresholds, got {len(thresholds)}")
+    return LETTERS[: len(thresholds) + 1]
 
 
 def raw_grade(ratio: float, thresholds: Sequence[float]) -> str:
-    """The grade of ``ratio`` with no memory: the number of thresholds at or below it."""
-    if len(thresholds) != len(GRADES) - 1:
-        raise ValueError(f"need {len(GRADES) - 1} thresholds for grades {GRADES}, got {len(thresholds)}")
-    return GRADES[bisect_right(list(thresholds), ratio)]
+    """The grade of ``ratio`` with no memory: the number of thresholds strictly below it."""
+    return grade_names(thresholds)[bisect_left(list(thresholds), ratio)]
 
 
 def next_grade(current: str | None, ratio: float, thresholds: Sequence[float], margin: float) -> str:
@@ -32,10 +38,10 @@ def next_grade(current: str | None, ratio: float, thresholds: Sequence[float], m
     new = raw_grade(ratio, thresholds)
     if current is None or new == current:
         return new
-    i = GRADES.index(current)
-    # the band of the current grade, widened by the margin on both sides
+    i = grade_names(thresholds).index(current)
+    # the band (low, high] of the current grade, widened by the margin on both sides
     low = thresholds[i - 1] * (1.0 - margin) if i > 0 else float("-inf")
     high = thresholds[i] * (1.0 + margin) if i < len(thresholds) else float("inf")
-    if low <= ratio < high:
+    if low < ratio <= high:
         return current
     return new

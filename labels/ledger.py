@@ -80,6 +80,7 @@ class Ledger:
         row = db.execute("SELECT seq, entry_hash FROM ledger WHERE run_id = ? ORDER BY seq DESC LIMIT 1", [run_id]).fetchone()
         self.seq, self.head = (row[0], row[1]) if row else (0, GENESIS)
         self._buffer: list[tuple] = []
+        self._written = 0
 
     def append(self, t: float, kind: str, subject: Any, content: Mapping[str, Any]) -> str:
         """Chain one record; returns its entry hash."""
@@ -91,12 +92,22 @@ class Ledger:
         self.head = e_hash
         return e_hash
 
+    def write(self, db: Database | None = None) -> None:
+        """Insert the pending entries inside the caller's transaction (see :meth:`committed`)."""
+        if self._buffer:
+            (db or self.db).conn.executemany("INSERT INTO ledger VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", self._buffer)
+            self._written = len(self._buffer)
+
+    def committed(self) -> None:
+        """The transaction holding the written entries committed: forget them."""
+        del self._buffer[: getattr(self, "_written", 0)]
+        self._written = 0
+
     def flush(self) -> None:
-        if not self._buffer:
-            return
-        rows, self._buffer = self._buffer, []
+        """Write the pending entries in a transaction of their own."""
         with self.db.atomic():
-            self.db.conn.executemany("INSERT INTO ledger VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            self.write()
+        self.committed()
 
 
 def verify(db: Database, run_ids: Iterable[int] | None = None) -> tuple[int, Tampered | None]:

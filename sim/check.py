@@ -168,14 +168,67 @@ CHECKS: tuple[tuple[str, str, str], ...] = (
 )
 
 
+_MORE = (
+    (
+        "shares_add_up",
+        "the shares of a route's emissions charged to its orders add up to the route's kg CO2e",
+        f"""
+        WITH s AS (
+            SELECT r.route_id, r.kg_co2e, TOTAL(json_extract(j.value, '$[1]')) AS charged, COUNT(j.value) AS n
+            FROM events r LEFT JOIN json_each(r.data, '$.shares') j
+            WHERE r.run_id = :run AND r.type = 'vehicle_returned' GROUP BY r.seq
+        )
+        SELECT route_id, kg_co2e, charged, n FROM s
+        WHERE n = 0 OR ABS(charged - kg_co2e) > {REL_TOL} * MAX(1.0, ABS(kg_co2e))
+        """,
+    ),
+    (
+        "footprints_match_shares",
+        "each order's footprint carries exactly the shares its routes charged it, and only ended orders have one",
+        f"""
+        WITH charged AS (
+            SELECT json_extract(j.value, '$[0]') AS order_id, TOTAL(json_extract(j.value, '$[1]')) AS kg
+            FROM events r, json_each(r.data, '$.shares') j
+            WHERE r.run_id = :run AND r.type = 'vehicle_returned' GROUP BY 1
+        ), terminal AS (
+            SELECT DISTINCT order_id FROM events WHERE run_id = :run AND {_TERMINAL}
+        )
+        SELECT f.order_id, json_extract(f.data, '$.last_mile_model') AS footprint_kg, c.kg AS charged_kg
+        FROM events f LEFT JOIN charged c ON c.order_id = f.order_id
+        LEFT JOIN terminal t ON t.order_id = f.order_id
+        WHERE f.run_id = :run AND f.type = 'footprint_computed'
+          AND (c.kg IS NULL OR t.order_id IS NULL
+               OR ABS(json_extract(f.data, '$.last_mile_model') - c.kg) > {REL_TOL} * MAX(1.0, ABS(c.kg)))
+        """,
+    ),
+)
+
+
+def _ledger_check(log: EventLog, run_id: int) -> CheckResult:
+    from labels.ledger import verify
+
+    name = "ledger_chain"
+    description = "the label ledger's hash chain holds, with one entry per label and grade event"
+    checked, bad = verify(log.db, [run_id])
+    labels = log.db.execute(
+        "SELECT COUNT(*) FROM events WHERE run_id = ? AND type IN ('label_issued', 'grade_changed')", [run_id]
+    ).fetchone()[0]
+    if bad is not None:
+        return CheckResult(name, description, 1, f"run {bad.run_id} entry {bad.seq}: {bad.reason}")
+    if checked != labels:
+        return CheckResult(name, description, abs(checked - labels), f"{checked} ledger entries for {labels} label events")
+    return CheckResult(name, description, 0, None)
+
+
 def check_run(log: EventLog, run_id: int) -> list[CheckResult]:
     """Run every check on ``run_id``; one result per check, in order."""
     log.get_run(run_id)  # KeyError for an unknown run
     results = []
-    for name, description, sql in CHECKS:
+    for name, description, sql in CHECKS + _MORE:
         cursor = log.db.execute(sql, {"run": run_id})
         columns = [c[0] for c in cursor.description]
         rows = cursor.fetchall()
         example = ", ".join(f"{c}={v}" for c, v in zip(columns, rows[0])) if rows else None
         results.append(CheckResult(name, description, len(rows), example))
+    results.append(_ledger_check(log, run_id))
     return results

@@ -280,6 +280,10 @@ def _summary_table(summary) -> Table:
         ("load factor (kg)", f"{100 * s.load_factor:.1f} %"),
         ("stock-outs (lines)", f"{s.stockouts:,} in {s.backordered_orders:,} orders"),
         ("rail share of trunk tkm", f"{100 * s.rail_share_tkm:.0f} %"),
+        (f"order label, kg CO2e ({s.footprint_scope})", f"{s.footprint_total_per_order:.3f}"),
+        ("  last mile / trunk", f"{s.footprint_last_mile_per_order:.3f} / {s.footprint_trunk_per_order:.3f}"),
+        ("  packaging / production", f"{s.footprint_packaging_per_order:.3f} / {s.footprint_production_per_order:.3f}"),
+        ("labels / grade changes", f"{s.labels_issued:,} / {s.grade_changes:,}"),
         ("events", f"{s.events:,}"),
         ("wall / routing seconds", f"{s.wall_seconds:.1f} / {s.routing_seconds:.1f}"),
     ]
@@ -377,6 +381,167 @@ def check_command(db: Path, run_id, json_out: bool) -> None:
             console.print(f"note: the run is {run.status.value}; orders still open when it stopped count as violations")
     if failed:
         sys.exit(1)
+
+
+def _pick_run(log, db: Path, run_id):
+    runs = log.runs()
+    if not runs:
+        raise ValueError(f"{db}: no runs in this file")
+    return log.get_run(run_id) if run_id is not None else runs[-1]
+
+
+@main.command("verify")
+@click.argument("db", metavar="RUN_DB", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--run", "run_id", type=int, help="Run whose ledger to verify (default: every run in the file).")
+@click.option("--json", "json_out", is_flag=True, help="Print the result as JSON.")
+def verify_command(db: Path, run_id, json_out: bool) -> None:
+    """Recompute the label ledger's hash chain; report the first tampered entry, exit 1 if any.
+
+    \b
+    Example:
+      carbonsim verify carbonsim.db
+    """
+    from labels.ledger import verify
+    from sim.eventlog import EventLog
+
+    with EventLog.open(db) as log:
+        runs = [log.get_run(run_id).run_id] if run_id is not None else [r.run_id for r in log.runs()]
+        checked, bad = verify(log.db, runs)
+    if json_out:
+        click.echo(json.dumps({"entries": checked, "ok": bad is None,
+                               "tampered": None if bad is None else {"run_id": bad.run_id, "seq": bad.seq, "reason": bad.reason}}))
+    elif bad is None:
+        click.echo(f"{db}: ledger intact, {checked:,} entries in {len(runs)} run(s)")
+    else:
+        click.echo(f"{db}: ledger TAMPERED at run {bad.run_id}, entry {bad.seq}: {bad.reason} ({checked:,} entries read)")
+    if bad is not None:
+        sys.exit(1)
+
+
+def _order_breakdown(log, run_id: int, order_id: int) -> dict:
+    """An order's footprint from the log: its parts, and its last-mile share arc by arc."""
+    fp = log.events(run_id, type="footprint_computed", order_id=order_id)
+    if not fp:
+        raise KeyError(f"run {run_id} has no footprint for order {order_id} (unknown, or it never ended)")
+    f = fp[0]
+    parts = {k: f.data[k] for k in ("last_mile", "trunk", "packaging", "production", "total", "scope", "method")}
+    mass = log.events(run_id, type="packed", order_id=order_id)[0].load
+    routes = []
+    for route_id in f.data["routes"]:
+        rows = log.db.execute(
+            "SELECT seq, type, order_id, km, kg_co2e, load, data FROM events WHERE run_id = ? AND route_id = ?"
+            " AND type IN ('vehicle_departed', 'arrived', 'delivered', 'vehicle_returned') ORDER BY seq", [run_id, route_id]
+        ).fetchall()
+        departed = json.loads(rows[0][6])
+        returned = json.loads(rows[-1][6])
+        share = dict((int(k), v) for k, v in returned["shares"])[order_id]
+        route_mass = rows[0][5]
+        arcs, on_board = [], True
+        for _, typ, oid, km, kg, load, _ in rows:
+            if typ == "delivered" and oid == order_id:
+                on_board = False
+            if typ != "arrived":
+                continue
+            empty = load <= 1e-9  # nothing on board: eq. 5 splits the arc over the route's orders by mass
+            if parts["method"] == "demand_share":
+                mine = kg * mass / route_mass if empty else (kg * mass / load if on_board else 0.0)
+            else:
+                mine = None  # tonne-km splits the route as a whole, not arc by arc
+            arcs.append({"to": oid if oid is not None else "depot", "km": km, "kg_co2e": kg, "load_kg": load, "share": mine})
+        routes.append({"route_id": route_id, "vehicle_type": departed["vehicle_type"], "share": share, "arcs": arcs})
+    return {"order_id": order_id, "run_id": run_id, "mass_kg": mass, **parts, "routes": routes}
+
+
+@main.command("footprint")
+@click.argument("db", metavar="RUN_DB", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--order", "order_id", type=int, required=True, help="The order's id.")
+@click.option("--run", "run_id", type=int, help="Run (default: the last run in the file).")
+@click.option("--json", "json_out", is_flag=True, help="Print the breakdown as JSON.")
+def footprint_command(db: Path, order_id: int, run_id, json_out: bool) -> None:
+    """One order's carbon footprint by part, and its last-mile share arc by arc.
+
+    \b
+    Example:
+      carbonsim footprint carbonsim.db --order 42
+    """
+    from sim.eventlog import EventLog
+
+    with EventLog.open(db) as log:
+        run = _pick_run(log, db, run_id)
+        doc = _order_breakdown(log, run.run_id, order_id)
+    if json_out:
+        click.echo(json.dumps(doc))
+        return
+    console = Console(highlight=False)
+    parts = Table(title=f"order {order_id} (run {run.run_id}): kg CO2e, {doc['scope']}, {doc['method']}", title_justify="left")
+    parts.add_column("part", style="bold")
+    parts.add_column("kg CO2e", justify="right")
+    for name in ("last_mile", "trunk", "packaging", "production", "total"):
+        parts.add_row(name.replace("_", " "), f"{doc[name]:.4f}")
+    console.print(parts)
+    for r in doc["routes"]:
+        t = Table(title=f"route {r['route_id']} ({r['vehicle_type']}): this order's share {r['share']:.4f} kg"
+                  + (" (model kg, before the scope)" if doc["scope"] != "ttw" else ""), title_justify="left")
+        for col in ("arc to", "km", "kg CO2e", "load kg", "share kg"):
+            t.add_column(col, justify="right")
+        for a in r["arcs"]:
+            t.add_row(str(a["to"]), f"{a['km']:.2f}", f"{a['kg_co2e']:.4f}", f"{a['load_kg']:.1f}",
+                      "-" if a["share"] is None else f"{a['share']:.4f}")
+        console.print(t)
+
+
+@main.command("labels")
+@click.argument("db", metavar="RUN_DB", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--run", "run_id", type=int, help="Run (default: the last run in the file).")
+@click.option("--category", type=int, help="Only this category index.")
+@click.option("--limit", type=click.IntRange(min=1), default=40, show_default=True, help="Rows in the table (JSON has all).")
+@click.option("--json", "json_out", is_flag=True, help="Print every product's label as JSON.")
+def labels_command(db: Path, run_id, category, limit: int, json_out: bool) -> None:
+    """Product carbon grades at the end of a run, with their evidence.
+
+    Each product's latest grade, its value (kg CO2e per unit: production + logistics over
+    the rolling window), its category's median, the ratio graded, the low-carbon flag and
+    how often the grade changed.
+
+    \b
+    Example:
+      carbonsim labels carbonsim.db --limit 20
+    """
+    from sim.eventlog import EventLog
+
+    with EventLog.open(db) as log:
+        run = _pick_run(log, db, run_id)
+        rows = log.db.execute(
+            "SELECT product_id, COUNT(*), MAX(seq) FROM events WHERE run_id = ? AND type = 'grade_changed' GROUP BY product_id",
+            [run.run_id],
+        ).fetchall()
+        latest = {}
+        for pid, n, seq in rows:
+            data = json.loads(log.db.execute("SELECT data FROM events WHERE run_id = ? AND seq = ?", [run.run_id, seq]).fetchone()[0])
+            latest[pid] = {"product_id": pid, "grade": data["to"], "value": data["value"], "category_median": data["category_median"],
+                           "ratio": data["ratio"], "low_carbon": data["low_carbon"], "green": data["green"], "changes": n - 1,
+                           "since": data["t"]}
+    scenario = json.loads(run.scenario_json)
+    categories = scenario["catalog"]["categories"]
+    products = sorted(latest.values(), key=lambda r: (r["grade"], r["ratio"]))
+    if json_out:
+        click.echo(json.dumps({"run_id": run.run_id, "categories": categories, "products": products}))
+        return
+    console = Console(highlight=False)
+    counts = {}
+    for r in products:
+        counts[r["grade"]] = counts.get(r["grade"], 0) + 1
+    console.print(f"run {run.run_id}: {len(products)} products; grades " + ", ".join(f"{g} {n}" for g, n in sorted(counts.items()))
+                  + f"; low-carbon {sum(r['low_carbon'] for r in products)}; green-certified graded A/B: "
+                  f"{sum(r['green'] and r['low_carbon'] for r in products)} of {sum(r['green'] for r in products)}")
+    t = Table(title="product grades (best first)", title_justify="left")
+    for col in ("product", "grade", "kg CO2e/unit", "category median", "ratio", "low-carbon", "green", "changes"):
+        t.add_column(col, justify="right")
+    shown = [r for r in products if category is None or r.get("category") == category][:limit]
+    for r in shown:
+        t.add_row(str(r["product_id"]), r["grade"], f"{r['value']:.2f}", f"{r['category_median']:.2f}", f"{r['ratio']:.2f}",
+                  "yes" if r["low_carbon"] else "", "yes" if r["green"] else "", str(r["changes"]))
+    console.print(t)
 
 
 if __name__ == "__main__":  # pragma: no cover

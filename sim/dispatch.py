@@ -49,6 +49,7 @@ class Dispatcher:
         self.next_route = 1
         self.travel_rng = ctx.streams.get("travel")
         self._relaxed = 0
+        self.labeller = None  # set by the simulation: receives each returned route's shares
 
     def add(self, order: Order) -> None:
         """A packed order joins its depot's queue for the next wave; one heavier than every
@@ -225,10 +226,14 @@ class Dispatcher:
         pick = min if fits else max
         return pick(pool, key=lambda kl: (self.fleet.capacity_kg(types[kl]), kl))
 
-    def _returned(self, plan: RoutePlan, carried_back: list[Order]) -> None:
-        """A vehicle is back: it is idle again; parcels nobody was home for try the next day."""
+    def _returned(self, plan: RoutePlan, carried_back: list[Order], shares: dict[int, float]) -> None:
+        """A vehicle is back: its emissions go to the labeller, it is idle again, and parcels
+        nobody was home for try again the next day."""
         self.ctx.counters.on_road -= 1
         self.fleet.release(plan.vehicle_id)
+        if self.labeller is not None:
+            electric = plan.instance.vehicle_types[plan.vehicle_type].electric
+            self.labeller.route_returned(plan.route_id, [o for _, o in plan.stops], shares, electric)
         next_day = (self.ctx.now // MINUTES_PER_DAY + 1) * MINUTES_PER_DAY
         for o in carried_back:
             if o.status is OrderStatus.FAILED:

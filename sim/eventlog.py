@@ -295,6 +295,7 @@ class EventLog:
         self._flush_every = flush_every
         self._buffer: list[tuple] = []
         self._active: _ActiveRun | None = None
+        self._companions: list[Any] = []
 
     @classmethod
     def open(cls, path: str | os.PathLike[str], *, flush_every: int = DEFAULT_FLUSH_EVERY) -> "EventLog":
@@ -409,19 +410,35 @@ class EventLog:
             raise RuntimeError("no active run")
         self._active.routing_seconds = (self._active.routing_seconds or 0.0) + float(seconds)
 
+    def add_companion(self, companion: Any) -> None:
+        """Write ``companion``'s pending rows in the same transaction as each flush of events.
+
+        A companion (the label ledger, say) has ``write(db)``, which inserts what it has
+        pending without committing, and ``committed()``, called once the transaction holding
+        those rows has committed; so the events and their companion rows are in the file
+        together or not at all.
+        """
+        self._companions.append(companion)
+
     def flush(self) -> int:
-        """Write the buffer in one transaction and return how many rows were written.
+        """Write the buffer (and the companions' rows) in one transaction and return how many
+        event rows were written.
 
         On any error (or KeyboardInterrupt) the transaction is rolled back, so none of the batch
         is in the file, and the buffer is kept, so a later flush can write it all.
         """
-        if not self._buffer:
+        if not self._buffer and not self._companions:
             return 0
         rows = self._buffer
         db = self.db
         with db.atomic():
-            db.conn.executemany(_INSERT_EVENTS, rows)
+            if rows:
+                db.conn.executemany(_INSERT_EVENTS, rows)
+            for companion in self._companions:
+                companion.write(db)
         self._buffer = []
+        for companion in self._companions:
+            companion.committed()
         return len(rows)
 
     def finish_run(
@@ -467,6 +484,7 @@ class EventLog:
                  None if routing_seconds is None else float(routing_seconds), error, run.run_id],
             )
         self._active = None
+        self._companions = []
         if flush_error is not None:
             raise flush_error
 

@@ -817,11 +817,20 @@ class Labels(_Section):
     scope: Literal["ttw", "wtw"] = _f("ttw", unit="-", doc="Emission scope: tank-to-wheel, or well-to-wheel (adds fuel and electricity supply).")
     display: Literal["grade", "kg", "grade_and_kg", "none"] = _f("grade", unit="-", doc="What consumers see on a product; `none` hides labels (a control).")
     rolling_days: int = _f(14, unit="days", ge=1, le=365, doc="Window of the rolling product label.")
+    hysteresis: float = _f(
+        0.05, unit="fraction of a threshold", ge=0.0, le=1.0,
+        doc="A product changes grade only when its ratio is past a grade boundary by more than this fraction of it (no flicker).",
+    )
+    low_carbon_max_grade: str = _f("B", unit="grade letter", allowed="a grade the thresholds define (A, B, ...)", doc="Products graded this or better carry the low-carbon flag.")
+    include_production: bool = _f(False, unit="-", doc="Count the items' production footprint in an order's label total (it is always reported as a part).")
 
     def _rules(self) -> Iterator[Problem]:
         t = self.grade_thresholds
         if any(b <= a for a, b in zip(t, t[1:])):
             yield Problem(("grade_thresholds",), "must be strictly increasing", t)
+        letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[: len(t) + 1]
+        if len(self.low_carbon_max_grade) != 1 or self.low_carbon_max_grade not in letters:
+            yield Problem(("low_carbon_max_grade",), f"must be one of the grades {', '.join(letters)}", self.low_carbon_max_grade)
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,8 @@ from typing import Callable
 
 import simpy
 
+from labels.ledger import Ledger
+
 from .catalog import Catalog, build_catalog
 from .context import MINUTES_PER_DAY, Context, Counters, Streams
 from .demand import Demand
@@ -30,6 +32,7 @@ from .dispatch import Dispatcher
 from .eventlog import EventLog
 from .events import Event
 from .fleet import FleetPool
+from .labelling import Labeller
 from .orders import record_failure
 from .scenario import Scenario
 from .summary import RunSummary, summarize
@@ -54,10 +57,12 @@ class Simulation:
     warehouse: Warehouse
     dispatcher: Dispatcher
     demand: Demand
+    labeller: Labeller
 
     @classmethod
-    def build(cls, scenario: Scenario, record: Callable[[Event], object]) -> "Simulation":
-        """Build every part from the scenario, each with its own random stream."""
+    def build(cls, scenario: Scenario, record: Callable[[Event], object], ledger: Ledger | None = None) -> "Simulation":
+        """Build every part from the scenario, each with its own random stream; label records
+        are also appended to ``ledger`` when given."""
         if scenario.demand.mode != "exogenous":
             raise ValueError(
                 f"demand.mode = {scenario.demand.mode!r} is not available yet (consumer sessions arrive "
@@ -71,7 +76,9 @@ class Simulation:
         dispatcher = Dispatcher(ctx, world, fleet)
         warehouse = Warehouse(ctx, catalog, dispatcher.add)
         demand = Demand(ctx, world, catalog, warehouse.receive)
-        return cls(ctx, world, catalog, fleet, warehouse, dispatcher, demand)
+        labeller = Labeller(ctx, catalog, warehouse, ledger)
+        dispatcher.labeller = labeller
+        return cls(ctx, world, catalog, fleet, warehouse, dispatcher, demand, labeller)
 
     def run(self, progress: Progress | None = None) -> Counters:
         """Run to the end (horizon, drain, vehicles home, open orders failed)."""
@@ -83,6 +90,7 @@ class Simulation:
         env.process(self.demand.process(sc.days))
         env.process(self.warehouse.forecasting())
         env.process(self.dispatcher.process())
+        env.process(self.labeller.grading())
         t = 0.0
         while t < horizon or (t < drain_end and ctx.counters.open_orders > 0):
             t += STEP_MINUTES
@@ -125,7 +133,9 @@ def run(
     with EventLog.open(db_path) as log:
         label = name or "scenario"
         with log.run(scenario=label, scenario_json=scenario.canonical_json(), seed=scenario.simulation.seed) as run_id:
-            sim = Simulation.build(scenario, log.record)
+            ledger = Ledger(log.db, run_id)
+            log.add_companion(ledger)
+            sim = Simulation.build(scenario, log.record, ledger)
             try:
                 sim.run(progress)
             finally:

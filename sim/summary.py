@@ -50,6 +50,14 @@ class RunSummary:
     backordered_orders: int
     replenishments: int
     rail_share_tkm: float
+    labels_issued: int
+    grade_changes: int
+    footprint_scope: str
+    footprint_last_mile_per_order: float  # mean order footprint by part (label scope), delivered orders
+    footprint_trunk_per_order: float
+    footprint_packaging_per_order: float
+    footprint_production_per_order: float
+    footprint_total_per_order: float
     events: int
     wall_seconds: float
     routing_seconds: float
@@ -89,6 +97,10 @@ def summarize(log: EventLog, run_id: int) -> RunSummary:
     backordered_orders = one("SELECT COUNT(DISTINCT order_id) FROM events WHERE run_id = ? AND type = 'backordered'")[0]
     capped = one("SELECT COUNT(*) FROM events WHERE run_id = ? AND type = 'wave_planned'"
                  " AND json_extract(data, '$.time_capped')")[0]
+    fp = one(
+        "SELECT AVG(json_extract(data, '$.last_mile')), AVG(json_extract(data, '$.trunk')),"
+        " AVG(json_extract(data, '$.packaging')), AVG(json_extract(data, '$.production')), AVG(kg_co2e)"
+        " FROM events WHERE run_id = ? AND type = 'footprint_computed' AND json_extract(data, '$.delivered')")
     scenario = json.loads(run.scenario_json)
     orders = counts.get("order_placed", 0)
     delivered = counts.get("delivered", 0)
@@ -127,6 +139,14 @@ def summarize(log: EventLog, run_id: int) -> RunSummary:
         backordered_orders=backordered_orders,
         replenishments=counts.get("replenishment_ordered", 0),
         rail_share_tkm=_ratio(rail_tkm or 0.0, tkm),
+        labels_issued=counts.get("label_issued", 0),
+        grade_changes=counts.get("grade_changed", 0),
+        footprint_scope=scenario["labels"]["scope"],
+        footprint_last_mile_per_order=fp[0] or 0.0,
+        footprint_trunk_per_order=fp[1] or 0.0,
+        footprint_packaging_per_order=fp[2] or 0.0,
+        footprint_production_per_order=fp[3] or 0.0,
+        footprint_total_per_order=fp[4] or 0.0,
         events=sum(counts.values()),
         wall_seconds=run.wall_seconds or 0.0,
         routing_seconds=run.routing_seconds or 0.0,

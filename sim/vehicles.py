@@ -4,11 +4,13 @@ The plan fixes the order of the stops; the drive is what really happens: each ar
 time is the congestion-dependent time at the moment the vehicle leaves (the same road model
 the router plans with, ``RoutingInstance.leg``) times a lognormal noise factor with mean 1
 (``world.travel_time_cv``), drawn per order and attempt when the order is placed, so two
-routing policies meet the same traffic on the way to a customer; the vehicle waits when early, is penalised when late (eq. 7),
-and a parcel nobody is home for rides back, so the load (and the kg CO2e of every later arc)
-is the load really carried. Every arc is an ``arrived`` event with its km, kg CO2e and the
-load on board, the return leg included, so ``vehicle_returned``'s totals can be checked
-against the arcs from the log alone.
+routing policies meet the same traffic on the way to a customer. The vehicle waits when
+early, is penalised when late (eq. 7), and a parcel nobody is home for rides back, so the
+load (and the kg CO2e of every later arc) is the load really carried. Every arc is an
+``arrived`` event with its km, kg CO2e and the load on board, the return leg included, so
+``vehicle_returned``'s totals can be checked against the arcs from the log alone. At the
+depot the route's kg CO2e is apportioned to the orders it carried (``labels.method``: eq. 5
+demand share or ISO 14083 tonne-km); the shares ride in ``vehicle_returned.data.shares``.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Callable
 
 import numpy as np
 
+from labels.apportion import DrivenArc, DrivenRoute, apportion
 from optimizer import RoutingInstance
 
 from .context import Context
@@ -55,7 +58,10 @@ def travel_noise(rng: np.random.Generator, cv: float) -> float:
     return noise_factor(float(rng.standard_normal()), cv)
 
 
-def drive(ctx: Context, plan: RoutePlan, rng: np.random.Generator, on_return: Callable[[RoutePlan, list[Order]], None]):
+def drive(
+    ctx: Context, plan: RoutePlan, rng: np.random.Generator,
+    on_return: Callable[[RoutePlan, list[Order], dict[int, float]], None],
+):
     """The SimPy process of one route: depart, serve each stop, return; records every step."""
     env, rec, sc = ctx.env, ctx.record, ctx.scenario
     inst, k = plan.instance, plan.vehicle_type
@@ -74,6 +80,8 @@ def drive(ctx: Context, plan: RoutePlan, rng: np.random.Generator, on_return: Ca
     ))
     km = kg = km_cost = penalty = 0.0
     carried_back: list[Order] = []
+    on_board = {o.id: o.weight_kg for _, o in plan.stops}
+    arcs: list[DrivenArc] = []
     prev = 0
     for node, order in plan.stops:
         leg = inst.leg(prev, node, k, load / KG_PER_CAPACITY_UNIT, ctx.now - plan.start)
@@ -81,6 +89,7 @@ def drive(ctx: Context, plan: RoutePlan, rng: np.random.Generator, on_return: Ca
         km += leg.km
         kg += leg.kg_co2e
         km_cost += leg.cost
+        arcs.append(DrivenArc(leg.km, leg.kg_co2e, dict(on_board)))
         arrival = ctx.now
         rec(Event(t=arrival, type=EventType.ARRIVED, order_id=order.id, km=leg.km, kg_co2e=leg.kg_co2e, load=load,
                   lateness=arrival - order.due, **ids))
@@ -99,6 +108,9 @@ def drive(ctx: Context, plan: RoutePlan, rng: np.random.Generator, on_return: Ca
                       lateness=arrival - order.promised_due, **ids,
                       data={"attempt": order.attempts, "option": order.option.value, "waited": wait}))
             load -= order.weight_kg
+            del on_board[order.id]
+            if not on_board:
+                load = 0.0  # no float residue once the last parcel is off
             order.status = OrderStatus.DELIVERED
             ctx.counters.delivered += 1
             ctx.counters.open_orders -= 1
@@ -108,13 +120,21 @@ def drive(ctx: Context, plan: RoutePlan, rng: np.random.Generator, on_return: Ca
     km += leg.km
     kg += leg.kg_co2e
     km_cost += leg.cost
+    arcs.append(DrivenArc(leg.km, leg.kg_co2e, dict(on_board)))
     rec(Event(t=ctx.now, type=EventType.ARRIVED, km=leg.km, kg_co2e=leg.kg_co2e, load=load, **ids,
               data={"depot": plan.depot}))
     duration = ctx.now - t0
     cost = km_cost + vt.fixed_cost + vt.cost_per_minute * duration
+    driven = DrivenRoute(
+        tuple(arcs),
+        mass_kg={o.id: o.weight_kg for _, o in plan.stops},
+        sfd_km={o.id: float(inst.distance[0, node]) for node, o in plan.stops},
+    )
+    shares = apportion(driven, sc.labels.method)
     rec(Event(
         t=ctx.now, type=EventType.VEHICLE_RETURNED, km=km, kg_co2e=kg, cost=cost, **ids,
         load=sum(o.weight_kg for _, o in plan.stops),
-        data={"duration": duration, "penalty": penalty, "returned": [o.id for o in carried_back]},
+        data={"duration": duration, "penalty": penalty, "returned": [o.id for o in carried_back],
+              "electric": vt.electric, "shares": [[o.id, shares[o.id]] for _, o in plan.stops]},
     ))
-    on_return(plan, carried_back)
+    on_return(plan, carried_back, shares)

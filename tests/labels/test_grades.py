@@ -9,7 +9,7 @@ from labels.grades import next_grade, raw_grade
 T = (0.6, 0.85, 1.15, 1.5)
 
 
-@pytest.mark.parametrize(("ratio", "grade"), [(0.1, "A"), (0.6, "B"), (0.84, "B"), (1.0, "C"), (1.15, "D"), (1.49, "D"), (1.5, "E"), (9, "E")])
+@pytest.mark.parametrize(("ratio", "grade"), [(0.1, "A"), (0.6, "A"), (0.61, "B"), (0.85, "B"), (1.0, "C"), (1.15, "C"), (1.49, "D"), (1.5, "D"), (1.51, "E"), (9, "E")])
 def test_raw_grades(ratio, grade):
     assert raw_grade(ratio, T) == grade
 
@@ -41,6 +41,8 @@ def test_a_value_hovering_at_a_boundary_does_not_flicker():
     assert flips[0.0] == 19 and flips[0.05] == 0
 
 
-def test_thresholds_must_name_five_grades():
-    with pytest.raises(ValueError, match="need 4 thresholds"):
-        raw_grade(1.0, (0.5, 1.0))
+def test_the_thresholds_define_the_grades():
+    """Two thresholds give A, B, C; none is an error."""
+    assert [raw_grade(r, (0.5, 1.0)) for r in (0.4, 0.7, 2.0)] == ["A", "B", "C"]
+    with pytest.raises(ValueError, match="need 1 to 25 thresholds"):
+        raw_grade(1.0, ())

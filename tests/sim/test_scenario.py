@@ -376,6 +376,8 @@ def test_wrong_types(tmp_path, text, expected):
         ("[routing]\nmax_orders_per_wave = 0", "routing.max_orders_per_wave = 0: must be between 1 and 100000"),
         ("[routing]\nls_passes = -1", "routing.ls_passes = -1: must be between 0 and 1000"),
         ("[routing]\nservice_minutes = 300", "routing.service_minutes = 300.0: must be between 0 and 240"),
+        ("[labels]\nhysteresis = 2", "labels.hysteresis = 2.0: must be between 0 and 1"),
+        ('[labels]\nlow_carbon_max_grade = "F"', 'labels.low_carbon_max_grade = "F": must be one of the grades A, B, C, D, E'),
     ],
 )
 def test_out_of_range(tmp_path, text, expected):

@@ -28,7 +28,7 @@ def _run(tiny, make_context, a, b):
     plan = RoutePlan(route_id=7, wave_id=3, depot=0, vehicle_id="van-01", vehicle_type=0, instance=inst,
                      start=0.0, stops=((1, a), (2, b)))
     back = []
-    ctx.env.process(drive(ctx, plan, np.random.default_rng(0), lambda p, orders: back.extend(orders)))
+    ctx.env.process(drive(ctx, plan, np.random.default_rng(0), lambda p, orders, shares: back.extend(orders)))
     ctx.env.run()
     return events, back
 
@@ -60,6 +60,11 @@ def test_a_route_in_events(tiny, make_context):
     assert ret.data["penalty"] == pytest.approx(0.3 * 8)  # early weight x minutes waited
     assert {e.vehicle_id for e in events} == {"van-01"} and {e.route_id for e in events} == {7}
     assert a.status is b.status is OrderStatus.DELIVERED and back == []
+    # eq. 5 shares: arc 1 split 100:200, arc 2 all B's, the empty return by mass 1:2
+    shares = dict(ret.data["shares"])
+    assert shares[1] == pytest.approx(kg(300, 3) / 3 + kg(0, 5) / 3)
+    assert shares[2] == pytest.approx(kg(300, 3) * 2 / 3 + kg(200, 4) + kg(0, 5) * 2 / 3)
+    assert sum(shares.values()) == pytest.approx(ret.kg_co2e, rel=1e-12)
 
 
 def test_nobody_home_rides_back(tiny, make_context):

@@ -1,0 +1,147 @@
+"""Carbon accounting inside a run: order footprints, order labels, product grades, ledger.
+
+When a route returns, its kg CO2e has been apportioned to the orders it carried (see
+:mod:`sim.vehicles`). An order's footprint is final once it has ended (delivered, or failed
+for good) and the route that ended it is back: its last-mile shares over every route it
+rode (in the label scope: ``labels.scope``), the trunk legs that brought its units (mass x
+km x the leg's intensity, per unit of each product), its packaging and its items'
+production footprint. A delivered order then gets a label. Each product carries a rolling
+grade (``labels.grade_thresholds`` against its category's median value, with
+``labels.hysteresis``), re-graded every midnight over the last ``labels.rolling_days``:
+value = production footprint per unit + the logistics its units were charged. Every label
+and grade change is an event and an entry of the hash-chained ledger (:mod:`labels.ledger`),
+written in the same transaction as the events.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+import numpy as np
+
+from labels.footprint import DIESEL_WTW_PER_TTW, Footprint, in_scope
+from labels.grades import grade_names, next_grade
+from labels.ledger import Ledger
+
+from .catalog import Catalog
+from .context import MINUTES_PER_DAY, Context
+from .events import Event, EventType
+from .orders import Order, OrderStatus
+from .warehouse import Warehouse
+
+
+class Labeller:
+    def __init__(self, ctx: Context, catalog: Catalog, warehouse: Warehouse, ledger: Ledger | None) -> None:
+        self.ctx = ctx
+        self.cfg = ctx.scenario.labels
+        self.catalog = catalog
+        self.ledger = ledger
+        w = ctx.scenario.warehouse
+        km = np.array([w.supplier_km[s] for s in warehouse.supplier], dtype=float)
+        rail = np.array([w.road_to_rail and k > w.rail_over_km for k in km])
+        intensity = np.where(rail, w.rail_kg_per_tkm, w.road_kg_per_tkm)
+        # trunk legs are fuel-burning (diesel road and rail: an assumption stated in the docs)
+        factor = DIESEL_WTW_PER_TTW if self.cfg.scope == "wtw" else 1.0
+        self.unit_trunk = catalog.unit_kg / 1000.0 * km * intensity * factor
+        self.last_mile: dict[int, float] = {}
+        self.last_mile_model: dict[int, float] = {}
+        self.routes: dict[int, list[int]] = {}
+        self.window: list[deque[tuple[float, float, float]]] = [deque() for _ in range(len(catalog))]  # (t, units, kg logistics)
+        self.grade: list[str | None] = [None] * len(catalog)
+        names = grade_names(self.cfg.grade_thresholds)
+        self.low_carbon_grades = set(names[: names.index(self.cfg.low_carbon_max_grade) + 1])
+        self.labels_issued = 0
+
+    # -- orders ---------------------------------------------------------------------------------
+
+    def route_returned(self, route_id: int, orders: list[Order], shares: dict[int, float], electric: bool) -> None:
+        """Charge a returned route's shares to its orders; finish the orders that have ended."""
+        scope = self.cfg.scope
+        for o in orders:
+            kg = shares[o.id]
+            self.last_mile_model[o.id] = self.last_mile_model.get(o.id, 0.0) + kg
+            self.last_mile[o.id] = self.last_mile.get(o.id, 0.0) + in_scope(kg, electric=electric, scope=scope)
+            self.routes.setdefault(o.id, []).append(route_id)
+        for o in orders:
+            if o.status in (OrderStatus.DELIVERED, OrderStatus.FAILED):
+                self._finish(o)
+
+    def _finish(self, o: Order) -> None:
+        ctx, cat = self.ctx, self.catalog
+        trunk = float(sum(q * self.unit_trunk[p] for p, q in o.lines))
+        production = float(sum(q * cat.production_kg_co2e[p] for p, q in o.lines))
+        fp = Footprint(
+            order_id=o.id, last_mile=self.last_mile.pop(o.id), trunk=trunk, packaging=o.packaging_kg_co2e,
+            production=production, scope=self.cfg.scope, include_production=self.cfg.include_production,
+        )
+        model = self.last_mile_model.pop(o.id)
+        routes = self.routes.pop(o.id)
+        parts = fp.to_dict()
+        del parts["order_id"]
+        ctx.record(Event(t=ctx.now, type=EventType.FOOTPRINT_COMPUTED, order_id=o.id, kg_co2e=fp.total,
+                         data={**parts, "method": self.cfg.method, "last_mile_model": model, "routes": routes,
+                               "delivered": o.status is OrderStatus.DELIVERED}))
+        if o.status is not OrderStatus.DELIVERED:
+            return
+        label = {"order": o.id, "t": ctx.now, "kg_co2e": fp.total, "last_mile": fp.last_mile, "trunk": fp.trunk,
+                 "packaging": fp.packaging, "production": fp.production, "scope": fp.scope, "method": self.cfg.method}
+        ctx.record(Event(t=ctx.now, type=EventType.LABEL_ISSUED, order_id=o.id, label_id=f"order-{o.id}",
+                         kg_co2e=fp.total, data=label))
+        if self.ledger is not None:
+            self.ledger.append(ctx.now, "order_label", o.id, label)
+        self.labels_issued += 1
+        # the logistics of the order, shared over its lines by mass, for the product grades
+        logistics = fp.last_mile + fp.packaging
+        goods = sum(q * float(cat.unit_kg[p]) for p, q in o.lines) or 1.0
+        for p, q in o.lines:
+            share = logistics * q * float(cat.unit_kg[p]) / goods + q * float(self.unit_trunk[p])
+            self.window[p].append((ctx.now, float(q), share))
+
+    # -- products -------------------------------------------------------------------------------
+
+    def values(self) -> np.ndarray:
+        """Each product's carbon value per unit now: production + logistics per unit over the
+        window (its own sales, else its category's, else none yet)."""
+        cat = self.catalog
+        horizon = self.ctx.now - self.cfg.rolling_days * MINUTES_PER_DAY
+        units = np.zeros(len(cat))
+        kg = np.zeros(len(cat))
+        for p, win in enumerate(self.window):
+            while win and win[0][0] < horizon:
+                win.popleft()
+            for _, q, k in win:
+                units[p] += q
+                kg[p] += k
+        per_unit = np.divide(kg, units, out=np.zeros(len(cat)), where=units > 0)
+        cat_units = np.bincount(cat.category, weights=units, minlength=len(cat.categories))
+        cat_kg = np.bincount(cat.category, weights=kg, minlength=len(cat.categories))
+        cat_mean = np.divide(cat_kg, cat_units, out=np.zeros(len(cat_units)), where=cat_units > 0)
+        logistics = np.where(units > 0, per_unit, cat_mean[cat.category])
+        return cat.production_kg_co2e + logistics
+
+    def regrade(self) -> None:
+        """Grade every product against its category's median value; record the changes."""
+        ctx, cat, cfg = self.ctx, self.catalog, self.cfg
+        value = self.values()
+        for c in range(len(cat.categories)):
+            members = np.flatnonzero(cat.category == c)
+            median = float(np.median(value[members]))
+            for p in members.tolist():
+                ratio = float(value[p]) / median if median > 0 else 1.0
+                new = next_grade(self.grade[p], ratio, cfg.grade_thresholds, cfg.hysteresis)
+                if new == self.grade[p]:
+                    continue
+                record = {"product": p, "t": ctx.now, "from": self.grade[p], "to": new, "ratio": ratio,
+                          "value": float(value[p]), "category_median": median, "low_carbon": new in self.low_carbon_grades,
+                          "green": bool(cat.green[p])}
+                ctx.record(Event(t=ctx.now, type=EventType.GRADE_CHANGED, product_id=p, label_id=f"product-{p}",
+                                 kg_co2e=float(value[p]), data=record))
+                if self.ledger is not None:
+                    self.ledger.append(ctx.now, "product_grade", p, record)
+                self.grade[p] = new
+
+    def grading(self):
+        """The SimPy process: grade at the start, then every midnight."""
+        while True:
+            self.regrade()
+            yield self.ctx.env.timeout(MINUTES_PER_DAY)

@@ -1,0 +1,151 @@
+"""Footprints, labels, grades and the ledger inside a run (tiny scenarios, real SQLite)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from labels.footprint import DIESEL_WTW_PER_TTW
+from sim import EventLog, check_run, run
+from sim.cli import main
+from sim.events import EventType
+
+
+def _events(db, type_, run_id=1):
+    with EventLog.open(db) as log:
+        return log.events(run_id, type=type_)
+
+
+@pytest.fixture(scope="module")
+def day(tmp_path_factory):
+    """One tiny day with 20% failed attempts (so some orders ride two routes)."""
+    from sim.scenario import Scenario
+
+    db = tmp_path_factory.mktemp("lab") / "day.db"
+    s = Scenario().apply_overrides(["simulation.days=1", "demand.orders_per_day=80", "world.customers=200",
+                                    "catalog.products=40", "demand.failed_attempt_share=0.2"])
+    run(s, db_path=db, seed=3)
+    return db
+
+
+def test_every_delivered_order_gets_one_footprint_and_one_label(day):
+    delivered = {e.order_id for e in _events(day, EventType.DELIVERED)}
+    labels = [e.order_id for e in _events(day, EventType.LABEL_ISSUED)]
+    footprints = {e.order_id: e for e in _events(day, EventType.FOOTPRINT_COMPUTED)}
+    assert sorted(labels) == sorted(delivered) and len(set(labels)) == len(labels)
+    assert delivered <= footprints.keys()
+    for oid in footprints.keys() - delivered:  # failed for good: footprint, no label
+        assert footprints[oid].data["delivered"] is False
+    two_routes = [f for f in footprints.values() if len(f.data["routes"]) > 1]
+    assert two_routes  # re-attempts: charged on both routes
+    for f in footprints.values():
+        d = f.data
+        assert f.kg_co2e == pytest.approx(d["last_mile"] + d["trunk"] + d["packaging"])
+        assert min(d["last_mile"], d["trunk"], d["packaging"], d["production"]) >= 0
+
+
+def test_all_checks_hold_including_shares_and_ledger(day):
+    with EventLog.open(day) as log:
+        results = {r.name: r for r in check_run(log, 1)}
+    assert {"shares_add_up", "footprints_match_shares", "ledger_chain"} <= results.keys()
+    assert all(r.ok for r in results.values()), {n: r.example for n, r in results.items() if not r.ok}
+
+
+def test_arc_by_arc_breakdown_rebuilds_each_share(day):
+    """`carbonsim footprint --json` recomputes eq. 5 arc by arc from the log alone; its sum
+    equals the share the run charged, for every order of the day."""
+    for e in _events(day, EventType.LABEL_ISSUED):
+        res = CliRunner().invoke(main, ["footprint", str(day), "--order", str(e.order_id), "--json"])
+        assert res.exit_code == 0, res.output
+        doc = json.loads(res.stdout)
+        for r in doc["routes"]:
+            assert sum(a["share"] for a in r["arcs"]) == pytest.approx(r["share"], rel=1e-9)
+        assert doc["total"] == pytest.approx(e.kg_co2e)
+
+
+def _pair(tiny, tmp_path, *extra):
+    db = tmp_path / "pair.db"
+    run(tiny(), db_path=db, seed=5)
+    run(tiny(*extra), db_path=db, seed=5)
+    fp = [{e.order_id: e.data for e in _events(db, EventType.FOOTPRINT_COMPUTED, r)} for r in (1, 2)]
+    return db, fp
+
+
+def test_tonne_km_reallocates_but_keeps_the_total(tiny, tmp_path):
+    """Same seed and routes (greedy): tonne-km moves kg between orders, not the total."""
+    db, (a, b) = _pair(tiny, tmp_path, "labels.method=tonne_km")
+    assert a.keys() == b.keys()
+    assert sum(d["last_mile"] for d in a.values()) == pytest.approx(sum(d["last_mile"] for d in b.values()), rel=1e-9)
+    assert any(abs(a[k]["last_mile"] - b[k]["last_mile"]) > 1e-6 for k in a)
+    with EventLog.open(db) as log:
+        assert all(r.ok for r in check_run(log, 2))
+
+
+def test_well_to_wheel_scales_fuel_burning_parts(tiny, tmp_path):
+    """An all-diesel fleet: WTW last mile and trunk are TTW x 3.24/2.67; packaging unchanged."""
+    _, (ttw, wtw) = _pair(tiny, tmp_path, "labels.scope=wtw")
+    for k in ttw:
+        assert wtw[k]["last_mile"] == pytest.approx(ttw[k]["last_mile"] * DIESEL_WTW_PER_TTW, rel=1e-9)
+        assert wtw[k]["trunk"] == pytest.approx(ttw[k]["trunk"] * DIESEL_WTW_PER_TTW, rel=1e-9)
+        assert wtw[k]["packaging"] == ttw[k]["packaging"]
+
+
+def test_electric_vans_have_no_tailpipe_emissions_in_ttw(tiny, tmp_path):
+    """All light trucks electric: in TTW their routes charge nothing; in WTW the grid's kg."""
+    ev = ("fleet.ev_share=1.0", 'fleet.vehicles=[{name = "light_truck", capacity_kg = 1500.0, count = 4}]')
+    db = tmp_path / "ev.db"
+    run(tiny(*ev), db_path=db, seed=1)
+    run(tiny(*ev, "labels.scope=wtw"), db_path=db, seed=1)
+    ttw = _events(db, EventType.FOOTPRINT_COMPUTED, 1)
+    wtw = _events(db, EventType.FOOTPRINT_COMPUTED, 2)
+    assert all(e.data["last_mile"] == 0.0 for e in ttw)
+    assert all(e.data["last_mile"] > 0.0 for e in wtw)
+    assert all(e.data["last_mile"] == pytest.approx(e.data["last_mile_model"]) for e in wtw)
+
+
+def test_hysteresis_damps_grade_changes(tiny, tmp_path):
+    """Over three days, a 20% margin gives fewer grade changes than none."""
+    db = tmp_path / "h.db"
+    run(tiny("simulation.days=3", "labels.hysteresis=0"), db_path=db, seed=2)
+    run(tiny("simulation.days=3", "labels.hysteresis=0.2"), db_path=db, seed=2)
+    changes = [sum(1 for e in _events(db, EventType.GRADE_CHANGED, r) if e.data["from"] is not None) for r in (1, 2)]
+    assert changes[0] > changes[1]
+
+
+def test_production_counts_in_the_total_only_when_asked(tiny, tmp_path):
+    _, (off, on) = _pair(tiny, tmp_path, "labels.include_production=true")
+    k = next(iter(off))
+    assert on[k]["total"] == pytest.approx(off[k]["total"] + off[k]["production"])
+
+
+def test_verify_catches_an_edited_label(day, tmp_path):
+    """`carbonsim verify` passes the untouched file and names the entry edited in a copy."""
+    import sqlite3
+
+    assert CliRunner().invoke(main, ["verify", str(day)]).exit_code == 0
+    copy = tmp_path / "copy.db"
+    with sqlite3.connect(day) as src, sqlite3.connect(copy) as dst:
+        src.backup(dst)
+    con = sqlite3.connect(copy)
+    con.execute("UPDATE ledger SET content = replace(content, '\"t\":', '\"t\": ') WHERE seq = 50")
+    con.commit()
+    con.close()
+    res = CliRunner().invoke(main, ["verify", str(copy), "--json"])
+    assert res.exit_code == 1
+    doc = json.loads(res.stdout)
+    assert doc["tampered"]["seq"] == 50 and "edited" in doc["tampered"]["reason"]
+    res = CliRunner().invoke(main, ["check", str(copy), "--json"])
+    assert res.exit_code == 1 and {c["name"] for c in json.loads(res.stdout)["checks"] if not c["ok"]} == {"ledger_chain"}
+
+
+def test_labels_report(day):
+    res = CliRunner().invoke(main, ["labels", str(day), "--json"])
+    assert res.exit_code == 0
+    doc = json.loads(res.stdout)
+    grades = {p["grade"] for p in doc["products"]}
+    assert grades <= set("ABCDE") and len(grades) >= 3
+    assert all(p["low_carbon"] == (p["grade"] in "AB") for p in doc["products"])
+    res = CliRunner().invoke(main, ["labels", str(day)])
+    assert res.exit_code == 0 and "product grades" in res.stdout
