@@ -473,15 +473,18 @@ def footprint_command(db: Path, order_id: int, run_id, json_out: bool) -> None:
         click.echo(json.dumps(doc))
         return
     console = Console(highlight=False)
-    parts = Table(title=f"order {order_id} (run {run.run_id}): kg CO2e, {doc['scope']}, {doc['method']}", title_justify="left")
+    console.print(f"order {order_id} (run {run.run_id}), {doc['mass_kg']:.2f} kg shipped: kg CO2e, scope {doc['scope']}, "
+                  f"apportioned by {doc['method']}")
+    parts = Table()
     parts.add_column("part", style="bold")
     parts.add_column("kg CO2e", justify="right")
     for name in ("last_mile", "trunk", "packaging", "production", "total"):
         parts.add_row(name.replace("_", " "), f"{doc[name]:.4f}")
     console.print(parts)
     for r in doc["routes"]:
-        t = Table(title=f"route {r['route_id']} ({r['vehicle_type']}): this order's share {r['share']:.4f} kg"
-                  + (" (model kg, before the scope)" if doc["scope"] != "ttw" else ""), title_justify="left")
+        console.print(f"route {r['route_id']} ({r['vehicle_type']}): this order's share {r['share']:.4f} kg"
+                      " (vehicle factors, before the scope conversion)")
+        t = Table()
         for col in ("arc to", "km", "kg CO2e", "load kg", "share kg"):
             t.add_column(col, justify="right")
         for a in r["arcs"]:
@@ -493,7 +496,7 @@ def footprint_command(db: Path, order_id: int, run_id, json_out: bool) -> None:
 @main.command("labels")
 @click.argument("db", metavar="RUN_DB", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--run", "run_id", type=int, help="Run (default: the last run in the file).")
-@click.option("--category", type=int, help="Only this category index.")
+@click.option("--category", help="Only this category (a name from catalog.categories).")
 @click.option("--limit", type=click.IntRange(min=1), default=40, show_default=True, help="Rows in the table (JSON has all).")
 @click.option("--json", "json_out", is_flag=True, help="Print every product's label as JSON.")
 def labels_command(db: Path, run_id, category, limit: int, json_out: bool) -> None:
@@ -518,12 +521,14 @@ def labels_command(db: Path, run_id, category, limit: int, json_out: bool) -> No
         latest = {}
         for pid, n, seq in rows:
             data = json.loads(log.db.execute("SELECT data FROM events WHERE run_id = ? AND seq = ?", [run.run_id, seq]).fetchone()[0])
-            latest[pid] = {"product_id": pid, "grade": data["to"], "value": data["value"], "category_median": data["category_median"],
+            latest[pid] = {"product_id": pid, "category": data.get("category"), "grade": data["to"], "value": data["value"], "category_median": data["category_median"],
                            "ratio": data["ratio"], "low_carbon": data["low_carbon"], "green": data["green"], "changes": n - 1,
                            "since": data["t"]}
     scenario = json.loads(run.scenario_json)
     categories = scenario["catalog"]["categories"]
     products = sorted(latest.values(), key=lambda r: (r["grade"], r["ratio"]))
+    if category is not None and category not in categories:
+        raise ValueError(f"unknown category {category!r}; allowed: {', '.join(categories)}")
     if json_out:
         click.echo(json.dumps({"run_id": run.run_id, "categories": categories, "products": products}))
         return
@@ -535,11 +540,11 @@ def labels_command(db: Path, run_id, category, limit: int, json_out: bool) -> No
                   + f"; low-carbon {sum(r['low_carbon'] for r in products)}; green-certified graded A/B: "
                   f"{sum(r['green'] and r['low_carbon'] for r in products)} of {sum(r['green'] for r in products)}")
     t = Table(title="product grades (best first)", title_justify="left")
-    for col in ("product", "grade", "kg CO2e/unit", "category median", "ratio", "low-carbon", "green", "changes"):
+    for col in ("product", "category", "grade", "kg CO2e/unit", "category median", "ratio", "low-carbon", "green", "changes"):
         t.add_column(col, justify="right")
-    shown = [r for r in products if category is None or r.get("category") == category][:limit]
+    shown = [r for r in products if category is None or r["category"] == category][:limit]
     for r in shown:
-        t.add_row(str(r["product_id"]), r["grade"], f"{r['value']:.2f}", f"{r['category_median']:.2f}", f"{r['ratio']:.2f}",
+        t.add_row(str(r["product_id"]), str(r["category"]), r["grade"], f"{r['value']:.2f}", f"{r['category_median']:.2f}", f"{r['ratio']:.2f}",
                   "yes" if r["low_carbon"] else "", "yes" if r["green"] else "", str(r["changes"]))
     console.print(t)
 

@@ -131,7 +131,7 @@ class Labeller:
                 new = next_grade(self.grade[p], ratio, cfg.grade_thresholds, cfg.hysteresis)
                 if new == self.grade[p]:
                     continue
-                record = {"product": p, "t": ctx.now, "from": self.grade[p], "to": new, "ratio": ratio,
+                record = {"product": p, "category": cat.categories[c], "t": ctx.now, "from": self.grade[p], "to": new, "ratio": ratio,
                           "value": float(value[p]), "category_median": median, "low_carbon": new in self.low_carbon_grades,
                           "green": bool(cat.green[p])}
                 ctx.record(Event(t=ctx.now, type=EventType.GRADE_CHANGED, product_id=p, label_id=f"product-{p}",
