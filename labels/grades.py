@@ -10,7 +10,8 @@ is usual for this kind of product", which is what a shopper comparing two kettle
 Hysteresis keeps grades from flickering when a value hovers at a boundary: a product leaves
 its current grade only when its ratio is past the boundary by more than ``margin`` (a
 fraction of the threshold), e.g. with margin 0.05 a B product (thresholds 0.6 / 0.85) turns
-C only above 0.85 x 1.05 and turns A only below 0.6 x 0.95.
+C only above 0.85 x 1.05 and turns A only below 0.6 x 0.95. The margin only holds a grade
+against its neighbours: a ratio two or more grades away is taken at once.
 """
 
 from __future__ import annotations
@@ -38,7 +39,10 @@ def next_grade(current: str | None, ratio: float, thresholds: Sequence[float], m
     new = raw_grade(ratio, thresholds)
     if current is None or new == current:
         return new
-    i = grade_names(thresholds).index(current)
+    names = grade_names(thresholds)
+    i = names.index(current)
+    if abs(names.index(new) - i) > 1:
+        return new  # a jump past a neighbouring grade is real news, whatever the margin
     # the band (low, high] of the current grade, widened by the margin on both sides
     low = thresholds[i - 1] * (1.0 - margin) if i > 0 else float("-inf")
     high = thresholds[i] * (1.0 + margin) if i < len(thresholds) else float("inf")

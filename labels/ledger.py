@@ -2,7 +2,8 @@
 
 Each entry stores the SHA-256 of its own canonical content (``content_hash``), the hash of
 the entry before it in the same run (``prev_hash``; 64 zeros for the first), and its own
-``entry_hash`` = SHA-256 over (run_id, seq, prev_hash, content_hash). Changing any entry's
+``entry_hash`` = SHA-256 over (format version, run_id, seq, t, kind, subject, prev_hash,
+content_hash): every column of the row is covered. Changing any entry's
 content breaks its content hash; deleting, inserting or reordering entries breaks the chain
 at the first entry after the change; rewriting a whole suffix consistently is detectable
 only against a copy of a later hash (publish the head hash, as the seed's blockchain
@@ -57,8 +58,13 @@ def sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def entry_hash(run_id: int, seq: int, prev_hash: str, content_hash: str) -> str:
-    return sha256(f"{run_id}|{seq}|{prev_hash}|{content_hash}")
+#: Bump when the hashed serialisation changes.
+HASH_FORMAT = "carbonsim.ledger/2"
+
+
+def entry_hash(run_id: int, seq: int, t: float, kind: str, subject: Any, prev_hash: str, content_hash: str) -> str:
+    head = json.dumps([HASH_FORMAT, run_id, seq, float(t).hex(), kind, subject], separators=(",", ":"))
+    return sha256(f"{head}|{prev_hash}|{content_hash}")
 
 
 @dataclass(frozen=True)
@@ -87,7 +93,7 @@ class Ledger:
         text = canonical(content)
         c_hash = sha256(text)
         self.seq += 1
-        e_hash = entry_hash(self.run_id, self.seq, self.head, c_hash)
+        e_hash = entry_hash(self.run_id, self.seq, t, kind, subject, self.head, c_hash)
         self._buffer.append((self.run_id, self.seq, float(t), kind, subject, text, c_hash, self.head, e_hash))
         self.head = e_hash
         return e_hash
@@ -120,8 +126,9 @@ def verify(db: Database, run_ids: Iterable[int] | None = None) -> tuple[int, Tam
     checked = 0
     for run_id in run_ids:
         prev, expect_seq = GENESIS, 1
-        for seq, content, c_hash, p_hash, e_hash in db.execute(
-            "SELECT seq, content, content_hash, prev_hash, entry_hash FROM ledger WHERE run_id = ? ORDER BY seq", [run_id]
+        for seq, t, kind, subject, content, c_hash, p_hash, e_hash in db.execute(
+            "SELECT seq, t, kind, subject, content, content_hash, prev_hash, entry_hash FROM ledger"
+            " WHERE run_id = ? ORDER BY seq", [run_id]
         ):
             checked += 1
             if seq != expect_seq:
@@ -130,7 +137,7 @@ def verify(db: Database, run_ids: Iterable[int] | None = None) -> tuple[int, Tam
                 return checked, Tampered(run_id, seq, "content does not match its content hash (edited)")
             if p_hash != prev:
                 return checked, Tampered(run_id, seq, "does not chain to the entry before it (removed, inserted or reordered)")
-            if entry_hash(run_id, seq, p_hash, c_hash) != e_hash:
+            if entry_hash(run_id, seq, t, kind, subject, p_hash, c_hash) != e_hash:
                 return checked, Tampered(run_id, seq, "entry hash does not match (edited)")
             prev, expect_seq = e_hash, seq + 1
     return checked, None

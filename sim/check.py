@@ -174,17 +174,20 @@ _MORE = (
         "the shares of a route's emissions charged to its orders add up to the route's kg CO2e",
         f"""
         WITH s AS (
-            SELECT r.route_id, r.kg_co2e, TOTAL(json_extract(j.value, '$[1]')) AS charged, COUNT(j.value) AS n
+            SELECT r.route_id, r.kg_co2e, TOTAL(json_extract(j.value, '$[1]')) AS charged, COUNT(j.value) AS n,
+                   SUM(json_extract(j.value, '$[1]') IS NULL) AS missing
             FROM events r LEFT JOIN json_each(r.data, '$.shares') j
-            WHERE r.run_id = :run AND r.type = 'vehicle_returned' GROUP BY r.seq
+            WHERE r.run_id = :run AND r.type = 'vehicle_returned' AND json_extract(r.data, '$.shares') IS NOT NULL
+            GROUP BY r.seq
         )
         SELECT route_id, kg_co2e, charged, n FROM s
-        WHERE n = 0 OR ABS(charged - kg_co2e) > {REL_TOL} * MAX(1.0, ABS(kg_co2e))
+        WHERE n = 0 OR missing > 0 OR kg_co2e IS NULL OR ABS(charged - kg_co2e) > {REL_TOL} * MAX(1.0, ABS(kg_co2e))
         """,
     ),
     (
         "footprints_match_shares",
-        "each order's footprint carries exactly the shares its routes charged it, and only ended orders have one",
+        "every ended order a route charged has exactly one footprint, carrying exactly its routes' shares, "
+        "with a total equal to its parts; no other order has one",
         f"""
         WITH charged AS (
             SELECT json_extract(j.value, '$[0]') AS order_id, TOTAL(json_extract(j.value, '$[1]')) AS kg
@@ -192,32 +195,84 @@ _MORE = (
             WHERE r.run_id = :run AND r.type = 'vehicle_returned' GROUP BY 1
         ), terminal AS (
             SELECT DISTINCT order_id FROM events WHERE run_id = :run AND {_TERMINAL}
+        ), fp AS (
+            SELECT order_id, COUNT(*) AS n, MAX(json_extract(data, '$.last_mile_model')) AS model, MAX(kg_co2e) AS total,
+                   MAX(json_extract(data, '$.last_mile') + json_extract(data, '$.trunk') + json_extract(data, '$.packaging')
+                       + CASE WHEN json_extract(data, '$.include_production') THEN json_extract(data, '$.production') ELSE 0 END)
+                       AS parts
+            FROM events WHERE run_id = :run AND type = 'footprint_computed' GROUP BY order_id
         )
-        SELECT f.order_id, json_extract(f.data, '$.last_mile_model') AS footprint_kg, c.kg AS charged_kg
-        FROM events f LEFT JOIN charged c ON c.order_id = f.order_id
-        LEFT JOIN terminal t ON t.order_id = f.order_id
-        WHERE f.run_id = :run AND f.type = 'footprint_computed'
-          AND (c.kg IS NULL OR t.order_id IS NULL
-               OR ABS(json_extract(f.data, '$.last_mile_model') - c.kg) > {REL_TOL} * MAX(1.0, ABS(c.kg)))
+        SELECT c.order_id, COALESCE(f.n, 0) AS footprints, c.kg AS charged_kg, f.model AS footprint_kg, f.total, f.parts
+        FROM charged c JOIN terminal t ON t.order_id = c.order_id LEFT JOIN fp f ON f.order_id = c.order_id
+        WHERE COALESCE(f.n, 0) != 1 OR f.model IS NULL OR f.total IS NULL OR f.parts IS NULL
+           OR ABS(f.model - c.kg) > {REL_TOL} * MAX(1.0, ABS(c.kg))
+           OR ABS(f.total - f.parts) > {REL_TOL} * MAX(1.0, ABS(f.total))
+        UNION ALL
+        SELECT f.order_id, f.n, c.kg, f.model, f.total, f.parts FROM fp f
+        LEFT JOIN charged c ON c.order_id = f.order_id LEFT JOIN terminal t ON t.order_id = f.order_id
+        WHERE c.order_id IS NULL OR t.order_id IS NULL
+        """,
+    ),
+    (
+        "labels_match_footprints",
+        "every delivered order with a footprint has exactly one label with the same total, and only those",
+        f"""
+        WITH fp AS (
+            SELECT order_id, kg_co2e FROM events WHERE run_id = :run AND type = 'footprint_computed'
+              AND json_extract(data, '$.delivered')
+        ), lab AS (
+            SELECT order_id, COUNT(*) AS n, MAX(kg_co2e) AS kg FROM events
+            WHERE run_id = :run AND type = 'label_issued' GROUP BY order_id
+        )
+        SELECT f.order_id, COALESCE(l.n, 0) AS labels, f.kg_co2e, l.kg FROM fp f LEFT JOIN lab l ON l.order_id = f.order_id
+        WHERE COALESCE(l.n, 0) != 1 OR l.kg IS NULL OR ABS(l.kg - f.kg_co2e) > {REL_TOL} * MAX(1.0, ABS(f.kg_co2e))
+        UNION ALL
+        SELECT l.order_id, l.n, NULL, l.kg FROM lab l LEFT JOIN fp f ON f.order_id = l.order_id WHERE f.order_id IS NULL
         """,
     ),
 )
 
+#: Which event type each ledger kind records.
+LEDGER_KINDS = {"order_label": "label_issued", "product_grade": "grade_changed"}
 
-def _ledger_check(log: EventLog, run_id: int) -> CheckResult:
+
+def ledger_problems(log: EventLog, run_id: int) -> tuple[int, str | None]:
+    """(entries checked, the first problem or None): the chain recomputes, and its entries
+    are exactly the run's label and grade events, content for content."""
     from labels.ledger import verify
 
-    name = "ledger_chain"
-    description = "the label ledger's hash chain holds, with one entry per label and grade event"
-    checked, bad = verify(log.db, [run_id])
-    labels = log.db.execute(
+    db = log.db
+    labels = db.execute(
         "SELECT COUNT(*) FROM events WHERE run_id = ? AND type IN ('label_issued', 'grade_changed')", [run_id]
     ).fetchone()[0]
+    if "ledger" not in db.table_names():
+        return 0, (f"no ledger table, but {labels} label events" if labels else None)
+    checked, bad = verify(db, [run_id])
     if bad is not None:
-        return CheckResult(name, description, 1, f"run {bad.run_id} entry {bad.seq}: {bad.reason}")
+        return checked, f"entry {bad.seq}: {bad.reason}"
+    kinds = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in LEDGER_KINDS.items())
+    row = db.execute(f"""
+        SELECT l.seq FROM ledger l LEFT JOIN events e
+          ON e.run_id = l.run_id AND e.type = CASE l.kind {kinds} END AND e.data = l.content
+        WHERE l.run_id = ? AND e.seq IS NULL ORDER BY l.seq LIMIT 1""", [run_id]).fetchone()
+    if row:
+        return checked, f"entry {row[0]} records no label or grade event of the log (or one that was changed)"
+    row = db.execute(f"""
+        SELECT e.seq FROM events e LEFT JOIN ledger l
+          ON l.run_id = e.run_id AND e.type = CASE l.kind {kinds} END AND l.content = e.data
+        WHERE e.run_id = ? AND e.type IN ('label_issued', 'grade_changed') AND l.seq IS NULL ORDER BY e.seq LIMIT 1""",
+        [run_id]).fetchone()
+    if row:
+        return checked, f"event {row[0]} has no ledger entry"
     if checked != labels:
-        return CheckResult(name, description, abs(checked - labels), f"{checked} ledger entries for {labels} label events")
-    return CheckResult(name, description, 0, None)
+        return checked, f"{checked} ledger entries for {labels} label events"
+    return checked, None
+
+
+def _ledger_check(log: EventLog, run_id: int) -> CheckResult:
+    _, problem = ledger_problems(log, run_id)
+    return CheckResult("ledger_chain", "the label ledger's hash chain holds and records exactly the run's label and "
+                       "grade events", 0 if problem is None else 1, problem)
 
 
 def check_run(log: EventLog, run_id: int) -> list[CheckResult]:

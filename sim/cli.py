@@ -401,19 +401,25 @@ def verify_command(db: Path, run_id, json_out: bool) -> None:
     Example:
       carbonsim verify carbonsim.db
     """
-    from labels.ledger import verify
+    from sim.check import ledger_problems
     from sim.eventlog import EventLog
 
     with EventLog.open(db) as log:
         runs = [log.get_run(run_id).run_id] if run_id is not None else [r.run_id for r in log.runs()]
-        checked, bad = verify(log.db, runs)
+        checked, bad = 0, None
+        for r in runs:
+            n, problem = ledger_problems(log, r)
+            checked += n
+            if problem is not None:
+                bad = (r, problem)
+                break
     if json_out:
         click.echo(json.dumps({"entries": checked, "ok": bad is None,
-                               "tampered": None if bad is None else {"run_id": bad.run_id, "seq": bad.seq, "reason": bad.reason}}))
+                               "tampered": None if bad is None else {"run_id": bad[0], "problem": bad[1]}}))
     elif bad is None:
-        click.echo(f"{db}: ledger intact, {checked:,} entries in {len(runs)} run(s)")
+        click.echo(f"{db}: ledger intact, {checked:,} entries in {len(runs)} run(s), matching the label events")
     else:
-        click.echo(f"{db}: ledger TAMPERED at run {bad.run_id}, entry {bad.seq}: {bad.reason} ({checked:,} entries read)")
+        click.echo(f"{db}: ledger TAMPERED in run {bad[0]}: {bad[1]}")
     if bad is not None:
         sys.exit(1)
 
@@ -502,9 +508,9 @@ def footprint_command(db: Path, order_id: int, run_id, json_out: bool) -> None:
 def labels_command(db: Path, run_id, category, limit: int, json_out: bool) -> None:
     """Product carbon grades at the end of a run, with their evidence.
 
-    Each product's latest grade, its value (kg CO2e per unit: production + logistics over
-    the rolling window), its category's median, the ratio graded, the low-carbon flag and
-    how often the grade changed.
+    Each product's grade at the end of the run, its value then (kg CO2e per unit:
+    production + logistics over the rolling window), its category's median, the ratio, the
+    low-carbon flag and how often the grade changed.
 
     \b
     Example:
@@ -514,19 +520,30 @@ def labels_command(db: Path, run_id, category, limit: int, json_out: bool) -> No
 
     with EventLog.open(db) as log:
         run = _pick_run(log, db, run_id)
-        rows = log.db.execute(
-            "SELECT product_id, COUNT(*), MAX(seq) FROM events WHERE run_id = ? AND type = 'grade_changed' GROUP BY product_id",
+        changes = dict(log.db.execute(
+            "SELECT product_id, COUNT(*) - 1 FROM events WHERE run_id = ? AND type = 'grade_changed' GROUP BY product_id",
             [run.run_id],
-        ).fetchall()
+        ).fetchall())
         latest = {}
-        for pid, n, seq in rows:
-            data = json.loads(log.db.execute("SELECT data FROM events WHERE run_id = ? AND seq = ?", [run.run_id, seq]).fetchone()[0])
-            latest[pid] = {"product_id": pid, "category": data.get("category"), "grade": data["to"], "value": data["value"], "category_median": data["category_median"],
-                           "ratio": data["ratio"], "low_carbon": data["low_carbon"], "green": data["green"], "changes": n - 1,
-                           "since": data["t"]}
+        cursor = log.db.execute("SELECT * FROM product_labels WHERE run_id = ?", [run.run_id])
+        columns = [c[0] for c in cursor.description]
+        for row in cursor:
+            r = dict(zip(columns, row))
+            del r["run_id"]
+            r["low_carbon"], r["green"] = bool(r["low_carbon"]), bool(r["green"])
+            latest[r["product_id"]] = {**r, "changes": changes.get(r["product_id"], 0)}
+        if not latest:  # an interrupted run has no end-of-run table: its last grade changes
+            for (data,) in log.db.execute(
+                "SELECT data FROM events WHERE run_id = ? AND type = 'grade_changed' ORDER BY seq", [run.run_id]
+            ):
+                d = json.loads(data)
+                latest[d["product"]] = {"product_id": d["product"], "category": d.get("category"), "grade": d["to"],
+                                        "value": d["value"], "category_median": d["category_median"], "ratio": d["ratio"],
+                                        "low_carbon": d["low_carbon"], "green": d["green"],
+                                        "changes": changes.get(d["product"], 0)}
     scenario = json.loads(run.scenario_json)
     categories = scenario["catalog"]["categories"]
-    products = sorted(latest.values(), key=lambda r: (r["grade"], r["ratio"]))
+    products = sorted(latest.values(), key=lambda r: (r["grade"] or "~", float("inf") if r["ratio"] is None else r["ratio"]))
     if category is not None and category not in categories:
         raise ValueError(f"unknown category {category!r}; allowed: {', '.join(categories)}")
     if json_out:
@@ -537,14 +554,15 @@ def labels_command(db: Path, run_id, category, limit: int, json_out: bool) -> No
     for r in products:
         counts[r["grade"]] = counts.get(r["grade"], 0) + 1
     console.print(f"run {run.run_id}: {len(products)} products; grades " + ", ".join(f"{g} {n}" for g, n in sorted(counts.items()))
-                  + f"; low-carbon {sum(r['low_carbon'] for r in products)}; green-certified graded A/B: "
+                  + f"; low-carbon flag {sum(r['low_carbon'] for r in products)}; green-certified with the flag: "
                   f"{sum(r['green'] and r['low_carbon'] for r in products)} of {sum(r['green'] for r in products)}")
     t = Table(title="product grades (best first)", title_justify="left")
     for col in ("product", "category", "grade", "kg CO2e/unit", "category median", "ratio", "low-carbon", "green", "changes"):
         t.add_column(col, justify="right")
     shown = [r for r in products if category is None or r["category"] == category][:limit]
     for r in shown:
-        t.add_row(str(r["product_id"]), str(r["category"]), r["grade"], f"{r['value']:.2f}", f"{r['category_median']:.2f}", f"{r['ratio']:.2f}",
+        ratio = "inf" if r["ratio"] is None else f"{r['ratio']:.2f}"
+        t.add_row(str(r["product_id"]), str(r["category"]), str(r["grade"]), f"{r['value']:.2f}", f"{r['category_median']:.2f}", ratio,
                   "yes" if r["low_carbon"] else "", "yes" if r["green"] else "", str(r["changes"]))
     console.print(t)
 

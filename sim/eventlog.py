@@ -150,12 +150,32 @@ def _m003_index_events(db: Database) -> None:
     db.execute("CREATE INDEX events_route ON events (run_id, route_id) WHERE route_id IS NOT NULL")
 
 
+def _m004_create_product_labels(db: Database) -> None:
+    # a report table, derived at the end of a run: every product's grade and its evidence
+    # then (the events hold the changes; this holds the state they lead to)
+    db.execute("""
+        CREATE TABLE product_labels (
+            run_id          INTEGER NOT NULL REFERENCES runs(run_id),
+            product_id      INTEGER NOT NULL,
+            category        TEXT NOT NULL,
+            grade           TEXT,
+            value           REAL NOT NULL,
+            category_median REAL NOT NULL,
+            ratio           REAL,
+            low_carbon      INTEGER NOT NULL,
+            green           INTEGER NOT NULL,
+            PRIMARY KEY (run_id, product_id)
+        ) STRICT
+    """)
+
+
 def schema_migrations() -> Migrations:
     """The event log's migration set, newest last. Never edit an applied one: append."""
     migrations = Migrations(MIGRATION_SET)
     migrations(name="m001_create_runs")(_m001_create_runs)
     migrations(name="m002_create_events")(_m002_create_events)
     migrations(name="m003_index_events")(_m003_index_events)
+    migrations(name="m004_create_product_labels")(_m004_create_product_labels)
     return migrations
 
 
@@ -391,17 +411,21 @@ class EventLog:
         """Validate ``event``, give it the run's next ``seq`` (1, 2, ...) and buffer it.
 
         A bad event raises here (TypeError / ValueError naming the field) and uses no seq.
-        Every ``flush_every`` events the buffer is flushed. Returns the event's seq.
+        When ``flush_every`` events are buffered, the next record flushes them first. Returns
+        the event's seq.
         """
         run = self._active
         if run is None:
             raise RuntimeError("no active run: call start_run() or use run() first")
         values = _event_values(event)
+        # a full buffer is flushed BEFORE this event joins it: whatever the caller adds to
+        # its companions right after this call (a ledger entry for this event) then lands in
+        # the same transaction as the event
+        if len(self._buffer) >= self._flush_every:
+            self.flush()
         seq = run.next_seq
         run.next_seq = seq + 1
         self._buffer.append((run.run_id, seq, *values))
-        if len(self._buffer) >= self._flush_every:
-            self.flush()
         return seq
 
     def add_routing_seconds(self, seconds: float) -> None:

@@ -46,7 +46,9 @@ class Labeller:
         self.last_mile: dict[int, float] = {}
         self.last_mile_model: dict[int, float] = {}
         self.routes: dict[int, list[int]] = {}
-        self.window: list[deque[tuple[float, float, float]]] = [deque() for _ in range(len(catalog))]  # (t, units, kg logistics)
+        self.charged: dict[int, Order] = {}  # orders charged by a route whose footprint is not out yet
+        # per product: (t, units, kg of last mile + packaging, kg of trunk) of its sales
+        self.window: list[deque[tuple[float, float, float, float]]] = [deque() for _ in range(len(catalog))]
         self.grade: list[str | None] = [None] * len(catalog)
         names = grade_names(self.cfg.grade_thresholds)
         self.low_carbon_grades = set(names[: names.index(self.cfg.low_carbon_max_grade) + 1])
@@ -62,7 +64,15 @@ class Labeller:
             self.last_mile_model[o.id] = self.last_mile_model.get(o.id, 0.0) + kg
             self.last_mile[o.id] = self.last_mile.get(o.id, 0.0) + in_scope(kg, electric=electric, scope=scope)
             self.routes.setdefault(o.id, []).append(route_id)
+            self.charged[o.id] = o
         for o in orders:
+            if o.status in (OrderStatus.DELIVERED, OrderStatus.FAILED):
+                self._finish(o)
+
+    def close(self) -> None:
+        """At the end of a run: orders charged by a route that ended later without riding
+        again (failed with reason run_ended) get their footprint now."""
+        for o in list(self.charged.values()):
             if o.status in (OrderStatus.DELIVERED, OrderStatus.FAILED):
                 self._finish(o)
 
@@ -76,6 +86,7 @@ class Labeller:
         )
         model = self.last_mile_model.pop(o.id)
         routes = self.routes.pop(o.id)
+        del self.charged[o.id]
         parts = fp.to_dict()
         del parts["order_id"]
         ctx.record(Event(t=ctx.now, type=EventType.FOOTPRINT_COMPUTED, order_id=o.id, kg_co2e=fp.total,
@@ -94,30 +105,47 @@ class Labeller:
         logistics = fp.last_mile + fp.packaging
         goods = sum(q * float(cat.unit_kg[p]) for p, q in o.lines) or 1.0
         for p, q in o.lines:
-            share = logistics * q * float(cat.unit_kg[p]) / goods + q * float(self.unit_trunk[p])
-            self.window[p].append((ctx.now, float(q), share))
+            self.window[p].append((ctx.now, float(q), logistics * q * float(cat.unit_kg[p]) / goods,
+                                   q * float(self.unit_trunk[p])))
 
     # -- products -------------------------------------------------------------------------------
 
     def values(self) -> np.ndarray:
         """Each product's carbon value per unit now: production + logistics per unit over the
-        window (its own sales, else its category's, else none yet)."""
+        window. A product with no sales in the window gets its own trunk leg per unit plus its
+        category's last mile and packaging per kg times its own unit mass (nothing before any
+        sale in its category)."""
         cat = self.catalog
         horizon = self.ctx.now - self.cfg.rolling_days * MINUTES_PER_DAY
-        units = np.zeros(len(cat))
-        kg = np.zeros(len(cat))
+        n = len(cat)
+        units, lm, trunk = np.zeros(n), np.zeros(n), np.zeros(n)
         for p, win in enumerate(self.window):
             while win and win[0][0] < horizon:
                 win.popleft()
-            for _, q, k in win:
+            for _, q, k_lm, k_trunk in win:
                 units[p] += q
-                kg[p] += k
-        per_unit = np.divide(kg, units, out=np.zeros(len(cat)), where=units > 0)
-        cat_units = np.bincount(cat.category, weights=units, minlength=len(cat.categories))
-        cat_kg = np.bincount(cat.category, weights=kg, minlength=len(cat.categories))
-        cat_mean = np.divide(cat_kg, cat_units, out=np.zeros(len(cat_units)), where=cat_units > 0)
-        logistics = np.where(units > 0, per_unit, cat_mean[cat.category])
-        return cat.production_kg_co2e + logistics
+                lm[p] += k_lm
+                trunk[p] += k_trunk
+        own = np.divide(lm + trunk, units, out=np.zeros(n), where=units > 0)
+        cat_mass = np.bincount(cat.category, weights=units * cat.unit_kg, minlength=len(cat.categories))
+        cat_lm = np.bincount(cat.category, weights=lm, minlength=len(cat.categories))
+        per_kg = np.divide(cat_lm, cat_mass, out=np.zeros(len(cat_mass)), where=cat_mass > 0)
+        fallback = per_kg[cat.category] * cat.unit_kg + self.unit_trunk
+        return cat.production_kg_co2e + np.where(units > 0, own, fallback)
+
+    def evidence(self) -> list[dict]:
+        """Every product's current grade and the figures behind it (for reports)."""
+        cat = self.catalog
+        value = self.values()
+        rows = []
+        for c in range(len(cat.categories)):
+            members = np.flatnonzero(cat.category == c)
+            median = float(np.median(value[members]))
+            for p in members.tolist():
+                rows.append({"product_id": p, "category": cat.categories[c], "grade": self.grade[p],
+                             "value": float(value[p]), "category_median": median, "ratio": _finite(_ratio(float(value[p]), median)),
+                             "low_carbon": self.grade[p] in self.low_carbon_grades, "green": bool(cat.green[p])})
+        return rows
 
     def regrade(self) -> None:
         """Grade every product against its category's median value; record the changes."""
@@ -127,11 +155,11 @@ class Labeller:
             members = np.flatnonzero(cat.category == c)
             median = float(np.median(value[members]))
             for p in members.tolist():
-                ratio = float(value[p]) / median if median > 0 else 1.0
+                ratio = _ratio(float(value[p]), median)
                 new = next_grade(self.grade[p], ratio, cfg.grade_thresholds, cfg.hysteresis)
                 if new == self.grade[p]:
                     continue
-                record = {"product": p, "category": cat.categories[c], "t": ctx.now, "from": self.grade[p], "to": new, "ratio": ratio,
+                record = {"product": p, "category": cat.categories[c], "t": ctx.now, "from": self.grade[p], "to": new, "ratio": _finite(ratio),
                           "value": float(value[p]), "category_median": median, "low_carbon": new in self.low_carbon_grades,
                           "green": bool(cat.green[p])}
                 ctx.record(Event(t=ctx.now, type=EventType.GRADE_CHANGED, product_id=p, label_id=f"product-{p}",
@@ -145,3 +173,14 @@ class Labeller:
         while True:
             self.regrade()
             yield self.ctx.env.timeout(MINUTES_PER_DAY)
+
+
+def _ratio(value: float, median: float) -> float:
+    """value / median; a category whose median is 0 grades positive values worst, not average."""
+    if median > 0:
+        return value / median
+    return float("inf") if value > 0 else 0.0
+
+
+def _finite(x: float) -> float | None:
+    return x if x != float("inf") else None

@@ -104,6 +104,7 @@ class Simulation:
         for order in self.demand.orders:
             if order.open:
                 record_failure(ctx, order, reason="run_ended", final=True)
+        self.labeller.close()
         return ctx.counters
 
 
@@ -138,6 +139,9 @@ def run(
             sim = Simulation.build(scenario, log.record, ledger)
             try:
                 sim.run(progress)
+                rows = [{"run_id": run_id, **r} for r in sim.labeller.evidence()]
+                with log.db.atomic():
+                    log.db["product_labels"].insert_all(rows)
             finally:
                 log.add_routing_seconds(sim.ctx.counters.routing_seconds)
         return summarize(log, run_id)

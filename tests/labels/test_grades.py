@@ -46,3 +46,9 @@ def test_the_thresholds_define_the_grades():
     assert [raw_grade(r, (0.5, 1.0)) for r in (0.4, 0.7, 2.0)] == ["A", "B", "C"]
     with pytest.raises(ValueError, match="need 1 to 25 thresholds"):
         raw_grade(1.0, ())
+
+
+def test_a_wide_margin_does_not_hold_a_grade_two_steps_away():
+    """Even with a margin of 1.0, an A product at 1.2 (raw D) becomes D."""
+    assert next_grade("A", 1.2, T, 1.0) == "D"
+    assert next_grade("A", 0.7, T, 1.0) == "A"  # a neighbour: held

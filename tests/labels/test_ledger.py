@@ -75,3 +75,20 @@ def test_a_consistent_rewrite_of_content_and_its_hash_is_still_caught(db_path):
     con.commit()
     _, bad = _verify(db_path)
     assert (bad.seq, bad.reason) == (6, "entry hash does not match (edited)")
+
+
+def test_every_column_is_covered_by_the_hash(db_path):
+    """Changing an entry's time, kind or subject (not its content) is caught too."""
+    for sql in ("UPDATE ledger SET t = -1 WHERE run_id = 2 AND seq = 3",
+                "UPDATE ledger SET kind = 'product_grade' WHERE run_id = 2 AND seq = 3",
+                "UPDATE ledger SET subject = 999 WHERE run_id = 2 AND seq = 3"):
+        import shutil
+
+        copy = db_path.with_name("copy.db")
+        shutil.copy(db_path, copy)
+        con = sqlite3.connect(copy)
+        con.execute(sql)
+        con.commit()
+        con.close()
+        _, bad = _verify(copy)
+        assert (bad.run_id, bad.seq) == (2, 3), sql

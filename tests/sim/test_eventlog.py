@@ -58,14 +58,14 @@ def db_path(tmp_path: Path) -> Path:
 def test_migrations_create_the_schema_exactly_once(db_path):
     """Opening applies the named migrations in order; reopening applies nothing and keeps the record."""
     with EventLog.open(db_path) as log:
-        assert log.applied_migrations() == ["m001_create_runs", "m002_create_events", "m003_index_events"]
+        assert log.applied_migrations() == ["m001_create_runs", "m002_create_events", "m003_index_events", "m004_create_product_labels"]
         assert {"runs", "events"} <= set(log.db.table_names())
     with _raw(db_path) as conn:
         first = conn.execute("SELECT migration_set, name, applied_at FROM _sqlite_migrations ORDER BY id").fetchall()
-    assert [(s, n) for s, n, _ in first] == [(MIGRATION_SET, "m001_create_runs"), (MIGRATION_SET, "m002_create_events"), (MIGRATION_SET, "m003_index_events")]
+    assert [(s, n) for s, n, _ in first] == [(MIGRATION_SET, "m001_create_runs"), (MIGRATION_SET, "m002_create_events"), (MIGRATION_SET, "m003_index_events"), (MIGRATION_SET, "m004_create_product_labels")]
 
     with EventLog.open(db_path) as log:
-        assert log.applied_migrations() == ["m001_create_runs", "m002_create_events", "m003_index_events"]
+        assert log.applied_migrations() == ["m001_create_runs", "m002_create_events", "m003_index_events", "m004_create_product_labels"]
     with _raw(db_path) as conn:
         again = conn.execute("SELECT migration_set, name, applied_at FROM _sqlite_migrations ORDER BY id").fetchall()
         indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='index' AND tbl_name='events'")}
@@ -117,10 +117,10 @@ def test_buffered_events_become_visible_only_after_flush(db_path):
         for e in _sample_events()[:3]:
             log.record(e)
         assert log.pending == 3 and _count(db_path) == 0 and log.events(run_id) == []
-        log.record(_sample_events()[3])  # the 4th record triggers the flush
-        assert log.pending == 0 and _count(db_path) == 4
-        log.record(_sample_events()[4])
-        assert _count(db_path) == 4
+        log.record(_sample_events()[3])
+        assert log.pending == 4 and _count(db_path) == 0
+        log.record(_sample_events()[4])  # a full buffer is flushed before the 5th joins it
+        assert log.pending == 1 and _count(db_path) == 4
         assert log.flush() == 1 and _count(db_path) == 5
         assert log.flush() == 0
 

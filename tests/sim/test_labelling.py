@@ -135,7 +135,7 @@ def test_verify_catches_an_edited_label(day, tmp_path):
     res = CliRunner().invoke(main, ["verify", str(copy), "--json"])
     assert res.exit_code == 1
     doc = json.loads(res.stdout)
-    assert doc["tampered"]["seq"] == 50 and "edited" in doc["tampered"]["reason"]
+    assert doc["tampered"]["problem"].startswith("entry 50: ") and "edited" in doc["tampered"]["problem"]
     res = CliRunner().invoke(main, ["check", str(copy), "--json"])
     assert res.exit_code == 1 and {c["name"] for c in json.loads(res.stdout)["checks"] if not c["ok"]} == {"ledger_chain"}
 
@@ -149,3 +149,99 @@ def test_labels_report(day):
     assert all(p["low_carbon"] == (p["grade"] in "AB") for p in doc["products"])
     res = CliRunner().invoke(main, ["labels", str(day)])
     assert res.exit_code == 0 and "product grades" in res.stdout
+
+
+# -- regressions from review ---------------------------------------------------------------
+
+
+def test_orders_that_ride_and_then_run_out_of_time_still_get_their_footprint(tiny, tmp_path):
+    """No drain and many failed attempts: orders charged on a route and then ended with
+    run_ended get a footprint; every kg of every route is in some footprint."""
+    db = tmp_path / "ended.db"
+    run(tiny("simulation.drain_days=0", "demand.failed_attempt_share=0.5", "demand.max_attempts=3"), db_path=db, seed=4)
+    with EventLog.open(db) as log:
+        assert all(r.ok for r in check_run(log, 1)), [(r.name, r.example) for r in check_run(log, 1) if not r.ok]
+        routes = sum(e.kg_co2e for e in log.events(1, type=EventType.VEHICLE_RETURNED))
+        charged = sum(e.data["last_mile_model"] for e in log.events(1, type=EventType.FOOTPRINT_COMPUTED))
+        reasons = [e.data["reason"] for e in log.events(1, type=EventType.DELIVERY_FAILED) if e.data["final"]]
+    assert charged == pytest.approx(routes, rel=1e-9) and "run_ended" in reasons
+
+
+def test_each_committed_batch_holds_labels_and_their_ledger_entries_together(tiny, tmp_path):
+    """With a tiny flush size, after every commit the file has as many ledger entries as
+    label and grade events: no state where one is saved without the other."""
+    from labels.ledger import Ledger
+    from sim.simulation import Simulation
+
+    db = tmp_path / "pairs.db"
+    seen = []
+    with EventLog.open(db, flush_every=7) as log:
+        s = tiny()
+        run_id = log.start_run(scenario="t", scenario_json=s.canonical_json(), seed=0)
+        ledger = Ledger(log.db, run_id)
+        log.add_companion(ledger)
+
+        class Spy:
+            def write(self, db):
+                pass
+
+            def committed(self):
+                c = log.db.conn
+                labels = c.execute("SELECT COUNT(*) FROM events WHERE type IN ('label_issued', 'grade_changed')").fetchone()[0]
+                entries = c.execute("SELECT COUNT(*) FROM ledger").fetchone()[0]
+                seen.append((labels, entries))
+
+        log.add_companion(Spy())
+        Simulation.build(s, log.record, ledger).run()
+        log.finish_run("completed")
+    assert len(seen) > 100 and all(a == b for a, b in seen), [x for x in seen if x[0] != x[1]][:3]
+
+
+def _tampered(day, tmp_path, *sql):
+    import sqlite3
+
+    copy = tmp_path / "t.db"
+    with sqlite3.connect(day) as src, sqlite3.connect(copy) as dst:
+        src.backup(dst)
+    con = sqlite3.connect(copy)
+    for q in sql:
+        con.execute(q)
+    con.commit()
+    con.close()
+    with EventLog.open(copy) as log:
+        return {r.name for r in check_run(log, 1) if not r.ok}
+
+
+@pytest.mark.parametrize(
+    ("sql", "broken"),
+    [
+        (["DELETE FROM ledger WHERE seq > 100"], {"ledger_chain"}),
+        (["DELETE FROM ledger"], {"ledger_chain"}),
+        (["DROP TABLE ledger"], {"ledger_chain"}),
+        (["UPDATE events SET kg_co2e = kg_co2e + 1 WHERE seq = (SELECT MIN(seq) FROM events WHERE type = 'label_issued')"],
+         {"labels_match_footprints"}),
+        (["UPDATE events SET data = json_set(data, '$.kg_co2e', 0.0) WHERE seq = (SELECT MIN(seq) FROM events WHERE type = 'label_issued')"],
+         {"ledger_chain"}),
+        (["INSERT INTO events SELECT run_id, 1000000, t, type, order_id, vehicle_id, product_id, route_id, consumer_id,"
+          " wave_id, label_id, km, kg_co2e, load, lateness, stock_level, quantity, cost, data FROM events"
+          " WHERE type = 'footprint_computed' LIMIT 1"], {"footprints_match_shares"}),
+        (["UPDATE events SET data = json_remove(data, '$.last_mile_model')"
+          " WHERE seq = (SELECT MIN(seq) FROM events WHERE type = 'footprint_computed')"], {"footprints_match_shares"}),
+        (["UPDATE events SET kg_co2e = kg_co2e * 2 WHERE seq = (SELECT MIN(seq) FROM events WHERE type = 'footprint_computed')"],
+         {"footprints_match_shares", "labels_match_footprints"}),
+    ],
+    ids=["ledger tail deleted", "ledger emptied", "ledger dropped", "label column edited", "label record edited", "footprint duplicated",
+         "footprint field removed", "footprint total edited"],
+)
+def test_check_catches_tampered_accounts(day, tmp_path, sql, broken):
+    got = _tampered(day, tmp_path, *sql)
+    assert broken <= got, got
+
+
+def test_a_run_from_before_the_labels_still_checks(day, tmp_path):
+    """A log with no shares, footprints, labels or ledger (an older run) passes the new checks."""
+    got = _tampered(day, tmp_path,
+                    "UPDATE events SET data = json_remove(data, '$.shares') WHERE type = 'vehicle_returned'",
+                    "DELETE FROM events WHERE type IN ('footprint_computed', 'label_issued', 'grade_changed')",
+                    "DROP TABLE ledger")
+    assert got == set()
