@@ -74,35 +74,39 @@ CHECKS: tuple[tuple[str, str, str], ...] = (
     ),
     (
         "picks_match_reservations",
-        "every picked order had all its items reserved before the pick",
+        "every picked order had all its items reserved before the pick, and was picked once",
         """
-        WITH reserved AS (
-            SELECT order_id, SUM(quantity) AS qty, MAX(seq) AS last FROM events
-            WHERE run_id = :run AND type = 'stock_reserved' GROUP BY order_id
-        ), placed AS (
-            SELECT order_id, quantity FROM events WHERE run_id = :run AND type = 'order_placed'
+        WITH per_order AS (
+            SELECT order_id,
+                   SUM(CASE WHEN type = 'stock_reserved' THEN quantity END) AS reserved,
+                   MAX(CASE WHEN type = 'stock_reserved' THEN seq END) AS last_reserved,
+                   MAX(CASE WHEN type = 'order_placed' THEN quantity END) AS items,
+                   MAX(CASE WHEN type = 'picked' THEN quantity END) AS picked,
+                   MIN(CASE WHEN type = 'picked' THEN seq END) AS picked_seq,
+                   SUM(type = 'picked') AS picks
+            FROM events
+            WHERE run_id = :run AND type IN ('stock_reserved', 'order_placed', 'picked') AND order_id IS NOT NULL
+            GROUP BY order_id
         )
-        SELECT k.seq, k.order_id, p.quantity AS items, r.qty AS reserved FROM events k
-        JOIN placed p ON p.order_id = k.order_id
-        LEFT JOIN reserved r ON r.order_id = k.order_id
-        WHERE k.run_id = :run AND k.type = 'picked'
-          AND (r.qty IS NULL OR ABS(r.qty - p.quantity) > 1e-9 OR ABS(k.quantity - p.quantity) > 1e-9 OR r.last > k.seq)
-        ORDER BY k.seq
+        SELECT picked_seq AS seq, order_id, items, reserved, picks FROM per_order
+        WHERE picks > 0 AND (picks > 1 OR items IS NULL OR reserved IS NULL OR ABS(reserved - items) > 1e-9
+                             OR ABS(picked - items) > 1e-9 OR last_reserved > picked_seq)
+        ORDER BY picked_seq
         """,
     ),
     (
         "capacity",
         "no vehicle departs or drives an arc with more than its capacity on board",
         """
-        WITH cap AS (
-            SELECT route_id, json_extract(data, '$.capacity_kg') AS capacity FROM events
-            WHERE run_id = :run AND type = 'vehicle_departed'
+        SELECT seq, type, route_id, vehicle_id, load, capacity FROM (
+            SELECT seq, type, route_id, vehicle_id, load,
+                   MAX(CASE WHEN type = 'vehicle_departed' THEN json_extract(data, '$.capacity_kg') END)
+                       OVER (PARTITION BY route_id) AS capacity
+            FROM events
+            WHERE run_id = :run AND type IN ('vehicle_departed', 'arrived') AND route_id IS NOT NULL
         )
-        SELECT e.seq, e.type, e.route_id, e.vehicle_id, e.load, c.capacity FROM events e
-        JOIN cap c ON c.route_id = e.route_id
-        WHERE e.run_id = :run AND e.type IN ('vehicle_departed', 'arrived')
-          AND (e.load IS NULL OR c.capacity IS NULL OR e.load > c.capacity * (1 + 1e-12))
-        ORDER BY e.seq
+        WHERE load IS NULL OR capacity IS NULL OR load > capacity * (1 + 1e-12)
+        ORDER BY seq
         """,
     ),
     (
@@ -134,14 +138,18 @@ CHECKS: tuple[tuple[str, str, str], ...] = (
         "a vehicle leaves on a route only after it has returned from its previous one",
         """
         WITH trips AS (
-            SELECT d.vehicle_id, d.route_id, d.t AS departed, r.t AS returned,
-                   LAG(r.t) OVER (PARTITION BY d.vehicle_id ORDER BY d.seq) AS previous_return,
-                   LAG(d.route_id) OVER (PARTITION BY d.vehicle_id ORDER BY d.seq) AS previous_route
-            FROM events d LEFT JOIN events r
-              ON r.run_id = d.run_id AND r.type = 'vehicle_returned' AND r.route_id = d.route_id
-            WHERE d.run_id = :run AND d.type = 'vehicle_departed'
+            SELECT route_id,
+                   MAX(CASE WHEN type = 'vehicle_departed' THEN vehicle_id END) AS vehicle_id,
+                   MIN(CASE WHEN type = 'vehicle_departed' THEN seq END) AS departed_seq,
+                   MIN(CASE WHEN type = 'vehicle_departed' THEN t END) AS departed,
+                   MIN(CASE WHEN type = 'vehicle_returned' THEN t END) AS returned
+            FROM events WHERE run_id = :run AND type IN ('vehicle_departed', 'vehicle_returned') GROUP BY route_id
+        ), lagged AS (
+            SELECT vehicle_id, route_id, departed,
+                   LAG(returned) OVER w AS previous_return, LAG(route_id) OVER w AS previous_route
+            FROM trips WINDOW w AS (PARTITION BY vehicle_id ORDER BY departed_seq)
         )
-        SELECT vehicle_id, route_id, departed, previous_route, previous_return FROM trips
+        SELECT vehicle_id, route_id, departed, previous_route, previous_return FROM lagged
         WHERE previous_route IS NOT NULL AND (previous_return IS NULL OR previous_return > departed)
         """,
     ),
@@ -189,45 +197,47 @@ _MORE = (
         "every ended order a route charged has exactly one footprint, carrying exactly its routes' shares, "
         "with a total equal to its parts; no other order has one",
         f"""
-        WITH charged AS (
-            SELECT json_extract(j.value, '$[0]') AS order_id, TOTAL(json_extract(j.value, '$[1]')) AS kg
-            FROM events r, json_each(r.data, '$.shares') j
-            WHERE r.run_id = :run AND r.type = 'vehicle_returned' GROUP BY 1
-        ), terminal AS (
-            SELECT DISTINCT order_id FROM events WHERE run_id = :run AND {_TERMINAL}
-        ), fp AS (
-            SELECT order_id, COUNT(*) AS n, MAX(json_extract(data, '$.last_mile_model')) AS model, MAX(kg_co2e) AS total,
-                   MAX(json_extract(data, '$.last_mile') + json_extract(data, '$.trunk') + json_extract(data, '$.packaging')
-                       + CASE WHEN json_extract(data, '$.include_production') THEN json_extract(data, '$.production') ELSE 0 END)
-                       AS parts
-            FROM events WHERE run_id = :run AND type = 'footprint_computed' GROUP BY order_id
+        WITH rows AS (
+            SELECT json_extract(j.value, '$[0]') AS order_id, json_extract(j.value, '$[1]') AS charged,
+                   NULL AS model, NULL AS total, NULL AS parts, 0 AS fp, 0 AS ended
+            FROM events r, json_each(r.data, '$.shares') j WHERE r.run_id = :run AND r.type = 'vehicle_returned'
+            UNION ALL
+            SELECT order_id, NULL, json_extract(data, '$.last_mile_model'), kg_co2e,
+                   json_extract(data, '$.last_mile') + json_extract(data, '$.trunk') + json_extract(data, '$.packaging')
+                   + CASE WHEN json_extract(data, '$.include_production') THEN json_extract(data, '$.production') ELSE 0 END,
+                   1, 0
+            FROM events WHERE run_id = :run AND type = 'footprint_computed'
+            UNION ALL
+            SELECT order_id, NULL, NULL, NULL, NULL, 0, 1 FROM events WHERE run_id = :run AND {_TERMINAL}
+        ), per_order AS (
+            SELECT order_id, TOTAL(charged) AS kg, COUNT(charged) AS charges, SUM(fp) AS footprints, MAX(ended) AS ended,
+                   MAX(model) AS model, MAX(total) AS total, MAX(parts) AS parts
+            FROM rows GROUP BY order_id
         )
-        SELECT c.order_id, COALESCE(f.n, 0) AS footprints, c.kg AS charged_kg, f.model AS footprint_kg, f.total, f.parts
-        FROM charged c JOIN terminal t ON t.order_id = c.order_id LEFT JOIN fp f ON f.order_id = c.order_id
-        WHERE COALESCE(f.n, 0) != 1 OR f.model IS NULL OR f.total IS NULL OR f.parts IS NULL
-           OR ABS(f.model - c.kg) > {REL_TOL} * MAX(1.0, ABS(c.kg))
-           OR ABS(f.total - f.parts) > {REL_TOL} * MAX(1.0, ABS(f.total))
-        UNION ALL
-        SELECT f.order_id, f.n, c.kg, f.model, f.total, f.parts FROM fp f
-        LEFT JOIN charged c ON c.order_id = f.order_id LEFT JOIN terminal t ON t.order_id = f.order_id
-        WHERE c.order_id IS NULL OR t.order_id IS NULL
+        SELECT order_id, footprints, kg AS charged_kg, model AS footprint_kg, total, parts FROM per_order
+        WHERE (charges > 0 AND ended AND (footprints != 1 OR model IS NULL OR total IS NULL OR parts IS NULL
+                                          OR ABS(model - kg) > {REL_TOL} * MAX(1.0, ABS(kg))
+                                          OR ABS(total - parts) > {REL_TOL} * MAX(1.0, ABS(total))))
+           OR (footprints > 0 AND (charges = 0 OR NOT ended))
         """,
     ),
     (
         "labels_match_footprints",
         "every delivered order with a footprint has exactly one label with the same total, and only those",
         f"""
-        WITH fp AS (
-            SELECT order_id, kg_co2e FROM events WHERE run_id = :run AND type = 'footprint_computed'
-              AND json_extract(data, '$.delivered')
-        ), lab AS (
-            SELECT order_id, COUNT(*) AS n, MAX(kg_co2e) AS kg FROM events
-            WHERE run_id = :run AND type = 'label_issued' GROUP BY order_id
+        WITH rows AS (
+            SELECT order_id, kg_co2e AS fp_kg, NULL AS label_kg, 1 AS fp, 0 AS label FROM events
+            WHERE run_id = :run AND type = 'footprint_computed' AND json_extract(data, '$.delivered')
+            UNION ALL
+            SELECT order_id, NULL, kg_co2e, 0, 1 FROM events WHERE run_id = :run AND type = 'label_issued'
+        ), per_order AS (
+            SELECT order_id, SUM(fp) AS footprints, SUM(label) AS labels, MAX(fp_kg) AS fp_kg, MAX(label_kg) AS label_kg,
+                   SUM(label AND label_kg IS NULL) AS missing
+            FROM rows GROUP BY order_id
         )
-        SELECT f.order_id, COALESCE(l.n, 0) AS labels, f.kg_co2e, l.kg FROM fp f LEFT JOIN lab l ON l.order_id = f.order_id
-        WHERE COALESCE(l.n, 0) != 1 OR l.kg IS NULL OR ABS(l.kg - f.kg_co2e) > {REL_TOL} * MAX(1.0, ABS(f.kg_co2e))
-        UNION ALL
-        SELECT l.order_id, l.n, NULL, l.kg FROM lab l LEFT JOIN fp f ON f.order_id = l.order_id WHERE f.order_id IS NULL
+        SELECT order_id, labels, fp_kg, label_kg FROM per_order
+        WHERE (footprints > 0 AND (labels != 1 OR missing > 0 OR ABS(label_kg - fp_kg) > {REL_TOL} * MAX(1.0, ABS(fp_kg))))
+           OR (labels > 0 AND footprints = 0)
         """,
     ),
 )
@@ -251,19 +261,18 @@ def ledger_problems(log: EventLog, run_id: int) -> tuple[int, str | None]:
     if bad is not None:
         return checked, f"entry {bad.seq}: {bad.reason}"
     kinds = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in LEDGER_KINDS.items())
+    # one sort-based pass: each (event type, content) must occur as often in the ledger as
+    # among the events (a join on the content text would compare every pair)
     row = db.execute(f"""
-        SELECT l.seq FROM ledger l LEFT JOIN events e
-          ON e.run_id = l.run_id AND e.type = CASE l.kind {kinds} END AND e.data = l.content
-        WHERE l.run_id = ? AND e.seq IS NULL ORDER BY l.seq LIMIT 1""", [run_id]).fetchone()
+        SELECT type, content, SUM(in_ledger) AS ledger, SUM(1 - in_ledger) AS events FROM (
+            SELECT CASE kind {kinds} ELSE kind END AS type, content, 1 AS in_ledger FROM ledger WHERE run_id = :run
+            UNION ALL
+            SELECT type, data, 0 FROM events WHERE run_id = :run AND type IN ('label_issued', 'grade_changed')
+        ) GROUP BY type, content HAVING SUM(in_ledger) != SUM(1 - in_ledger) LIMIT 1""", {"run": run_id}).fetchone()
     if row:
-        return checked, f"entry {row[0]} records no label or grade event of the log (or one that was changed)"
-    row = db.execute(f"""
-        SELECT e.seq FROM events e LEFT JOIN ledger l
-          ON l.run_id = e.run_id AND e.type = CASE l.kind {kinds} END AND l.content = e.data
-        WHERE e.run_id = ? AND e.type IN ('label_issued', 'grade_changed') AND l.seq IS NULL ORDER BY e.seq LIMIT 1""",
-        [run_id]).fetchone()
-    if row:
-        return checked, f"event {row[0]} has no ledger entry"
+        type_, content, in_ledger, in_events = row
+        return checked, (f"a {type_} record is {in_ledger}x in the ledger but {in_events}x among the events "
+                         f"(changed, added or removed): {str(content)[:80]}")
     if checked != labels:
         return checked, f"{checked} ledger entries for {labels} label events"
     return checked, None
