@@ -347,7 +347,9 @@ def check_command(db: Path, run_id, json_out: bool) -> None:
     Every order ends delivered or explicitly failed, and nothing happens to it after; stock
     balances and is never negative; picks match reservations; no vehicle is over capacity;
     each loaded order is visited once by its route; a vehicle drives one route at a time;
-    each route's km and kg CO2e equal the sums over its arcs.
+    each route's km and kg CO2e equal the sums over its arcs; route shares add up; each
+    ended order's footprint carries its shares; each delivered order has one label; the
+    label ledger's chain holds and matches the label events.
 
     \b
     Example:
