@@ -1,0 +1,75 @@
+"""What a consumer buys from a slate: a multinomial logit with a no-buy option.
+
+Utility of product j for consumer n (DOMAIN.md 4.1; price in log terms so a 5% premium
+weighs the same on a book as on a phone)::
+
+    V_nj = taste_n[cat_j]
+           - price_sensitivity_n * log(effective_price_j / reference_price_cat_j)
+           + intention_gap * green_affinity_n * beta_green * green_j
+           + display * trust_n * green_affinity_n * beta_label * label_score_j
+
+    P(j | slate) = exp(V_nj) / (exp(no_buy) + sum_k exp(V_nk)),   P(no buy) the rest
+
+``effective_price`` is the price less the value of points the consumer would use (points
+valued at ``kappa`` of cash, DOMAIN.md 4.4). ``label_score`` is the label's distance from
+the middle grade (A = +2 ... E = -2 with five grades), so a label only moves a consumer who
+trusts labels and cares about the climate. ``intention_gap`` discounts stated willingness
+to pay for green to what people do (BCG 2022: most say they would pay, 1-7% did).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class ChoiceParams:
+    """Coefficients of the choice model (per consumer attributes come from :mod:`consumers`)."""
+
+    beta_green: float = 1.0  # utility of a green-certified product at full affinity (stated)
+    beta_label: float = 0.25  # utility per grade step better than the middle grade
+    intention_gap: float = 0.3  # share of stated green preference that shows in choices
+    kappa: float = 0.6  # a point's value to a consumer, as a share of its cash value
+    no_buy: float = 2.0  # utility of leaving without buying (sets the conversion rate)
+    display: bool = True  # labels shown (False: the label term is absent)
+
+
+def utilities(
+    params: ChoiceParams,
+    *,
+    taste: np.ndarray,  # (k,) the consumer's taste for each slate item's category
+    price_sensitivity: float,
+    green_affinity: float,
+    trust: float,
+    price: np.ndarray,  # (k,)
+    reference_price: np.ndarray,  # (k,) typical price of each item's category
+    green: np.ndarray,  # (k,) bool
+    label_score: np.ndarray,  # (k,) grade steps better than the middle grade
+    points_value: np.ndarray | None = None,  # (k,) cash value of points usable on each item
+) -> np.ndarray:
+    """V for each item of a slate (the no-buy utility is ``params.no_buy``)."""
+    effective = price - (params.kappa * points_value if points_value is not None else 0.0)
+    effective = np.maximum(effective, 0.01 * price)
+    v = taste - price_sensitivity * np.log(effective / reference_price)
+    v = v + params.intention_gap * green_affinity * params.beta_green * green.astype(float)
+    if params.display:
+        v = v + trust * green_affinity * params.beta_label * label_score
+    return v
+
+
+def probabilities(v: np.ndarray, no_buy: float) -> np.ndarray:
+    """Choice probabilities: index 0 is no-buy, 1.. the slate items (numerically stable)."""
+    z = np.concatenate([[no_buy], v])
+    z = z - z.max()
+    e = np.exp(z)
+    return e / e.sum()
+
+
+def choose(v: np.ndarray, no_buy: float, rng: np.random.Generator) -> int | None:
+    """Sample a choice: the index of the bought item in the slate, or None for no purchase."""
+    p = probabilities(v, no_buy)
+    i = int(np.searchsorted(np.cumsum(p), rng.random(), side="right"))
+    i = min(i, len(p) - 1)
+    return None if i == 0 else i - 1
