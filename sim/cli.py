@@ -359,10 +359,7 @@ def check_command(db: Path, run_id, json_out: bool) -> None:
     from sim.eventlog import EventLog
 
     with EventLog.open(db) as log:
-        runs = log.runs()
-        if not runs:
-            raise ValueError(f"{db}: no runs in this file")
-        run = log.get_run(run_id) if run_id is not None else runs[-1]
+        run = _pick_run(log, db, run_id)
         results = check_run(log, run.run_id)
     failed = [r for r in results if not r.ok]
     if json_out:

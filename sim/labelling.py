@@ -16,6 +16,7 @@ written in the same transaction as the events.
 from __future__ import annotations
 
 from collections import deque
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -43,10 +44,7 @@ class Labeller:
         # trunk legs are fuel-burning (diesel road and rail: an assumption stated in the docs)
         factor = DIESEL_WTW_PER_TTW if self.cfg.scope == "wtw" else 1.0
         self.unit_trunk = catalog.unit_kg / 1000.0 * km * intensity * factor
-        self.last_mile: dict[int, float] = {}
-        self.last_mile_model: dict[int, float] = {}
-        self.routes: dict[int, list[int]] = {}
-        self.charged: dict[int, Order] = {}  # orders charged by a route whose footprint is not out yet
+        self.charged: dict[int, _Charge] = {}  # orders charged by a route whose footprint is not out yet
         # per product: (t, units, kg of last mile + packaging, kg of trunk) of its sales
         self.window: list[deque[tuple[float, float, float, float]]] = [deque() for _ in range(len(catalog))]
         self.grade: list[str | None] = [None] * len(catalog)
@@ -61,10 +59,10 @@ class Labeller:
         scope = self.cfg.scope
         for o in orders:
             kg = shares[o.id]
-            self.last_mile_model[o.id] = self.last_mile_model.get(o.id, 0.0) + kg
-            self.last_mile[o.id] = self.last_mile.get(o.id, 0.0) + in_scope(kg, electric=electric, scope=scope)
-            self.routes.setdefault(o.id, []).append(route_id)
-            self.charged[o.id] = o
+            c = self.charged.setdefault(o.id, _Charge(o))
+            c.model += kg
+            c.scoped += in_scope(kg, electric=electric, scope=scope)
+            c.routes.append(route_id)
         for o in orders:
             if o.status in (OrderStatus.DELIVERED, OrderStatus.FAILED):
                 self._finish(o)
@@ -72,25 +70,23 @@ class Labeller:
     def close(self) -> None:
         """At the end of a run: orders charged by a route that ended later without riding
         again (failed with reason run_ended) get their footprint now."""
-        for o in list(self.charged.values()):
-            if o.status in (OrderStatus.DELIVERED, OrderStatus.FAILED):
-                self._finish(o)
+        for c in list(self.charged.values()):
+            if c.order.status in (OrderStatus.DELIVERED, OrderStatus.FAILED):
+                self._finish(c.order)
 
     def _finish(self, o: Order) -> None:
         ctx, cat = self.ctx, self.catalog
         trunk = float(sum(q * self.unit_trunk[p] for p, q in o.lines))
         production = float(sum(q * cat.production_kg_co2e[p] for p, q in o.lines))
+        charge = self.charged.pop(o.id)
         fp = Footprint(
-            order_id=o.id, last_mile=self.last_mile.pop(o.id), trunk=trunk, packaging=o.packaging_kg_co2e,
+            order_id=o.id, last_mile=charge.scoped, trunk=trunk, packaging=o.packaging_kg_co2e,
             production=production, scope=self.cfg.scope, include_production=self.cfg.include_production,
         )
-        model = self.last_mile_model.pop(o.id)
-        routes = self.routes.pop(o.id)
-        del self.charged[o.id]
         parts = fp.to_dict()
         del parts["order_id"]
         ctx.record(Event(t=ctx.now, type=EventType.FOOTPRINT_COMPUTED, order_id=o.id, kg_co2e=fp.total,
-                         data={**parts, "method": self.cfg.method, "last_mile_model": model, "routes": routes,
+                         data={**parts, "method": self.cfg.method, "last_mile_model": charge.model, "routes": charge.routes,
                                "delivered": o.status is OrderStatus.DELIVERED}))
         if o.status is not OrderStatus.DELIVERED:
             return
@@ -133,40 +129,41 @@ class Labeller:
         fallback = per_kg[cat.category] * cat.unit_kg + self.unit_trunk
         return cat.production_kg_co2e + np.where(units > 0, own, fallback)
 
-    def evidence(self) -> list[dict]:
-        """Every product's current grade and the figures behind it (for reports)."""
+    def _against_medians(self):
+        """(product, category index, value, category median, ratio) for every product now."""
         cat = self.catalog
         value = self.values()
-        rows = []
         for c in range(len(cat.categories)):
             members = np.flatnonzero(cat.category == c)
             median = float(np.median(value[members]))
             for p in members.tolist():
-                rows.append({"product_id": p, "category": cat.categories[c], "grade": self.grade[p],
-                             "value": float(value[p]), "category_median": median, "ratio": _finite(_ratio(float(value[p]), median)),
-                             "low_carbon": self.grade[p] in self.low_carbon_grades, "green": bool(cat.green[p])})
-        return rows
+                yield p, c, float(value[p]), median, _ratio(float(value[p]), median)
+
+    def evidence(self) -> list[dict]:
+        """Every product's current grade and the figures behind it (for reports)."""
+        cat = self.catalog
+        return [
+            {"product_id": p, "category": cat.categories[c], "grade": self.grade[p], "value": value,
+             "category_median": median, "ratio": _finite(ratio), "low_carbon": self.grade[p] in self.low_carbon_grades,
+             "green": bool(cat.green[p])}
+            for p, c, value, median, ratio in self._against_medians()
+        ]
 
     def regrade(self) -> None:
         """Grade every product against its category's median value; record the changes."""
         ctx, cat, cfg = self.ctx, self.catalog, self.cfg
-        value = self.values()
-        for c in range(len(cat.categories)):
-            members = np.flatnonzero(cat.category == c)
-            median = float(np.median(value[members]))
-            for p in members.tolist():
-                ratio = _ratio(float(value[p]), median)
-                new = next_grade(self.grade[p], ratio, cfg.grade_thresholds, cfg.hysteresis)
-                if new == self.grade[p]:
-                    continue
-                record = {"product": p, "category": cat.categories[c], "t": ctx.now, "from": self.grade[p], "to": new, "ratio": _finite(ratio),
-                          "value": float(value[p]), "category_median": median, "low_carbon": new in self.low_carbon_grades,
-                          "green": bool(cat.green[p])}
-                ctx.record(Event(t=ctx.now, type=EventType.GRADE_CHANGED, product_id=p, label_id=f"product-{p}",
-                                 kg_co2e=float(value[p]), data=record))
-                if self.ledger is not None:
-                    self.ledger.append(ctx.now, "product_grade", p, record)
-                self.grade[p] = new
+        for p, c, value, median, ratio in self._against_medians():
+            new = next_grade(self.grade[p], ratio, cfg.grade_thresholds, cfg.hysteresis)
+            if new == self.grade[p]:
+                continue
+            record = {"product": p, "category": cat.categories[c], "t": ctx.now, "from": self.grade[p], "to": new,
+                      "ratio": _finite(ratio), "value": value, "category_median": median, "low_carbon": new in self.low_carbon_grades,
+                      "green": bool(cat.green[p])}
+            ctx.record(Event(t=ctx.now, type=EventType.GRADE_CHANGED, product_id=p, label_id=f"product-{p}",
+                             kg_co2e=value, data=record))
+            if self.ledger is not None:
+                self.ledger.append(ctx.now, "product_grade", p, record)
+            self.grade[p] = new
 
     def grading(self):
         """The SimPy process: grade at the start, then every midnight."""
@@ -184,3 +181,13 @@ def _ratio(value: float, median: float) -> float:
 
 def _finite(x: float) -> float | None:
     return x if x != float("inf") else None
+
+
+@dataclass
+class _Charge:
+    """What the routes have charged one order so far."""
+
+    order: Order
+    model: float = 0.0  # kg at the vehicles' factors
+    scoped: float = 0.0  # kg in the label scope
+    routes: list[int] = field(default_factory=list)
