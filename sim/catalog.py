@@ -47,7 +47,9 @@ class Catalog:
     production_kg_co2e: np.ndarray
     green: np.ndarray  # bool
     base: np.ndarray  # id of the conventional twin
-    popularity: np.ndarray  # purchase probability of each product (sums to 1)
+    popularity: np.ndarray  # exogenous mode: purchase probability of each product (sums to 1)
+    appeal: np.ndarray  # sessions mode: how often a product is retrieved (a green variant has its twin's)
+    reference_price: np.ndarray  # the typical price of the product's category (the choice model's yardstick)
 
     def __len__(self) -> int:
         return int(self.price.shape[0])
@@ -60,7 +62,8 @@ def build_catalog(scenario: Scenario, rng: np.random.Generator) -> Catalog:
     cats = tuple(c.categories)
     category = np.arange(n) % len(cats)  # every category gets products (validated: n >= categories)
     rng.shuffle(category)
-    table = np.array([CATEGORY_DEFAULTS.get(name, GENERIC) for name in cats])[category]
+    typical = np.array([CATEGORY_DEFAULTS.get(name, GENERIC) for name in cats])
+    table = typical[category]
     noise = rng.lognormal(-SPREAD**2 / 2, SPREAD, size=(n, 4))
     price, unit_kg, unit_l, prod = (table * noise).T
     rank = rng.permutation(n) + 1
@@ -70,9 +73,9 @@ def build_catalog(scenario: Scenario, rng: np.random.Generator) -> Catalog:
     m = green_of.size
     # the green variant takes `green_uptake` of its twin's sales (exogenous demand mode)
     pop_green = pop[green_of] * c.green_uptake
-    pop = pop.copy()
-    pop[green_of] *= 1.0 - c.green_uptake
-    popularity = np.concatenate([pop, pop_green])
+    pop_conv = pop.copy()
+    pop_conv[green_of] *= 1.0 - c.green_uptake
+    popularity = np.concatenate([pop_conv, pop_green])
     return Catalog(
         category=np.concatenate([category, category[green_of]]),
         categories=cats,
@@ -83,4 +86,6 @@ def build_catalog(scenario: Scenario, rng: np.random.Generator) -> Catalog:
         green=np.concatenate([np.zeros(n, bool), np.ones(m, bool)]),
         base=np.concatenate([np.arange(n), green_of]),
         popularity=popularity / popularity.sum(),
+        appeal=np.concatenate([pop, pop[green_of]]) / pop.sum(),
+        reference_price=np.concatenate([table[:, 0], table[green_of, 0]]),
     )

@@ -256,6 +256,10 @@ class _RunProgress:
             self.progress.stop()
 
 
+def _pct(x: float | None) -> str:
+    return "-" if x is None else f"{100 * x:.1f} %"
+
+
 def _summary_table(summary) -> Table:
     s = summary
     table = Table(title=f"run {s.run_id}: {s.scenario}, seed {s.seed}, {s.days} days ({s.status})", title_justify="left")
@@ -284,6 +288,23 @@ def _summary_table(summary) -> Table:
         ("  last mile / trunk", f"{s.footprint_last_mile_per_order:.3f} / {s.footprint_trunk_per_order:.3f}"),
         ("  packaging / production", f"{s.footprint_packaging_per_order:.3f} / {s.footprint_production_per_order:.3f}"),
         ("labels / grade changes", f"{s.labels_issued:,} / {s.grade_changes:,}"),
+    ]
+    if s.sessions:
+        rows += [
+            ("sessions / conversion", f"{s.sessions:,} / {_pct(s.conversion)}"),
+            ("click-through (per product shown)", _pct(s.ctr)),
+            ("green share of exposure", _pct(s.green_exposure_share)),
+        ]
+    rows += [
+        ("green share of units sold", _pct(s.green_sales_share)),
+        ("green slot uptake", _pct(s.green_slot_uptake)),
+    ]
+    if s.points_issued or s.points_redeemed:
+        rows.append(("points issued / redeemed", f"{s.points_issued:,} / {s.points_redeemed:,}"))
+        rows.append(("points cost per order (yuan)", f"{s.points_cost_per_order:.2f}"))
+    if s.hit_rate_learned is not None:
+        rows.append(("hit rate: learned / popularity", f"{_pct(s.hit_rate_learned)} / {_pct(s.hit_rate_popularity)}"))
+    rows += [
         ("events", f"{s.events:,}"),
         ("wall / routing seconds", f"{s.wall_seconds:.1f} / {s.routing_seconds:.1f}"),
     ]

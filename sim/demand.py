@@ -104,7 +104,7 @@ class Demand:
 
     def new_order(self, t: float) -> Order:
         """Draw one order placed at ``t`` and record ``order_placed``."""
-        rng, ctx, cat, cust = self.rng, self.ctx, self.catalog, self.world.customers
+        rng, ctx, cust = self.rng, self.ctx, self.world.customers
         d = ctx.scenario.demand
         customer = int(rng.integers(len(cust)))
         n_items = 1 + int(rng.poisson(d.items_per_order - 1.0))
@@ -112,33 +112,51 @@ class Demand:
         lines = tuple((p, picks.count(p)) for p in dict.fromkeys(picks))
         u_option, u_slot = rng.random(2)
         option = OPTIONS[int(np.searchsorted(self._cum_opt, u_option, side="right"))]
-        ready, due = delivery_window(ctx.scenario, option, t, float(u_slot))
-        absent = tuple(bool(u < d.failed_attempt_share) for u in rng.random(d.max_attempts))
+        absent_u = rng.random(d.max_attempts)
         # the travel noise of the arc to this customer, per attempt, belongs to the order
         # (not to whichever route serves it), so routing policies face the same traffic
-        travel_z = tuple(rng.standard_normal(d.max_attempts).tolist())
-        weight = float(sum(cat.unit_kg[p] * q for p, q in lines))
-        volume = float(sum(cat.unit_l[p] * q for p, q in lines))
-        order = Order(
-            id=self.next_id, customer=customer, depot=int(cust.depot[customer]),
-            x=float(cust.x[customer]), y=float(cust.y[customer]), placed=t, lines=lines, option=option,
-            ready=ready, due=due, items=n_items, weight_kg=weight, volume_l=volume, absent=absent,
-            travel_z=travel_z,
-        )
+        travel_z = rng.standard_normal(d.max_attempts)
+        order = place_order(ctx, self.world, self.catalog, order_id=self.next_id, t=t, customer=customer,
+                            lines=lines, option=option, u_slot=float(u_slot), absent_u=absent_u, travel_z=travel_z)
         self.next_id += 1
         self.orders.append(order)
-        ctx.counters.orders += 1
-        ctx.counters.open_orders += 1
-        ctx.record(Event(
-            t=t, type=EventType.ORDER_PLACED, order_id=order.id, consumer_id=customer,
-            quantity=float(n_items), load=weight,
-            data={
-                "option": option.value, "window": [ready, due], "lines": [list(line) for line in lines],
-                "zone": ZONE_NAMES[int(cust.zone[customer])], "depot": order.depot,
-                "volume_l": volume,
-            },
-        ))
         return order
+
+
+def place_order(
+    ctx: Context, world: World, catalog: Catalog, *, order_id: int, t: float, customer: int,
+    lines: tuple[tuple[int, int], ...], option: DeliveryOption, u_slot: float,
+    absent_u: np.ndarray, travel_z: np.ndarray, data: dict | None = None,
+) -> Order:
+    """Build the order (window from ``u_slot``, nobody-home per attempt from ``absent_u``),
+    count it and record ``order_placed`` (``data`` adds to the event's data)."""
+    cust = world.customers
+    d = ctx.scenario.demand
+    ready, due = delivery_window(ctx.scenario, option, t, u_slot)
+    items = sum(q for _, q in lines)
+    weight = float(sum(catalog.unit_kg[p] * q for p, q in lines))
+    volume = float(sum(catalog.unit_l[p] * q for p, q in lines))
+    value = float(sum(catalog.price[p] * q for p, q in lines))
+    green_units = sum(q for p, q in lines if catalog.green[p])
+    order = Order(
+        id=order_id, customer=customer, depot=int(cust.depot[customer]),
+        x=float(cust.x[customer]), y=float(cust.y[customer]), placed=t, lines=lines, option=option,
+        ready=ready, due=due, items=items, weight_kg=weight, volume_l=volume,
+        absent=tuple(bool(u < d.failed_attempt_share) for u in absent_u),
+        travel_z=tuple(float(z) for z in travel_z),
+    )
+    ctx.counters.orders += 1
+    ctx.counters.open_orders += 1
+    ctx.record(Event(
+        t=t, type=EventType.ORDER_PLACED, order_id=order.id, consumer_id=customer,
+        quantity=float(items), load=weight,
+        data={
+            "option": option.value, "window": [ready, due], "lines": [list(line) for line in lines],
+            "zone": ZONE_NAMES[int(cust.zone[customer])], "depot": order.depot,
+            "volume_l": volume, "value": round(value, 2), "green_units": green_units, **(data or {}),
+        },
+    ))
+    return order
 
 
 def scenario_shares(scenario) -> np.ndarray:

@@ -27,6 +27,7 @@ class EventType(StrEnum):
     SLATE_SHOWN = "slate_shown"
     PRODUCT_CLICKED = "product_clicked"
     ORDER_PLACED = "order_placed"
+    RECOMMENDER_TRAINED = "recommender_trained"
     # warehouse and stock
     STOCK_RESERVED = "stock_reserved"
     BACKORDERED = "backordered"

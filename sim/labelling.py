@@ -50,6 +50,10 @@ class Labeller:
         self.grade: list[str | None] = [None] * len(catalog)
         names = grade_names(self.cfg.grade_thresholds)
         self.low_carbon_grades = set(names[: names.index(self.cfg.low_carbon_max_grade) + 1])
+        # what a label says to a shopper: grade steps better than the middle grade (A = +2 ... E = -2
+        # with five grades), 0 for a product not graded yet
+        self._steps = {g: (len(names) - 1) / 2.0 - i for i, g in enumerate(names)}
+        self.score = np.zeros(len(catalog))
         self.labels_issued = 0
 
     # -- orders ---------------------------------------------------------------------------------
@@ -164,6 +168,7 @@ class Labeller:
             if self.ledger is not None:
                 self.ledger.append(ctx.now, "product_grade", p, record)
             self.grade[p] = new
+            self.score[p] = self._steps[new]
 
     def grading(self):
         """The SimPy process: grade at the start, then every midnight."""

@@ -307,7 +307,17 @@ def _coerce(value: Any, tp: Any, path: Path_, meta: dict | None = None) -> Any:
     raise TypeError(f"unsupported schema type {tp!r}")  # pragma: no cover - schema bug
 
 
+#: Fields that moved or were renamed: old dotted name -> new dotted name.
+RENAMED: dict[str, str] = {
+    "world.trust_share": "consumers.trust_share",
+    "incentives.points_per_green_order": "incentives.points_per_green_purchase",
+}
+
+
 def _unknown_key(path: Path_, key: str, value: Any, allowed: Sequence[str], top: bool) -> Problem:
+    dotted = ".".join(str(p) for p in path + (key,))
+    if dotted in RENAMED:
+        return Problem(path + (key,), f"has moved: write it as {RENAMED[dotted]}")
     what = "table" if top or isinstance(value, dict) else "field"
     close = difflib.get_close_matches(key, allowed, n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
@@ -487,10 +497,6 @@ class World(_Section):
     )
     circuity: float = _f(1.3, unit="ratio", ge=1.0, le=3.0, doc="Road km per straight-line km (the polyline coefficient of the routing model).")
     customers: int = _f(3000, unit="consumers", ge=1, le=1_000_000, doc="Size of the consumer population (names and addresses from Faker, seeded).")
-    trust_share: float = _f(
-        0.45, unit="share", ge=0.0, le=1.0,
-        doc="Share of consumers who fully trust the platform's green labels (about 45%, seed 000); used by the choice model.",
-    )
     locale: str = _f("zh_CN", unit="Faker locale", doc="Locale of the generated names and addresses (any locale Faker knows).")
     travel_time_cv: float = _f(
         0.1, unit="coefficient of variation", ge=0.0, le=2.0,
@@ -541,11 +547,14 @@ _DAILY_PROFILE = (
 class Demand(_Section):
     """``[demand]``: how many orders arrive, when, and which delivery option they take."""
 
-    mode: Literal["exogenous", "sessions"] = _f(
-        "exogenous", unit="-",
-        doc="`exogenous`: orders arrive as a non-homogeneous Poisson process; `sessions`: consumers browse recommendation slates and a choice model places the orders (recommender issue).",
+    mode: Literal["sessions", "exogenous"] = _f(
+        "sessions", unit="-",
+        doc="`sessions`: consumers arrive, see a recommendation slate and a choice model decides what they buy and how it is delivered; `exogenous`: orders arrive as a non-homogeneous Poisson process with fixed product and delivery shares (no recommender, no points).",
     )
-    orders_per_day: int = _f(600, unit="orders/day", ge=0, le=1_000_000, doc="Mean number of orders on an ordinary day (before peaks).")
+    orders_per_day: int = _f(
+        600, unit="orders/day", ge=0, le=1_000_000,
+        doc="Mean number of orders on an ordinary day (before peaks). In `sessions` mode the session rate is this divided by the expected conversion of a reference shop (a trained popularity ranking, no boost, no labels, no points), so the same seed gives every policy the same sessions and a policy that changes conversion changes the orders.",
+    )
     daily_profile: tuple[float, ...] = _f(
         _DAILY_PROFILE, unit="relative weight per hour", length=24, item_ge=0.0, allowed="sum > 0",
         doc="Arrival intensity by hour of day, 00-01 first; normalised, so only the shape matters.",
@@ -555,7 +564,7 @@ class Demand(_Section):
     items_per_order: float = _f(1.8, unit="items/order", ge=1.0, le=50.0, doc="Mean number of items in an order (1 + Poisson).")
     delivery_shares: DeliveryShares = _f(
         factory=DeliveryShares, unit="shares", allowed="the three shares sum to 1", default_doc="see rows below",
-        doc="Probability of each delivery option (in `sessions` mode: the propensities before incentives).",
+        doc="Probability of each delivery option. In `sessions` mode these are the propensities of a consumer of average green affinity before points: a 0 share means the option is not offered.",
     )
     window_hours: DeliveryWindows = _f(factory=DeliveryWindows, unit="hours", default_doc="see rows below", doc="Delivery window width per option.")
     delivery_start_hour: float = _f(8.0, unit="hour of day", ge=0.0, lt=24.0, doc="Earliest start of a delivery window.")
@@ -815,7 +824,7 @@ class Labels(_Section):
         doc="Upper bounds of grades A, B, C, ...: a product whose footprint / category median is <= the first value gets A; above the last, the last grade (E by default).",
     )
     scope: Literal["ttw", "wtw"] = _f("ttw", unit="-", doc="Emission scope: tank-to-wheel, or well-to-wheel (adds fuel and electricity supply).")
-    display: Literal["grade", "kg", "grade_and_kg", "none"] = _f("grade", unit="-", doc="What consumers see on a product; `none` hides labels (a control).")
+    display: bool = _f(True, unit="-", doc="Show the carbon label (grade) on products in `sessions` mode; `false` removes the label term from consumers' choices (the control arm).")
     rolling_days: int = _f(14, unit="days", ge=1, le=365, doc="Window of the rolling product label.")
     hysteresis: float = _f(
         0.05, unit="fraction of a threshold", ge=0.0, le=1.0,
@@ -834,23 +843,88 @@ class Labels(_Section):
 
 
 @dataclass(frozen=True)
-class Recommender(_Section):
-    """``[recommender]``: what consumers are shown (only in `sessions` demand mode)."""
+class Consumers(_Section):
+    """``[consumers]``: the population's preferences and the choice model (`sessions` mode).
 
-    model: Literal["popularity", "learned"] = _f("popularity", unit="-", doc="Ranking model: recent popularity, or a learned preference model.")
-    green_boost: float = _f(0.0, unit="fraction of score", ge=0.0, le=10.0, doc="Ranking boost of green products (0.2 = score x 1.2).")
-    slate_size: int = _f(10, unit="products", ge=1, le=100, doc="Products shown per session.")
-    retrain_days: int = _f(7, unit="days", ge=1, le=365, doc="Days between retrainings of the model.")
+    Utility of a shown product (recommender/choice.py)::
+
+        V = taste[category] + match - price_sensitivity * log(price_paid / category price)
+            + intention_gap * affinity * beta_green * green + display * trust * affinity * beta_label * label
+            + log(attention at its slate position)
+    """
+
+    trust_share: float = _f(
+        0.45, unit="share", ge=0.0, le=1.0,
+        doc="Share of consumers who fully trust the platform's green labels (about 45%, seed 000); the others trust them uniformly between 0 and 0.5.",
+    )
+    price_sensitivity: float = _f(
+        2.0, unit="utility per log price ratio", gt=0.0, le=50.0,
+        doc="Mean coefficient on the log of price over the category's typical price (lognormal over consumers). 2 makes a 5% premium cost about 0.1 utility.",
+    )
+    price_sensitivity_spread: float = _f(0.4, unit="sd of log", ge=0.0, le=3.0, doc="Spread of price sensitivity over consumers (lognormal sigma).")
+    green_affinity: float = _f(
+        0.4, unit="share", gt=0.0, lt=1.0,
+        doc="Mean green affinity in [0, 1] (Beta with concentration 5); scales the green and the label terms.",
+    )
+    beta_green: float = _f(1.0, unit="utility", ge=0.0, le=20.0, doc="Stated utility of a green-certified product (or the green slot) at full affinity.")
+    intention_gap: float = _f(
+        0.3, unit="share", ge=0.0, le=1.0,
+        doc="Share of the stated green preference that shows in choices (BCG 2022: up to 80% concerned, 1-7% paid a premium).",
+    )
+    beta_label: float = _f(0.25, unit="utility per grade step", ge=0.0, le=10.0, doc="Utility of each grade step better than the middle grade (A = +2 ... E = -2 with five grades) for a fully trusting consumer of full affinity.")
+    match_spread: float = _f(
+        0.7, unit="utility (sd)", ge=0.0, le=5.0,
+        doc="Spread of the consumer-product match term (latent factors): the personal taste a learned recommender can find and popularity cannot.",
+    )
+    no_buy: float = _f(2.5, unit="utility", ge=-10.0, le=20.0, doc="Utility of leaving without buying; sets the conversion rate of a session.")
+    browse_click: float = _f(0.3, unit="probability", ge=0.0, le=1.0, doc="Chance that a session that buys nothing still clicks a product (which one follows the same logit).")
+    points_kappa: float = _f(0.6, unit="share of cash value", ge=0.0, le=1.0, doc="What a point is worth to a consumer relative to its cash value (DOMAIN.md 4.4: 0.5-0.8, an assumption).")
+
+
+@dataclass(frozen=True)
+class Recommender(_Section):
+    """``[recommender]``: what consumers are shown (`sessions` mode)."""
+
+    model: Literal["popularity", "learned"] = _f(
+        "popularity", unit="-",
+        doc="Ranking model serving the slates: `popularity` (weighted clicks and purchases) or `learned` (item-item similarity over the logged implicit feedback). Both are trained and evaluated in every run.",
+    )
+    green_boost: float = _f(
+        0.0, unit="fraction of score", ge=0.0, le=10.0,
+        doc="Green re-rank: a green product's score is multiplied by 1 + green_boost x (the consumer's green-likely score / its prior mean).",
+    )
+    slate_size: int = _f(10, unit="products", ge=1, le=100, allowed="<= candidates", doc="Products shown per session (also the k of the hit rate at k).")
+    candidates: int = _f(
+        50, unit="products", ge=1, le=10_000,
+        doc="Products retrieved per session (sampled by appeal and the consumer's category taste) that the model ranks to fill the slate.",
+    )
+    explore_share: float = _f(
+        0.05, unit="share of sessions", ge=0.0, le=1.0,
+        doc="Sessions shown their retrieval sample unranked (an exploration bucket, the same whatever the model); their purchases are the held-out set both models' hit rates are measured on.",
+    )
+    retrain_days: int = _f(1, unit="days", ge=1, le=365, doc="Days between retrainings (at midnight); each retraining first scores the previous models on the purchases made since.")
 
 
 @dataclass(frozen=True)
 class Incentives(_Section):
     """``[incentives]``: points for green choices (none in the baseline)."""
 
-    points_per_green_order: int = _f(0, unit="points/order", ge=0, doc="Points for an order containing a green product.")
-    points_per_green_slot: int = _f(0, unit="points/order", ge=0, doc="Points for choosing the green consolidated delivery slot.")
-    budget: int = _f(0, unit="points per run", ge=0, doc="Total points that may be awarded over the run; awards stop when it is spent.")
-    point_value: float = _f(0.01, unit="yuan/point", ge=0.0, doc="Cost of a point to the platform (counted in cost per order).")
+    points_per_green_purchase: int = _f(0, unit="points/unit", ge=0, le=1_000_000, doc="Points for each unit of a green product bought (`sessions` mode).")
+    points_per_green_slot: int = _f(0, unit="points/order", ge=0, le=1_000_000, doc="Points for choosing the green consolidated delivery slot (`sessions` mode).")
+    budget: int = _f(
+        0, unit="points per run", ge=0, allowed="> 0 when any points are offered",
+        doc="Total points that may be issued over the run; offers stop when it is spent.",
+    )
+    point_value: float = _f(0.01, unit="yuan/point", ge=0.0, le=100.0, doc="Cash value of a point: what it takes off a price when redeemed, and its cost to the platform.")
+    max_redeem_share: float = _f(0.2, unit="share of order value", ge=0.0, le=1.0, doc="At most this share of an order's value may be paid with points.")
+
+    def _rules(self) -> Iterator[Problem]:
+        if (self.points_per_green_purchase or self.points_per_green_slot) and self.budget == 0:
+            yield Problem(("budget",), "points are offered but the budget is 0; set a budget in points", self.budget)
+
+
+#: Largest catalog `sessions` mode accepts (its item-item similarity is dense).
+SESSIONS_MAX_PRODUCTS = 5000
 
 
 @dataclass(frozen=True)
@@ -866,6 +940,7 @@ class Scenario(_Section):
     fleet: Fleet = field(default_factory=Fleet)
     routing: Routing = field(default_factory=Routing)
     labels: Labels = field(default_factory=Labels)
+    consumers: Consumers = field(default_factory=Consumers)
     recommender: Recommender = field(default_factory=Recommender)
     incentives: Incentives = field(default_factory=Incentives)
 
@@ -878,10 +953,23 @@ class Scenario(_Section):
                 f"the fleet has {vehicles} vehicles for {depots} depots; every depot needs at least one",
                 vehicles,
             )
+        if self.demand.mode == "sessions" and self.catalog.products > SESSIONS_MAX_PRODUCTS:
+            yield Problem(
+                ("catalog", "products"),
+                f"must be <= {SESSIONS_MAX_PRODUCTS} in `sessions` mode (the learned recommender keeps a dense"
+                " product x product similarity); use demand.mode = \"exogenous\" for larger catalogs",
+                self.catalog.products,
+            )
+        if self.recommender.slate_size > self.recommender.candidates:
+            yield Problem(
+                ("recommender", "slate_size"),
+                f"must be <= recommender.candidates ({self.recommender.candidates}): the slate is filled from the candidates",
+                self.recommender.slate_size,
+            )
 
     TABLES: ClassVar[tuple[str, ...]] = (
         "simulation", "world", "demand", "catalog", "warehouse", "packing", "fleet", "routing", "labels",
-        "recommender", "incentives",
+        "consumers", "recommender", "incentives",
     )
 
     # -- loading --------------------------------------------------------------------------

@@ -7,7 +7,7 @@
     summary.kg_co2e_per_order
 
 The processes share one SimPy Environment (minutes since midnight of day 0): demand
-(orders arrive), the warehouse's replenishment and forecasting, picking and packing, the
+(consumer sessions that may place orders, or exogenous orders), the recommender's retraining, the warehouse's replenishment and forecasting, picking and packing, the
 dispatch waves and one process per vehicle on the road. After ``simulation.days`` no new
 orders arrive; the world runs on (up to ``drain_days``) until every order is delivered or
 has failed, the dispatcher closes, the vehicles on the road come home, and what is still
@@ -35,6 +35,7 @@ from .fleet import FleetPool
 from .labelling import Labeller
 from .orders import record_failure
 from .scenario import Scenario
+from .sessions import Sessions
 from .summary import RunSummary, summarize
 from .warehouse import Warehouse
 from .world import World, build_world
@@ -56,26 +57,27 @@ class Simulation:
     fleet: FleetPool
     warehouse: Warehouse
     dispatcher: Dispatcher
-    demand: Demand
+    demand: Demand | Sessions  # what places the orders (by demand.mode)
     labeller: Labeller
 
     @classmethod
     def build(cls, scenario: Scenario, record: Callable[[Event], object], ledger: Ledger | None = None) -> "Simulation":
         """Build every part from the scenario, each with its own random stream; label records
         are also appended to ``ledger`` when given."""
-        if scenario.demand.mode != "exogenous":
-            raise ValueError(
-                f"demand.mode = {scenario.demand.mode!r} is not available yet (consumer sessions arrive "
-                "with the recommender); use 'exogenous'"
-            )
         streams = Streams(scenario.simulation.seed)
         ctx = Context(simpy.Environment(), scenario, streams, record)
         world = build_world(scenario, streams.get("world"))
         catalog = build_catalog(scenario, streams.get("catalog"))
         fleet = FleetPool(scenario, len(world.depots))
         dispatcher = Dispatcher(ctx, world, fleet)
-        warehouse = Warehouse(ctx, catalog, dispatcher.add)
-        demand = Demand(ctx, world, catalog, warehouse.receive)
+        if scenario.demand.mode == "sessions":
+            # the label scores are read at each session, from the labeller built below
+            demand: Demand | Sessions = Sessions(ctx, world, catalog, lambda: labeller.score)
+            warehouse = Warehouse(ctx, catalog, dispatcher.add, demand.expected_share)
+            demand.on_order = warehouse.receive
+        else:
+            warehouse = Warehouse(ctx, catalog, dispatcher.add)
+            demand = Demand(ctx, world, catalog, warehouse.receive)
         labeller = Labeller(ctx, catalog, warehouse, ledger)
         dispatcher.labeller = labeller
         return cls(ctx, world, catalog, fleet, warehouse, dispatcher, demand, labeller)
@@ -91,6 +93,8 @@ class Simulation:
         env.process(self.warehouse.forecasting())
         env.process(self.dispatcher.process())
         env.process(self.labeller.grading())
+        if isinstance(self.demand, Sessions):
+            env.process(self.demand.training(sc.days))
         t = 0.0
         while t < horizon or (t < drain_end and ctx.counters.open_orders > 0):
             t += STEP_MINUTES

@@ -58,6 +58,19 @@ class RunSummary:
     footprint_packaging_per_order: float
     footprint_production_per_order: float
     footprint_total_per_order: float
+    # consumers, recommendations and points (sessions mode; None where the run had no sessions)
+    demand_mode: str
+    sessions: int
+    green_exposure_share: float | None  # position-weighted share of slate exposure on green products
+    ctr: float | None  # clicks / products shown
+    conversion: float | None  # sessions that placed an order / sessions
+    green_sales_share: float  # green units / units ordered
+    green_slot_uptake: float  # orders with the green slot / orders
+    points_issued: int
+    points_redeemed: int
+    points_cost_per_order: float  # yuan of points issued per order (the platform's liability)
+    hit_rate_learned: float | None  # hit rate at slate_size on purchases the model had not seen
+    hit_rate_popularity: float | None
     events: int
     wall_seconds: float
     routing_seconds: float
@@ -101,6 +114,20 @@ def summarize(log: EventLog, run_id: int) -> RunSummary:
         "SELECT AVG(json_extract(data, '$.last_mile')), AVG(json_extract(data, '$.trunk')),"
         " AVG(json_extract(data, '$.packaging')), AVG(json_extract(data, '$.production')), AVG(kg_co2e)"
         " FROM events WHERE run_id = ? AND type = 'footprint_computed' AND json_extract(data, '$.delivered')")
+    units, green_units, green_slot, session_orders = one(
+        "SELECT TOTAL(quantity), TOTAL(json_extract(data, '$.green_units')),"
+        " TOTAL(json_extract(data, '$.option') = 'green_slot'), TOTAL(json_extract(data, '$.session') IS NOT NULL)"
+        " FROM events WHERE run_id = ? AND type = 'order_placed'")
+    shown, exposure, exposure_green = one(
+        "SELECT TOTAL(quantity), TOTAL(json_extract(data, '$.exposure')), TOTAL(json_extract(data, '$.exposure_green'))"
+        " FROM events WHERE run_id = ? AND type = 'slate_shown'")
+    issued, issued_yuan = one("SELECT TOTAL(quantity), TOTAL(cost) FROM events WHERE run_id = ? AND type = 'points_earned'")
+    redeemed = one("SELECT TOTAL(quantity) FROM events WHERE run_id = ? AND type = 'points_redeemed'")[0]
+    held, hits_learned, hits_pop = one(
+        "SELECT TOTAL(quantity), TOTAL(quantity * json_extract(data, '$.hit_rate_learned')),"
+        " TOTAL(quantity * json_extract(data, '$.hit_rate_popularity'))"
+        " FROM events WHERE run_id = ? AND type = 'recommender_trained' AND json_extract(data, '$.hit_rate_learned') IS NOT NULL")
+    sessions = counts.get("session_started", 0)
     scenario = json.loads(run.scenario_json)
     orders = counts.get("order_placed", 0)
     delivered = counts.get("delivered", 0)
@@ -147,6 +174,18 @@ def summarize(log: EventLog, run_id: int) -> RunSummary:
         footprint_packaging_per_order=fp[2] or 0.0,
         footprint_production_per_order=fp[3] or 0.0,
         footprint_total_per_order=fp[4] or 0.0,
+        demand_mode=scenario["demand"]["mode"],
+        sessions=sessions,
+        green_exposure_share=_ratio(exposure_green, exposure) if sessions else None,
+        ctr=_ratio(counts.get("product_clicked", 0), shown) if sessions else None,
+        conversion=_ratio(session_orders, sessions) if sessions else None,
+        green_sales_share=_ratio(green_units, units),
+        green_slot_uptake=_ratio(green_slot, orders),
+        points_issued=int(issued),
+        points_redeemed=int(redeemed),
+        points_cost_per_order=_ratio(issued_yuan, orders),
+        hit_rate_learned=_ratio(hits_learned, held) if held else None,
+        hit_rate_popularity=_ratio(hits_pop, held) if held else None,
         events=sum(counts.values()),
         wall_seconds=run.wall_seconds or 0.0,
         routing_seconds=run.routing_seconds or 0.0,

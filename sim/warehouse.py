@@ -33,7 +33,11 @@ from .packing import choose_box
 
 
 class Warehouse:
-    def __init__(self, ctx: Context, catalog: Catalog, on_packed: Callable[[Order], None]) -> None:
+    def __init__(
+        self, ctx: Context, catalog: Catalog, on_packed: Callable[[Order], None], demand_share: np.ndarray | None = None,
+    ) -> None:
+        """``demand_share``: each product's expected share of units sold, which sizes the
+        opening stock and starts the forecast (the catalog's popularity by default)."""
         self.ctx = ctx
         self.catalog = catalog
         self.on_packed = on_packed
@@ -41,7 +45,8 @@ class Warehouse:
         self.cfg = w = sc.warehouse
         rng = ctx.streams.get("warehouse")
         n = len(catalog)
-        self.forecast = sc.demand.orders_per_day * sc.demand.items_per_order * catalog.popularity
+        share = catalog.popularity if demand_share is None else demand_share
+        self.forecast = sc.demand.orders_per_day * sc.demand.items_per_order * share
         self.stock = np.maximum(1, np.ceil(w.order_up_to * self.forecast)).astype(np.int64)
         self.on_order = np.zeros(n, dtype=np.int64)
         self.backlog: list[deque[tuple[Order, int]]] = [deque() for _ in range(n)]

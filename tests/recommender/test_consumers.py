@@ -20,7 +20,8 @@ def test_population_matches_its_targets():
     assert np.all(c.taste.max(axis=1) > c.taste.mean(axis=1))
     again = draw_consumers(20_000, 8, np.random.default_rng(1))
     assert np.array_equal(c.taste, again.taste) and np.array_equal(c.trust, again.trust)
-    assert c.points.sum() == 0 and len(c) == 20_000
+    assert len(c) == 20_000 and c.factors.shape == (20_000, 4)
+    assert np.allclose(c.share.sum(axis=1), 1.0)
 
 
 def test_bad_sizes_are_refused():

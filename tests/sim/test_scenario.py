@@ -94,7 +94,7 @@ def test_baseline_is_the_issue_baseline():
     assert b.routing.policy == "greedy"
     assert b.packing.policy == "fixed"
     assert b.demand.delivery_shares.green_slot == 0.0
-    assert (b.incentives.points_per_green_order, b.incentives.points_per_green_slot, b.incentives.budget) == (0, 0, 0)
+    assert (b.incentives.points_per_green_purchase, b.incentives.points_per_green_slot, b.incentives.budget) == (0, 0, 0)
     assert b.warehouse.road_to_rail is False
     assert (b.simulation.days, b.demand.orders_per_day) == (7, 600)
 
@@ -390,7 +390,7 @@ def test_out_of_range(tmp_path, text, expected):
     "text, expected",
     [
         ('[routing]\npolicy = "fastest"', 'routing.policy = "fastest": must be one of "greedy", "mogwo"'),
-        ('[demand]\nmode = "Sessions"', 'demand.mode = "Sessions": must be one of "exogenous", "sessions"'),
+        ('[demand]\nmode = "Sessions"', 'demand.mode = "Sessions": must be one of "sessions", "exogenous"'),
         ('[labels]\nscope = "wtt"', 'labels.scope = "wtt": must be one of "ttw", "wtw"'),
         ('[packing]\npolicy = "tight"', 'packing.policy = "tight": must be one of "fixed", "smart"'),
     ],
@@ -615,7 +615,18 @@ def scenario_data(draw):
             "hard_windows": draw(st.booleans()),
         },
         "labels": {"method": draw(st.sampled_from(["demand_share", "tonne_km"])), "scope": draw(st.sampled_from(["ttw", "wtw"]))},
-        "incentives": {"points_per_green_slot": draw(st.integers(0, 10**9)), "point_value": draw(st.floats(0.0, 1e3))},
+        "consumers": {
+            "trust_share": draw(unit_floats), "price_sensitivity": draw(st.floats(0.01, 50.0)),
+            "green_affinity": draw(st.floats(0.01, 0.99)), "no_buy": draw(st.floats(-10.0, 20.0)),
+        },
+        "recommender": {
+            "model": draw(st.sampled_from(["popularity", "learned"])), "green_boost": draw(st.floats(0.0, 10.0)),
+            "slate_size": draw(st.integers(1, 40)), "candidates": draw(st.integers(40, 10_000)),
+        },
+        "incentives": {
+            "points_per_green_purchase": draw(st.integers(0, 10**6)), "points_per_green_slot": draw(st.integers(0, 10**6)),
+            "budget": draw(st.integers(1, 10**12)), "point_value": draw(st.floats(0.0, 100.0)),
+        },
     }
 
 

@@ -182,7 +182,7 @@ def test_orders_heavier_than_any_vehicle_fail_explicitly(tiny, tmp_path):
 def test_a_parcel_that_fills_most_of_the_only_van_still_ships(tiny, tmp_path):
     """One 8 kg van: parcels of 7.2-8 kg (over the 90% fill limit) are dispatched too."""
     db = tmp_path / "fill.db"
-    run(tiny(SMALL_VAN.format(cap=8.0, n=1), "demand.failed_attempt_share=0"), db_path=db, seed=1)
+    run(tiny(SMALL_VAN.format(cap=8.0, n=1), "demand.failed_attempt_share=0", "demand.mode=exogenous"), db_path=db, seed=1)
     with EventLog.open(db) as log:
         weights = [e.load for e in log.events(1, type=EventType.DELIVERED)]
     assert any(7.2 < w <= 8.0 for w in weights)
@@ -196,6 +196,3 @@ def test_every_depot_gets_vehicles(tiny, tmp_path):
     assert s.delivered == s.orders and s.vehicles_used == 3
 
 
-def test_sessions_mode_is_refused_until_it_exists(tiny, tmp_path):
-    with pytest.raises(ValueError, match="demand.mode = 'sessions' is not available yet"):
-        run(tiny("demand.mode=sessions"), db_path=tmp_path / "s.db")

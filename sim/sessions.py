@@ -1,0 +1,294 @@
+"""Consumer sessions: the `sessions` demand mode, where recommendations and labels shape demand.
+
+A session is a visit with shopping intent. Sessions arrive as a non-homogeneous Poisson
+process with the exogenous mode's hourly profile and peaks, at ``orders_per_day / c`` per
+day, where ``c`` is the expected conversion of a reference slate (popularity ranking, no green
+boost, no labels, no points, after it has learnt what sells; estimated once per run from the
+``calibration`` stream). So
+``demand.orders_per_day`` keeps its meaning, and a policy that changes conversion changes the
+number of orders while every policy sees the same sessions for a seed.
+
+In a session the consumer (uniform over the population):
+
+1. gets ``recommender.candidates`` products retrieved by appeal x their taste for the
+   product's category (Gumbel top-k sampling), which the recommender ranks into a slate of
+   ``slate_size`` (:class:`recommender.Recommender`, green re-rank included); in an
+   ``explore_share`` of sessions the slate is the retrieval sample itself, whatever the
+   model: the purchases there are the unbiased held-out set both models are scored on;
+2. chooses by the multinomial logit with a no-buy option (:mod:`recommender.choice`): a
+   purchase clicks the product and buys ``1 + Poisson(items_per_order - 1)`` items, the
+   further ones drawn from the slate by the same logit without the no-buy option; a session
+   that buys nothing still clicks one product with probability ``browse_click``;
+3. picks a delivery option by a second logit (the green slot earns points), pays up to
+   ``max_redeem_share`` of the order with points, and earns points for green units and the
+   green slot while the budget lasts.
+
+The purchase becomes an order of the simulation. Clicks and purchases feed the recommender,
+retrained every ``retrain_days``. Random numbers: session times from ``session_arrivals``; the
+consumer and the retrieval draws from ``sessions``; every choice from a fixed-size block of
+``choices`` per session, so two policies facing the same seed see the same consumers at the
+same times and differ only through what they show and offer (common random numbers).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from typing import Callable
+
+import numpy as np
+
+from recommender import ChoiceParams, PointsBank, Recommender, draw_consumers
+from recommender.choice import delivery_utilities, probabilities, sample, softmax, utilities
+from recommender.consumers import draw_product_factors
+from recommender.metrics import green_exposure, position_weights
+
+from .catalog import Catalog
+from .context import MINUTES_PER_DAY, Context
+from .demand import hourly_rates, place_order, scenario_shares
+from .events import Event, EventType
+from .orders import OPTIONS, DeliveryOption, Order
+from .world import World
+
+#: Most further items one purchase adds (the Poisson tail beyond it is cut).
+EXTRA_MAX = 20
+#: Uniforms per session before the extra items: buy, browse, browse pick, extra count, option, slot.
+_FIXED = 6
+#: Reference sessions that train the reference popularity ranking, then those averaged for
+#: the expected conversion (see :meth:`Sessions.calibrate`).
+CALIBRATION_WARMUP = 3000
+CALIBRATION_SESSIONS = 2000
+
+
+class Sessions:
+    """Generates sessions and hands each purchase to ``on_order`` as an :class:`Order`
+    (set it after building when the receiver needs :attr:`expected_share` first).
+
+    ``label_score()`` returns each product's current label score (grade steps better than
+    the middle grade, 0 before a product is graded).
+    """
+
+    def __init__(
+        self, ctx: Context, world: World, catalog: Catalog, label_score: Callable[[], np.ndarray],
+        on_order: Callable[[Order], None] | None = None,
+    ) -> None:
+        sc = ctx.scenario
+        cons, rec, inc = sc.consumers, sc.recommender, sc.incentives
+        self.ctx, self.world, self.catalog, self.on_order = ctx, world, catalog, on_order
+        self.label_score = label_score
+        n = len(world.customers)
+        rng = ctx.streams.get("consumers")
+        self.people = draw_consumers(
+            n, len(catalog.categories), rng, trust_share=cons.trust_share,
+            price_sensitivity_mean=cons.price_sensitivity, price_sensitivity_spread=cons.price_sensitivity_spread,
+            green_affinity_mean=cons.green_affinity,
+        )
+        self.product_factors = draw_product_factors(sc.catalog.products, rng, cons.match_spread)[catalog.base]
+        self.params = ChoiceParams(
+            beta_green=cons.beta_green, beta_label=cons.beta_label, intention_gap=cons.intention_gap,
+            kappa=cons.points_kappa, no_buy=cons.no_buy, display=sc.labels.display,
+        )
+        self.recommender = Recommender(catalog.green, catalog.appeal, catalog.category, n, model=rec.model,
+                                       green_boost=rec.green_boost, slate_size=rec.slate_size)
+        self.points = PointsBank(n, inc.budget, inc.point_value, inc.max_redeem_share,
+                                 inc.points_per_green_purchase, inc.points_per_green_slot)
+        self.n_candidates = min(rec.candidates, len(catalog))
+        self.explore_share = rec.explore_share
+        self.log_attention = np.log(position_weights(rec.slate_size))
+        self._unlabelled = np.zeros(rec.slate_size)
+        self.log_appeal = np.log(catalog.appeal)
+        self.log_share = np.log(self.people.share)
+        self.shares = scenario_shares(sc)
+        self.green_option = np.array([o is DeliveryOption.GREEN_SLOT for o in OPTIONS])
+        self.slot_index = OPTIONS.index(DeliveryOption.GREEN_SLOT)
+        # P(n extra items) for the inverse-CDF draw, Poisson(items_per_order - 1) cut at EXTRA_MAX
+        lam = sc.demand.items_per_order - 1.0
+        pmf = np.array([math.exp(-lam) * lam**k / math.factorial(k) for k in range(EXTRA_MAX + 1)])
+        self._extra_cdf = np.cumsum(pmf / pmf.sum())
+        self.arrivals = ctx.streams.get("session_arrivals")
+        self.who = ctx.streams.get("sessions")
+        self.draws = ctx.streams.get("choices")
+        self.conversion, self.expected_share = self.calibrate(ctx.streams.get("calibration"))
+        self.next_session = 1
+        self.next_id = 1
+        self.orders: list[Order] = []
+
+    # -- the reference conversion ---------------------------------------------------------------
+
+    def calibrate(self, rng: np.random.Generator) -> tuple[float, np.ndarray]:
+        """(expected conversion, expected share of units by product) of reference sessions.
+
+        The reference is the policy-neutral shop: a popularity ranking that has learnt what
+        sells from ``CALIBRATION_WARMUP`` sampled sessions, no green boost, no labels, no
+        points. Its conversion is the divisor of the session rate; its unit shares stock the
+        warehouse at the start."""
+        ref = Recommender(self.catalog.green, self.catalog.appeal, self.catalog.category, len(self.people),
+                          slate_size=self.recommender.k)
+        params = replace(self.params, display=False)
+        n_people, n_items = len(self.people), len(self.catalog)
+        for _ in range(CALIBRATION_WARMUP):
+            c = int(rng.integers(n_people))
+            slate = ref.slate(c, self._candidates(c, rng.random(n_items)))
+            pick = sample(probabilities(self._utilities(c, slate, params, points=False), params.no_buy), float(rng.random()))
+            if pick:
+                ref.purchase(c, int(slate[pick - 1]))
+        ref.retrain()
+        total, units = 0.0, np.zeros(n_items)
+        for _ in range(CALIBRATION_SESSIONS):
+            c = int(rng.integers(n_people))
+            slate = ref.slate(c, self._candidates(c, rng.random(n_items)))
+            p = probabilities(self._utilities(c, slate, params, points=False), params.no_buy)
+            total += 1.0 - p[0]
+            units[slate] += p[1:]
+        return total / CALIBRATION_SESSIONS, units / max(units.sum(), 1e-300)
+
+    # -- the SimPy processes --------------------------------------------------------------------
+
+    def process(self, days: int):
+        """Sessions over ``days`` days, then stop."""
+        env, rng = self.ctx.env, self.arrivals
+        for day in range(days):
+            rates = hourly_rates(self.ctx.scenario, day) / self.conversion
+            for hour in range(24):
+                n = int(rng.poisson(rates[hour]))
+                if not n:
+                    continue
+                t0 = day * MINUTES_PER_DAY + hour * 60.0
+                for t in np.sort(t0 + 60.0 * rng.random(n)):
+                    yield env.timeout(float(t) - env.now)
+                    self.session(float(t))
+
+    def training(self, days: int):
+        """Retrain every ``retrain_days`` at midnight, and once more at the end of the horizon."""
+        env, every = self.ctx.env, self.ctx.scenario.recommender.retrain_days
+        marks = list(range(every, days + 1, every))
+        if not marks or marks[-1] != days:
+            marks.append(days)
+        for day in marks:
+            yield env.timeout(day * MINUTES_PER_DAY - env.now)
+            self.retrain()
+
+    def retrain(self) -> None:
+        report = self.recommender.retrain()
+        data = {
+            "serving": self.recommender.model, "interactions": report.interactions, "purchases": report.purchases,
+            "held_out": report.held_out, "k": self.recommender.k,
+            "hit_rate_popularity": report.hit_rate_popularity, "hit_rate_learned": report.hit_rate_learned,
+        }
+        self.ctx.record(Event(t=self.ctx.now, type=EventType.RECOMMENDER_TRAINED, quantity=float(report.held_out), data=data))
+
+    # -- one session ----------------------------------------------------------------------------
+
+    def _candidates(self, consumer: int, u: np.ndarray, explore: bool = False) -> np.ndarray:
+        """Gumbel top-k: a sample without replacement, each product weighted by its appeal x
+        the consumer's taste share of its category. Ordered by id; an exploration session
+        gets its first ``slate_size`` in the sampled order instead (no model involved)."""
+        keys = self.log_appeal + self.log_share[consumer, self.catalog.category] - np.log(-np.log(u))
+        if explore:
+            return np.lexsort((np.arange(keys.size), -keys))[: self.recommender.k]
+        m = self.n_candidates
+        return np.sort(np.argpartition(-keys, m - 1)[:m]) if m < keys.size else np.arange(keys.size)
+
+    def _utilities(self, c: int, slate: np.ndarray, params: ChoiceParams, points: bool = True) -> np.ndarray:
+        cat, people = self.catalog, self.people
+        pv = None
+        if points and self.points.budget:
+            pv = self.points.redeemable_value(c, cat.price[slate])
+            earn = self.points.offer(self.points.per_green_unit) * self.points.point_value
+            pv = pv + earn * cat.green[slate]
+        return utilities(
+            params,
+            taste=people.taste[c, cat.category[slate]],
+            match=self.product_factors[slate] @ people.factors[c],
+            price_sensitivity=float(people.price_sensitivity[c]),
+            green_affinity=float(people.green_affinity[c]),
+            trust=float(people.trust[c]),
+            price=cat.price[slate],
+            reference_price=cat.reference_price[slate],
+            green=cat.green[slate],
+            label_score=self.label_score()[slate] if params.display else self._unlabelled[: slate.size],
+            points_value=pv,
+            log_attention=self.log_attention[: slate.size],
+        )
+
+    def session(self, t: float) -> Order | None:
+        """One session at ``t``; returns the order it placed, if any."""
+        ctx, cat = self.ctx, self.catalog
+        d = ctx.scenario.demand
+        sid = self.next_session
+        self.next_session += 1
+        c = int(self.who.integers(len(self.people)))
+        explore = bool(self.who.random() < self.explore_share)
+        if explore:
+            slate = self._candidates(c, self.who.random(len(cat)), explore=True)
+        else:
+            slate = self.recommender.slate(c, self._candidates(c, self.who.random(len(cat))))
+        u = self.draws.random(_FIXED + EXTRA_MAX + d.max_attempts)
+        travel_z = self.draws.standard_normal(d.max_attempts)
+        green_w, total_w = green_exposure(cat.green[slate])
+        ctx.record(Event(t=t, type=EventType.SESSION_STARTED, consumer_id=c, data={"session": sid}))
+        ctx.record(Event(
+            t=t, type=EventType.SLATE_SHOWN, consumer_id=c, quantity=float(slate.size),
+            data={"session": sid, "products": slate.tolist(), "green": int(cat.green[slate].sum()),
+                  "exposure_green": green_w, "exposure": total_w,
+                  "model": "explore" if explore else self.recommender.model},
+        ))
+        p = probabilities(self._utilities(c, slate, self.params), self.params.no_buy)
+        pick = sample(p, float(u[0]))
+        if pick == 0:
+            if u[1] < ctx.scenario.consumers.browse_click:
+                self._click(t, c, sid, slate, sample(p[1:], float(u[2])))
+            return None
+        extra = int(np.searchsorted(self._extra_cdf, u[3], side="right"))
+        positions = [pick - 1] + [sample(p[1:], float(x)) for x in u[_FIXED:_FIXED + min(extra, EXTRA_MAX)]]
+        counts: dict[int, int] = {}
+        for j in positions:
+            counts[j] = counts.get(j, 0) + 1
+        for j in counts:
+            self._click(t, c, sid, slate, j)
+        lines = tuple((int(slate[j]), q) for j, q in counts.items())
+        return self._buy(t, c, sid, lines, u, travel_z, explore)
+
+    def _click(self, t: float, c: int, sid: int, slate: np.ndarray, j: int) -> None:
+        p = int(slate[j])
+        self.recommender.click(c, p)
+        self.ctx.record(Event(t=t, type=EventType.PRODUCT_CLICKED, consumer_id=c, product_id=p,
+                              data={"session": sid, "position": j + 1}))
+
+    def _buy(
+        self, t: float, c: int, sid: int, lines: tuple[tuple[int, int], ...], u: np.ndarray, travel_z: np.ndarray,
+        explore: bool,
+    ) -> Order:
+        ctx, cat, bank, people = self.ctx, self.catalog, self.points, self.people
+        value = float(sum(cat.price[p] * q for p, q in lines))
+        slot_points = bank.offer(bank.per_green_slot)
+        v = delivery_utilities(
+            self.params, shares=self.shares, green=self.green_option,
+            green_affinity=float(people.green_affinity[c]), mean_affinity=ctx.scenario.consumers.green_affinity,
+            price_sensitivity=float(people.price_sensitivity[c]), basket_value=value,
+            points_value=self.green_option * (slot_points * bank.point_value),
+        )
+        option = OPTIONS[sample(softmax(v), float(u[4]))]
+        redeemed = bank.redeem(c, value)
+        order = place_order(
+            ctx, self.world, cat, order_id=self.next_id, t=t, customer=c, lines=lines, option=option,
+            u_slot=float(u[5]), absent_u=u[_FIXED + EXTRA_MAX:], travel_z=travel_z,
+            data={"session": sid, "points_redeemed": redeemed},
+        )
+        self.next_id += 1
+        self.orders.append(order)
+        for p, q in lines:
+            self.recommender.purchase(c, p, q, held_out=explore)
+        if redeemed:
+            ctx.record(Event(t=t, type=EventType.POINTS_REDEEMED, order_id=order.id, consumer_id=c,
+                             quantity=float(redeemed), cost=redeemed * bank.point_value,
+                             data={"balance": int(bank.balance[c])}))
+        green_units = sum(q for p, q in lines if cat.green[p])
+        for reason, points in (("green_purchase", green_units * bank.per_green_unit),
+                               ("green_slot", bank.per_green_slot if option is DeliveryOption.GREEN_SLOT else 0)):
+            if points and (n := bank.award(c, points)):
+                ctx.record(Event(t=t, type=EventType.POINTS_EARNED, order_id=order.id, consumer_id=c,
+                                 quantity=float(n), cost=n * bank.point_value,
+                                 data={"reason": reason, "balance": int(bank.balance[c]), "budget_left": bank.left}))
+        self.on_order(order)
+        return order
