@@ -238,6 +238,53 @@ CHECKS: tuple[tuple[str, str, str], ...] = (
     ),
 )
 
+CHECKS += (
+    (
+        "bought_from_the_slate",
+        "every product a session's order bought, and every click, was on that session's slate",
+        """
+        WITH shown AS (
+            SELECT json_extract(s.data, '$.session') AS session, p.value AS product
+            FROM events s, json_each(s.data, '$.products') p WHERE s.run_id = :run AND s.type = 'slate_shown'
+        ), taken AS (
+            SELECT o.seq, json_extract(o.data, '$.session') AS session, json_extract(l.value, '$[0]') AS product
+            FROM events o, json_each(o.data, '$.lines') l
+            WHERE o.run_id = :run AND o.type = 'order_placed' AND json_extract(o.data, '$.session') IS NOT NULL
+            UNION ALL
+            SELECT seq, json_extract(data, '$.session'), product_id FROM events WHERE run_id = :run AND type = 'product_clicked'
+        )
+        SELECT t.seq, t.session, t.product FROM taken t LEFT JOIN shown s ON s.session = t.session AND s.product = t.product
+        WHERE s.session IS NULL ORDER BY t.seq
+        """,
+    ),
+    (
+        "points_balances",
+        "every consumer's points balance (earned - redeemed, in log order) matches the balance each points "
+        "event states and never goes negative",
+        """
+        WITH moves AS (
+            SELECT seq, consumer_id, json_extract(data, '$.balance') AS stated,
+                   SUM(CASE type WHEN 'points_earned' THEN quantity ELSE -quantity END)
+                       OVER (PARTITION BY consumer_id ORDER BY seq) AS balance
+            FROM events WHERE run_id = :run AND type IN ('points_earned', 'points_redeemed')
+        )
+        SELECT seq, consumer_id, stated, balance FROM moves WHERE balance < 0 OR stated IS NULL OR stated != balance
+        ORDER BY seq
+        """,
+    ),
+    (
+        "points_within_budget",
+        "the points issued never exceed the scenario's incentives.budget",
+        """
+        SELECT issued, budget FROM (
+            SELECT (SELECT TOTAL(quantity) FROM events WHERE run_id = :run AND type = 'points_earned') AS issued,
+                   json_extract(scenario_json, '$.incentives.budget') AS budget
+            FROM runs WHERE run_id = :run
+        ) WHERE issued > budget
+        """,
+    ),
+)
+
 #: Which event type each ledger kind records.
 LEDGER_KINDS = {"order_label": "label_issued", "product_grade": "grade_changed"}
 

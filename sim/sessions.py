@@ -10,8 +10,9 @@ number of orders while every policy sees the same sessions for a seed.
 
 In a session the consumer (uniform over the population):
 
-1. gets ``recommender.candidates`` products retrieved by appeal x their taste for the
-   product's category (Gumbel top-k sampling), which the recommender ranks into a slate of
+1. gets ``recommender.candidates`` products in stock retrieved by appeal x their taste for
+   the product's category (Gumbel top-k sampling; a shop does not recommend what it cannot
+   sell now), which the recommender ranks into a slate of
    ``slate_size`` (:class:`recommender.Recommender`, green re-rank included); in an
    ``explore_share`` of sessions the slate is the retrieval sample itself, whatever the
    model: the purchases there are the unbiased held-out set both models are scored on;
@@ -70,12 +71,13 @@ class Sessions:
 
     def __init__(
         self, ctx: Context, world: World, catalog: Catalog, label_score: Callable[[], np.ndarray],
-        on_order: Callable[[Order], None] | None = None,
+        on_order: Callable[[Order], None] | None = None, in_stock: Callable[[], np.ndarray] | None = None,
     ) -> None:
         sc = ctx.scenario
         cons, rec, inc = sc.consumers, sc.recommender, sc.incentives
         self.ctx, self.world, self.catalog, self.on_order = ctx, world, catalog, on_order
         self.label_score = label_score
+        self.in_stock = in_stock
         n = len(world.customers)
         rng = ctx.streams.get("consumers")
         self.people = draw_consumers(
@@ -120,8 +122,9 @@ class Sessions:
 
         The reference is the policy-neutral shop: a popularity ranking that has learnt what
         sells from ``CALIBRATION_WARMUP`` sampled sessions, no green boost, no labels, no
-        points. Its conversion is the divisor of the session rate; its unit shares stock the
-        warehouse at the start."""
+        points. Its conversion is the divisor of the session rate. The unit shares, which
+        stock the warehouse at the start, are those of the same sessions with the scenario's
+        green boost (a planner stocks for its own ranking policy)."""
         ref = Recommender(self.catalog.green, self.catalog.appeal, self.catalog.category, len(self.people),
                           slate_size=self.recommender.k)
         params = replace(self.params, display=False)
@@ -133,13 +136,18 @@ class Sessions:
             if pick:
                 ref.purchase(c, int(slate[pick - 1]))
         ref.retrain()
+        boost = self.recommender.green_boost
         total, units = 0.0, np.zeros(n_items)
         for _ in range(CALIBRATION_SESSIONS):
             c = int(rng.integers(n_people))
-            slate = ref.slate(c, self._candidates(c, rng.random(n_items)))
-            p = probabilities(self._utilities(c, slate, params, points=False), params.no_buy)
-            total += 1.0 - p[0]
-            units[slate] += p[1:]
+            candidates = self._candidates(c, rng.random(n_items))
+            ref.green_boost = 0.0
+            slate = ref.slate(c, candidates)
+            total += 1.0 - probabilities(self._utilities(c, slate, params, points=False), params.no_buy)[0]
+            # the warehouse plans for the shop it runs: the same sessions under the green boost
+            ref.green_boost = boost
+            slate = ref.slate(c, candidates) if boost else slate
+            units[slate] += probabilities(self._utilities(c, slate, params, points=False), params.no_buy)[1:]
         return total / CALIBRATION_SESSIONS, units / max(units.sum(), 1e-300)
 
     # -- the SimPy processes --------------------------------------------------------------------
@@ -184,10 +192,14 @@ class Sessions:
         the consumer's taste share of its category. Ordered by id; an exploration session
         gets its first ``slate_size`` in the sampled order instead (no model involved)."""
         keys = self.log_appeal + self.log_share[consumer, self.catalog.category] - np.log(-np.log(u))
+        if self.in_stock is not None:
+            keys = np.where(self.in_stock(), keys, -np.inf)
         if explore:
-            return np.lexsort((np.arange(keys.size), -keys))[: self.recommender.k]
-        m = self.n_candidates
-        return np.sort(np.argpartition(-keys, m - 1)[:m]) if m < keys.size else np.arange(keys.size)
+            picked = np.lexsort((np.arange(keys.size), -keys))[: self.recommender.k]
+        else:
+            m = self.n_candidates
+            picked = np.sort(np.argpartition(-keys, m - 1)[:m]) if m < keys.size else np.arange(keys.size)
+        return picked[np.isfinite(keys[picked])]
 
     def _utilities(self, c: int, slate: np.ndarray, params: ChoiceParams, points: bool = True) -> np.ndarray:
         cat, people = self.catalog, self.people
@@ -223,6 +235,11 @@ class Sessions:
             slate = self._candidates(c, self.who.random(len(cat)), explore=True)
         else:
             slate = self.recommender.slate(c, self._candidates(c, self.who.random(len(cat))))
+        if not slate.size:  # nothing in stock: the session is recorded and ends
+            self.draws.random(_FIXED + EXTRA_MAX + d.max_attempts)
+            self.draws.standard_normal(d.max_attempts)
+            ctx.record(Event(t=t, type=EventType.SESSION_STARTED, consumer_id=c, data={"session": sid}))
+            return None
         u = self.draws.random(_FIXED + EXTRA_MAX + d.max_attempts)
         travel_z = self.draws.standard_normal(d.max_attempts)
         green_w, total_w = green_exposure(cat.green[slate])

@@ -75,6 +75,7 @@ class Simulation:
             demand: Demand | Sessions = Sessions(ctx, world, catalog, lambda: labeller.score)
             warehouse = Warehouse(ctx, catalog, dispatcher.add, demand.expected_share)
             demand.on_order = warehouse.receive
+            demand.in_stock = warehouse.in_stock
         else:
             warehouse = Warehouse(ctx, catalog, dispatcher.add)
             demand = Demand(ctx, world, catalog, warehouse.receive)

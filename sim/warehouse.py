@@ -87,6 +87,10 @@ class Warehouse:
         if order.unreserved == 0:
             self._start_picking(order)
 
+    def in_stock(self) -> np.ndarray:
+        """Which products have units on hand now (bool per product)."""
+        return self.stock > 0
+
     def position(self, p: int) -> int:
         """Inventory position of product p: on hand + on order - backordered."""
         return int(self.stock[p] + self.on_order[p] - self.backlog_qty[p])
