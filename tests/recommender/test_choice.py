@@ -60,3 +60,38 @@ def test_points_make_an_item_cheaper_at_a_discount_to_cash():
     gain = with_points[1] - base[1]
     assert gain == pytest.approx(-2.0 * (np.log(105 - 6.0) - np.log(105)))  # kappa 0.6 x 10
     assert with_points[0] == base[0]
+
+
+def test_sample_draws_each_index_with_its_probability():
+    from recommender.choice import sample
+
+    p = np.array([0.5, 0.2, 0.3])
+    u = np.random.default_rng(3).random(30_000)
+    counts = np.bincount([sample(p, x) for x in u], minlength=3) / u.size
+    assert counts == pytest.approx(p, abs=0.01)
+
+
+def test_delivery_choice_matches_its_closed_form():
+    """log shares + the green slot's pull relative to the average consumer + points at kappa;
+    an option with share 0 is never chosen."""
+    from recommender.choice import delivery_utilities, softmax
+
+    p = ChoiceParams()
+    shares = np.array([0.6, 0.2, 0.2])
+    green = np.array([False, False, True])
+    v = delivery_utilities(p, shares=shares, green=green, green_affinity=0.9, mean_affinity=0.4,
+                           price_sensitivity=2.0, basket_value=100.0, points_value=np.array([0.0, 0.0, 5.0]))
+    expect = np.log(shares) + green * (0.3 * 1.0 * 0.5 - 2.0 * np.log(1 - 0.6 * 5.0 / 100.0))
+    assert v == pytest.approx(expect)
+    average = delivery_utilities(p, shares=shares, green=green, green_affinity=0.4, mean_affinity=0.4,
+                                 price_sensitivity=2.0, basket_value=100.0, points_value=np.zeros(3))
+    assert softmax(average) == pytest.approx(shares)  # the average consumer, no points: the stated shares
+    closed = delivery_utilities(p, shares=np.array([0.8, 0.2, 0.0]), green=green, green_affinity=0.9, mean_affinity=0.4,
+                                price_sensitivity=2.0, basket_value=100.0, points_value=np.array([0.0, 0.0, 50.0]))
+    assert softmax(closed)[2] == 0.0
+
+
+def test_attention_and_match_add_to_utility():
+    base = _v()
+    more = _v(match=np.array([0.5, 0.0, 0.0]), log_attention=np.log(np.array([1.0, 0.5, 1.0])))
+    assert more - base == pytest.approx([0.5, np.log(0.5), 0.0])

@@ -108,10 +108,43 @@ def test_run_json_then_check(tmp_path):
     assert "route_emissions" in res.stdout and "FAILED" not in res.stdout
 
 
+#: The recommender metrics issue 5 names, under these keys.
+RECOMMENDER_KEYS = {"green_exposure_share", "ctr", "conversion", "green_sales_share", "green_slot_uptake",
+                    "points_issued", "points_redeemed"}
+
+
+def test_green_run_json_carries_the_recommender_metrics_and_checks_out(tmp_path):
+    """The green policy (greedy routing here, for speed) over two days: the metrics are
+    present and in range, points flow both ways, and every check (points included) passes."""
+    db = tmp_path / "green.db"
+    res = CliRunner().invoke(main, ["run", str(SCENARIOS / "green.toml"), "--days", "2", "--db", str(db), "--json",
+                                    *TINY_SET, "--set", "routing.policy=greedy", "--set", "incentives.points_per_green_purchase=1000"])
+    assert res.exit_code == 0, res.output
+    s = json.loads(res.stdout)
+    assert RECOMMENDER_KEYS <= s.keys()
+    for key in ("green_exposure_share", "ctr", "conversion", "green_sales_share", "green_slot_uptake"):
+        assert 0.0 < s[key] < 1.0, key
+    assert s["points_issued"] > s["points_redeemed"] > 0
+    assert s["sessions"] > s["orders"] > 0 and s["demand_mode"] == "sessions"
+    res = CliRunner().invoke(main, ["check", str(db)])
+    assert res.exit_code == 0, res.output
+    assert "points_balances" in res.stdout and "FAILED" not in res.stdout
+
+
+def test_exogenous_run_has_no_session_metrics(tmp_path):
+    res = CliRunner().invoke(main, ["run", str(SCENARIOS / "baseline.toml"), "-d", "1", "--db", str(tmp_path / "x.db"),
+                                    "--json", *TINY_SET, "--set", "demand.mode=exogenous"])
+    assert res.exit_code == 0, res.output
+    s = json.loads(res.stdout)
+    assert s["sessions"] == 0 and s["ctr"] is None and s["conversion"] is None and s["green_exposure_share"] is None
+    assert s["green_sales_share"] > 0 and s["points_issued"] == 0
+
+
 def test_run_table_names_the_kpis(tmp_path):
     res = CliRunner().invoke(main, ["run", str(SCENARIOS / "baseline.toml"), "-d", "1", "--db", str(tmp_path / "t.db"), *TINY_SET])
     assert res.exit_code == 0, res.output
-    for label in ("orders", "on time", "vehicles used", "kg CO2e per order", "cost per order", "load factor", "stock-outs"):
+    for label in ("orders", "on time", "vehicles used", "kg CO2e per order", "cost per order", "load factor", "stock-outs",
+                  "sessions / conversion", "click-through", "green share of exposure", "green share of units sold"):
         assert label in res.stdout
     assert "carbonsim check" in res.stdout
 

@@ -690,3 +690,20 @@ def test_cli_validate_help_has_an_example():
     """validate --help shows a runnable example."""
     res = CliRunner().invoke(main, ["validate", "--help"])
     assert res.exit_code == 0 and "carbonsim validate scenarios/green.toml" in res.output
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("[world]\ntrust_share = 0.5", "world.trust_share: has moved: write it as consumers.trust_share"),
+        ("[incentives]\npoints_per_green_order = 5", "incentives.points_per_green_order: has moved: write it as incentives.points_per_green_purchase"),
+        ('[labels]\ndisplay = "grade"', 'labels.display = "grade": must be true or false'),
+        ("[incentives]\npoints_per_green_slot = 10", "incentives.budget = 0: points are offered but the budget is 0; set a budget in points"),
+        ("[recommender]\nslate_size = 60", "recommender.slate_size = 60: must be <= recommender.candidates (50): the slate is filled from the candidates"),
+        ("[catalog]\nproducts = 6000", 'catalog.products = 6000: must be <= 5000 in `sessions` mode'),
+    ],
+)
+def test_recommender_era_fields_explain_themselves(tmp_path, text, expected):
+    """Renamed fields say where they went; the sessions-mode rules name the field and the limit."""
+    path = write(tmp_path, "s.toml", text + "\n")
+    assert str(error_of(path)).startswith(f"{path}: {expected}")
