@@ -214,6 +214,14 @@ def validate(file: Path, overrides: tuple[str, ...], resolved: bool) -> None:
         routing += f", {r.population} x {r.iterations} iterations, " + (
             f"time limit {r.time_limit:g} s" if r.time_limit else "no time limit")
     table.add_row("routing", routing)
+    if d.mode == "sessions":
+        rec, inc = scenario.recommender, scenario.incentives
+        shop = (f"{rec.model} ranking, green boost {rec.green_boost:g}, slate {rec.slate_size}, "
+                f"labels {'shown' if scenario.labels.display else 'hidden'}")
+        if inc.points_per_green_purchase or inc.points_per_green_slot:
+            shop += (f"; points {inc.points_per_green_purchase}/green unit, {inc.points_per_green_slot}/green slot,"
+                     f" budget {inc.budget:,}")
+        table.add_row("shop", shop)
     table.add_row("packing", scenario.packing.policy)
     fleet = ", ".join(f"{v.count} {v.name}" for v in scenario.fleet.vehicles)
     table.add_row("fleet", fleet + (f"; ev_share {scenario.fleet.ev_share:g}" if scenario.fleet.ev_share else ""))
