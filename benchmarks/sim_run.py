@@ -39,7 +39,7 @@ for i in range({runs}):
     wall = time.perf_counter() - t + (t - t0 if i == 0 else 0.0)
     out.append(dict(wall=wall, run_wall=r.wall_seconds, routing=r.routing_seconds, orders=r.orders,
                     events=r.events, waves=r.waves, capped=r.waves_time_capped, kg=r.kg_co2e_per_order,
-                    on_time=r.on_time_share, delivered=r.delivered))
+                    on_time=r.on_time_share, delivered=r.delivered, sessions=r.sessions))
 print(json.dumps(out))
 """
 
@@ -65,11 +65,11 @@ def main() -> None:
     print(f"# {platform.machine()} {platform.processor() or ''} {os.cpu_count()} cores, Python {platform.python_version()}, {date.today()}")
     print(f"# python benchmarks/sim_run.py {' '.join(sys.argv[1:])}")
     rows = measure(args.scenario, args.overrides, args.days, 2, args.empty_numba_cache)
-    print(f"{'run':<6}{'orders':>8}{'events':>9}{'waves':>7}{'wall s':>9}{'orders/s':>10}{'routing s':>11}{'sim s':>8}{'sim share':>11}"
+    print(f"{'run':<6}{'sessions':>9}{'orders':>8}{'events':>9}{'waves':>7}{'wall s':>9}{'orders/s':>10}{'routing s':>11}{'sim s':>8}{'sim share':>11}"
           f"{'kg/order':>10}{'on time':>9}")
     for name, r in zip(("cold", "warm"), rows):
         sim_s = r["wall"] - r["routing"]
-        print(f"{name:<6}{r['orders']:>8}{r['events']:>9}{r['waves']:>7}{r['wall']:>9.1f}{r['orders'] / r['wall']:>10.0f}"
+        print(f"{name:<6}{r['sessions']:>9}{r['orders']:>8}{r['events']:>9}{r['waves']:>7}{r['wall']:>9.1f}{r['orders'] / r['wall']:>10.0f}"
               f"{r['routing']:>11.1f}{sim_s:>8.1f}{sim_s / r['wall']:>10.1%}{r['kg']:>10.3f}{r['on_time']:>9.1%}")
         if r["capped"]:
             print(f"       {r['capped']} of {r['waves']} waves stopped by routing.time_limit")

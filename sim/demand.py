@@ -10,7 +10,7 @@ stream only, so a routing or packing policy never changes which orders arrive.
 from __future__ import annotations
 
 import math
-from typing import Callable
+from typing import Callable, Iterator
 
 import numpy as np
 
@@ -35,6 +35,20 @@ def hourly_rates(scenario, day: int) -> np.ndarray:
     d = scenario.demand
     profile = np.asarray(d.daily_profile, dtype=float)
     return d.orders_per_day * day_multiplier(scenario, day) * profile / profile.sum()
+
+
+def arrival_times(scenario, days: int, rng: np.random.Generator, scale: float = 1.0) -> Iterator[float]:
+    """Arrival times over ``days`` days of the NHPP whose hourly rates are ``scale`` x
+    :func:`hourly_rates`: a Poisson count per hour, uniform times within it, in order."""
+    for day in range(days):
+        rates = hourly_rates(scenario, day) * scale
+        for hour in range(24):
+            n = int(rng.poisson(rates[hour]))
+            if not n:
+                continue
+            t0 = day * MINUTES_PER_DAY + hour * 60.0
+            for t in np.sort(t0 + 60.0 * rng.random(n)):
+                yield float(t)
 
 
 def delivery_window(scenario, option: DeliveryOption, placed: float, u: float) -> tuple[float, float]:
@@ -90,17 +104,10 @@ class Demand:
 
     def process(self, days: int):
         """The SimPy process: orders over ``days`` days, then stop."""
-        env, rng = self.ctx.env, self.arrivals
-        for day in range(days):
-            rates = hourly_rates(self.ctx.scenario, day)
-            for hour in range(24):
-                n = int(rng.poisson(rates[hour]))
-                if not n:
-                    continue
-                t0 = day * MINUTES_PER_DAY + hour * 60.0
-                for t in np.sort(t0 + 60.0 * rng.random(n)):
-                    yield env.timeout(float(t) - env.now)
-                    self.on_order(self.new_order(float(t)))
+        env = self.ctx.env
+        for t in arrival_times(self.ctx.scenario, days, self.arrivals):
+            yield env.timeout(t - env.now)
+            self.on_order(self.new_order(t))
 
     def new_order(self, t: float) -> Order:
         """Draw one order placed at ``t`` and record ``order_placed``."""

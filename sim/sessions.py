@@ -46,7 +46,7 @@ from recommender.metrics import green_exposure, position_weights
 
 from .catalog import Catalog
 from .context import MINUTES_PER_DAY, Context
-from .demand import hourly_rates, place_order, scenario_shares
+from .demand import arrival_times, place_order, scenario_shares
 from .events import Event, EventType
 from .orders import OPTIONS, DeliveryOption, Order
 from .world import World
@@ -154,17 +154,10 @@ class Sessions:
 
     def process(self, days: int):
         """Sessions over ``days`` days, then stop."""
-        env, rng = self.ctx.env, self.arrivals
-        for day in range(days):
-            rates = hourly_rates(self.ctx.scenario, day) / self.conversion
-            for hour in range(24):
-                n = int(rng.poisson(rates[hour]))
-                if not n:
-                    continue
-                t0 = day * MINUTES_PER_DAY + hour * 60.0
-                for t in np.sort(t0 + 60.0 * rng.random(n)):
-                    yield env.timeout(float(t) - env.now)
-                    self.session(float(t))
+        env = self.ctx.env
+        for t in arrival_times(self.ctx.scenario, days, self.arrivals, 1.0 / self.conversion):
+            yield env.timeout(t - env.now)
+            self.session(t)
 
     def training(self, days: int):
         """Retrain every ``retrain_days`` at midnight, and once more at the end of the horizon."""
