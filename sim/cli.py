@@ -310,6 +310,7 @@ def _summary_table(summary) -> Table:
     if s.points_issued or s.points_redeemed:
         rows.append(("points issued / redeemed", f"{s.points_issued:,} / {s.points_redeemed:,}"))
         rows.append(("points cost per order (yuan)", f"{s.points_cost_per_order:.2f}"))
+        rows.append(("points liability at the end (yuan)", f"{s.points_liability:,.2f}"))
     if s.hit_rate_learned is not None:
         rows.append(("hit rate: learned / popularity", f"{_pct(s.hit_rate_learned)} / {_pct(s.hit_rate_popularity)}"))
     rows += [

@@ -68,7 +68,8 @@ class RunSummary:
     green_slot_uptake: float  # orders with the green slot / orders
     points_issued: int
     points_redeemed: int
-    points_cost_per_order: float  # yuan of points issued per order (the platform's liability)
+    points_cost_per_order: float  # yuan of points issued per order (what the incentive costs the platform)
+    points_liability: float  # yuan of points issued and not redeemed at the end of the run
     hit_rate_learned: float | None  # hit rate at slate_size on purchases the model had not seen
     hit_rate_popularity: float | None
     events: int
@@ -122,7 +123,7 @@ def summarize(log: EventLog, run_id: int) -> RunSummary:
         "SELECT TOTAL(quantity), TOTAL(json_extract(data, '$.exposure')), TOTAL(json_extract(data, '$.exposure_green'))"
         " FROM events WHERE run_id = ? AND type = 'slate_shown'")
     issued, issued_yuan = one("SELECT TOTAL(quantity), TOTAL(cost) FROM events WHERE run_id = ? AND type = 'points_earned'")
-    redeemed = one("SELECT TOTAL(quantity) FROM events WHERE run_id = ? AND type = 'points_redeemed'")[0]
+    redeemed, redeemed_yuan = one("SELECT TOTAL(quantity), TOTAL(cost) FROM events WHERE run_id = ? AND type = 'points_redeemed'")
     held, hits_learned, hits_pop = one(
         "SELECT TOTAL(quantity), TOTAL(quantity * json_extract(data, '$.hit_rate_learned')),"
         " TOTAL(quantity * json_extract(data, '$.hit_rate_popularity'))"
@@ -184,6 +185,7 @@ def summarize(log: EventLog, run_id: int) -> RunSummary:
         points_issued=int(issued),
         points_redeemed=int(redeemed),
         points_cost_per_order=_ratio(issued_yuan, orders),
+        points_liability=issued_yuan - redeemed_yuan,
         hit_rate_learned=_ratio(hits_learned, held) if held else None,
         hit_rate_popularity=_ratio(hits_pop, held) if held else None,
         events=sum(counts.values()),

@@ -125,6 +125,7 @@ def test_green_run_json_carries_the_recommender_metrics_and_checks_out(tmp_path)
     for key in ("green_exposure_share", "ctr", "conversion", "green_sales_share", "green_slot_uptake"):
         assert 0.0 < s[key] < 1.0, key
     assert s["points_issued"] > s["points_redeemed"] > 0
+    assert s["points_liability"] == pytest.approx((s["points_issued"] - s["points_redeemed"]) * 0.01)
     assert s["sessions"] > s["orders"] > 0 and s["demand_mode"] == "sessions"
     res = CliRunner().invoke(main, ["check", str(db)])
     assert res.exit_code == 0, res.output
