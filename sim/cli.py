@@ -53,6 +53,7 @@ def main(ctx: click.Context, debug: bool) -> None:
     Examples:
       carbonsim run scenarios/baseline.toml
       carbonsim check carbonsim.db
+      carbonsim compare scenarios/baseline.toml scenarios/green.toml --seeds 10 --jobs 2
       carbonsim route tests/data/solomon/C101.txt --time-limit 10 --seed 1
     """
     ctx.ensure_object(dict)
@@ -365,6 +366,79 @@ def run_command(scenario_file: Path, seed, days, db: Path, overrides, json_out: 
         console.print(f"note: {summary.waves_time_capped} of {summary.waves} waves hit routing.time_limit; "
                       "their plans depend on machine speed (set routing.time_limit = 0 for a reproducible log)")
     console.print(f"log: {db} (run {summary.run_id}); verify it with: carbonsim check {db}")
+
+
+def _fmt(x: float) -> str:
+    a = abs(x)
+    return f"{x:,.0f}" if a >= 1000 else f"{x:.1f}" if a >= 100 else f"{x:.3f}"
+
+
+def _comparison_table(cmp) -> Table:
+    from sim.compare import KPIS
+
+    first = cmp.scenarios[0]
+    table = Table(title=f"{len(cmp.seeds)} seeds each ({cmp.seeds[0]}..{cmp.seeds[-1]}, common random numbers);"
+                        " mean [95% CI]", title_justify="left")
+    table.add_column("KPI", style="bold")
+    for name in cmp.scenarios:
+        table.add_column(name, justify="right")
+    for name in cmp.scenarios[1:]:
+        table.add_column(f"{name} - {first}", justify="right")
+    for kpi, label in KPIS.items():
+        cells = [f"{_fmt(i.mean)} [{_fmt(i.low)}, {_fmt(i.high)}]" for i in cmp.stats[kpi].values()]
+        cells += [f"{_fmt(i.mean)} [{_fmt(i.low)}, {_fmt(i.high)}]" for i in cmp.diffs[kpi].values()]
+        table.add_row(label, *cells)
+    return table
+
+
+@main.command("compare")
+@click.argument("scenario_files", metavar="SCENARIO...", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--seeds", "-n", type=click.IntRange(min=1), default=5, show_default=True,
+              help="Replications per scenario: seeds 1..N, the same for every scenario.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes.")
+@click.option("--days", "-d", type=click.IntRange(min=1, max=3650), help="Days to simulate (default: each scenario's).")
+@click.option("--set", "overrides", multiple=True, metavar="FIELD=VALUE", help="Override a field in every scenario (repeatable).")
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=Path("carbonsim-results.db"), show_default=True,
+              help="Results file: one row per run in its table `results`.")
+@click.option("--logs", type=click.Path(file_okay=False, path_type=Path),
+              help="Keep each run's event log in this folder (default: discarded after the run).")
+@click.option("--json", "json_out", is_flag=True, help="Print the comparison as JSON on stdout.")
+def compare_command(scenario_files, seeds: int, jobs: int, days, overrides, db: Path, logs, json_out: bool) -> None:
+    """Compare scenarios over N replications with common random numbers.
+
+    The first scenario is the baseline: each KPI gets every scenario's mean with a 95%
+    confidence interval and the paired difference against the baseline with its interval.
+
+    \b
+    Example:
+      carbonsim compare scenarios/baseline.toml scenarios/green.toml --seeds 10 --jobs 2
+    """
+    from sim.compare import compare
+    from sim.scenario import Scenario
+    from sim.simulation import scenario_name
+
+    scenarios = {}
+    for path in scenario_files:
+        sc = Scenario.from_file(path, overrides)
+        if days is not None:
+            sc = sc.replace(simulation=sc.simulation.replace(days=days))
+        name, k = scenario_name(path), 2
+        while name in scenarios:  # two files with one stem
+            name, k = f"{scenario_name(path)}-{k}", k + 1
+        scenarios[name] = sc
+    swept = dict(o.split("=", 1) for o in overrides)
+    if days is not None:
+        swept["simulation.days"] = str(days)
+    if not json_out:
+        click.echo(f"{len(scenarios)} scenarios x {seeds} seeds = {len(scenarios) * seeds} runs on {jobs} worker(s) ...", err=True)
+    result = compare(scenarios, list(range(1, seeds + 1)), jobs=jobs, logs=logs, results_db=db, swept=swept)
+    if json_out:
+        click.echo(json.dumps(result.to_dict()))
+        return
+    console = Console(highlight=False)
+    console.print(_comparison_table(result))
+    console.print(f"results: {db} (table results, one row per run)")
 
 
 @main.command("check")

@@ -218,3 +218,11 @@ def test_ctrl_c_marks_the_run_interrupted(tmp_path):
         n = con.execute("SELECT COUNT(*) FROM events").fetchone()[0]
         assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert status == "interrupted" and "KeyboardInterrupt" in error and n >= 5000
+
+
+def test_every_command_is_in_the_readme_tour():
+    """A command missing from the README's tour of the commands fails this test."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    tour = readme[readme.index("## A tour of the commands"):]
+    missing = [name for name in main.commands if f"### `carbonsim {name}" not in tour]
+    assert not missing, f"not in the README's command tour: {missing}"

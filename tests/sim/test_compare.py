@@ -1,0 +1,65 @@
+"""`carbonsim compare`: replications with common random numbers, intervals, the results table."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlite_utils import Database
+
+from sim.cli import main
+from sim.compare import KPIS, compare, interval
+from sim.scenario import Scenario
+
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
+SMALL = ["simulation.days=1", "demand.orders_per_day=60", "world.customers=200", "catalog.products=40"]
+
+
+def test_interval_is_the_student_t_interval():
+    got = interval([1.0, 2.0, 3.0])
+    half = 4.302652729911275 / math.sqrt(3)  # t(0.975, 2) x sd 1 / sqrt(3)
+    assert (got.mean, got.n) == (2.0, 3)
+    assert got.low == pytest.approx(2.0 - half) and got.high == pytest.approx(2.0 + half)
+    one = interval([5.0])
+    assert one.low == one.high == one.mean == 5.0
+
+
+def test_results_do_not_depend_on_the_number_of_workers(tmp_path):
+    """Two scenarios x two seeds, once in the parent and once on two spawned workers: the same
+    KPIs, one results row per run, and the paired difference is the mean of per-seed differences."""
+    scenarios = {
+        "base": Scenario().apply_overrides(SMALL),
+        "boxes": Scenario().apply_overrides([*SMALL, "packing.policy=smart"]),
+    }
+    one = compare(scenarios, [1, 2], jobs=1, results_db=tmp_path / "r1.db", swept={"x": "1"})
+    two = compare(scenarios, [1, 2], jobs=2, results_db=tmp_path / "r2.db")
+    strip = lambda runs: [{k: v for k, v in r.items() if k != "wall_seconds" and k != "routing_seconds"} for r in runs]  # noqa: E731
+    for name in scenarios:
+        assert strip(one.runs[name]) == strip(two.runs[name])
+    # common random numbers: smart packing changes boxes, not who orders what
+    assert [r["orders"] for r in one.runs["base"]] == [r["orders"] for r in one.runs["boxes"]]
+    d = one.diffs["kg_co2e_per_order_packaging"]["boxes"]
+    per_seed = [b["kg_co2e_per_order_packaging"] - a["kg_co2e_per_order_packaging"]
+                for a, b in zip(one.runs["base"], one.runs["boxes"])]
+    assert d.mean == pytest.approx(sum(per_seed) / 2) and d.mean < 0
+    rows = list(Database(tmp_path / "r1.db")["results"].rows)
+    assert len(rows) == 4 and {r["scenario"] for r in rows} == {"base", "boxes"}
+    assert {r["seed"] for r in rows} == {1, 2} and all(r["param_x"] == "1" for r in rows)
+    assert set(KPIS) <= rows[0].keys()
+
+
+def test_cli_compare_json(tmp_path):
+    db = tmp_path / "results.db"
+    args = ["compare", str(SCENARIOS / "baseline.toml"), str(SCENARIOS / "green.toml"), "--seeds", "2", "--db", str(db),
+            "--json", "--set", "routing.policy=greedy", *[a for s in SMALL for a in ("--set", s)]]
+    res = CliRunner().invoke(main, args)
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert doc["scenarios"] == ["baseline", "green"] and doc["seeds"] == [1, 2]
+    green_slot = doc["kpis"]["green_slot_uptake"]
+    assert green_slot["scenarios"]["baseline"]["mean"] == 0.0
+    assert green_slot["difference_vs_baseline"]["green"]["mean"] > 0.1
+    assert Database(db)["results"].count == 4
