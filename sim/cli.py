@@ -493,6 +493,130 @@ def _pick_run(log, db: Path, run_id):
     return log.get_run(run_id) if run_id is not None else runs[-1]
 
 
+def _minutes(text: str | None) -> float | None:
+    """Simulated time from the command line: minutes, or days with a `d` suffix (2d = 2880)."""
+    if text is None:
+        return None
+    try:
+        return float(text[:-1]) * 1440.0 if text.endswith("d") else float(text)
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is not a time: give minutes (90) or days (1.5d)") from None
+
+
+def _clock(t: float) -> str:
+    day, minute = divmod(t, 1440.0)
+    return f"d{int(day)} {int(minute // 60):02d}:{int(minute % 60):02d}"
+
+
+def _emit_rows(rows: list[dict], json_out: bool, csv_out: bool, title: str) -> None:
+    from sim.inspect import COLUMNS
+
+    if json_out:
+        click.echo(json.dumps(rows))
+        return
+    if csv_out:
+        import csv
+
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(COLUMNS))
+        writer.writeheader()
+        for r in rows:
+            writer.writerow({**r, "data": json.dumps(r["data"]) if r["data"] is not None else ""})
+        return
+    table = Table(title=title, title_justify="left")
+    for col in ("seq", "time", "type", "objects", "figures", "data"):
+        table.add_column(col, overflow="fold")
+    figures = ("km", "kg_co2e", "load", "lateness", "stock_level", "quantity", "cost")
+    ids = ("order_id", "vehicle_id", "product_id", "route_id", "consumer_id", "wave_id", "label_id")
+    for r in rows:
+        objs = " ".join(f"{k[:-3]}={r[k]}" for k in ids if r[k] is not None)
+        figs = " ".join(f"{k}={r[k]:.4g}" for k in figures if r[k] is not None)
+        data = json.dumps(r["data"]) if r["data"] is not None else ""
+        table.add_row(str(r["seq"]), _clock(r["t"]), r["type"], objs, figs, data if len(data) <= 120 else data[:117] + "...")
+    Console(highlight=False).print(table)
+
+
+@main.command("events")
+@click.argument("db", metavar="RUN_DB", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--run", "run_id", type=int, help="Run id (default: the last run in the file).")
+@click.option("--type", "types", multiple=True, metavar="T", help="Event type (repeatable), e.g. delivered.")
+@click.option("--order", "order_id", type=int, help="Only this order's events.")
+@click.option("--vehicle", "vehicle_id", help="Only this vehicle's events, e.g. light_truck-03.")
+@click.option("--from", "t_from", metavar="T0", help="From this simulated time (minutes, or days as 2d).")
+@click.option("--to", "t_to", metavar="T1", help="Before this simulated time.")
+@click.option("--limit", type=click.IntRange(min=0), default=50, show_default=True, help="At most this many events (0: all).")
+@click.option("--json", "json_out", is_flag=True, help="Print a JSON list of events.")
+@click.option("--csv", "csv_out", is_flag=True, help="Print CSV with a header row.")
+def events_command(db: Path, run_id, types, order_id, vehicle_id, t_from, t_to, limit: int, json_out: bool, csv_out: bool) -> None:
+    """List a run's events, filtered (every filter is a bound parameter, never pasted SQL).
+
+    \b
+    Examples:
+      carbonsim events carbonsim.db --type delivered --limit 5
+      carbonsim events carbonsim.db --vehicle light_truck-03 --from 1d --to 2d --csv > truck3.csv
+    """
+    from sim.eventlog import EventLog
+    from sim.events import EventType
+    from sim.inspect import event_row
+
+    known = {t.value for t in EventType}
+    for t in types:
+        if t not in known:
+            raise click.BadParameter(f"{t!r} is not an event type; one of: {', '.join(sorted(known))}", param_hint="--type")
+    with EventLog.open(db) as log:
+        run = _pick_run(log, db, run_id)
+        rows = [event_row(seq, e) for seq, e in log.iter_events(
+            run.run_id, type=list(types) or None, order_id=order_id, vehicle_id=vehicle_id,
+            t_from=_minutes(t_from), t_to=_minutes(t_to), limit=limit or None)]
+    _emit_rows(rows, json_out, csv_out, f"{db}: run {run.run_id}, {len(rows)} events")
+
+
+@main.command("trace")
+@click.argument("order_id", type=int)
+@click.argument("db", metavar="RUN_DB", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--run", "run_id", type=int, help="Run id (default: the last run in the file).")
+@click.option("--json", "json_out", is_flag=True, help="Print a JSON list of events.")
+@click.option("--csv", "csv_out", is_flag=True, help="Print CSV with a header row.")
+def trace_command(order_id: int, db: Path, run_id, json_out: bool, csv_out: bool) -> None:
+    """One order's life from session to label: the session and slate it came from, stock,
+    picking and packing, the waves and routes that carried it (with each route's vehicle, km
+    and kg CO2e), delivery, footprint and label.
+
+    \b
+    Example:
+      carbonsim trace 42 carbonsim.db
+    """
+    from sim.eventlog import EventLog
+    from sim.inspect import trace
+
+    with EventLog.open(db) as log:
+        run = _pick_run(log, db, run_id)
+        rows = trace(log, run.run_id, order_id)
+    _emit_rows(rows, json_out, csv_out, f"{db}: run {run.run_id}, order {order_id}")
+
+
+@main.command("kpis")
+@click.argument("db", metavar="RUN_DB", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--run", "run_id", type=int, help="Run id (default: the last run in the file).")
+@click.option("--json", "json_out", is_flag=True, help="Print the summary as one JSON object.")
+def kpis_command(db: Path, run_id, json_out: bool) -> None:
+    """Recompute a run's summary from its event log alone (the same figures `run` printed).
+
+    \b
+    Example:
+      carbonsim kpis carbonsim.db --json
+    """
+    from sim.eventlog import EventLog
+    from sim.summary import summarize
+
+    with EventLog.open(db) as log:
+        run = _pick_run(log, db, run_id)
+        summary = summarize(log, run.run_id)
+    if json_out:
+        click.echo(json.dumps(summary.to_dict()))
+    else:
+        Console(highlight=False).print(_summary_table(summary))
+
+
 @main.command("verify")
 @click.argument("db", metavar="RUN_DB", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--run", "run_id", type=int, help="Run whose ledger to verify (default: every run in the file).")

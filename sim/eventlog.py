@@ -595,6 +595,11 @@ class EventLog:
         cursor = self.db.execute(sql, params)
         return ((row[0], _row_to_event(row)) for row in cursor)
 
+    def query_events(self, where: str, params: list[Any]) -> Iterator[tuple[int, Event]]:
+        """``(seq, event)`` pairs matching a WHERE clause written by this package, with its
+        values bound as ``params`` (never pasted into the SQL), in seq order."""
+        return ((row[0], _row_to_event(row)) for row in self.db.execute(f"{_SELECT_EVENTS} WHERE {where} ORDER BY seq", params))
+
     def events(
         self,
         run_id: int,

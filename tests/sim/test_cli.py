@@ -226,3 +226,50 @@ def test_every_command_is_in_the_readme_tour():
     tour = readme[readme.index("## A tour of the commands"):]
     missing = [name for name in main.commands if f"### `carbonsim {name}" not in tour]
     assert not missing, f"not in the README's command tour: {missing}"
+
+
+def _small_run(tmp_path) -> Path:
+    db = tmp_path / "inspect.db"
+    res = CliRunner().invoke(main, ["run", str(SCENARIOS / "baseline.toml"), "-d", "1", "--db", str(db), *TINY_SET])
+    assert res.exit_code == 0, res.output
+    return db
+
+
+def test_events_filters_are_bound_and_combine(tmp_path):
+    db = _small_run(tmp_path)
+    res = CliRunner().invoke(main, ["events", str(db), "--type", "delivered", "--from", "0.5d", "--to", "2d", "--limit", "0", "--json"])
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.stdout)
+    assert rows and all(r["type"] == "delivered" and 720 <= r["t"] < 2880 for r in rows)
+    vehicle = rows[0]["vehicle_id"]
+    res = CliRunner().invoke(main, ["events", str(db), "--vehicle", vehicle, "--csv", "--limit", "0"])
+    lines = res.stdout.splitlines()
+    assert lines[0].startswith("seq,t,type,order_id") and len(lines) > 2
+    assert all(f",{vehicle}," in line for line in lines[1:])
+    # a filter value is data, not SQL
+    res = CliRunner().invoke(main, ["events", str(db), "--vehicle", "x' OR '1'='1", "--json"])
+    assert res.exit_code == 0 and json.loads(res.stdout) == []
+    res = CliRunner().invoke(main, ["events", str(db), "--type", "teleported"])
+    assert res.exit_code == 2 and "not an event type" in res.output
+
+
+def test_trace_follows_an_order_from_session_to_label(tmp_path):
+    db = _small_run(tmp_path)
+    res = CliRunner().invoke(main, ["trace", "3", str(db), "--json"])
+    assert res.exit_code == 0, res.output
+    types = [r["type"] for r in json.loads(res.stdout)]
+    for t in ("session_started", "slate_shown", "product_clicked", "order_placed", "packed", "vehicle_departed",
+              "delivered", "vehicle_returned", "footprint_computed", "label_issued"):
+        assert t in types, t
+    assert types.index("session_started") < types.index("order_placed") < types.index("delivered") < types.index("label_issued")
+    res = CliRunner().invoke(main, ["trace", "999999", str(db)])
+    assert res.exit_code == 2 and "no order 999999" in res.output
+
+
+def test_kpis_recomputes_the_run_summary(tmp_path):
+    db = tmp_path / "k.db"
+    res = CliRunner().invoke(main, ["run", str(SCENARIOS / "baseline.toml"), "-d", "1", "--db", str(db), "--json", *TINY_SET])
+    printed = json.loads(res.stdout)
+    res = CliRunner().invoke(main, ["kpis", str(db), "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout) == printed
