@@ -273,3 +273,8 @@ def test_kpis_recomputes_the_run_summary(tmp_path):
     res = CliRunner().invoke(main, ["kpis", str(db), "--json"])
     assert res.exit_code == 0, res.output
     assert json.loads(res.stdout) == printed
+
+
+def test_every_command_help_has_an_example():
+    missing = [name for name, cmd in main.commands.items() if "Example" not in (cmd.help or "")]
+    assert not missing, f"no example in the help of: {missing}"
