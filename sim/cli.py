@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -381,9 +382,9 @@ def _comparison_table(cmp) -> Table:
                         " mean [95% CI]", title_justify="left")
     table.add_column("KPI", style="bold")
     for name in cmp.scenarios:
-        table.add_column(name, justify="right")
+        table.add_column(escape(name), justify="right")
     for name in cmp.scenarios[1:]:
-        table.add_column(f"{name} - {first}", justify="right")
+        table.add_column(escape(f"{name} - {first}"), justify="right")
     for kpi, label in KPIS.items():
         cells = [f"{_fmt(i.mean)} [{_fmt(i.low)}, {_fmt(i.high)}]" for i in cmp.stats[kpi].values()]
         cells += [f"{_fmt(i.mean)} [{_fmt(i.low)}, {_fmt(i.high)}]" for i in cmp.diffs[kpi].values()]
@@ -439,6 +440,62 @@ def compare_command(scenario_files, seeds: int, jobs: int, days, overrides, db: 
     console = Console(highlight=False)
     console.print(_comparison_table(result))
     console.print(f"results: {db} (table results, one row per run)")
+
+
+@main.command("sweep")
+@click.argument("scenario_file", metavar="SCENARIO", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--set", "overrides", multiple=True, metavar="FIELD=V1,V2,...",
+              help="A grid axis: the field takes each value in turn (repeatable; a single value is a fixed override).")
+@click.option("--seeds", "-n", type=click.IntRange(min=1), default=3, show_default=True, help="Replications per grid point: seeds 1..N.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes.")
+@click.option("--days", "-d", type=click.IntRange(min=1, max=3650), help="Days to simulate (default: the scenario's).")
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=Path("carbonsim-results.db"), show_default=True,
+              help="Results file: one row per run (grid point, seed) in its table `results`.")
+@click.option("--logs", type=click.Path(file_okay=False, path_type=Path), help="Keep each run's event log in this folder.")
+@click.option("--json", "json_out", is_flag=True, help="Print the comparison of the grid points as JSON.")
+def sweep_command(scenario_file: Path, overrides, seeds: int, jobs: int, days, db: Path, logs, json_out: bool) -> None:
+    """Run a scenario over a parameter grid, N seeds per point, into one results table.
+
+    Every grid point uses the same seeds (common random numbers); the first point is the
+    reference of the printed differences.
+
+    \b
+    Example:
+      carbonsim sweep scenarios/green.toml --set routing.w2=0,0.2,0.4,0.8 --set fleet.ev_share=0,0.3 --seeds 5 -j 2
+    """
+    from sim.compare import compare, grid
+    from sim.scenario import Scenario
+    from sim.simulation import scenario_name
+
+    points = grid(list(overrides))
+    stem = scenario_name(scenario_file)
+    scenarios, params = {}, {}
+    for point in points:
+        name = stem + ("[" + ",".join(f"{k.split('.')[-1]}={v}" for k, v in point.items()) + "]" if point else "")
+        sc = Scenario.from_file(scenario_file, [f"{k}={v}" for k, v in point.items()])
+        if days is not None:
+            sc = sc.replace(simulation=sc.simulation.replace(days=days))
+        scenarios[name], params[name] = sc, point
+    if not json_out:
+        click.echo(f"{len(points)} grid points x {seeds} seeds = {len(points) * seeds} runs on {jobs} worker(s) ...", err=True)
+    result = compare(scenarios, list(range(1, seeds + 1)), jobs=jobs, logs=logs, results_db=db, params=params,
+                     swept={"simulation.days": str(days)} if days is not None else None)
+    if json_out:
+        click.echo(json.dumps(result.to_dict()))
+        return
+    table = Table(title=f"{stem}: {len(points)} grid points x {seeds} seeds; mean [95% CI]", title_justify="left")
+    table.add_column("grid point", overflow="fold", min_width=24)
+    for col in ("kg CO2e per order", "cost per order", "on time", "green share of units"):
+        table.add_column(col, justify="right")
+    for name in scenarios:
+        cells = []
+        for kpi in ("kg_co2e_per_order", "cost_per_order", "on_time_share", "green_sales_share"):
+            i = result.stats[kpi][name]
+            cells.append(f"{_fmt(i.mean)} [{_fmt(i.low)}, {_fmt(i.high)}]")
+        table.add_row(escape(name), *cells)  # a grid point's name has [brackets], not markup
+    console = Console(highlight=False)
+    console.print(table)
+    console.print(f"results: {db} (table results, one row per run; param_* columns name the grid point)")
 
 
 @main.command("check")

@@ -137,12 +137,14 @@ def compare(
     logs: str | os.PathLike[str] | None = None,
     results_db: str | os.PathLike[str] | None = None,
     swept: dict[str, str] | None = None,
+    params: dict[str, dict[str, str]] | None = None,
 ) -> Comparison:
     """Run every scenario (name -> scenario, the first is the baseline) with every seed.
 
     ``results_db``: append one row per run to its ``results`` table (run_id is the row's
     own key; ``log`` and ``log_run_id`` locate the run's events). ``swept``: parameter
-    columns stored with each row (the ``--set`` overrides, say).
+    columns stored with every row (the ``--set`` overrides, say); ``params``: more of them
+    per scenario name (a sweep's grid point).
     """
     if not scenarios or not seeds:
         raise ValueError("need at least one scenario and one seed")
@@ -166,20 +168,57 @@ def compare(
         for j, r in zip(job_list, results):
             runs[j.name].append(r)
         if results_db is not None:
-            _store(results_db, job_list, results, swept or {}, keep_logs=logs is not None)
+            _store(results_db, job_list, results, swept or {}, params or {}, keep_logs=logs is not None)
     return Comparison(list(scenarios), list(seeds), runs)
 
 
-def _store(path, job_list: list[Job], results: list[dict], swept: dict[str, str], keep_logs: bool) -> None:
+def _store(
+    path, job_list: list[Job], results: list[dict], swept: dict[str, str], params: dict[str, dict[str, str]], keep_logs: bool,
+) -> None:
     db = Database(path)
     if "results" not in db.table_names():
         db["results"].create({"run_id": int, "scenario": str, "seed": int}, pk="run_id")
     rows = []
     for j, r in zip(job_list, results):
-        row = {"scenario": j.name, "seed": j.seed, **{f"param_{k}": v for k, v in swept.items()}}
+        columns = {**swept, **params.get(j.name, {})}
+        row = {"scenario": j.name, "seed": j.seed, **{f"param_{k}": v for k, v in columns.items()}}
         row.update({k: v for k, v in r.items() if k not in ("run_id", "scenario", "seed")})
         row["log"] = j.log if keep_logs else None
         row["log_run_id"] = r["run_id"]
         rows.append(row)
     with db.conn:
         db["results"].insert_all(rows, alter=True)
+
+
+def split_values(text: str) -> list[str]:
+    """``"0,0.2,0.4"`` -> ``["0", "0.2", "0.4"]``; commas inside brackets or quotes (a TOML
+    array or string value) do not split."""
+    out, depth, quote, start = [], 0, None, 0
+    for i, ch in enumerate(text):
+        if quote:
+            quote = None if ch == quote else quote
+        elif ch in "\"'":
+            quote = ch
+        elif ch in "[{":
+            depth += 1
+        elif ch in "]}":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            out.append(text[start:i])
+            start = i + 1
+    out.append(text[start:])
+    return [v.strip() for v in out]
+
+
+def grid(overrides: list[str]) -> list[dict[str, str]]:
+    """The parameter grid of ``FIELD=V1,V2,...`` overrides: every combination, in order
+    (the first field varies slowest)."""
+    import itertools
+
+    axes = []
+    for text in overrides:
+        if "=" not in text:
+            raise ValueError(f"--set {text!r}: expected FIELD=VALUE[,VALUE...]")
+        key, values = text.split("=", 1)
+        axes.append([(key.strip(), v) for v in split_values(values)])
+    return [dict(point) for point in itertools.product(*axes)]

@@ -63,3 +63,29 @@ def test_cli_compare_json(tmp_path):
     assert green_slot["scenarios"]["baseline"]["mean"] == 0.0
     assert green_slot["difference_vs_baseline"]["green"]["mean"] > 0.1
     assert Database(db)["results"].count == 4
+
+
+def test_grid_and_value_splitting():
+    from sim.compare import grid, split_values
+
+    assert split_values("0,0.2, 0.4") == ["0", "0.2", "0.4"]
+    assert split_values("[1, 2],[3]") == ["[1, 2]", "[3]"] and split_values('"a,b",c') == ['"a,b"', "c"]
+    assert grid(["a=1,2", "b=x,y,z"]) == [{"a": a, "b": b} for a in ("1", "2") for b in ("x", "y", "z")]
+    assert grid([]) == [{}]
+    with pytest.raises(ValueError, match="FIELD=VALUE"):
+        grid(["nonsense"])
+
+
+def test_cli_sweep_writes_one_row_per_run_and_point(tmp_path):
+    db = tmp_path / "sweep.db"
+    args = ["sweep", str(SCENARIOS / "baseline.toml"), "--set", "packing.policy=fixed,smart", "--set", "routing.w2=0.4",
+            "--seeds", "2", "--db", str(db), "--json", *[a for s in SMALL for a in ("--set", s)]]
+    res = CliRunner().invoke(main, args)
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert len(doc["scenarios"]) == 2 and doc["scenarios"][0].startswith("baseline[policy=fixed")
+    rows = list(Database(db)["results"].rows)
+    assert len(rows) == 4
+    assert sorted((r["param_packing.policy"], r["seed"]) for r in rows) == [("fixed", 1), ("fixed", 2), ("smart", 1), ("smart", 2)]
+    packaging = doc["kpis"]["kg_co2e_per_order_packaging"]["difference_vs_baseline"]
+    assert list(packaging.values())[0]["mean"] < 0  # smart boxes are lighter than the fixed L box
