@@ -419,18 +419,15 @@ def compare_command(scenario_files, seeds: int, jobs: int, days, overrides, db: 
     from sim.scenario import Scenario
     from sim.simulation import scenario_name
 
+    overrides = [*overrides, *([f"simulation.days={days}"] if days is not None else [])]
     scenarios = {}
     for path in scenario_files:
         sc = Scenario.from_file(path, overrides)
-        if days is not None:
-            sc = sc.replace(simulation=sc.simulation.replace(days=days))
         name, k = scenario_name(path), 2
         while name in scenarios:  # two files with one stem
             name, k = f"{scenario_name(path)}-{k}", k + 1
         scenarios[name] = sc
     swept = dict(o.split("=", 1) for o in overrides)
-    if days is not None:
-        swept["simulation.days"] = str(days)
     if not json_out:
         click.echo(f"{len(scenarios)} scenarios x {seeds} seeds = {len(scenarios) * seeds} runs on {jobs} worker(s) ...", err=True)
     result = compare(scenarios, list(range(1, seeds + 1)), jobs=jobs, logs=logs, results_db=db, swept=swept)
@@ -468,18 +465,17 @@ def sweep_command(scenario_file: Path, overrides, seeds: int, jobs: int, days, d
     from sim.simulation import scenario_name
 
     points = grid(list(overrides))
+    fixed = [f"simulation.days={days}"] if days is not None else []
     stem = scenario_name(scenario_file)
     scenarios, params = {}, {}
     for point in points:
         name = stem + ("[" + ",".join(f"{k.split('.')[-1]}={v}" for k, v in point.items()) + "]" if point else "")
-        sc = Scenario.from_file(scenario_file, [f"{k}={v}" for k, v in point.items()])
-        if days is not None:
-            sc = sc.replace(simulation=sc.simulation.replace(days=days))
+        sc = Scenario.from_file(scenario_file, [*fixed, *(f"{k}={v}" for k, v in point.items())])
         scenarios[name], params[name] = sc, point
     if not json_out:
         click.echo(f"{len(points)} grid points x {seeds} seeds = {len(points) * seeds} runs on {jobs} worker(s) ...", err=True)
     result = compare(scenarios, list(range(1, seeds + 1)), jobs=jobs, logs=logs, results_db=db, params=params,
-                     swept={"simulation.days": str(days)} if days is not None else None)
+                     swept=dict(o.split("=", 1) for o in fixed))
     if json_out:
         click.echo(json.dumps(result.to_dict()))
         return

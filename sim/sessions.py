@@ -143,11 +143,13 @@ class Sessions:
             candidates = self._candidates(c, rng.random(n_items))
             ref.green_boost = 0.0
             slate = ref.slate(c, candidates)
-            total += 1.0 - probabilities(self._utilities(c, slate, params, points=False), params.no_buy)[0]
-            # the warehouse plans for the shop it runs: the same sessions under the green boost
-            ref.green_boost = boost
-            slate = ref.slate(c, candidates) if boost else slate
-            units[slate] += probabilities(self._utilities(c, slate, params, points=False), params.no_buy)[1:]
+            p = probabilities(self._utilities(c, slate, params, points=False), params.no_buy)
+            total += 1.0 - p[0]
+            if boost:  # the warehouse plans for the shop it runs: the same sessions under the green boost
+                ref.green_boost = boost
+                slate = ref.slate(c, candidates)
+                p = probabilities(self._utilities(c, slate, params, points=False), params.no_buy)
+            units[slate] += p[1:]
         return total / CALIBRATION_SESSIONS, units / max(units.sum(), 1e-300)
 
     # -- the SimPy processes --------------------------------------------------------------------
@@ -228,13 +230,12 @@ class Sessions:
             slate = self._candidates(c, self.who.random(len(cat)), explore=True)
         else:
             slate = self.recommender.slate(c, self._candidates(c, self.who.random(len(cat))))
-        if not slate.size:  # nothing in stock: the session is recorded and ends
-            self.draws.random(_FIXED + EXTRA_MAX + d.max_attempts)
-            self.draws.standard_normal(d.max_attempts)
-            ctx.record(Event(t=t, type=EventType.SESSION_STARTED, consumer_id=c, data={"session": sid}))
-            return None
+        # drawn whatever happens next, so every session consumes the same block (CRN)
         u = self.draws.random(_FIXED + EXTRA_MAX + d.max_attempts)
         travel_z = self.draws.standard_normal(d.max_attempts)
+        if not slate.size:  # nothing in stock: the session is recorded and ends
+            ctx.record(Event(t=t, type=EventType.SESSION_STARTED, consumer_id=c, data={"session": sid}))
+            return None
         green_w, total_w = green_exposure(cat.green[slate])
         ctx.record(Event(t=t, type=EventType.SESSION_STARTED, consumer_id=c, data={"session": sid}))
         ctx.record(Event(
