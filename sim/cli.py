@@ -392,12 +392,23 @@ def _comparison_table(cmp) -> Table:
     return table
 
 
+_SCHEDULER_HELP = ("Run on this Dask distributed scheduler's workers instead of local processes "
+                   "(pip install 'carbonsim[cluster]'; carbonsim must be installed on the workers).")
+
+
+def _runs_progress(label: str, enabled: bool):
+    """A ``progress(done, total)`` for compare/sweep: a bar of finished runs on stderr."""
+    bar = _LazyProgress(label, enabled)
+    return bar, lambda done, total: bar(done / total)
+
+
 @main.command("compare")
 @click.argument("scenario_files", metavar="SCENARIO...", nargs=-1, required=True,
                 type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--seeds", "-n", type=click.IntRange(min=1), default=5, show_default=True,
               help="Replications per scenario: seeds 1..N, the same for every scenario.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes.")
+@click.option("--scheduler", metavar="tcp://HOST:PORT", help=_SCHEDULER_HELP)
 @click.option("--days", "-d", type=click.IntRange(min=1, max=3650), help="Days to simulate (default: each scenario's).")
 @click.option("--set", "overrides", multiple=True, metavar="FIELD=VALUE", help="Override a field in every scenario (repeatable).")
 @click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=Path("carbonsim-results.db"), show_default=True,
@@ -405,7 +416,7 @@ def _comparison_table(cmp) -> Table:
 @click.option("--logs", type=click.Path(file_okay=False, path_type=Path),
               help="Keep each run's event log in this folder (default: discarded after the run).")
 @click.option("--json", "json_out", is_flag=True, help="Print the comparison as JSON on stdout.")
-def compare_command(scenario_files, seeds: int, jobs: int, days, overrides, db: Path, logs, json_out: bool) -> None:
+def compare_command(scenario_files, seeds: int, jobs: int, scheduler, days, overrides, db: Path, logs, json_out: bool) -> None:
     """Compare scenarios over N replications with common random numbers.
 
     The first scenario is the baseline: each KPI gets every scenario's mean with a 95%
@@ -428,9 +439,15 @@ def compare_command(scenario_files, seeds: int, jobs: int, days, overrides, db: 
             name, k = f"{scenario_name(path)}-{k}", k + 1
         scenarios[name] = sc
     swept = dict(o.split("=", 1) for o in overrides)
+    where = scheduler or f"{jobs} worker(s)"
     if not json_out:
-        click.echo(f"{len(scenarios)} scenarios x {seeds} seeds = {len(scenarios) * seeds} runs on {jobs} worker(s) ...", err=True)
-    result = compare(scenarios, list(range(1, seeds + 1)), jobs=jobs, logs=logs, results_db=db, swept=swept)
+        click.echo(f"{len(scenarios)} scenarios x {seeds} seeds = {len(scenarios) * seeds} runs on {where} ...", err=True)
+    bar, progress = _runs_progress("runs", sys.stderr.isatty())
+    try:
+        result = compare(scenarios, list(range(1, seeds + 1)), jobs=jobs, logs=logs, results_db=db, swept=swept,
+                         scheduler=scheduler, progress=progress)
+    finally:
+        bar.close()
     if json_out:
         click.echo(json.dumps(result.to_dict()))
         return
@@ -445,12 +462,13 @@ def compare_command(scenario_files, seeds: int, jobs: int, days, overrides, db: 
               help="A grid axis: the field takes each value in turn (repeatable; a single value is a fixed override).")
 @click.option("--seeds", "-n", type=click.IntRange(min=1), default=3, show_default=True, help="Replications per grid point: seeds 1..N.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes.")
+@click.option("--scheduler", metavar="tcp://HOST:PORT", help=_SCHEDULER_HELP)
 @click.option("--days", "-d", type=click.IntRange(min=1, max=3650), help="Days to simulate (default: the scenario's).")
 @click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=Path("carbonsim-results.db"), show_default=True,
               help="Results file: one row per run (grid point, seed) in its table `results`.")
 @click.option("--logs", type=click.Path(file_okay=False, path_type=Path), help="Keep each run's event log in this folder.")
 @click.option("--json", "json_out", is_flag=True, help="Print the comparison of the grid points as JSON.")
-def sweep_command(scenario_file: Path, overrides, seeds: int, jobs: int, days, db: Path, logs, json_out: bool) -> None:
+def sweep_command(scenario_file: Path, overrides, seeds: int, jobs: int, scheduler, days, db: Path, logs, json_out: bool) -> None:
     """Run a scenario over a parameter grid, N seeds per point, into one results table.
 
     Every grid point uses the same seeds (common random numbers); the first point is the
@@ -472,10 +490,15 @@ def sweep_command(scenario_file: Path, overrides, seeds: int, jobs: int, days, d
         name = stem + ("[" + ",".join(f"{k.split('.')[-1]}={v}" for k, v in point.items()) + "]" if point else "")
         sc = Scenario.from_file(scenario_file, [*fixed, *(f"{k}={v}" for k, v in point.items())])
         scenarios[name], params[name] = sc, point
+    where = scheduler or f"{jobs} worker(s)"
     if not json_out:
-        click.echo(f"{len(points)} grid points x {seeds} seeds = {len(points) * seeds} runs on {jobs} worker(s) ...", err=True)
-    result = compare(scenarios, list(range(1, seeds + 1)), jobs=jobs, logs=logs, results_db=db, params=params,
-                     swept=dict(o.split("=", 1) for o in fixed))
+        click.echo(f"{len(points)} grid points x {seeds} seeds = {len(points) * seeds} runs on {where} ...", err=True)
+    bar, progress = _runs_progress("runs", sys.stderr.isatty())
+    try:
+        result = compare(scenarios, list(range(1, seeds + 1)), jobs=jobs, logs=logs, results_db=db, params=params,
+                         swept=dict(o.split("=", 1) for o in fixed), scheduler=scheduler, progress=progress)
+    finally:
+        bar.close()
     if json_out:
         click.echo(json.dumps(result.to_dict()))
         return

@@ -7,11 +7,14 @@ has far less variance than the difference of two independent means. For each KPI
 comparison gives every scenario's mean with a 95% confidence interval (Student t over the
 replications) and the mean paired difference against the first scenario with its interval.
 
-Runs go to worker processes (``jobs``); each run writes its own event log in ``logs`` (a
-temporary folder unless given) and its KPIs come back to the parent, which alone writes
-the ``results`` table, one row per run. A run's result depends only on its scenario and
-seed, so the comparison is the same whatever the number of workers (as long as no MOGWO
-wave is cut by ``routing.time_limit``, which depends on the machine's speed).
+Runs go to local worker processes (``jobs``) or to the workers of a Dask distributed
+cluster (``scheduler="tcp://HOST:PORT"``, the ``cluster`` extra). Each run writes its own
+event log, in ``logs`` if given (on a cluster that folder must be one every worker can
+write, a shared filesystem say) or in a temporary file of the worker's that is deleted after
+the run. Only the KPIs come back to the parent, which alone writes the ``results`` table, one
+row per run. A run's result depends only on its scenario and seed, so the comparison is the
+same whatever the executor and the number of workers (as long as no MOGWO wave is cut by
+``routing.time_limit``, which depends on the machine's speed).
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ import math
 import multiprocessing
 import os
 import tempfile
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,23 +52,77 @@ KPIS: dict[str, str] = {
 
 @dataclass(frozen=True)
 class Job:
-    """One run: a scenario (as TOML text, so it pickles plainly), its name and a seed."""
+    """One run: a scenario (as TOML text, so it pickles plainly to any worker), its name, a
+    seed and the file of its event log (None: a temporary file of the worker's)."""
 
     name: str
     scenario_toml: str
     seed: int
-    log: str  # event-log file of this run
+    log: str | None = None
 
     def run(self) -> dict:
         from .simulation import run
 
         scenario = Scenario.from_toml(self.scenario_toml, source=self.name)
-        summary = run(scenario, db_path=self.log, seed=self.seed, name=self.name)
-        return summary.to_dict()
+        if self.log is not None:
+            log = Path(self.log)
+            log.parent.mkdir(parents=True, exist_ok=True)  # a cluster worker may not have it yet
+            log.unlink(missing_ok=True)  # a fresh log per run: a rerun must not append to an old one
+            return run(scenario, db_path=self.log, seed=self.seed, name=self.name).to_dict()
+        with tempfile.TemporaryDirectory(prefix="carbonsim-run-") as tmp:
+            return run(scenario, db_path=Path(tmp) / "run.db", seed=self.seed, name=self.name).to_dict()
 
 
 def _run_job(job: Job) -> dict:
     return job.run()
+
+
+#: ``progress(done, total)`` after each finished run.
+Progress = Callable[[int, int], None]
+
+
+def _run_local(job_list: list[Job], jobs: int, progress: Progress | None) -> list[dict]:
+    results: list[dict | None] = [None] * len(job_list)
+    if jobs <= 1:
+        for i, j in enumerate(job_list):
+            results[i] = j.run()
+            if progress is not None:
+                progress(i + 1, len(job_list))
+        return results
+    # spawn: workers start clean (no inherited SimPy or numba state), so a run is the same in
+    # a worker as in the parent
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = {pool.submit(_run_job, j): i for i, j in enumerate(job_list)}
+        for done, f in enumerate(as_completed(futures), 1):
+            results[futures[f]] = f.result()
+            if progress is not None:
+                progress(done, len(job_list))
+    return results
+
+
+def _run_dask(job_list: list[Job], scheduler: str, progress: Progress | None, timeout: float) -> list[dict]:
+    try:
+        from distributed import Client
+        from distributed import as_completed as dask_completed
+    except ImportError:
+        raise ValueError(
+            f"--scheduler {scheduler}: running on a Dask cluster needs Dask distributed; "
+            "install it with: pip install 'carbonsim[cluster]'"
+        ) from None
+    try:
+        client = Client(scheduler, timeout=timeout)
+    except OSError as exc:  # distributed raises OSError (timeouts included) when it cannot connect
+        raise ValueError(f"--scheduler {scheduler}: cannot reach the Dask scheduler ({exc})") from None
+    with client:
+        # pure=False: two jobs are never the same task to Dask, even if they look alike
+        futures = client.map(_run_job, job_list, pure=False)
+        index = {f.key: i for i, f in enumerate(futures)}
+        results: list[dict | None] = [None] * len(job_list)
+        for done, f in enumerate(dask_completed(futures), 1):
+            results[index[f.key]] = f.result()
+            if progress is not None:
+                progress(done, len(job_list))
+    return results
 
 
 @dataclass
@@ -138,8 +196,16 @@ def compare(
     results_db: str | os.PathLike[str] | None = None,
     swept: dict[str, str] | None = None,
     params: dict[str, dict[str, str]] | None = None,
+    scheduler: str | None = None,
+    connect_timeout: float = 20.0,
+    progress: Progress | None = None,
 ) -> Comparison:
     """Run every scenario (name -> scenario, the first is the baseline) with every seed.
+
+    ``jobs``: local worker processes; ``scheduler``: instead, the address of a Dask
+    distributed scheduler (``tcp://HOST:PORT``) whose workers have carbonsim installed,
+    given ``connect_timeout`` seconds to answer.
+    ``logs``: keep each run's event log there (default: discarded after the run).
 
     ``results_db``: append one row per run to its ``results`` table (run_id is the row's
     own key; ``log`` and ``log_run_id`` locate the run's events). ``swept``: parameter
@@ -148,32 +214,25 @@ def compare(
     """
     if not scenarios or not seeds:
         raise ValueError("need at least one scenario and one seed")
-    with tempfile.TemporaryDirectory(prefix="carbonsim-compare-") as tmp:
-        folder = Path(logs) if logs is not None else Path(tmp)
-        folder.mkdir(parents=True, exist_ok=True)
-        job_list = [
-            Job(name, sc.to_toml(), seed, str(folder / f"{name}-seed{seed}.db"))
-            for name, sc in scenarios.items() for seed in seeds
-        ]
-        for j in job_list:  # a fresh log per run, so a rerun does not append to an old one
-            Path(j.log).unlink(missing_ok=True)
-        if jobs <= 1:
-            results = [j.run() for j in job_list]
-        else:
-            # spawn: workers start clean (no inherited SimPy or numba state), so a run is the
-            # same in a worker as in the parent
-            with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-                results = list(pool.map(_run_job, job_list))
-        runs: dict[str, list[dict]] = {name: [] for name in scenarios}
-        for j, r in zip(job_list, results):
-            runs[j.name].append(r)
-        if results_db is not None:
-            _store(results_db, job_list, results, swept or {}, params or {}, keep_logs=logs is not None)
+    folder = Path(logs).resolve() if logs is not None else None
+    job_list = [
+        Job(name, sc.to_toml(), seed, None if folder is None else str(folder / f"{name}-seed{seed}.db"))
+        for name, sc in scenarios.items() for seed in seeds
+    ]
+    if scheduler is not None:
+        results = _run_dask(job_list, scheduler, progress, connect_timeout)
+    else:
+        results = _run_local(job_list, jobs, progress)
+    runs: dict[str, list[dict]] = {name: [] for name in scenarios}
+    for j, r in zip(job_list, results):
+        runs[j.name].append(r)
+    if results_db is not None:
+        _store(results_db, job_list, results, swept or {}, params or {})
     return Comparison(list(scenarios), list(seeds), runs)
 
 
 def _store(
-    path, job_list: list[Job], results: list[dict], swept: dict[str, str], params: dict[str, dict[str, str]], keep_logs: bool,
+    path, job_list: list[Job], results: list[dict], swept: dict[str, str], params: dict[str, dict[str, str]],
 ) -> None:
     db = Database(path)
     if "results" not in db.table_names():
@@ -183,7 +242,7 @@ def _store(
         columns = {**swept, **params.get(j.name, {})}
         row = {"scenario": j.name, "seed": j.seed, **{f"param_{k}": v for k, v in columns.items()}}
         row.update({k: v for k, v in r.items() if k not in ("run_id", "scenario", "seed")})
-        row["log"] = j.log if keep_logs else None
+        row["log"] = j.log
         row["log_run_id"] = r["run_id"]
         rows.append(row)
     with db.conn:

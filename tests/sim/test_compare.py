@@ -89,3 +89,32 @@ def test_cli_sweep_writes_one_row_per_run_and_point(tmp_path):
     assert sorted((r["param_packing.policy"], r["seed"]) for r in rows) == [("fixed", 1), ("fixed", 2), ("smart", 1), ("smart", 2)]
     packaging = doc["kpis"]["kg_co2e_per_order_packaging"]["difference_vs_baseline"]
     assert list(packaging.values())[0]["mean"] < 0  # smart boxes are lighter than the fixed L box
+
+
+def test_dask_cluster_gives_the_same_results_as_local_workers(tmp_path):
+    """The distributed executor on a 2-worker LocalCluster on loopback: the same KPIs as the
+    parent process, logs kept where asked, and progress reported once per run."""
+    distributed = pytest.importorskip("distributed")
+    scenarios = {
+        "base": Scenario().apply_overrides(SMALL),
+        "ev": Scenario().apply_overrides([*SMALL, "fleet.ev_share=0.5"]),
+    }
+    local = compare(scenarios, [1, 2], jobs=1)
+    ticks = []
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                  dashboard_address=None) as cluster:
+        remote = compare(scenarios, [1, 2], scheduler=cluster.scheduler_address, logs=tmp_path / "logs",
+                         results_db=tmp_path / "r.db", progress=lambda done, total: ticks.append((done, total)))
+    strip = lambda runs: [{k: v for k, v in r.items() if k not in ("wall_seconds", "routing_seconds")} for r in runs]  # noqa: E731
+    for name in scenarios:
+        assert strip(local.runs[name]) == strip(remote.runs[name])
+    assert ticks == [(1, 4), (2, 4), (3, 4), (4, 4)]
+    rows = list(Database(tmp_path / "r.db")["results"].rows)
+    assert sorted(Path(r["log"]).name for r in rows) == ["base-seed1.db", "base-seed2.db", "ev-seed1.db", "ev-seed2.db"]
+    assert all(Path(r["log"]).exists() for r in rows)
+
+
+def test_unreachable_scheduler_is_a_clear_error():
+    pytest.importorskip("distributed")
+    with pytest.raises(ValueError, match=r"--scheduler tcp://127.0.0.1:9: cannot reach the Dask scheduler"):
+        compare({"base": Scenario().apply_overrides(SMALL)}, [1], scheduler="tcp://127.0.0.1:9", connect_timeout=1)
