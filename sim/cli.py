@@ -1,7 +1,9 @@
 """The ``carbonsim`` command line: one entry point, one subcommand per job.
 
-Tables go to stdout when it is a terminal; progress and errors go to stderr. An error is
-one clear line and a non-zero exit; ``--debug`` shows the traceback.
+Tables go to stdout when it is a terminal; when stdout is a pipe or a file, a command prints
+JSON instead (``--json``/``--csv`` choose explicitly; ``carbonsim --tables`` or
+CARBONSIM_TABLES=1 keeps the tables). Progress and errors go to stderr. An error is one
+clear line and a non-zero exit; ``--debug`` shows the traceback.
 """
 
 from __future__ import annotations
@@ -46,8 +48,10 @@ def _version() -> str:
 @click.group(cls=CarbonsimGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(_version(), prog_name="carbonsim")
 @click.option("--debug", is_flag=True, help="Show full tracebacks on errors.")
+@click.option("--tables", is_flag=True, envvar="CARBONSIM_TABLES",
+              help="Print tables even when stdout is not a terminal (default there: JSON).")
 @click.pass_context
-def main(ctx: click.Context, debug: bool) -> None:
+def main(ctx: click.Context, debug: bool, tables: bool) -> None:
     """carbonsim: green e-commerce logistics, routing and carbon footprints.
 
     \b
@@ -59,6 +63,16 @@ def main(ctx: click.Context, debug: bool) -> None:
     """
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
+    ctx.obj["tables"] = tables
+
+
+def _as_json(json_out: bool, csv_out: bool = False) -> bool:
+    """Whether a command prints JSON: asked with --json, or no format was asked and stdout
+    is not a terminal (a pipe or a file wants something a program can read)."""
+    if json_out or csv_out:
+        return json_out
+    obj = click.get_current_context().find_root().obj or {}
+    return not obj.get("tables") and not sys.stdout.isatty()
 
 
 class _LazyProgress:
@@ -141,6 +155,8 @@ def route(file, algorithm, time_limit, seed, iterations, population, w1, w2, cho
         )
     finally:
         bar.close()
+    if json_out is None and _as_json(False):
+        json_out = "-"
     if json_out is not None:
         text = json.dumps(front.to_dict(), indent=2)
         if str(json_out) == "-":
@@ -189,7 +205,8 @@ def route(file, algorithm, time_limit, seed, iterations, population, w1, w2, cho
     help="Override one field (repeatable); VALUE is TOML, a bare word is a string.",
 )
 @click.option("--resolved", is_flag=True, help="Also print the fully resolved scenario as TOML.")
-def validate(file: Path, overrides: tuple[str, ...], resolved: bool) -> None:
+@click.option("--json", "json_out", is_flag=True, help="Print the verdict and the resolved scenario as JSON.")
+def validate(file: Path, overrides: tuple[str, ...], resolved: bool, json_out: bool) -> None:
     """Check a scenario file (and its extends chain) without running it.
 
     Prints FILE: valid and a short summary, or one line per problem on stderr and
@@ -203,6 +220,10 @@ def validate(file: Path, overrides: tuple[str, ...], resolved: bool) -> None:
     from sim.scenario import Scenario
 
     scenario = Scenario.from_file(file, overrides)  # a ScenarioError (ValueError) exits 2 via the group
+    if _as_json(json_out):
+        click.echo(json.dumps({"file": str(file), "valid": True, "overrides": list(overrides),
+                               "hash": scenario.canonical_hash(), "scenario": json.loads(scenario.canonical_json())}))
+        return
     click.echo(f"{file}: valid")
     s, d, r = scenario.simulation, scenario.demand, scenario.routing
     peaks = ", ".join(f"{p.name} x{p.multiplier:g} on days {p.start_day}-{p.start_day + p.days - 1}" for p in d.peaks)
@@ -358,7 +379,7 @@ def run_command(scenario_file: Path, seed, days, db: Path, overrides, json_out: 
         sys.exit(130)
     finally:
         bar.close()
-    if json_out:
+    if _as_json(json_out):
         click.echo(json.dumps(summary.to_dict()))
         return
     console = Console(highlight=False)
@@ -374,8 +395,16 @@ def _fmt(x: float) -> str:
     return f"{x:,.0f}" if a >= 1000 else f"{x:.1f}" if a >= 100 else f"{x:.3f}"
 
 
+def _cell(i, share: bool, diff: bool = False) -> str:
+    """An interval as a table cell; a share in % (a difference of shares in percentage points)."""
+    if share:
+        unit = " pp" if diff else " %"
+        return f"{100 * i.mean:.1f}{unit} [{100 * i.low:.1f}, {100 * i.high:.1f}]"
+    return f"{_fmt(i.mean)} [{_fmt(i.low)}, {_fmt(i.high)}]"
+
+
 def _comparison_table(cmp) -> Table:
-    from sim.compare import KPIS
+    from sim.compare import KPIS, SHARES
 
     first = cmp.scenarios[0]
     table = Table(title=f"{len(cmp.seeds)} seeds each ({cmp.seeds[0]}..{cmp.seeds[-1]}, common random numbers);"
@@ -386,8 +415,8 @@ def _comparison_table(cmp) -> Table:
     for name in cmp.scenarios[1:]:
         table.add_column(escape(f"{name} - {first}"), justify="right")
     for kpi, label in KPIS.items():
-        cells = [f"{_fmt(i.mean)} [{_fmt(i.low)}, {_fmt(i.high)}]" for i in cmp.stats[kpi].values()]
-        cells += [f"{_fmt(i.mean)} [{_fmt(i.low)}, {_fmt(i.high)}]" for i in cmp.diffs[kpi].values()]
+        cells = [_cell(i, kpi in SHARES) for i in cmp.stats[kpi].values()]
+        cells += [_cell(i, kpi in SHARES, diff=True) for i in cmp.diffs[kpi].values()]
         table.add_row(label, *cells)
     return table
 
@@ -406,7 +435,9 @@ def _runs_progress(label: str, enabled: bool):
 @click.argument("scenario_files", metavar="SCENARIO...", nargs=-1, required=True,
                 type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--seeds", "-n", type=click.IntRange(min=1), default=5, show_default=True,
-              help="Replications per scenario: seeds 1..N, the same for every scenario.")
+              help="Replications per scenario: seeds F..F+N-1 (F = --first-seed), the same for every scenario.")
+@click.option("--first-seed", type=click.IntRange(min=0), default=1, show_default=True,
+              help="First seed of the replications (another block of seeds gives independent replications).")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes.")
 @click.option("--scheduler", metavar="tcp://HOST:PORT", help=_SCHEDULER_HELP)
 @click.option("--days", "-d", type=click.IntRange(min=1, max=3650), help="Days to simulate (default: each scenario's).")
@@ -416,7 +447,7 @@ def _runs_progress(label: str, enabled: bool):
 @click.option("--logs", type=click.Path(file_okay=False, path_type=Path),
               help="Keep each run's event log in this folder (default: discarded after the run).")
 @click.option("--json", "json_out", is_flag=True, help="Print the comparison as JSON on stdout.")
-def compare_command(scenario_files, seeds: int, jobs: int, scheduler, days, overrides, db: Path, logs, json_out: bool) -> None:
+def compare_command(scenario_files, seeds: int, first_seed: int, jobs: int, scheduler, days, overrides, db: Path, logs, json_out: bool) -> None:
     """Compare scenarios over N replications with common random numbers.
 
     The first scenario is the baseline: each KPI gets every scenario's mean with a 95%
@@ -440,15 +471,15 @@ def compare_command(scenario_files, seeds: int, jobs: int, scheduler, days, over
         scenarios[name] = sc
     swept = dict(o.split("=", 1) for o in overrides)
     where = scheduler or f"{jobs} worker(s)"
-    if not json_out:
+    if not _as_json(json_out):
         click.echo(f"{len(scenarios)} scenarios x {seeds} seeds = {len(scenarios) * seeds} runs on {where} ...", err=True)
     bar, progress = _runs_progress("runs", sys.stderr.isatty())
     try:
-        result = compare(scenarios, list(range(1, seeds + 1)), jobs=jobs, logs=logs, results_db=db, swept=swept,
+        result = compare(scenarios, list(range(first_seed, first_seed + seeds)), jobs=jobs, logs=logs, results_db=db, swept=swept,
                          scheduler=scheduler, progress=progress)
     finally:
         bar.close()
-    if json_out:
+    if _as_json(json_out):
         click.echo(json.dumps(result.to_dict()))
         return
     console = Console(highlight=False)
@@ -460,7 +491,9 @@ def compare_command(scenario_files, seeds: int, jobs: int, scheduler, days, over
 @click.argument("scenario_file", metavar="SCENARIO", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--set", "overrides", multiple=True, metavar="FIELD=V1,V2,...",
               help="A grid axis: the field takes each value in turn (repeatable; a single value is a fixed override).")
-@click.option("--seeds", "-n", type=click.IntRange(min=1), default=3, show_default=True, help="Replications per grid point: seeds 1..N.")
+@click.option("--seeds", "-n", type=click.IntRange(min=1), default=3, show_default=True,
+              help="Replications per grid point: seeds F..F+N-1 (F = --first-seed).")
+@click.option("--first-seed", type=click.IntRange(min=0), default=1, show_default=True, help="First seed of the replications.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes.")
 @click.option("--scheduler", metavar="tcp://HOST:PORT", help=_SCHEDULER_HELP)
 @click.option("--days", "-d", type=click.IntRange(min=1, max=3650), help="Days to simulate (default: the scenario's).")
@@ -468,7 +501,7 @@ def compare_command(scenario_files, seeds: int, jobs: int, scheduler, days, over
               help="Results file: one row per run (grid point, seed) in its table `results`.")
 @click.option("--logs", type=click.Path(file_okay=False, path_type=Path), help="Keep each run's event log in this folder.")
 @click.option("--json", "json_out", is_flag=True, help="Print the comparison of the grid points as JSON.")
-def sweep_command(scenario_file: Path, overrides, seeds: int, jobs: int, scheduler, days, db: Path, logs, json_out: bool) -> None:
+def sweep_command(scenario_file: Path, overrides, seeds: int, first_seed: int, jobs: int, scheduler, days, db: Path, logs, json_out: bool) -> None:
     """Run a scenario over a parameter grid, N seeds per point, into one results table.
 
     Every grid point uses the same seeds (common random numbers); the first point is the
@@ -478,7 +511,7 @@ def sweep_command(scenario_file: Path, overrides, seeds: int, jobs: int, schedul
     Example:
       carbonsim sweep scenarios/green.toml --set routing.w2=0,0.2,0.4,0.8 --set fleet.ev_share=0,0.3 --seeds 5 -j 2
     """
-    from sim.compare import compare, grid
+    from sim.compare import SHARES, compare, grid
     from sim.scenario import Scenario
     from sim.simulation import scenario_name
 
@@ -491,15 +524,15 @@ def sweep_command(scenario_file: Path, overrides, seeds: int, jobs: int, schedul
         sc = Scenario.from_file(scenario_file, [*fixed, *(f"{k}={v}" for k, v in point.items())])
         scenarios[name], params[name] = sc, point
     where = scheduler or f"{jobs} worker(s)"
-    if not json_out:
+    if not _as_json(json_out):
         click.echo(f"{len(points)} grid points x {seeds} seeds = {len(points) * seeds} runs on {where} ...", err=True)
     bar, progress = _runs_progress("runs", sys.stderr.isatty())
     try:
-        result = compare(scenarios, list(range(1, seeds + 1)), jobs=jobs, logs=logs, results_db=db, params=params,
+        result = compare(scenarios, list(range(first_seed, first_seed + seeds)), jobs=jobs, logs=logs, results_db=db, params=params,
                          swept=dict(o.split("=", 1) for o in fixed), scheduler=scheduler, progress=progress)
     finally:
         bar.close()
-    if json_out:
+    if _as_json(json_out):
         click.echo(json.dumps(result.to_dict()))
         return
     table = Table(title=f"{stem}: {len(points)} grid points x {seeds} seeds; mean [95% CI]", title_justify="left")
@@ -509,8 +542,7 @@ def sweep_command(scenario_file: Path, overrides, seeds: int, jobs: int, schedul
     for name in scenarios:
         cells = []
         for kpi in ("kg_co2e_per_order", "cost_per_order", "on_time_share", "green_sales_share"):
-            i = result.stats[kpi][name]
-            cells.append(f"{_fmt(i.mean)} [{_fmt(i.low)}, {_fmt(i.high)}]")
+            cells.append(_cell(result.stats[kpi][name], kpi in SHARES))
         table.add_row(escape(name), *cells)  # a grid point's name has [brackets], not markup
     console = Console(highlight=False)
     console.print(table)
@@ -542,7 +574,7 @@ def check_command(db: Path, run_id, json_out: bool) -> None:
         run = _pick_run(log, db, run_id)
         results = check_run(log, run.run_id)
     failed = [r for r in results if not r.ok]
-    if json_out:
+    if _as_json(json_out):
         click.echo(json.dumps({
             "run_id": run.run_id, "status": run.status.value, "ok": not failed,
             "checks": [{"name": r.name, "ok": r.ok, "violations": r.violations, "example": r.example,
@@ -587,7 +619,7 @@ def _clock(t: float) -> str:
 def _emit_rows(rows: list[dict], json_out: bool, csv_out: bool, title: str) -> None:
     from sim.inspect import COLUMNS
 
-    if json_out:
+    if _as_json(json_out, csv_out):
         click.echo(json.dumps(rows))
         return
     if csv_out:
@@ -687,7 +719,7 @@ def kpis_command(db: Path, run_id, json_out: bool) -> None:
     with EventLog.open(db) as log:
         run = _pick_run(log, db, run_id)
         summary = summarize(log, run.run_id)
-    if json_out:
+    if _as_json(json_out):
         click.echo(json.dumps(summary.to_dict()))
     else:
         Console(highlight=False).print(_summary_table(summary))
@@ -716,7 +748,7 @@ def verify_command(db: Path, run_id, json_out: bool) -> None:
             if problem is not None:
                 bad = (r, problem)
                 break
-    if json_out:
+    if _as_json(json_out):
         click.echo(json.dumps({"entries": checked, "ok": bad is None,
                                "tampered": None if bad is None else {"run_id": bad[0], "problem": bad[1]}}))
     elif bad is None:
@@ -778,7 +810,7 @@ def footprint_command(db: Path, order_id: int, run_id, json_out: bool) -> None:
     with EventLog.open(db) as log:
         run = _pick_run(log, db, run_id)
         doc = _order_breakdown(log, run.run_id, order_id)
-    if json_out:
+    if _as_json(json_out):
         click.echo(json.dumps(doc))
         return
     console = Console(highlight=False)
@@ -849,7 +881,7 @@ def labels_command(db: Path, run_id, category, limit: int, json_out: bool) -> No
     products = sorted(latest.values(), key=lambda r: (r["grade"] or "~", float("inf") if r["ratio"] is None else r["ratio"]))
     if category is not None and category not in categories:
         raise ValueError(f"unknown category {category!r}; allowed: {', '.join(categories)}")
-    if json_out:
+    if _as_json(json_out):
         click.echo(json.dumps({"run_id": run.run_id, "categories": categories, "products": products}))
         return
     console = Console(highlight=False)

@@ -39,7 +39,7 @@ KPIS: dict[str, str] = {
     "kg_co2e_per_order_packaging": "  packaging",
     "footprint_trunk_per_order": "  trunk (label)",
     "cost_per_order": "cost per order (yuan)",
-    "on_time_share": "on time (share)",
+    "on_time_share": "on time",
     "km": "km",
     "load_factor": "load factor",
     "green_sales_share": "green share of units",
@@ -48,6 +48,8 @@ KPIS: dict[str, str] = {
     "stockouts": "stock-outs (lines)",
     "orders": "orders",
 }
+#: KPIs that are shares (0..1): tables print them in %, differences in percentage points.
+SHARES: frozenset[str] = frozenset({"on_time_share", "load_factor", "green_sales_share", "green_slot_uptake"})
 
 
 @dataclass(frozen=True)

@@ -50,7 +50,7 @@ def test_route_json_is_documented_and_recheckable(tmp_path, c101):
 
 def test_route_table_marks_the_chosen_plan():
     """The table lists the front and the line under it names the chosen plan."""
-    res = CliRunner().invoke(main, ["route", str(C101), "-a", "greedy"])
+    res = CliRunner().invoke(main, ["--tables", "route", str(C101), "-a", "greedy"])
     assert res.exit_code == 0, res.output
     assert "C101: greedy" in res.output
     assert "chosen plan #0" in res.output
@@ -83,6 +83,51 @@ def test_console_script_runs_as_a_process(tmp_path):
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)
     assert doc["algorithm"] == "greedy" and len(doc["solutions"]) == 1
+
+
+def _in_a_terminal(args: list[str]) -> str:
+    """Run ``python -m sim.cli ARGS`` with stdout on a pseudo-terminal; return what it printed."""
+    import os
+    import pty
+
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "sim.cli", *args], stdout=follower, stderr=subprocess.DEVNULL,
+                            env={**os.environ, "COLUMNS": "160"})
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(leader)
+    assert proc.wait(timeout=300) == 0
+    return b"".join(chunks).decode()
+
+
+def test_tables_on_a_terminal_json_in_a_pipe(tmp_path):
+    """The same command prints a table on a terminal and JSON into a pipe; --tables (or
+    CARBONSIM_TABLES=1) keeps the table in a pipe."""
+    from sim.scenario import Scenario
+    from sim.simulation import run
+
+    db = tmp_path / "run.db"
+    run(Scenario().apply_overrides(["simulation.days=1", "demand.orders_per_day=40", "world.customers=100",
+                                    "catalog.products=30"]), db_path=db, seed=1)
+    piped = subprocess.run([sys.executable, "-m", "sim.cli", "check", str(db)], capture_output=True, text=True, timeout=300)
+    assert piped.returncode == 0, piped.stderr
+    assert json.loads(piped.stdout)["ok"] is True
+    terminal = _in_a_terminal(["check", str(db)])
+    assert "first violation" in terminal and not terminal.lstrip().startswith("{")
+    forced = subprocess.run([sys.executable, "-m", "sim.cli", "--tables", "check", str(db)], capture_output=True, text=True,
+                            timeout=300)
+    assert "first violation" in forced.stdout
+    events = subprocess.run([sys.executable, "-m", "sim.cli", "events", str(db), "--limit", "3", "--csv"], capture_output=True,
+                            text=True, timeout=300)
+    assert events.stdout.splitlines()[0].startswith("seq,t,type")  # an explicit --csv wins over the pipe's JSON
 
 
 # -- carbonsim run / check -----------------------------------------------------------------
@@ -142,7 +187,7 @@ def test_exogenous_run_has_no_session_metrics(tmp_path):
 
 
 def test_run_table_names_the_kpis(tmp_path):
-    res = CliRunner().invoke(main, ["run", str(SCENARIOS / "baseline.toml"), "-d", "1", "--db", str(tmp_path / "t.db"), *TINY_SET])
+    res = CliRunner().invoke(main, ["--tables", "run", str(SCENARIOS / "baseline.toml"), "-d", "1", "--db", str(tmp_path / "t.db"), *TINY_SET])
     assert res.exit_code == 0, res.output
     for label in ("orders", "on time", "vehicles used", "kg CO2e per order", "cost per order", "load factor", "stock-outs",
                   "sessions / conversion", "click-through", "green share of exposure", "green share of units sold"):

@@ -53,16 +53,27 @@ def test_results_do_not_depend_on_the_number_of_workers(tmp_path):
 
 def test_cli_compare_json(tmp_path):
     db = tmp_path / "results.db"
-    args = ["compare", str(SCENARIOS / "baseline.toml"), str(SCENARIOS / "green.toml"), "--seeds", "2", "--db", str(db),
+    args = ["compare", str(SCENARIOS / "baseline.toml"), str(SCENARIOS / "green.toml"), "--seeds", "2", "--first-seed", "3", "--db", str(db),
             "--json", "--set", "routing.policy=greedy", *[a for s in SMALL for a in ("--set", s)]]
     res = CliRunner().invoke(main, args)
     assert res.exit_code == 0, res.output
     doc = json.loads(res.stdout)
-    assert doc["scenarios"] == ["baseline", "green"] and doc["seeds"] == [1, 2]
+    assert doc["scenarios"] == ["baseline", "green"] and doc["seeds"] == [3, 4]
     green_slot = doc["kpis"]["green_slot_uptake"]
     assert green_slot["scenarios"]["baseline"]["mean"] == 0.0
     assert green_slot["difference_vs_baseline"]["green"]["mean"] > 0.1
     assert Database(db)["results"].count == 4
+
+
+def test_compare_table_prints_shares_in_percent(tmp_path):
+    args = ["--tables", "compare", str(SCENARIOS / "baseline.toml"), "--seeds", "1", "--db", str(tmp_path / "r.db"),
+            *[a for s in SMALL for a in ("--set", s)]]
+    res = CliRunner().invoke(main, args, env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    on_time = next(line for line in res.stdout.splitlines() if "on time" in line)
+    import re
+
+    assert re.search(r"│\s+\d{1,3}\.\d % \[\d{1,3}\.\d, \d{1,3}\.\d\]", on_time), on_time  # 95.0 % [95.0, 95.0], not 0.950
 
 
 def test_grid_and_value_splitting():

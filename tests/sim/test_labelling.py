@@ -147,7 +147,7 @@ def test_labels_report(day):
     grades = {p["grade"] for p in doc["products"]}
     assert grades <= set("ABCDE") and len(grades) >= 3
     assert all(p["low_carbon"] == (p["grade"] in "AB") for p in doc["products"])
-    res = CliRunner().invoke(main, ["labels", str(day)])
+    res = CliRunner().invoke(main, ["--tables", "labels", str(day)])
     assert res.exit_code == 0 and "product grades" in res.stdout
 
 

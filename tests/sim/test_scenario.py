@@ -650,7 +650,7 @@ def test_random_valid_values_round_trip_through_toml(data):
 
 def test_cli_validate_valid_file():
     """`carbonsim validate FILE` prints 'FILE: valid', a summary with the hash, and exits 0."""
-    res = CliRunner().invoke(main, ["validate", str(GREEN)])
+    res = CliRunner().invoke(main, ["--tables", "validate", str(GREEN)])
     assert res.exit_code == 0, res.output
     assert res.stdout.splitlines()[0] == f"{GREEN}: valid"
     s = Scenario.from_file(GREEN)
@@ -661,7 +661,7 @@ def test_cli_validate_valid_file():
 
 def test_cli_validate_with_set_and_resolved():
     """--set overrides are applied (the hash follows them) and --resolved prints loadable TOML."""
-    res = CliRunner().invoke(main, ["validate", str(BASELINE), "--set", "routing.w2=0.8", "--resolved"])
+    res = CliRunner().invoke(main, ["--tables", "validate", str(BASELINE), "--set", "routing.w2=0.8", "--resolved"])
     assert res.exit_code == 0, res.output
     s = Scenario.from_file(BASELINE, ["routing.w2=0.8"])
     assert s.canonical_hash() in res.stdout
