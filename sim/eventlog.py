@@ -36,6 +36,7 @@ import math
 import numbers
 import operator
 import os
+import sqlite3
 import time
 import traceback
 from collections.abc import Iterable, Iterator, Mapping
@@ -327,6 +328,9 @@ class EventLog:
             db.execute("PRAGMA foreign_keys = ON")
             schema_migrations().apply(db)
             return cls(db, flush_every=flush_every)
+        except sqlite3.DatabaseError as exc:
+            db.close()
+            raise ValueError(f"{os.fspath(path)}: not a carbonsim event log (SQLite says: {exc})") from exc
         except BaseException:
             db.close()
             raise

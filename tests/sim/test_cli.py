@@ -323,3 +323,12 @@ def test_kpis_recomputes_the_run_summary(tmp_path):
 def test_every_command_help_has_an_example():
     missing = [name for name, cmd in main.commands.items() if "Example" not in (cmd.help or "")]
     assert not missing, f"no example in the help of: {missing}"
+
+
+@pytest.mark.parametrize("command", [["events"], ["kpis"], ["check"], ["trace", "1"], ["labels"], ["verify"]])
+def test_a_file_that_is_not_a_run_database_is_one_line_and_exit_2(tmp_path, command):
+    bogus = tmp_path / "notes.txt"
+    bogus.write_text("not a database\n" * 100)
+    res = CliRunner().invoke(main, [*command, str(bogus)])
+    assert res.exit_code == 2
+    assert res.stderr.strip().count("\n") == 0 and "notes.txt: not a carbonsim event log" in res.stderr
