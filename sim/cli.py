@@ -725,6 +725,88 @@ def kpis_command(db: Path, run_id, json_out: bool) -> None:
         Console(highlight=False).print(_summary_table(summary))
 
 
+@main.command("export-ocel")
+@click.argument("db", metavar="RUN_DB", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("out", metavar="OUT.sqlite", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--run", "run_id", type=int, help="Run id (default: the last run in the file).")
+@click.option("--force", is_flag=True, help="Replace OUT if it exists.")
+@click.option("--json", "json_out", is_flag=True, help="Print the counts as JSON.")
+def export_ocel_command(db: Path, out: Path, run_id, force: bool, json_out: bool) -> None:
+    """Write a run as an OCEL 2.0 object-centric event log (the standard's SQLite format).
+
+    Objects: orders, products, vehicles, routes, consumers, labels and waves; every event is
+    linked to the objects it touches, qualified by their role, and objects to each other
+    where the log says so (an order's products and consumer, a route's vehicle and orders).
+    Process-mining tools (pm4py, OCPA, Celonis) read the file as it is.
+
+    \b
+    Example:
+      carbonsim export-ocel carbonsim.db run.ocel.sqlite
+    """
+    from sim.eventlog import EventLog
+    from sim.ocel import export_ocel
+
+    with EventLog.open(db) as log:
+        run = _pick_run(log, db, run_id)
+        try:
+            counts = export_ocel(log, run.run_id, out, overwrite=force)
+        except FileExistsError:
+            raise ValueError(f"{out} already exists; add --force to replace it") from None
+    doc = {"run_id": run.run_id, "out": str(out), "events": counts.events, "objects": counts.objects,
+           "e2o": counts.e2o, "o2o": counts.o2o, "object_changes": counts.object_changes,
+           "events_by_type": dict(counts.events_by_type), "objects_by_type": dict(counts.objects_by_type),
+           "o2o_by_qualifier": dict(counts.o2o_by_qualifier)}
+    if _as_json(json_out):
+        click.echo(json.dumps(doc))
+        return
+    by_type = ", ".join(f"{n:,} {t}" for t, n in sorted(counts.objects_by_type.items(), key=lambda kv: -kv[1]))
+    relations = ", ".join(f"{n:,} {q}" for q, n in sorted(counts.o2o_by_qualifier.items(), key=lambda kv: -kv[1]))
+    click.echo(f"wrote {out} (OCEL 2.0, SQLite) from run {run.run_id} of {db}:\n"
+               f"  {counts.events:,} events of {len(counts.events_by_type)} types, {counts.e2o:,} event-object links\n"
+               f"  {counts.objects:,} objects: {by_type}\n"
+               f"  {counts.o2o:,} object-object links: {relations}")
+
+
+def _run_ref(text: str) -> tuple[Path, int | None]:
+    """``FILE`` or ``FILE:RUN``: a run database and, optionally, the run in it."""
+    path = Path(text)
+    if not path.exists() and ":" in text:
+        head, _, tail = text.rpartition(":")
+        if tail.isdigit():
+            path, run = Path(head), int(tail)
+            if path.exists():
+                return path, run
+    if not path.is_file():
+        raise click.BadParameter(f"{text}: no such run database (give FILE or FILE:RUN_ID)", param_hint="RUN_DB")
+    return path, None
+
+
+@main.command("report")
+@click.argument("dbs", metavar="RUN_DB[:RUN]...", nargs=-1, required=True)
+@click.option("--out", "-o", type=click.Path(dir_okay=False, path_type=Path), default=Path("report.html"),
+              show_default=True, help="The HTML file to write.")
+def report_command(dbs, out: Path) -> None:
+    """Write one self-contained HTML report (opens offline, no scripts from the network).
+
+    For each run: emissions over time by part, every wave's Pareto front of cost vs CO2
+    with the chosen plan, vehicle load factors, green share over time and the KPI table.
+    For several runs also the side-by-side KPIs and a chart of the differences against the
+    first run. A file holding several runs takes FILE:RUN to pick one (default: the last).
+
+    \b
+    Examples:
+      carbonsim report carbonsim.db -o report.html
+      carbonsim report baseline.db green.db -o compare.html
+    """
+    from sim.report import build_report
+
+    t0 = time.perf_counter()
+    path = build_report([_run_ref(d) for d in dbs], out)
+    size = path.stat().st_size
+    click.echo(f"wrote {path} ({size / 1e6:.1f} MB, {len(dbs)} run(s), {time.perf_counter() - t0:.1f} s); "
+               "open it in any browser, no network needed")
+
+
 @main.command("verify")
 @click.argument("db", metavar="RUN_DB", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--run", "run_id", type=int, help="Run whose ledger to verify (default: every run in the file).")

@@ -252,3 +252,20 @@ def test_counts_are_a_frozen_record(exported):
         counts.events = 0  # type: ignore[misc]
     with pytest.raises(TypeError):
         counts.objects_by_type["order"] = 0  # type: ignore[index]
+
+
+def test_cli_export_ocel_counts_and_refuses_to_overwrite(exported, tmp_path):
+    from click.testing import CliRunner
+
+    from sim.cli import main
+
+    db, run_id, _, counts, _ = exported
+    out = tmp_path / "cli.sqlite"
+    res = CliRunner().invoke(main, ["export-ocel", str(db), str(out), "--json"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert (doc["run_id"], doc["events"], doc["objects"], doc["e2o"]) == (run_id, counts.events, counts.objects, counts.e2o)
+    assert doc["objects_by_type"] == dict(counts.objects_by_type)
+    again = CliRunner().invoke(main, ["export-ocel", str(db), str(out)])
+    assert again.exit_code == 2 and "add --force" in again.stderr
+    assert CliRunner().invoke(main, ["export-ocel", str(db), str(out), "--force", "--json"]).exit_code == 0
