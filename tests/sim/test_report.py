@@ -261,3 +261,20 @@ def test_chromium_screenshot_is_not_blank(two, tmp_path):
     assert len(colours) > 50  # text, bars, markers and a colour bar, not one flat colour
     white = (pixels > 0.97).all(axis=1)
     assert white.mean() < 0.95
+
+
+def test_cli_report_takes_files_and_file_colon_run(logs, tmp_path):
+    from click.testing import CliRunner
+
+    from sim.cli import main
+
+    out = tmp_path / "cli.html"
+    res = CliRunner().invoke(main, ["report", str(logs["a"]) + ":1", str(logs["b"]), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    assert f"wrote {out}" in res.stdout and "2 run(s)" in res.stdout
+    _, page = _page(out)
+    assert len(page.charts) == 9
+    missing = CliRunner().invoke(main, ["report", str(tmp_path / "nope.db"), "-o", str(out)])
+    assert missing.exit_code == 2 and "no such run database" in missing.output
+    bad_run = CliRunner().invoke(main, ["report", str(logs["a"]) + ":99", "-o", str(tmp_path / "x.html")])
+    assert bad_run.exit_code == 2 and "no run 99" in bad_run.stderr
