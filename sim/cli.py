@@ -425,10 +425,20 @@ _SCHEDULER_HELP = ("Run on this Dask distributed scheduler's workers instead of 
                    "(pip install 'carbonsim[cluster]'; carbonsim must be installed on the workers).")
 
 
-def _runs_progress(label: str, enabled: bool):
-    """A ``progress(done, total)`` for compare/sweep: a bar of finished runs on stderr."""
-    bar = _LazyProgress(label, enabled)
-    return bar, lambda done, total: bar(done / total)
+def _replicate(scenarios: dict, what: str, seeds: range, jobs: int, scheduler, logs, db: Path, json_out: bool, **store):
+    """compare/sweep's common part: say what will run, run it with a bar of finished runs on
+    stderr, and return the Comparison (``store``: the parameter columns of the results rows)."""
+    from sim.compare import compare
+
+    if not _as_json(json_out):
+        where = scheduler or f"{jobs} worker(s)"
+        click.echo(f"{len(scenarios)} {what} x {len(seeds)} seeds = {len(scenarios) * len(seeds)} runs on {where} ...", err=True)
+    bar = _LazyProgress("runs", sys.stderr.isatty())
+    try:
+        return compare(scenarios, list(seeds), jobs=jobs, logs=logs, results_db=db, scheduler=scheduler,
+                       progress=lambda done, total: bar(done / total), **store)
+    finally:
+        bar.close()
 
 
 @main.command("compare")
@@ -457,7 +467,6 @@ def compare_command(scenario_files, seeds: int, first_seed: int, jobs: int, sche
     Example:
       carbonsim compare scenarios/baseline.toml scenarios/green.toml --seeds 10 --jobs 2
     """
-    from sim.compare import compare
     from sim.scenario import Scenario
     from sim.simulation import scenario_name
 
@@ -469,16 +478,8 @@ def compare_command(scenario_files, seeds: int, first_seed: int, jobs: int, sche
         while name in scenarios:  # two files with one stem
             name, k = f"{scenario_name(path)}-{k}", k + 1
         scenarios[name] = sc
-    swept = dict(o.split("=", 1) for o in overrides)
-    where = scheduler or f"{jobs} worker(s)"
-    if not _as_json(json_out):
-        click.echo(f"{len(scenarios)} scenarios x {seeds} seeds = {len(scenarios) * seeds} runs on {where} ...", err=True)
-    bar, progress = _runs_progress("runs", sys.stderr.isatty())
-    try:
-        result = compare(scenarios, list(range(first_seed, first_seed + seeds)), jobs=jobs, logs=logs, results_db=db, swept=swept,
-                         scheduler=scheduler, progress=progress)
-    finally:
-        bar.close()
+    result = _replicate(scenarios, "scenarios", range(first_seed, first_seed + seeds), jobs, scheduler, logs, db, json_out,
+                        swept=dict(o.split("=", 1) for o in overrides))
     if _as_json(json_out):
         click.echo(json.dumps(result.to_dict()))
         return
@@ -511,7 +512,7 @@ def sweep_command(scenario_file: Path, overrides, seeds: int, first_seed: int, j
     Example:
       carbonsim sweep scenarios/green.toml --set routing.w2=0,0.2,0.4,0.8 --set fleet.ev_share=0,0.3 --seeds 5 -j 2
     """
-    from sim.compare import SHARES, compare, grid
+    from sim.compare import SHARES, grid
     from sim.scenario import Scenario
     from sim.simulation import scenario_name
 
@@ -523,15 +524,8 @@ def sweep_command(scenario_file: Path, overrides, seeds: int, first_seed: int, j
         name = stem + ("[" + ",".join(f"{k.split('.')[-1]}={v}" for k, v in point.items()) + "]" if point else "")
         sc = Scenario.from_file(scenario_file, [*fixed, *(f"{k}={v}" for k, v in point.items())])
         scenarios[name], params[name] = sc, point
-    where = scheduler or f"{jobs} worker(s)"
-    if not _as_json(json_out):
-        click.echo(f"{len(points)} grid points x {seeds} seeds = {len(points) * seeds} runs on {where} ...", err=True)
-    bar, progress = _runs_progress("runs", sys.stderr.isatty())
-    try:
-        result = compare(scenarios, list(range(first_seed, first_seed + seeds)), jobs=jobs, logs=logs, results_db=db, params=params,
-                         swept=dict(o.split("=", 1) for o in fixed), scheduler=scheduler, progress=progress)
-    finally:
-        bar.close()
+    result = _replicate(scenarios, "grid points", range(first_seed, first_seed + seeds), jobs, scheduler, logs, db, json_out,
+                        swept=dict(o.split("=", 1) for o in fixed), params=params)
     if _as_json(json_out):
         click.echo(json.dumps(result.to_dict()))
         return

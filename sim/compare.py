@@ -83,6 +83,12 @@ def _run_job(job: Job) -> dict:
 Progress = Callable[[int, int], None]
 
 
+def _limit_threads(threads: int) -> None:
+    import numba
+
+    numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+
+
 def _run_local(job_list: list[Job], jobs: int, progress: Progress | None) -> list[dict]:
     results: list[dict | None] = [None] * len(job_list)
     if jobs <= 1:
@@ -92,8 +98,12 @@ def _run_local(job_list: list[Job], jobs: int, progress: Progress | None) -> lis
                 progress(i + 1, len(job_list))
         return results
     # spawn: workers start clean (no inherited SimPy or numba state), so a run is the same in
-    # a worker as in the parent
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+    # a worker as in the parent. MOGWO decodes its population on numba threads, one per core
+    # by default: J workers share the cores instead of each oversubscribing all of them (the
+    # plans do not depend on the thread count).
+    threads = max(1, (os.cpu_count() or 1) // jobs)
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
+                             initializer=_limit_threads, initargs=(threads,)) as pool:
         futures = {pool.submit(_run_job, j): i for i, j in enumerate(job_list)}
         for done, f in enumerate(as_completed(futures), 1):
             results[futures[f]] = f.result()

@@ -30,9 +30,11 @@ def test_interval_is_the_student_t_interval():
 def test_results_do_not_depend_on_the_number_of_workers(tmp_path):
     """Two scenarios x two seeds, once in the parent and once on two spawned workers: the same
     KPIs, one results row per run, and the paired difference is the mean of per-seed differences."""
+    # MOGWO decodes on numba threads: all the cores in the parent, cores / J in each worker
+    mogwo = ["routing.policy=mogwo", "routing.iterations=30", "routing.population=20", "routing.time_limit=0"]
     scenarios = {
-        "base": Scenario().apply_overrides(SMALL),
-        "boxes": Scenario().apply_overrides([*SMALL, "packing.policy=smart"]),
+        "base": Scenario().apply_overrides([*SMALL, *mogwo]),
+        "boxes": Scenario().apply_overrides([*SMALL, *mogwo, "packing.policy=smart"]),
     }
     one = compare(scenarios, [1, 2], jobs=1, results_db=tmp_path / "r1.db", swept={"x": "1"})
     two = compare(scenarios, [1, 2], jobs=2, results_db=tmp_path / "r2.db")
