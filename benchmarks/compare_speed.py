@@ -37,6 +37,9 @@ scenarios = {{name: Scenario.from_file(path, {overrides!r}) for name, path in {f
 seeds = list(range(1, {seeds} + 1))
 startup = 0.0
 if mode == "dask":
+    import os
+    # as a user would start `dask worker`: the cores shared among the workers' numba threads
+    os.environ["NUMBA_NUM_THREADS"] = str(max(1, os.cpu_count() // workers))
     from distributed import LocalCluster
     t = time.perf_counter()
     cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None)
