@@ -564,7 +564,7 @@ def check_command(db: Path, run_id, json_out: bool) -> None:
     from sim.check import check_run
     from sim.eventlog import EventLog
 
-    with EventLog.open(db) as log:
+    with EventLog.open_existing(db) as log:
         run = _pick_run(log, db, run_id)
         results = check_run(log, run.run_id)
     failed = [r for r in results if not r.ok]
@@ -664,7 +664,7 @@ def events_command(db: Path, run_id, types, order_id, vehicle_id, t_from, t_to, 
     for t in types:
         if t not in known:
             raise click.BadParameter(f"{t!r} is not an event type; one of: {', '.join(sorted(known))}", param_hint="--type")
-    with EventLog.open(db) as log:
+    with EventLog.open_existing(db) as log:
         run = _pick_run(log, db, run_id)
         rows = [event_row(seq, e) for seq, e in log.iter_events(
             run.run_id, type=list(types) or None, order_id=order_id, vehicle_id=vehicle_id,
@@ -690,7 +690,7 @@ def trace_command(order_id: int, db: Path, run_id, json_out: bool, csv_out: bool
     from sim.eventlog import EventLog
     from sim.inspect import trace
 
-    with EventLog.open(db) as log:
+    with EventLog.open_existing(db) as log:
         run = _pick_run(log, db, run_id)
         rows = trace(log, run.run_id, order_id)
     _emit_rows(rows, json_out, csv_out, f"{db}: run {run.run_id}, order {order_id}")
@@ -710,7 +710,7 @@ def kpis_command(db: Path, run_id, json_out: bool) -> None:
     from sim.eventlog import EventLog
     from sim.summary import summarize
 
-    with EventLog.open(db) as log:
+    with EventLog.open_existing(db) as log:
         run = _pick_run(log, db, run_id)
         summary = summarize(log, run.run_id)
     if _as_json(json_out):
@@ -740,7 +740,7 @@ def export_ocel_command(db: Path, out: Path, run_id, force: bool, json_out: bool
     from sim.eventlog import EventLog
     from sim.ocel import export_ocel
 
-    with EventLog.open(db) as log:
+    with EventLog.open_existing(db) as log:
         run = _pick_run(log, db, run_id)
         try:
             counts = export_ocel(log, run.run_id, out, overwrite=force)
@@ -815,7 +815,7 @@ def verify_command(db: Path, run_id, json_out: bool) -> None:
     from sim.check import ledger_problems
     from sim.eventlog import EventLog
 
-    with EventLog.open(db) as log:
+    with EventLog.open_existing(db) as log:
         runs = [log.get_run(run_id).run_id] if run_id is not None else [r.run_id for r in log.runs()]
         checked, bad = 0, None
         for r in runs:
@@ -883,7 +883,7 @@ def footprint_command(db: Path, order_id: int, run_id, json_out: bool) -> None:
     """
     from sim.eventlog import EventLog
 
-    with EventLog.open(db) as log:
+    with EventLog.open_existing(db) as log:
         run = _pick_run(log, db, run_id)
         doc = _order_breakdown(log, run.run_id, order_id)
     if _as_json(json_out):
@@ -929,7 +929,7 @@ def labels_command(db: Path, run_id, category, limit: int, json_out: bool) -> No
     """
     from sim.eventlog import EventLog
 
-    with EventLog.open(db) as log:
+    with EventLog.open_existing(db) as log:
         run = _pick_run(log, db, run_id)
         changes = dict(log.db.execute(
             "SELECT product_id, COUNT(*) - 1 FROM events WHERE run_id = ? AND type = 'grade_changed' GROUP BY product_id",

@@ -39,6 +39,7 @@ import os
 import sqlite3
 import time
 import traceback
+from pathlib import Path
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -334,6 +335,26 @@ class EventLog:
         except BaseException:
             db.close()
             raise
+
+    @classmethod
+    def open_existing(cls, path: str | os.PathLike[str], *, flush_every: int = DEFAULT_FLUSH_EVERY) -> "EventLog":
+        """Open a log that must already exist, for reading it back: ValueError naming the file
+        when it is missing or not a carbonsim log, checked read-only first, since :meth:`open`
+        would create the file or add the log's tables to someone else's database."""
+        path = Path(path)
+        if not path.is_file():
+            raise ValueError(f"{path}: no such event log file")
+        try:
+            conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+            try:
+                has_runs = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'runs'").fetchone()
+            finally:
+                conn.close()
+        except sqlite3.DatabaseError as exc:
+            raise ValueError(f"{path}: not a carbonsim event log (SQLite says: {exc})") from exc
+        if not has_runs:
+            raise ValueError(f"{path}: not a carbonsim event log (it has no runs table)")
+        return cls.open(path, flush_every=flush_every)
 
     # -- plumbing -------------------------------------------------------------------------
 

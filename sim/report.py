@@ -25,7 +25,6 @@ import math
 import operator
 import os
 import re
-import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -179,23 +178,6 @@ class _RunData:
         return "hour" if self.summary.days <= 1 else "day"
 
 
-def _check_log_file(path: Path) -> None:
-    """Refuse what is not an event log BEFORE EventLog.open, which would create the file or
-    add the log's tables to someone else's database."""
-    if not path.is_file():
-        raise ValueError(f"{path}: no such event log file")
-    try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-        try:
-            has_runs = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'runs'").fetchone()
-        finally:
-            conn.close()
-    except sqlite3.DatabaseError as exc:
-        raise ValueError(f"{path}: not a carbonsim event log ({exc})") from exc
-    if not has_runs:
-        raise ValueError(f"{path}: not a carbonsim event log (it has no runs table)")
-
-
 def _resolve_run(log: EventLog, path: Path, run_id: int | None) -> RunRecord:
     if run_id is None:
         runs = log.runs()
@@ -217,8 +199,7 @@ def _resolve_run(log: EventLog, path: Path, run_id: int | None) -> RunRecord:
 
 def _read_run(path: str | os.PathLike, run_id: int | None) -> _RunData:
     path = Path(path)
-    _check_log_file(path)
-    with EventLog.open(path) as log:
+    with EventLog.open_existing(path) as log:
         record = _resolve_run(log, path, run_id)
         rid = record.run_id
         data = _RunData(path=path, record=record, summary=summarize(log, rid))

@@ -372,3 +372,26 @@ def test_any_events_written_and_read_back_are_equal(events, flush_every):
             log.finish_run("completed")
             assert log.events(run_id) == events
             assert [seq for seq, _ in log.iter_events(run_id)] == list(range(1, len(events) + 1))
+
+
+def test_open_existing_leaves_a_foreign_database_untouched(tmp_path):
+    """Reading commands open logs with open_existing: a SQLite file of someone else's (a
+    compare results file, say) is refused, not given the log's tables."""
+    import sqlite3
+
+    from sim.eventlog import EventLog
+
+    foreign = tmp_path / "results.db"
+    with sqlite3.connect(foreign) as conn:
+        conn.execute("CREATE TABLE results (run_id INTEGER PRIMARY KEY)")
+    before = foreign.read_bytes()
+    with pytest.raises(ValueError, match="results.db: not a carbonsim event log"):
+        EventLog.open_existing(foreign)
+    assert foreign.read_bytes() == before
+    with pytest.raises(ValueError, match="no such event log file"):
+        EventLog.open_existing(tmp_path / "missing.db")
+    assert not (tmp_path / "missing.db").exists()
+    with EventLog.open(tmp_path / "log.db"):
+        pass
+    with EventLog.open_existing(tmp_path / "log.db") as log:
+        assert log.runs() == []
