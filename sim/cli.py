@@ -19,6 +19,8 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from sim.eventlog import package_version
+
 
 class CarbonsimGroup(click.Group):
     """Turns expected errors into one line on stderr (tracebacks only with --debug)."""
@@ -36,17 +38,8 @@ class CarbonsimGroup(click.Group):
             ctx.exit(2)
 
 
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("carbonsim")
-    except PackageNotFoundError:  # running from a source tree
-        return "0+unknown"
-
-
 @click.group(cls=CarbonsimGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(_version(), prog_name="carbonsim")
+@click.version_option(package_version(), prog_name="carbonsim")
 @click.option("--debug", is_flag=True, help="Show full tracebacks on errors.")
 @click.option("--tables", is_flag=True, envvar="CARBONSIM_TABLES",
               help="Print tables even when stdout is not a terminal (default there: JSON).")
@@ -256,6 +249,10 @@ def validate(file: Path, overrides: tuple[str, ...], resolved: bool, json_out: b
     if resolved:
         click.echo(scenario.to_toml(), nl=False)
 
+
+#: The run database argument and run choice that every command reading a run back takes.
+_RUN_DB = click.argument("db", metavar="RUN_DB", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+_RUN_OPTION = click.option("--run", "run_id", type=int, help="Run id (default: the last run in the file).")
 
 _OVERRIDE_HELP = "Override one field (repeatable); VALUE is TOML, a bare word is a string."
 
@@ -544,7 +541,7 @@ def sweep_command(scenario_file: Path, overrides, seeds: int, first_seed: int, j
 
 
 @main.command("check")
-@click.argument("db", metavar="RUN_DB", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_RUN_DB
 @click.option("--run", "run_id", type=int, help="Run to check (default: the last run in the file).")
 @click.option("--json", "json_out", is_flag=True, help="Print the results as JSON.")
 def check_command(db: Path, run_id, json_out: bool) -> None:
@@ -565,7 +562,7 @@ def check_command(db: Path, run_id, json_out: bool) -> None:
     from sim.eventlog import EventLog
 
     with EventLog.open_existing(db) as log:
-        run = _pick_run(log, db, run_id)
+        run = log.pick_run(run_id, source=db)
         results = check_run(log, run.run_id)
     failed = [r for r in results if not r.ok]
     if _as_json(json_out):
@@ -586,13 +583,6 @@ def check_command(db: Path, run_id, json_out: bool) -> None:
             console.print(f"note: the run is {run.status.value}; orders still open when it stopped count as violations")
     if failed:
         sys.exit(1)
-
-
-def _pick_run(log, db: Path, run_id):
-    runs = log.runs()
-    if not runs:
-        raise ValueError(f"{db}: no runs in this file")
-    return log.get_run(run_id) if run_id is not None else runs[-1]
 
 
 def _minutes(text: str | None) -> float | None:
@@ -638,8 +628,8 @@ def _emit_rows(rows: list[dict], json_out: bool, csv_out: bool, title: str) -> N
 
 
 @main.command("events")
-@click.argument("db", metavar="RUN_DB", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--run", "run_id", type=int, help="Run id (default: the last run in the file).")
+@_RUN_DB
+@_RUN_OPTION
 @click.option("--type", "types", multiple=True, metavar="T", help="Event type (repeatable), e.g. delivered.")
 @click.option("--order", "order_id", type=int, help="Only this order's events.")
 @click.option("--vehicle", "vehicle_id", help="Only this vehicle's events, e.g. light_truck-03.")
@@ -665,7 +655,7 @@ def events_command(db: Path, run_id, types, order_id, vehicle_id, t_from, t_to, 
         if t not in known:
             raise click.BadParameter(f"{t!r} is not an event type; one of: {', '.join(sorted(known))}", param_hint="--type")
     with EventLog.open_existing(db) as log:
-        run = _pick_run(log, db, run_id)
+        run = log.pick_run(run_id, source=db)
         rows = [event_row(seq, e) for seq, e in log.iter_events(
             run.run_id, type=list(types) or None, order_id=order_id, vehicle_id=vehicle_id,
             t_from=_minutes(t_from), t_to=_minutes(t_to), limit=limit or None)]
@@ -674,8 +664,8 @@ def events_command(db: Path, run_id, types, order_id, vehicle_id, t_from, t_to, 
 
 @main.command("trace")
 @click.argument("order_id", type=int)
-@click.argument("db", metavar="RUN_DB", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--run", "run_id", type=int, help="Run id (default: the last run in the file).")
+@_RUN_DB
+@_RUN_OPTION
 @click.option("--json", "json_out", is_flag=True, help="Print a JSON list of events.")
 @click.option("--csv", "csv_out", is_flag=True, help="Print CSV with a header row.")
 def trace_command(order_id: int, db: Path, run_id, json_out: bool, csv_out: bool) -> None:
@@ -691,14 +681,14 @@ def trace_command(order_id: int, db: Path, run_id, json_out: bool, csv_out: bool
     from sim.inspect import trace
 
     with EventLog.open_existing(db) as log:
-        run = _pick_run(log, db, run_id)
+        run = log.pick_run(run_id, source=db)
         rows = trace(log, run.run_id, order_id)
     _emit_rows(rows, json_out, csv_out, f"{db}: run {run.run_id}, order {order_id}")
 
 
 @main.command("kpis")
-@click.argument("db", metavar="RUN_DB", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--run", "run_id", type=int, help="Run id (default: the last run in the file).")
+@_RUN_DB
+@_RUN_OPTION
 @click.option("--json", "json_out", is_flag=True, help="Print the summary as one JSON object.")
 def kpis_command(db: Path, run_id, json_out: bool) -> None:
     """Recompute a run's summary from its event log alone (the same figures `run` printed).
@@ -711,7 +701,7 @@ def kpis_command(db: Path, run_id, json_out: bool) -> None:
     from sim.summary import summarize
 
     with EventLog.open_existing(db) as log:
-        run = _pick_run(log, db, run_id)
+        run = log.pick_run(run_id, source=db)
         summary = summarize(log, run.run_id)
     if _as_json(json_out):
         click.echo(json.dumps(summary.to_dict()))
@@ -720,9 +710,9 @@ def kpis_command(db: Path, run_id, json_out: bool) -> None:
 
 
 @main.command("export-ocel")
-@click.argument("db", metavar="RUN_DB", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_RUN_DB
 @click.argument("out", metavar="OUT.sqlite", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--run", "run_id", type=int, help="Run id (default: the last run in the file).")
+@_RUN_OPTION
 @click.option("--force", is_flag=True, help="Replace OUT if it exists.")
 @click.option("--json", "json_out", is_flag=True, help="Print the counts as JSON.")
 def export_ocel_command(db: Path, out: Path, run_id, force: bool, json_out: bool) -> None:
@@ -741,7 +731,7 @@ def export_ocel_command(db: Path, out: Path, run_id, force: bool, json_out: bool
     from sim.ocel import export_ocel
 
     with EventLog.open_existing(db) as log:
-        run = _pick_run(log, db, run_id)
+        run = log.pick_run(run_id, source=db)
         try:
             counts = export_ocel(log, run.run_id, out, overwrite=force)
         except FileExistsError:
@@ -802,7 +792,7 @@ def report_command(dbs, out: Path) -> None:
 
 
 @main.command("verify")
-@click.argument("db", metavar="RUN_DB", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_RUN_DB
 @click.option("--run", "run_id", type=int, help="Run whose ledger to verify (default: every run in the file).")
 @click.option("--json", "json_out", is_flag=True, help="Print the result as JSON.")
 def verify_command(db: Path, run_id, json_out: bool) -> None:
@@ -870,7 +860,7 @@ def _order_breakdown(log, run_id: int, order_id: int) -> dict:
 
 
 @main.command("footprint")
-@click.argument("db", metavar="RUN_DB", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_RUN_DB
 @click.option("--order", "order_id", type=int, required=True, help="The order's id.")
 @click.option("--run", "run_id", type=int, help="Run (default: the last run in the file).")
 @click.option("--json", "json_out", is_flag=True, help="Print the breakdown as JSON.")
@@ -884,7 +874,7 @@ def footprint_command(db: Path, order_id: int, run_id, json_out: bool) -> None:
     from sim.eventlog import EventLog
 
     with EventLog.open_existing(db) as log:
-        run = _pick_run(log, db, run_id)
+        run = log.pick_run(run_id, source=db)
         doc = _order_breakdown(log, run.run_id, order_id)
     if _as_json(json_out):
         click.echo(json.dumps(doc))
@@ -911,7 +901,7 @@ def footprint_command(db: Path, order_id: int, run_id, json_out: bool) -> None:
 
 
 @main.command("labels")
-@click.argument("db", metavar="RUN_DB", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_RUN_DB
 @click.option("--run", "run_id", type=int, help="Run (default: the last run in the file).")
 @click.option("--category", help="Only this category (a name from catalog.categories).")
 @click.option("--limit", type=click.IntRange(min=1), default=40, show_default=True, help="Rows in the table (JSON has all).")
@@ -930,7 +920,7 @@ def labels_command(db: Path, run_id, category, limit: int, json_out: bool) -> No
     from sim.eventlog import EventLog
 
     with EventLog.open_existing(db) as log:
-        run = _pick_run(log, db, run_id)
+        run = log.pick_run(run_id, source=db)
         changes = dict(log.db.execute(
             "SELECT product_id, COUNT(*) - 1 FROM events WHERE run_id = ? AND type = 'grade_changed' GROUP BY product_id",
             [run.run_id],

@@ -277,7 +277,8 @@ def _utc_now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def _package_version() -> str:
+def package_version() -> str:
+    """The installed carbonsim version (``0+unknown`` in a source tree never installed)."""
     from importlib.metadata import PackageNotFoundError, version
 
     try:
@@ -426,7 +427,7 @@ class EventLog:
                 "INSERT INTO runs (scenario, scenario_hash, scenario_json, seed, version, status, started_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [scenario, hashlib.sha256(text.encode("utf-8")).hexdigest(), text, seed,
-                 version if version is not None else _package_version(), RunStatus.RUNNING.value, _utc_now()],
+                 version if version is not None else package_version(), RunStatus.RUNNING.value, _utc_now()],
             )
         run_id = int(cursor.lastrowid)
         self._active = _ActiveRun(run_id=run_id, next_seq=1, started=time.perf_counter())
@@ -656,6 +657,27 @@ class EventLog:
         if row is None:
             raise KeyError(f"no run {run_id} in this event log")
         return self._run_record(row)
+
+    def pick_run(self, run_id: int | None = None, *, source: object = "this event log") -> RunRecord:
+        """The run ``run_id``, or the file's last run when None. The errors name ``source``
+        (the file, say) and list the runs it holds: ValueError for an empty log or an id that
+        is not an integer, KeyError for an unknown id."""
+        if run_id is None:
+            runs = self.runs()
+            if not runs:
+                raise ValueError(f"{source}: the event log holds no runs")
+            return runs[-1]
+        try:
+            if isinstance(run_id, bool):
+                raise TypeError
+            run_id = operator.index(run_id)  # numpy integers are fine too
+        except TypeError:
+            raise ValueError(f"{source}: run id must be an int or None, got {run_id!r}") from None
+        try:
+            return self.get_run(run_id)
+        except KeyError:
+            known = ", ".join(str(r.run_id) for r in self.runs()) or "none"
+            raise KeyError(f"{source}: no run {run_id} in this event log (its runs: {known})") from None
 
     @staticmethod
     def _run_record(row: tuple) -> RunRecord:

@@ -22,13 +22,11 @@ import html
 import io
 import json
 import math
-import operator
 import os
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from importlib import metadata
 from pathlib import Path
 
 import numpy as np
@@ -36,7 +34,7 @@ from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from .eventlog import EventLog, RunRecord
+from .eventlog import EventLog, RunRecord, package_version
 from .summary import RunSummary, summarize
 
 __all__ = ["build_report"]
@@ -178,29 +176,10 @@ class _RunData:
         return "hour" if self.summary.days <= 1 else "day"
 
 
-def _resolve_run(log: EventLog, path: Path, run_id: int | None) -> RunRecord:
-    if run_id is None:
-        runs = log.runs()
-        if not runs:
-            raise ValueError(f"{path}: the event log holds no runs")
-        return runs[-1]
-    try:
-        if isinstance(run_id, bool):
-            raise TypeError
-        run_id = operator.index(run_id)  # numpy integers are fine too
-    except TypeError:
-        raise ValueError(f"{path}: run id must be an int or None, got {run_id!r}") from None
-    try:
-        return log.get_run(run_id)
-    except KeyError:
-        known = ", ".join(str(r.run_id) for r in log.runs()) or "none"
-        raise KeyError(f"{path}: no run {run_id} in this event log (its runs: {known})") from None
-
-
 def _read_run(path: str | os.PathLike, run_id: int | None) -> _RunData:
     path = Path(path)
     with EventLog.open_existing(path) as log:
-        record = _resolve_run(log, path, run_id)
+        record = log.pick_run(run_id, source=path)
         rid = record.run_id
         data = _RunData(path=path, record=record, summary=summarize(log, rid))
         db = log.db
@@ -676,13 +655,6 @@ def _labels(runs: list[_RunData]) -> None:
         r.label = f"#{i} {name}" if clash else name
 
 
-def _version() -> str:
-    try:
-        return metadata.version("carbonsim")
-    except metadata.PackageNotFoundError:  # running from a source tree that was never installed
-        return "unknown"
-
-
 def _page(runs: list[_RunData]) -> str:
     generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
     nav = "".join(f'<li><a href="#run-{i}">{_e(r.label)}</a>: {_e(r.summary.scenario)}, seed {r.summary.seed}, '
@@ -699,14 +671,14 @@ def _page(runs: list[_RunData]) -> str:
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="carbonsim {_e(_version())}">
+<meta name="generator" content="carbonsim {_e(package_version())}">
 <title>{_e(title)}</title>
 <style>{_CSS}</style>
 </head>
 <body data-charts="{charts}" data-charts-rendered="0">
 <main>
 <h1>carbonsim report</h1>
-<p class="meta"><span>generated {generated}</span><span>carbonsim {_e(_version())}</span>
+<p class="meta"><span>generated {generated}</span><span>carbonsim {_e(package_version())}</span>
 <span>{len(runs)} run{'s' if len(runs) != 1 else ''}</span><span>{charts} charts</span></p>
 <p class="note">A simulated green e-commerce supply chain: every figure is read from the runs' event logs.
 Units: kg CO2e (kg of CO2-equivalent), yuan, km; shares in %.</p>
