@@ -9,6 +9,7 @@ clear line and a non-zero exit; ``--debug`` shows the traceback.
 from __future__ import annotations
 
 import json
+import sqlite3
 import sys
 import time
 from pathlib import Path
@@ -19,6 +20,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from sim.errors import describe_sqlite_error
 from sim.eventlog import package_version
 
 
@@ -30,6 +32,12 @@ class CarbonsimGroup(click.Group):
             return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
+        except (sqlite3.Error, OverflowError) as exc:
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            files = (ctx.obj or {}).get("files") or ["the event log"]
+            click.echo(f"Error: {describe_sqlite_error(files[-1] if len(files) == 1 else ', '.join(files), exc)}", err=True)
+            ctx.exit(2)
         except (ValueError, OSError, KeyError) as exc:
             if ctx.obj and ctx.obj.get("debug"):
                 raise
@@ -250,9 +258,23 @@ def validate(file: Path, overrides: tuple[str, ...], resolved: bool, json_out: b
         click.echo(scenario.to_toml(), nl=False)
 
 
+#: Ids as SQLite stores them: 64-bit signed integers (a larger one is an error, not an overflow).
+_RUN_ID = click.IntRange(min=1, max=2**63 - 1)
+_OBJECT_ID = click.IntRange(min=0, max=2**63 - 1)
+
+
+def _remember_file(ctx: click.Context, param: click.Parameter, value):
+    """Note a file the command works on, so that a SQLite or OS failure later names it."""
+    if value is not None:
+        values = value if isinstance(value, tuple) else (value,)
+        ctx.find_root().ensure_object(dict).setdefault("files", []).extend(str(v) for v in values)
+    return value
+
+
 #: The run database argument and run choice that every command reading a run back takes.
-_RUN_DB = click.argument("db", metavar="RUN_DB", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-_RUN_OPTION = click.option("--run", "run_id", type=int, help="Run id (default: the last run in the file).")
+_RUN_DB = click.argument("db", metavar="RUN_DB", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                         callback=_remember_file)
+_RUN_OPTION = click.option("--run", "run_id", type=_RUN_ID, help="Run id (default: the last run in the file).")
 
 _OVERRIDE_HELP = "Override one field (repeatable); VALUE is TOML, a bare word is a string."
 
@@ -344,17 +366,19 @@ def _summary_table(summary) -> Table:
 
 @main.command("run")
 @click.argument("scenario_file", metavar="SCENARIO", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--seed", "-s", type=click.IntRange(min=0), help="Root seed (default: the scenario's simulation.seed).")
+@click.option("--seed", "-s", type=click.IntRange(min=0, max=2**63 - 1), help="Root seed (default: the scenario's simulation.seed).")
 @click.option("--days", "-d", type=click.IntRange(min=1, max=3650), help="Days to simulate (default: the scenario's).")
 @click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=Path("carbonsim.db"), show_default=True,
-              help="Event-log file (SQLite); created, or the run is added to it.")
+              callback=_remember_file,
+              help="Event-log file (SQLite); created, or the run is added to it (a SQLite file that is not a log is refused).")
 @click.option("--set", "overrides", multiple=True, metavar="TABLE.KEY=VALUE", help=_OVERRIDE_HELP)
 @click.option("--json", "json_out", is_flag=True, help="Print the summary as one JSON object on stdout.")
 def run_command(scenario_file: Path, seed, days, db: Path, overrides, json_out: bool) -> None:
     """Simulate a scenario and print the run's summary.
 
-    Every event goes to the SQLite file --db; the summary is computed from it. Ctrl-C stops
-    the run and leaves the file consistent, with the run marked interrupted.
+    Every event goes to the SQLite file --db; the summary is computed from it. Ctrl-C,
+    SIGTERM and SIGHUP stop the run and leave the file consistent, with the run marked
+    interrupted (exit 130, 143, 129).
 
     \b
     Examples:
@@ -363,17 +387,20 @@ def run_command(scenario_file: Path, seed, days, db: Path, overrides, json_out: 
       carbonsim run scenarios/baseline.toml --set routing.policy=mogwo --set routing.time_limit=0.5
     """
     from sim.scenario import Scenario
+    from sim.signals import Terminated, stop_on_signals
     from sim.simulation import run, scenario_name
 
     scenario = Scenario.from_file(scenario_file, overrides)
     name = scenario_name(scenario_file)
     bar = _RunProgress(f"{name}", sys.stderr.isatty())
     try:
-        summary = run(scenario, db_path=db, seed=seed, days=days, name=name, progress=bar)
-    except KeyboardInterrupt:
+        with stop_on_signals():
+            summary = run(scenario, db_path=db, seed=seed, days=days, name=name, progress=bar)
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM/SIGHUP as Terminated
         bar.close()
-        click.echo(f"Interrupted: the run is marked interrupted in {db}; what happened so far is kept.", err=True)
-        sys.exit(130)
+        why = f" ({exc})" if isinstance(exc, Terminated) else ""
+        click.echo(f"Interrupted{why}: the run is marked interrupted in {db}; what happened so far is kept.", err=True)
+        sys.exit(exc.exit_code if isinstance(exc, Terminated) else 130)
     finally:
         bar.close()
     if _as_json(json_out):
@@ -542,10 +569,11 @@ def sweep_command(scenario_file: Path, overrides, seeds: int, first_seed: int, j
 
 @main.command("check")
 @_RUN_DB
-@click.option("--run", "run_id", type=int, help="Run to check (default: the last run in the file).")
+@click.option("--run", "run_id", type=_RUN_ID, help="Run to check (default: the last run in the file).")
 @click.option("--json", "json_out", is_flag=True, help="Print the results as JSON.")
 def check_command(db: Path, run_id, json_out: bool) -> None:
-    """Verify a run's invariants from its event log alone; exit 1 if one breaks.
+    """Verify a run's invariants from its event log alone; exit 1 if one breaks, 3 if they
+    hold but the run did not complete (interrupted, failed or abandoned: its figures are partial).
 
     Every order ends delivered or explicitly failed, and nothing happens to it after; stock
     balances and is never negative; picks match reservations; no vehicle is over capacity;
@@ -567,7 +595,7 @@ def check_command(db: Path, run_id, json_out: bool) -> None:
     failed = [r for r in results if not r.ok]
     if _as_json(json_out):
         click.echo(json.dumps({
-            "run_id": run.run_id, "status": run.status.value, "ok": not failed,
+            "run_id": run.run_id, "status": run.status.value, "ok": not failed, "complete": run.finished,
             "checks": [{"name": r.name, "ok": r.ok, "violations": r.violations, "example": r.example,
                         "description": r.description} for r in results],
         }))
@@ -579,10 +607,21 @@ def check_command(db: Path, run_id, json_out: bool) -> None:
         for r in results:
             table.add_row(r.name, "[green]ok[/]" if r.ok else "[red]FAILED[/]", str(r.violations), r.example or "")
         console.print(table)
-        if run.status.value != "completed":
+        if not run.finished:
             console.print(f"note: the run is {run.status.value}; orders still open when it stopped count as violations")
     if failed:
         sys.exit(1)
+    if not run.finished:
+        sys.exit(3)
+
+
+def _warn_partial(db: Path, run) -> None:
+    """A plain warning on stderr when a run's figures do not cover a whole run."""
+    if not run.finished:
+        why = {"running": "is still being written", "abandoned": "was abandoned (its process is gone)",
+               "interrupted": "was interrupted", "failed": "failed"}.get(run.status.value, run.status.value)
+        click.echo(f"warning: {db}: run {run.run_id} {why}: these figures are partial, "
+                   "they cover only what it logged", err=True)
 
 
 def _minutes(text: str | None) -> float | None:
@@ -600,6 +639,27 @@ def _clock(t: float) -> str:
     return f"d{int(day)} {int(minute // 60):02d}:{int(minute % 60):02d}"
 
 
+#: What a spreadsheet takes for the start of a formula (OWASP, "CSV injection").
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_safe(value):
+    """A CSV cell a spreadsheet cannot run: text that would start a formula gets a leading
+    apostrophe (the OWASP advice); numbers, negative ones included, stay numbers."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _write_csv(rows: list[dict], fieldnames: list[str]) -> None:
+    import csv
+
+    writer = csv.DictWriter(sys.stdout, fieldnames=fieldnames, extrasaction="ignore")
+    writer.writeheader()
+    for r in rows:
+        writer.writerow({k: _csv_safe(v) for k, v in r.items()})
+
+
 def _emit_rows(rows: list[dict], json_out: bool, csv_out: bool, title: str) -> None:
     from sim.inspect import COLUMNS
 
@@ -607,12 +667,7 @@ def _emit_rows(rows: list[dict], json_out: bool, csv_out: bool, title: str) -> N
         click.echo(json.dumps(rows))
         return
     if csv_out:
-        import csv
-
-        writer = csv.DictWriter(sys.stdout, fieldnames=list(COLUMNS))
-        writer.writeheader()
-        for r in rows:
-            writer.writerow({**r, "data": json.dumps(r["data"]) if r["data"] is not None else ""})
+        _write_csv([{**r, "data": json.dumps(r["data"]) if r["data"] is not None else ""} for r in rows], list(COLUMNS))
         return
     table = Table(title=title, title_justify="left")
     for col in ("seq", "time", "type", "objects", "figures", "data"):
@@ -631,7 +686,7 @@ def _emit_rows(rows: list[dict], json_out: bool, csv_out: bool, title: str) -> N
 @_RUN_DB
 @_RUN_OPTION
 @click.option("--type", "types", multiple=True, metavar="T", help="Event type (repeatable), e.g. delivered.")
-@click.option("--order", "order_id", type=int, help="Only this order's events.")
+@click.option("--order", "order_id", type=_OBJECT_ID, help="Only this order's events.")
 @click.option("--vehicle", "vehicle_id", help="Only this vehicle's events, e.g. light_truck-03.")
 @click.option("--from", "t_from", metavar="T0", help="From this simulated time (minutes, or days as 2d).")
 @click.option("--to", "t_to", metavar="T1", help="Before this simulated time.")
@@ -663,7 +718,7 @@ def events_command(db: Path, run_id, types, order_id, vehicle_id, t_from, t_to, 
 
 
 @main.command("trace")
-@click.argument("order_id", type=int)
+@click.argument("order_id", type=_OBJECT_ID)
 @_RUN_DB
 @_RUN_OPTION
 @click.option("--json", "json_out", is_flag=True, help="Print a JSON list of events.")
@@ -703,6 +758,7 @@ def kpis_command(db: Path, run_id, json_out: bool) -> None:
     with EventLog.open_existing(db) as log:
         run = log.pick_run(run_id, source=db)
         summary = summarize(log, run.run_id)
+    _warn_partial(db, run)
     if _as_json(json_out):
         click.echo(json.dumps(summary.to_dict()))
     else:
@@ -711,7 +767,7 @@ def kpis_command(db: Path, run_id, json_out: bool) -> None:
 
 @main.command("export-ocel")
 @_RUN_DB
-@click.argument("out", metavar="OUT.sqlite", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("out", metavar="OUT.sqlite", type=click.Path(dir_okay=False, path_type=Path), callback=_remember_file)
 @_RUN_OPTION
 @click.option("--force", is_flag=True, help="Replace OUT if it exists.")
 @click.option("--json", "json_out", is_flag=True, help="Print the counts as JSON.")
@@ -733,10 +789,11 @@ def export_ocel_command(db: Path, out: Path, run_id, force: bool, json_out: bool
     with EventLog.open_existing(db) as log:
         run = log.pick_run(run_id, source=db)
         try:
-            counts = export_ocel(log, run.run_id, out, overwrite=force)
+            counts = export_ocel(log, run.run_id, out, overwrite=force, inputs=[db])
         except FileExistsError:
             raise ValueError(f"{out} already exists; add --force to replace it") from None
-    doc = {"run_id": run.run_id, "out": str(out), "events": counts.events, "objects": counts.objects,
+    _warn_partial(db, run)
+    doc = {"run_id": run.run_id, "status": run.status.value, "partial": not run.finished, "out": str(out), "events": counts.events, "objects": counts.objects,
            "e2o": counts.e2o, "o2o": counts.o2o, "object_changes": counts.object_changes,
            "events_by_type": dict(counts.events_by_type), "objects_by_type": dict(counts.objects_by_type),
            "o2o_by_qualifier": dict(counts.o2o_by_qualifier)}
@@ -768,8 +825,9 @@ def _run_ref(text: str) -> tuple[Path, int | None]:
 @main.command("report")
 @click.argument("dbs", metavar="RUN_DB[:RUN]...", nargs=-1, required=True)
 @click.option("--out", "-o", type=click.Path(dir_okay=False, path_type=Path), default=Path("report.html"),
-              show_default=True, help="The HTML file to write.")
-def report_command(dbs, out: Path) -> None:
+              show_default=True, help="The HTML file to write (an existing file only with --force, never an input).")
+@click.option("--force", is_flag=True, help="Replace OUT if it exists (never one of the run databases read).")
+def report_command(dbs, out: Path, force: bool) -> None:
     """Write one self-contained HTML report (opens offline, no scripts from the network).
 
     For each run: emissions over time by part, every wave's Pareto front of cost vs CO2
@@ -785,7 +843,12 @@ def report_command(dbs, out: Path) -> None:
     from sim.report import build_report
 
     t0 = time.perf_counter()
-    path = build_report([_run_ref(d) for d in dbs], out)
+    refs = [_run_ref(d) for d in dbs]
+    _remember_file(click.get_current_context(), None, tuple(p for p, _ in refs))
+    try:
+        path = build_report(refs, out, overwrite=force)
+    except FileExistsError:
+        raise ValueError(f"{out} already exists; add --force to replace it") from None
     size = path.stat().st_size
     click.echo(f"wrote {path} ({size / 1e6:.1f} MB, {len(dbs)} run(s), {time.perf_counter() - t0:.1f} s); "
                "open it in any browser, no network needed")
@@ -861,8 +924,8 @@ def _order_breakdown(log, run_id: int, order_id: int) -> dict:
 
 @main.command("footprint")
 @_RUN_DB
-@click.option("--order", "order_id", type=int, required=True, help="The order's id.")
-@click.option("--run", "run_id", type=int, help="Run (default: the last run in the file).")
+@click.option("--order", "order_id", type=_OBJECT_ID, required=True, help="The order's id.")
+@click.option("--run", "run_id", type=_RUN_ID, help="Run (default: the last run in the file).")
 @click.option("--json", "json_out", is_flag=True, help="Print the breakdown as JSON.")
 def footprint_command(db: Path, order_id: int, run_id, json_out: bool) -> None:
     """One order's carbon footprint by part, and its last-mile share arc by arc.
@@ -902,11 +965,12 @@ def footprint_command(db: Path, order_id: int, run_id, json_out: bool) -> None:
 
 @main.command("labels")
 @_RUN_DB
-@click.option("--run", "run_id", type=int, help="Run (default: the last run in the file).")
+@click.option("--run", "run_id", type=_RUN_ID, help="Run (default: the last run in the file).")
 @click.option("--category", help="Only this category (a name from catalog.categories).")
 @click.option("--limit", type=click.IntRange(min=1), default=40, show_default=True, help="Rows in the table (JSON has all).")
 @click.option("--json", "json_out", is_flag=True, help="Print every product's label as JSON.")
-def labels_command(db: Path, run_id, category, limit: int, json_out: bool) -> None:
+@click.option("--csv", "csv_out", is_flag=True, help="Print every product's label as CSV with a header row.")
+def labels_command(db: Path, run_id, category, limit: int, json_out: bool, csv_out: bool) -> None:
     """Product carbon grades at the end of a run, with their evidence.
 
     Each product's grade at the end of the run, its value then (kg CO2e per unit:
@@ -947,8 +1011,12 @@ def labels_command(db: Path, run_id, category, limit: int, json_out: bool) -> No
     products = sorted(latest.values(), key=lambda r: (r["grade"] or "~", float("inf") if r["ratio"] is None else r["ratio"]))
     if category is not None and category not in categories:
         raise ValueError(f"unknown category {category!r}; allowed: {', '.join(categories)}")
-    if _as_json(json_out):
+    if _as_json(json_out, csv_out):
         click.echo(json.dumps({"run_id": run.run_id, "categories": categories, "products": products}))
+        return
+    if csv_out:
+        _write_csv([r for r in products if category is None or r["category"] == category],
+                   ["product_id", "category", "grade", "value", "category_median", "ratio", "low_carbon", "green", "changes"])
         return
     console = Console(highlight=False)
     counts = {}

@@ -54,7 +54,9 @@ except ImportError as exc:  # pragma: no cover - depends on the installed versio
         "sim.eventlog needs sqlite-utils >= 4.0 (Migrations, Database.atomic)"
     ) from exc
 
+from .errors import LOCK_WAIT_SECONDS, FileProblem, file_problem
 from .events import FIGURE_FIELDS, ID_FIELDS, Event, EventType, ObjectId
+from .liveness import current_process, writer_gone
 
 __all__ = ["EventLog", "RunRecord", "RunStatus", "MIGRATION_SET", "DEFAULT_FLUSH_EVERY", "schema_migrations"]
 
@@ -62,6 +64,9 @@ __all__ = ["EventLog", "RunRecord", "RunStatus", "MIGRATION_SET", "DEFAULT_FLUSH
 MIGRATION_SET = "carbonsim.eventlog"
 #: Events buffered before ``record`` flushes them in one transaction.
 DEFAULT_FLUSH_EVERY = 5_000
+#: Wall seconds between two heartbeats of a run being written (ours: cheap, and far below
+#: the staleness threshold of :data:`sim.liveness.STALE_HEARTBEAT_SECONDS`).
+HEARTBEAT_SECONDS = 10.0
 #: Prefix of the canonical serialisation; bump it when that serialisation changes.
 _HASH_FORMAT = b"carbonsim.events/1\n"
 _INT64 = 2**63
@@ -74,6 +79,13 @@ class RunStatus(StrEnum):
     COMPLETED = "completed"
     FAILED = "failed"
     INTERRUPTED = "interrupted"
+    #: never stored: what readers report for a run still marked running whose writing
+    #: process is gone (killed, crashed, its machine down), see :mod:`sim.liveness`
+    ABANDONED = "abandoned"
+
+
+#: The statuses a run row can hold (ABANDONED is derived by readers, never written).
+_STORED_STATUSES = (RunStatus.RUNNING, RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.INTERRUPTED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +104,16 @@ class RunRecord:
     wall_seconds: float | None
     routing_seconds: float | None
     error: str | None
+    #: the writing process (None in logs written before carbonsim recorded it)
+    host: str | None = None
+    pid: int | None = None
+    pid_start: int | None = None
+    heartbeat_at: str | None = None
+
+    @property
+    def finished(self) -> bool:
+        """Whether the run ended normally: its figures are complete."""
+        return self.status is RunStatus.COMPLETED
 
 
 # --------------------------------------------------------------------------------------------
@@ -101,7 +123,7 @@ class RunRecord:
 _RUN_COLUMNS = tuple(f for f in RunRecord.__dataclass_fields__)
 #: Column order of ``events`` rows everywhere (buffer, INSERT, SELECT, hash).
 _EVENT_COLUMNS = ("run_id", "seq", "t", "type", *ID_FIELDS, *FIGURE_FIELDS, "data")
-_STATUS_CHECK = ", ".join(f"'{s.value}'" for s in RunStatus)
+_STATUS_CHECK = ", ".join(f"'{s.value}'" for s in _STORED_STATUSES)
 
 
 def _m001_create_runs(db: Database) -> None:
@@ -171,6 +193,13 @@ def _m004_create_product_labels(db: Database) -> None:
     """)
 
 
+def _m005_run_process(db: Database) -> None:
+    # who writes the run, and when it last showed signs of life: readers can then tell a
+    # run that is still going from one whose process was killed (status left 'running')
+    for column, kind in (("host", "TEXT"), ("pid", "INTEGER"), ("pid_start", "INTEGER"), ("heartbeat_at", "TEXT")):
+        db.execute(f"ALTER TABLE runs ADD COLUMN {column} {kind}")
+
+
 def schema_migrations() -> Migrations:
     """The event log's migration set, newest last. Never edit an applied one: append."""
     migrations = Migrations(MIGRATION_SET)
@@ -178,6 +207,7 @@ def schema_migrations() -> Migrations:
     migrations(name="m002_create_events")(_m002_create_events)
     migrations(name="m003_index_events")(_m003_index_events)
     migrations(name="m004_create_product_labels")(_m004_create_product_labels)
+    migrations(name="m005_run_process")(_m005_run_process)
     return migrations
 
 
@@ -287,6 +317,80 @@ def package_version() -> str:
         return "0+unknown"
 
 
+def _is_sqlite_file(head: bytes) -> bool:
+    return head.startswith(b"SQLite format 3\x00")
+
+
+def _refuse_foreign(path: Path) -> None:
+    """Refuse to write into an existing file unless it is empty or a carbonsim log: read it
+    read-only first, so someone else's database is never given our tables."""
+    try:
+        if not path.exists() or path.stat().st_size == 0:
+            return
+        if not path.is_file():
+            raise FileProblem(f"{path}: not a file")
+        with open(path, "rb") as f:
+            head = f.read(16)
+    except OSError as exc:
+        raise file_problem(path, exc) from exc
+    if not _is_sqlite_file(head):
+        raise FileProblem(f"{path}: not a carbonsim event log (not a SQLite file); give --db a new file or an existing log")
+    conn = _connect_read_only(path)
+    try:
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        ours = False
+        if "_sqlite_migrations" in tables:
+            ours = conn.execute("SELECT 1 FROM _sqlite_migrations WHERE migration_set = ? LIMIT 1",
+                                [MIGRATION_SET]).fetchone() is not None
+    except sqlite3.Error as exc:
+        raise file_problem(path, exc) from exc
+    finally:
+        conn.close()
+    if tables and not ours:
+        raise FileProblem(
+            f"{path}: a SQLite database that is not a carbonsim event log (tables: {', '.join(sorted(tables)[:5])});"
+            " carbonsim will not add its tables to it: give --db a new file or an existing log"
+        )
+
+
+def _connect_read_only(path: Path) -> sqlite3.Connection:
+    """A read-only connection that never writes to ``path``: mode=ro, and where the file's
+    folder or medium is read-only (a WAL log then cannot get its -shm file) immutable=1,
+    which reads the file as it is."""
+    uri = path.resolve().as_uri()
+    try:
+        conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=LOCK_WAIT_SECONDS)
+        conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        return conn
+    except sqlite3.OperationalError as exc:
+        if "unable to open" not in str(exc) and "readonly" not in str(exc).lower():
+            raise file_problem(path, exc, writing=False) from exc
+    except sqlite3.DatabaseError as exc:
+        raise file_problem(path, exc, writing=False) from exc
+    try:
+        conn = sqlite3.connect(f"{uri}?immutable=1", uri=True)
+        conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        return conn
+    except sqlite3.Error as exc:
+        raise file_problem(path, exc, writing=False) from exc
+
+
+def _apply_migrations(db: Database) -> None:
+    """Apply pending migrations holding the write lock, so processes creating one new file
+    at once apply each migration once (the others wait, then find nothing pending)."""
+    migrations = schema_migrations()
+    if "_sqlite_migrations" in db.table_names() and not list(migrations.pending(db)):
+        return
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        migrations.apply(db)  # its transactions nest as savepoints inside ours
+        db.execute("COMMIT")
+    except BaseException:
+        if db.conn.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+
+
 # --------------------------------------------------------------------------------------------
 # The log
 # --------------------------------------------------------------------------------------------
@@ -304,13 +408,13 @@ _INSERT_EVENTS = "INSERT INTO events ({}) VALUES ({})".format(
     ", ".join(_EVENT_COLUMNS), ", ".join("?" * len(_EVENT_COLUMNS))
 )
 _SELECT_EVENTS = "SELECT {} FROM events".format(", ".join(_EVENT_COLUMNS[1:]))
-_SELECT_RUNS = "SELECT {} FROM runs".format(", ".join(_RUN_COLUMNS))
 
 
 class EventLog:
     """An open event-log file: writes one run at a time, reads any run. Use :meth:`open`."""
 
-    def __init__(self, db: Database, *, flush_every: int = DEFAULT_FLUSH_EVERY) -> None:
+    def __init__(self, db: Database, *, flush_every: int = DEFAULT_FLUSH_EVERY,
+                 path: str | os.PathLike[str] | None = None, read_only: bool = False) -> None:
         flush_every = operator.index(flush_every)
         if flush_every < 1:
             raise ValueError(f"flush_every must be >= 1, got {flush_every}")
@@ -319,43 +423,76 @@ class EventLog:
         self._buffer: list[tuple] = []
         self._active: _ActiveRun | None = None
         self._companions: list[Any] = []
+        self.path = None if path is None else Path(path)
+        self.read_only = read_only
+        self._last_beat = 0.0
+        present = {row[1] for row in db.execute("PRAGMA table_info(runs)")}
+        # a log written before m005 (read as it is) lacks the process columns
+        self._run_columns = tuple(c for c in _RUN_COLUMNS if c in present)
+        self._select_runs = "SELECT {} FROM runs".format(", ".join(self._run_columns))
 
     @classmethod
     def open(cls, path: str | os.PathLike[str], *, flush_every: int = DEFAULT_FLUSH_EVERY) -> "EventLog":
-        """Open or create the log at ``path``: WAL on, pending migrations applied."""
-        db = Database(os.fspath(path))
+        """Open the log at ``path`` for writing runs, creating it if needed: WAL on, pending
+        migrations applied.
+
+        Refused with a :class:`~sim.errors.FileProblem` naming the file: a file that is not
+        SQLite, or a SQLite database of someone else's (it would get the log's tables), and
+        every SQLite or OS failure (missing folder, read-only, disk full, locked). Several
+        processes may create the same new file at once: the schema is applied under the
+        write lock, each migration once.
+        """
+        path = Path(path)
+        _refuse_foreign(path)
         try:
-            db.enable_wal()
+            conn = sqlite3.connect(path, timeout=LOCK_WAIT_SECONDS)
+        except sqlite3.Error as exc:
+            raise file_problem(path, exc) from exc
+        db = Database(conn)
+        try:
+            db.execute("PRAGMA journal_mode = wal")
             db.execute("PRAGMA synchronous = NORMAL")  # durable at each checkpoint; never corrupt in WAL
             db.execute("PRAGMA foreign_keys = ON")
-            schema_migrations().apply(db)
-            return cls(db, flush_every=flush_every)
-        except sqlite3.DatabaseError as exc:
+            _apply_migrations(db)
+            return cls(db, flush_every=flush_every, path=path)
+        except sqlite3.Error as exc:
             db.close()
-            raise ValueError(f"{os.fspath(path)}: not a carbonsim event log (SQLite says: {exc})") from exc
+            raise file_problem(path, exc) from exc
         except BaseException:
             db.close()
             raise
 
     @classmethod
     def open_existing(cls, path: str | os.PathLike[str], *, flush_every: int = DEFAULT_FLUSH_EVERY) -> "EventLog":
-        """Open a log that must already exist, for reading it back: ValueError naming the file
-        when it is missing or not a carbonsim log, checked read-only first, since :meth:`open`
-        would create the file or add the log's tables to someone else's database."""
+        """Open a log that must already exist, for reading it back, read-only: the file is
+        never modified (no WAL switch, no migration), and a log on a read-only filesystem or
+        medium is read as it is. ValueError naming the file when it is missing, not SQLite,
+        or not a carbonsim log."""
         path = Path(path)
         if not path.is_file():
-            raise ValueError(f"{path}: no such event log file")
+            raise FileProblem(f"{path}: no such event log file")
         try:
-            conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-            try:
-                has_runs = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'runs'").fetchone()
-            finally:
-                conn.close()
-        except sqlite3.DatabaseError as exc:
-            raise ValueError(f"{path}: not a carbonsim event log (SQLite says: {exc})") from exc
-        if not has_runs:
-            raise ValueError(f"{path}: not a carbonsim event log (it has no runs table)")
-        return cls.open(path, flush_every=flush_every)
+            with open(path, "rb") as f:
+                head = f.read(16)
+        except OSError as exc:
+            raise file_problem(path, exc, writing=False) from exc
+        if not _is_sqlite_file(head):
+            raise FileProblem(f"{path}: not a carbonsim event log (not a SQLite file)")
+        conn = _connect_read_only(path)
+        try:
+            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if "runs" not in tables:
+                raise FileProblem(f"{path}: not a carbonsim event log (it has no runs table)")
+            missing = [t for t in ("events", "product_labels") if t not in tables]
+            if missing:
+                raise FileProblem(f"{path}: not a complete carbonsim event log: table {', '.join(missing)} is missing")
+            return cls(Database(conn), flush_every=flush_every, path=path, read_only=True)
+        except sqlite3.Error as exc:
+            conn.close()
+            raise file_problem(path, exc, writing=False) from exc
+        except BaseException:
+            conn.close()
+            raise
 
     # -- plumbing -------------------------------------------------------------------------
 
@@ -422,12 +559,17 @@ class EventLog:
         text = _canonical_json(dict(scenario_json))
         seed = operator.index(seed)
         db = self.db
+        if self.read_only:
+            raise RuntimeError(f"{self.path}: opened read-only (open_existing); open it with EventLog.open to write")
+        me = current_process()
+        now = _utc_now()
         with db.atomic():
             cursor = db.execute(
-                "INSERT INTO runs (scenario, scenario_hash, scenario_json, seed, version, status, started_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO runs (scenario, scenario_hash, scenario_json, seed, version, status, started_at,"
+                " host, pid, pid_start, heartbeat_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [scenario, hashlib.sha256(text.encode("utf-8")).hexdigest(), text, seed,
-                 version if version is not None else package_version(), RunStatus.RUNNING.value, _utc_now()],
+                 version if version is not None else package_version(), RunStatus.RUNNING.value, now,
+                 me.host, me.pid, me.start_ticks, now],
             )
         run_id = int(cursor.lastrowid)
         self._active = _ActiveRun(run_id=run_id, next_seq=1, started=time.perf_counter())
@@ -453,6 +595,19 @@ class EventLog:
         run.next_seq = seq + 1
         self._buffer.append((run.run_id, seq, *values))
         return seq
+
+    def heartbeat(self, *, every: float = HEARTBEAT_SECONDS) -> None:
+        """Refresh the active run's ``heartbeat_at`` (at most once per ``every`` wall seconds),
+        so a reader on another host can tell a run that is still going from an abandoned one."""
+        if self._active is None:
+            return
+        now = time.monotonic()
+        if now - self._last_beat < every:
+            return
+        self._last_beat = now
+        db = self.db
+        with db.atomic():
+            db.execute("UPDATE runs SET heartbeat_at = ? WHERE run_id = ?", [_utc_now(), self._active.run_id])
 
     def add_routing_seconds(self, seconds: float) -> None:
         """Add wall-clock time spent in the router to the active run's ``routing_seconds``."""
@@ -649,11 +804,11 @@ class EventLog:
 
     def runs(self) -> list[RunRecord]:
         """Every run in the file, oldest first."""
-        return [self._run_record(row) for row in self.db.execute(f"{_SELECT_RUNS} ORDER BY run_id")]
+        return [self._run_record(row) for row in self.db.execute(f"{self._select_runs} ORDER BY run_id")]
 
     def get_run(self, run_id: int) -> RunRecord:
         """One run; KeyError if the file has no such run."""
-        row = self.db.execute(f"{_SELECT_RUNS} WHERE run_id = ?", [operator.index(run_id)]).fetchone()
+        row = self.db.execute(f"{self._select_runs} WHERE run_id = ?", [operator.index(run_id)]).fetchone()
         if row is None:
             raise KeyError(f"no run {run_id} in this event log")
         return self._run_record(row)
@@ -679,10 +834,13 @@ class EventLog:
             known = ", ".join(str(r.run_id) for r in self.runs()) or "none"
             raise KeyError(f"{source}: no run {run_id} in this event log (its runs: {known})") from None
 
-    @staticmethod
-    def _run_record(row: tuple) -> RunRecord:
-        values = dict(zip(_RUN_COLUMNS, row))
-        values["status"] = RunStatus(values["status"])
+    def _run_record(self, row: tuple) -> RunRecord:
+        values = dict(zip(self._run_columns, row))
+        status = RunStatus(values["status"])
+        if status is RunStatus.RUNNING and (self._active is None or self._active.run_id != values["run_id"]):
+            if writer_gone(values.get("host"), values.get("pid"), values.get("pid_start"), values.get("heartbeat_at")):
+                status = RunStatus.ABANDONED
+        values["status"] = status
         return RunRecord(**values)
 
     def canonical_hash(self, run_id: int) -> str:

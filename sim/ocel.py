@@ -27,7 +27,6 @@ import json
 import os
 import re
 import sqlite3
-import secrets
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -38,6 +37,7 @@ from typing import Any
 
 from .eventlog import EventLog
 from .events import FIGURE_FIELDS, ID_FIELDS, ObjectId
+from .outputs import check_output, write_output
 
 __all__ = ["OcelCounts", "export_ocel", "OBJECT_ATTRIBUTES"]
 
@@ -108,38 +108,24 @@ def export_ocel(
     out: str | os.PathLike[str],
     *,
     overwrite: bool = False,
+    inputs: Iterable[str | os.PathLike[str]] = (),
 ) -> OcelCounts:
     """Write run ``run_id`` of ``log`` to ``out`` as an OCEL 2.0 SQLite file and return the counts.
 
-    ``out`` must not exist unless ``overwrite`` is true (FileExistsError otherwise). The file is
-    built under a temporary name in the same folder and renamed into place once complete, so a
-    failure leaves no partial file and an overwritten file is replaced whole. KeyError if the
+    ``out`` must not exist unless ``overwrite`` is true (FileExistsError otherwise), and is
+    never one of ``inputs`` (the log read, say), even with ``overwrite``. The file is built
+    under a temporary name in the same folder and renamed into place once complete
+    (:mod:`sim.outputs`), so a failure leaves no partial file and an overwritten file (or a
+    link) is replaced whole. KeyError if the
     log has no such run. Events: all of the run's flushed events, in ``seq`` order; see the
     module docstring for ids, times, relations and attributes.
     """
-    out_path = Path(os.fspath(out))
-    if not overwrite and os.path.lexists(out_path):
-        raise FileExistsError(f"{out_path} already exists; pass overwrite=True to replace it")
-    if not out_path.parent.is_dir():
-        raise FileNotFoundError(f"{out_path.parent} is not a folder; {out_path.name} cannot be written there")
+    out_path = check_output(out, overwrite=overwrite, inputs=inputs, flag="overwrite=True")
     record = log.get_run(run_id)
     start = date.fromisoformat(str(json.loads(record.scenario_json)["simulation"]["start_date"])[:10])
     model = _build(log, run_id, _Clock(datetime(start.year, start.month, start.day)))
-    if os.path.lexists(out_path) and not overwrite:  # appeared while the log was read
-        raise FileExistsError(f"{out_path} already exists; pass overwrite=True to replace it")
-
-    # a hidden sibling, so the final rename stays on one filesystem; created by SQLite itself,
-    # so it gets the usual permissions (a mkstemp file would stay owner-only)
-    tmp_name = os.fspath(out_path.with_name(f".{out_path.name}.{secrets.token_hex(6)}.tmp"))
-    try:
-        _write(model, tmp_name)
-        _publish(tmp_name, out_path, overwrite)
-    except BaseException:
-        try:
-            os.unlink(tmp_name)
-        except FileNotFoundError:
-            pass
-        raise
+    # built by SQLite itself under the temporary name, so it gets the usual permissions
+    write_output(out_path, lambda tmp: _write(model, tmp), overwrite=overwrite, inputs=inputs, flag="overwrite=True")
     return model.counts()
 
 
@@ -539,22 +525,3 @@ def _write_tables(conn: sqlite3.Connection, model: _Model) -> None:
 
     conn.executemany("INSERT INTO event_object VALUES (?, ?, ?)", model.e2o)
     conn.executemany("INSERT INTO object_object VALUES (?, ?, ?)", facts.o2o_rows(model.objects))
-
-
-def _publish(tmp_name: str, out: Path, overwrite: bool) -> None:
-    if overwrite:
-        os.replace(tmp_name, out)
-        return
-    # link() refuses an existing target atomically, so a file that appeared since the first
-    # check is not clobbered
-    try:
-        os.link(tmp_name, out)
-    except FileExistsError:
-        raise FileExistsError(f"{out} already exists; pass overwrite=True to replace it") from None
-    except OSError:
-        # a filesystem without hard links: check, then rename (a narrow race remains)
-        if os.path.lexists(out):
-            raise FileExistsError(f"{out} already exists; pass overwrite=True to replace it") from None
-        os.replace(tmp_name, out)
-        return
-    os.unlink(tmp_name)

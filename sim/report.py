@@ -35,6 +35,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from .eventlog import EventLog, RunRecord, package_version
+from .outputs import check_output, write_output
 from .summary import RunSummary, summarize
 
 __all__ = ["build_report"]
@@ -692,7 +693,8 @@ Units: kg CO2e (kg of CO2-equivalent), yuan, km; shares in %.</p>
 """
 
 
-def build_report(runs: Sequence[tuple[str | os.PathLike, int | None]], out: str | os.PathLike) -> Path:
+def build_report(runs: Sequence[tuple[str | os.PathLike, int | None]], out: str | os.PathLike, *,
+                 overwrite: bool = False) -> Path:
     """Write an HTML report of ``runs`` to ``out`` and return its path.
 
     ``runs``: ``(event log path, run id)`` pairs; a run id of None means the last run in that
@@ -704,6 +706,10 @@ def build_report(runs: Sequence[tuple[str | os.PathLike, int | None]], out: str 
     plans, vehicle load factors, green shares over time and the KPI table; with several runs,
     a comparison table and a chart of the relative differences against the first run.
 
+    ``out`` must not exist unless ``overwrite`` (FileExistsError), and is never one of the
+    logs read, even with ``overwrite``; it is written under a temporary name and renamed into
+    place (:mod:`sim.outputs`), so a link at ``out`` is replaced, not its target.
+
     Raises ValueError for an empty ``runs``, a missing file, a file that is not a carbonsim
     event log or holds no runs, or a run id that is not an int; KeyError for a run id the
     file does not hold. Each message names the file and the run.
@@ -711,14 +717,20 @@ def build_report(runs: Sequence[tuple[str | os.PathLike, int | None]], out: str 
     items = list(runs)
     if not items:
         raise ValueError("build_report needs at least one (event log, run id) pair")
-    data = []
+    pairs = []
     for item in items:
         try:
             path, run_id = item
         except (TypeError, ValueError):
             raise ValueError(f"each run must be a (path, run id) pair, got {item!r}") from None
-        data.append(_read_run(path, run_id))
+        pairs.append((path, run_id))
+    inputs = [path for path, _ in pairs]
+    check_output(out, overwrite=overwrite, inputs=inputs)  # before the work, not after
+    data = [_read_run(path, run_id) for path, run_id in pairs]
     _labels(data)
-    out = Path(out)
-    out.write_text(_page(data), encoding="utf-8")
-    return out
+    page = _page(data)
+
+    def write(tmp_name: str) -> None:
+        Path(tmp_name).write_text(page, encoding="utf-8")
+
+    return write_output(out, write, overwrite=overwrite, inputs=inputs)

@@ -143,13 +143,23 @@ def run(
             log.add_companion(ledger)
             sim = Simulation.build(scenario, log.record, ledger)
             try:
-                sim.run(progress)
+                sim.run(_beating(log, progress))
                 rows = [{"run_id": run_id, **r} for r in sim.labeller.evidence()]
                 with log.db.atomic():
                     log.db["product_labels"].insert_all(rows)
             finally:
                 log.add_routing_seconds(sim.ctx.counters.routing_seconds)
         return summarize(log, run_id)
+
+
+def _beating(log: EventLog, progress: Progress | None) -> Progress:
+    """``progress`` that also refreshes the run's heartbeat (every simulated hour, at most
+    every few wall seconds), so readers can tell this run is alive."""
+    def step(t: float, horizon: float, counters: Counters) -> None:
+        log.heartbeat()
+        if progress is not None:
+            progress(t, horizon, counters)
+    return step
 
 
 def scenario_name(path: str | os.PathLike[str]) -> str:

@@ -76,8 +76,13 @@ class RunSummary:
     wall_seconds: float
     routing_seconds: float
 
+    @property
+    def partial(self) -> bool:
+        """Whether the figures cover less than a whole run (it did not complete)."""
+        return self.status != "completed"
+
     def to_dict(self) -> dict:
-        return asdict(self)
+        return {**asdict(self), "partial": self.partial}
 
 
 def _ratio(a: float, b: float) -> float:
