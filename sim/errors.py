@@ -20,7 +20,8 @@ class FileProblem(ValueError):
     bad input keep catching it)."""
 
 
-def describe_sqlite_error(path: str | os.PathLike[str], exc: BaseException, *, writing: bool = True) -> str:
+def describe_sqlite_error(path: str | os.PathLike[str], exc: BaseException, *, writing: bool = True,
+                          lock_wait: float = LOCK_WAIT_SECONDS) -> str:
     """One line naming ``path`` and what the SQLite or OS error ``exc`` means for it."""
     name = os.fspath(path)
     text = str(exc)
@@ -31,6 +32,8 @@ def describe_sqlite_error(path: str | os.PathLike[str], exc: BaseException, *, w
     if "unable to open database file" in low or isinstance(exc, FileNotFoundError):
         if not os.path.isdir(folder):
             return f"{name}: cannot open: the folder {folder} does not exist"
+        if writing and _read_only_filesystem(folder):
+            return f"{name}: cannot write: {folder} is on a read-only filesystem"
         if writing and not os.access(folder, os.W_OK):
             return f"{name}: cannot open: the folder {folder} is not writable"
         return f"{name}: cannot open it (SQLite says: {text})"
@@ -39,7 +42,7 @@ def describe_sqlite_error(path: str | os.PathLike[str], exc: BaseException, *, w
     if "disk is full" in low or "no space" in low:
         return f"{name}: the disk is full; free some space and run again (SQLite says: {text})"
     if "database is locked" in low or "database table is locked" in low or "busy" in low:
-        return (f"{name}: locked by another writer, still after waiting {LOCK_WAIT_SECONDS:g} s "
+        return (f"{name}: locked by another writer, still after waiting {lock_wait:g} s "
                 "(one process writes a log at a time; wait for it or use another file)")
     if "malformed" in low or "not a database" in low or "corrupt" in low:
         return f"{name}: the file is damaged or not a SQLite database (SQLite says: {text})"
@@ -50,9 +53,17 @@ def describe_sqlite_error(path: str | os.PathLike[str], exc: BaseException, *, w
     return f"{name}: SQLite error: {text}"
 
 
-def file_problem(path: str | os.PathLike[str], exc: BaseException, *, writing: bool = True) -> FileProblem:
+def _read_only_filesystem(folder: str) -> bool:
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except (OSError, AttributeError):  # no statvfs on Windows
+        return False
+
+
+def file_problem(path: str | os.PathLike[str], exc: BaseException, *, writing: bool = True,
+                 lock_wait: float = LOCK_WAIT_SECONDS) -> FileProblem:
     """``exc`` as a :class:`FileProblem` about ``path`` (raise it ``from exc``)."""
-    return FileProblem(describe_sqlite_error(path, exc, writing=writing))
+    return FileProblem(describe_sqlite_error(path, exc, writing=writing, lock_wait=lock_wait))
 
 
 def is_file_error(exc: BaseException) -> bool:

@@ -432,9 +432,11 @@ class EventLog:
         self._select_runs = "SELECT {} FROM runs".format(", ".join(self._run_columns))
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str], *, flush_every: int = DEFAULT_FLUSH_EVERY) -> "EventLog":
+    def open(cls, path: str | os.PathLike[str], *, flush_every: int = DEFAULT_FLUSH_EVERY,
+             lock_wait: float = LOCK_WAIT_SECONDS) -> "EventLog":
         """Open the log at ``path`` for writing runs, creating it if needed: WAL on, pending
-        migrations applied.
+        migrations applied. A write lock held by another process is waited for up to
+        ``lock_wait`` seconds.
 
         Refused with a :class:`~sim.errors.FileProblem` naming the file: a file that is not
         SQLite, or a SQLite database of someone else's (it would get the log's tables), and
@@ -445,9 +447,9 @@ class EventLog:
         path = Path(path)
         _refuse_foreign(path)
         try:
-            conn = sqlite3.connect(path, timeout=LOCK_WAIT_SECONDS)
+            conn = sqlite3.connect(path, timeout=lock_wait)
         except sqlite3.Error as exc:
-            raise file_problem(path, exc) from exc
+            raise file_problem(path, exc, lock_wait=lock_wait) from exc
         db = Database(conn)
         try:
             db.execute("PRAGMA journal_mode = wal")
@@ -457,7 +459,7 @@ class EventLog:
             return cls(db, flush_every=flush_every, path=path)
         except sqlite3.Error as exc:
             db.close()
-            raise file_problem(path, exc) from exc
+            raise file_problem(path, exc, lock_wait=lock_wait) from exc
         except BaseException:
             db.close()
             raise
