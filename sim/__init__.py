@@ -10,21 +10,44 @@ Every state change of a run is a row of the SQLite event log (:mod:`sim.eventlog
 summary and ``carbonsim check`` (:mod:`sim.check`) are computed from that log alone.
 """
 
-from .check import CheckResult, check_run
-from .eventlog import EventLog, RunStatus
-from .scenario import Scenario, ScenarioError
-from .simulation import Simulation, run
-from .summary import RunSummary, summarize
+from __future__ import annotations
 
-__all__ = [
-    "CheckResult",
-    "EventLog",
-    "RunStatus",
-    "RunSummary",
-    "Scenario",
-    "ScenarioError",
-    "Simulation",
-    "check_run",
-    "run",
-    "summarize",
-]
+import importlib
+from typing import TYPE_CHECKING
+
+#: Public name -> the module that defines it. Imported on first use (PEP 562), so that
+#: ``carbonsim --help`` or reading a log does not pay for numba, SimPy and the router.
+_EXPORTS = {
+    "CheckResult": "check",
+    "check_run": "check",
+    "EventLog": "eventlog",
+    "RunStatus": "eventlog",
+    "Scenario": "scenario",
+    "ScenarioError": "scenario",
+    "Simulation": "simulation",
+    "run": "simulation",
+    "RunSummary": "summary",
+    "summarize": "summary",
+}
+
+__all__ = sorted(_EXPORTS)
+
+if TYPE_CHECKING:
+    from .check import CheckResult, check_run
+    from .eventlog import EventLog, RunStatus
+    from .scenario import Scenario, ScenarioError
+    from .simulation import Simulation, run
+    from .summary import RunSummary, summarize
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'sim' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])

@@ -21,7 +21,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from sim.errors import describe_sqlite_error
-from sim.eventlog import package_version
+from sim.version import package_version
 
 
 class CarbonsimGroup(click.Group):

@@ -57,6 +57,7 @@ except ImportError as exc:  # pragma: no cover - depends on the installed versio
 from .errors import LOCK_WAIT_SECONDS, FileProblem, file_problem
 from .events import FIGURE_FIELDS, ID_FIELDS, Event, EventType, ObjectId
 from .liveness import current_process, writer_gone
+from .version import package_version
 
 __all__ = ["EventLog", "RunRecord", "RunStatus", "MIGRATION_SET", "DEFAULT_FLUSH_EVERY", "schema_migrations"]
 
@@ -305,16 +306,6 @@ def _row_to_event(row: tuple) -> Event:
 
 def _utc_now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def package_version() -> str:
-    """The installed carbonsim version (``0+unknown`` in a source tree never installed)."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("carbonsim")
-    except PackageNotFoundError:  # running from a source tree
-        return "0+unknown"
 
 
 def _is_sqlite_file(head: bytes) -> bool:
