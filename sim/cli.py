@@ -451,18 +451,39 @@ _SCHEDULER_HELP = ("Run on this Dask distributed scheduler's workers instead of 
 
 def _replicate(scenarios: dict, what: str, seeds: range, jobs: int, scheduler, logs, db: Path, json_out: bool, **store):
     """compare/sweep's common part: say what will run, run it with a bar of finished runs on
-    stderr, and return the Comparison (``store``: the parameter columns of the results rows)."""
-    from sim.compare import compare
+    stderr, and return the Comparison (``store``: the parameter columns of the results rows).
+    Ctrl-C, SIGTERM and SIGHUP stop every worker; the runs they had going are marked
+    interrupted in their logs and no results row is written (exit 130, 143, 129)."""
+    from sim.compare import compare, exit_on_termination
 
     if not _as_json(json_out):
         where = scheduler or f"{jobs} worker(s)"
         click.echo(f"{len(scenarios)} {what} x {len(seeds)} seeds = {len(scenarios) * len(seeds)} runs on {where} ...", err=True)
     bar = _LazyProgress("runs", sys.stderr.isatty())
+    stopped = "Interrupted: no run goes on (those that were going are marked interrupted in their logs); no results row was written."
     try:
-        return compare(scenarios, list(seeds), jobs=jobs, logs=logs, results_db=db, scheduler=scheduler,
-                       progress=lambda done, total: bar(done / total), **store)
+        with exit_on_termination():
+            return compare(scenarios, list(seeds), jobs=jobs, logs=logs, results_db=db, scheduler=scheduler,
+                           progress=lambda done, total: bar(done / total), **store)
+    except KeyboardInterrupt:
+        bar.close()
+        click.echo(stopped, err=True)
+        sys.exit(130)
+    except SystemExit as exc:
+        if isinstance(exc.code, int) and exc.code > 128:  # SIGTERM, SIGHUP
+            bar.close()
+            click.echo(stopped, err=True)
+        raise
     finally:
         bar.close()
+
+
+def _invocation_note(logs, result) -> str:
+    """The results line's tail: which rows are this invocation's, and where its logs are."""
+    tail = f"this invocation's rows have compare_id {result.compare_id}"
+    if logs is not None:
+        tail += f"; its logs in {logs} have it in their names"
+    return tail
 
 
 @main.command("compare")
@@ -509,7 +530,7 @@ def compare_command(scenario_files, seeds: int, first_seed: int, jobs: int, sche
         return
     console = Console(highlight=False)
     console.print(_comparison_table(result))
-    console.print(f"results: {db} (table results, one row per run)")
+    console.print(f"results: {db} (table results, one row per run; {_invocation_note(logs, result)})")
 
 
 @main.command("sweep")
@@ -564,7 +585,8 @@ def sweep_command(scenario_file: Path, overrides, seeds: int, first_seed: int, j
         table.add_row(escape(name), *cells)  # a grid point's name has [brackets], not markup
     console = Console(highlight=False)
     console.print(table)
-    console.print(f"results: {db} (table results, one row per run; param_* columns name the grid point)")
+    console.print(f"results: {db} (table results, one row per run; param_* columns name the grid point;"
+                  f" {_invocation_note(logs, result)})")
 
 
 @main.command("check")

@@ -11,24 +11,33 @@ Runs go to local worker processes (``jobs``) or to the workers of a Dask distrib
 cluster (``scheduler="tcp://HOST:PORT"``, the ``cluster`` extra). Each run writes its own
 event log, in ``logs`` if given (on a cluster that folder must be one every worker can
 write, a shared filesystem say) or in a temporary file of the worker's that is deleted after
-the run. Only the KPIs come back to the parent, which alone writes the ``results`` table, one
-row per run. A run's result depends only on its scenario and seed, so the comparison is the
+the run. A kept log is a new file named after the run and the invocation's ``compare_id``,
+created exclusively: no run's log is ever deleted, reused or appended to by another. Only
+the KPIs come back to the parent, which alone writes the ``results`` table, one row per run
+naming its invocation and its log. Local workers never outlive the parent: they watch it
+and stop (their run marked interrupted) when it dies, and a stopped comparison stops them. A run's result depends only on its scenario and seed, so the comparison is the
 same whatever the executor and the number of workers (as long as no MOGWO wave is cut by
 ``routing.time_limit``, which depends on the machine's speed).
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import math
 import multiprocessing
 import os
+import re
+import secrets
+import signal
+import sqlite3
 import tempfile
-from collections.abc import Callable
+import threading
+import time
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from sqlite_utils import Database
 
 from .scenario import Scenario
 
@@ -51,36 +60,151 @@ KPIS: dict[str, str] = {
 #: KPIs that are shares (0..1): tables print them in %, differences in percentage points.
 SHARES: frozenset[str] = frozenset({"on_time_share", "load_factor", "green_sales_share", "green_slot_uptake"})
 
+#: Seconds a writer of the results file waits for another one before giving up.
+RESULTS_BUSY_TIMEOUT = 60.0
+#: Seconds a stopped worker gets to mark its run interrupted before it is killed.
+STOP_GRACE = 10.0
+#: Seconds between a worker's checks that its parent is still there.
+PARENT_POLL = 0.2
+
+# --------------------------------------------------------------------------------------------
+# Log files: one new file per run, never an existing one
+# --------------------------------------------------------------------------------------------
+
+#: Characters a log file name keeps from the run's name; anything else (separators, NUL,
+#: quotes, Windows' reserved characters) becomes ``_``.
+_UNSAFE = re.compile(r"[^\w.=,+@\[\]-]+")
+#: Bytes of a log file name's stem (a file name has at most 255; the seed, id and suffix follow).
+STEM_BYTES = 120
+
+
+def new_compare_id() -> tuple[str, str]:
+    """A fresh invocation id and its start time (ISO 8601 UTC): the id is the start time to the
+    second plus random hex, so ids sort by time and two invocations in one second differ."""
+    now = time.gmtime()
+    return f"{time.strftime('%Y%m%dT%H%M%SZ', now)}-{secrets.token_hex(3)}", time.strftime("%Y-%m-%dT%H:%M:%SZ", now)
+
+
+def log_file_stem(name: str) -> str:
+    """The part of a log file's name that comes from the run's name: path separators, ``..``,
+    NUL and other path-hostile characters replaced, at most :data:`STEM_BYTES` bytes. A name
+    that had to change gets a digest of the original, so two names never share a stem."""
+    stem = _UNSAFE.sub("_", name)
+    stem = re.sub(r"\.{2,}", "_", stem)
+    stem = re.sub(r"_{2,}", "_", stem).lstrip(".-") or "run"
+    if stem == name and len(stem.encode()) <= STEM_BYTES:
+        return stem
+    digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    while len(stem.encode()) > STEM_BYTES - 9:
+        stem = stem[:-1]
+    return f"{stem}-{digest}"
+
+
+def reserve_log(folder: str | os.PathLike[str], name: str, seed: int, compare_id: str) -> Path:
+    """Create a new, empty log file for one run in ``folder`` and return its absolute path:
+    ``<name>-seed<seed>-<compare_id>.db``, with ``-2``, ``-3``... if that name is taken. The
+    file is created with O_EXCL (and O_NOFOLLOW), so it never is another run's log, a file
+    someone else made, or the target of a symlink, even with other processes reserving names
+    in the same folder at the same time."""
+    base = Path(folder).resolve()
+    base.mkdir(parents=True, exist_ok=True)  # a cluster worker may not have it yet
+    stem = f"{log_file_stem(name)}-seed{seed}-{log_file_stem(compare_id)}"
+    for k in range(1, 10_000):
+        path = base / (f"{stem}.db" if k == 1 else f"{stem}-{k}.db")
+        if path.parent != base:  # cannot happen with a sanitised stem; the guarantee is checked, not assumed
+            raise ValueError(f"--logs {base}: log name {path.name!r} would leave the folder")
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
+        except FileExistsError:
+            continue
+        os.close(fd)
+        return path
+    raise ValueError(f"--logs {base}: no free log name for {stem}.db")
+
+
+def prepare_logs(folder: str | os.PathLike[str]) -> Path:
+    """Create ``folder`` if needed and check a file can be made in it, so an unusable --logs
+    fails before anything is simulated, in one line naming the folder."""
+    path = Path(folder)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):  # an unnamed file (O_TMPFILE): nothing is left behind
+            pass
+    except OSError as exc:
+        raise ValueError(f"--logs {path}: cannot write log files there ({exc.strerror or exc})") from None
+    return path.resolve()
+
 
 @dataclass(frozen=True)
 class Job:
     """One run: a scenario (as TOML text, so it pickles plainly to any worker), its name, a
-    seed and the file of its event log (None: a temporary file of the worker's)."""
+    seed, the folder of its event log (None: a temporary file of the worker's) and the id of
+    the invocation, which goes into the log's file name."""
 
     name: str
     scenario_toml: str
     seed: int
-    log: str | None = None
+    logs: str | None = None
+    compare_id: str = ""
 
-    def run(self) -> dict:
+    def run(self) -> tuple[str | None, dict]:
+        """Run it; return the log's path (None if discarded) and the run's summary as a dict."""
         from .simulation import run
 
         scenario = Scenario.from_toml(self.scenario_toml, source=self.name)
-        if self.log is not None:
-            log = Path(self.log)
-            log.parent.mkdir(parents=True, exist_ok=True)  # a cluster worker may not have it yet
-            log.unlink(missing_ok=True)  # a fresh log per run: a rerun must not append to an old one
-            return run(scenario, db_path=self.log, seed=self.seed, name=self.name).to_dict()
+        if self.logs is not None:
+            log = reserve_log(self.logs, self.name, self.seed, self.compare_id)
+            return str(log), run(scenario, db_path=log, seed=self.seed, name=self.name).to_dict()
         with tempfile.TemporaryDirectory(prefix="carbonsim-run-") as tmp:
-            return run(scenario, db_path=Path(tmp) / "run.db", seed=self.seed, name=self.name).to_dict()
+            return None, run(scenario, db_path=Path(tmp) / "run.db", seed=self.seed, name=self.name).to_dict()
 
 
-def _run_job(job: Job) -> dict:
+def _run_job(job: Job) -> tuple[str | None, dict]:
     return job.run()
 
 
 #: ``progress(done, total)`` after each finished run.
 Progress = Callable[[int, int], None]
+
+
+# --------------------------------------------------------------------------------------------
+# Local workers: they never outlive the parent
+# --------------------------------------------------------------------------------------------
+
+
+def _exit_on_signal(signum: int, frame) -> None:
+    raise SystemExit(128 + signum)
+
+
+def _exit_when_orphaned(parent_pid: int) -> None:
+    """A worker's watchdog thread: once the parent is gone (the worker was re-parented), stop
+    like a terminated worker (the run is marked interrupted), and hard after a grace period."""
+    while os.getppid() == parent_pid:
+        time.sleep(PARENT_POLL)
+    os.kill(os.getpid(), signal.SIGTERM)
+    time.sleep(STOP_GRACE)
+    os._exit(128 + signal.SIGTERM)  # the main thread did not get to the handler (stuck in native code)
+
+
+def _init_worker(threads: int, parent_pid: int) -> None:
+    # Ctrl-C reaches the whole process group: the parent decides and stops its workers with
+    # SIGTERM, which ends the run as interrupted (SystemExit) and then the worker.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+    try:
+        threading.Thread(target=_exit_when_orphaned, args=(parent_pid,), daemon=True, name="carbonsim-parent-watch").start()
+        _limit_threads(threads)
+    except SystemExit as exc:  # stopped while starting up: leave quietly, there is nothing to mark
+        os._exit(exc.code)
+
+
+def _run_in_worker(job: Job, parent_pid: int) -> tuple[str | None, dict]:
+    if os.getppid() != parent_pid:  # the parent died: a run queued before must not start
+        os._exit(128 + signal.SIGTERM)
+    try:
+        return job.run()
+    except SystemExit as exc:  # SIGTERM: the run is marked interrupted; the pool would start the next one
+        os._exit(exc.code if isinstance(exc.code, int) else 1)
 
 
 def _limit_threads(threads: int) -> None:
@@ -89,8 +213,26 @@ def _limit_threads(threads: int) -> None:
     numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
 
 
-def _run_local(job_list: list[Job], jobs: int, progress: Progress | None) -> list[dict]:
-    results: list[dict | None] = [None] * len(job_list)
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Cancel what has not started and stop the workers: SIGTERM (each marks its run
+    interrupted), then SIGKILL for any still there after :data:`STOP_GRACE`."""
+    # Python < 3.14 has no public terminate_workers(); the executor's process table is the
+    # only handle on them.
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for p in processes:
+        if p.is_alive():
+            p.terminate()
+    deadline = time.monotonic() + STOP_GRACE
+    for p in processes:
+        p.join(timeout=max(0.0, deadline - time.monotonic()))
+        if p.is_alive():
+            p.kill()
+            p.join(timeout=5)
+
+
+def _run_local(job_list: list[Job], jobs: int, progress: Progress | None) -> list[tuple[str | None, dict]]:
+    results: list = [None] * len(job_list)
     if jobs <= 1:
         for i, j in enumerate(job_list):
             results[i] = j.run()
@@ -102,17 +244,43 @@ def _run_local(job_list: list[Job], jobs: int, progress: Progress | None) -> lis
     # by default: J workers share the cores instead of each oversubscribing all of them (the
     # plans do not depend on the thread count).
     threads = max(1, (os.cpu_count() or 1) // jobs)
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
-                             initializer=_limit_threads, initargs=(threads,)) as pool:
-        futures = {pool.submit(_run_job, j): i for i, j in enumerate(job_list)}
+    parent = os.getpid()
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_init_worker, initargs=(threads, parent))
+    try:
+        futures = {pool.submit(_run_in_worker, j, parent): i for i, j in enumerate(job_list)}
         for done, f in enumerate(as_completed(futures), 1):
             results[futures[f]] = f.result()
             if progress is not None:
                 progress(done, len(job_list))
+    except BaseException:  # a failed run, Ctrl-C, SIGTERM: no run goes on or starts after us
+        _stop_workers(pool)
+        raise
+    pool.shutdown(wait=True)
     return results
 
 
-def _run_dask(job_list: list[Job], scheduler: str, progress: Progress | None, timeout: float) -> list[dict]:
+@contextlib.contextmanager
+def exit_on_termination() -> Iterator[None]:
+    """While inside, SIGTERM and SIGHUP raise SystemExit(128 + signal) in the main thread (as
+    SIGINT raises KeyboardInterrupt), so runs are marked interrupted and workers stopped
+    instead of the process vanishing. Handlers someone else installed are left alone."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {}
+    for name in ("SIGTERM", "SIGHUP"):
+        sig = getattr(signal, name, None)
+        if sig is not None and signal.getsignal(sig) is signal.SIG_DFL:
+            previous[sig] = signal.signal(sig, _exit_on_signal)
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _run_dask(job_list: list[Job], scheduler: str, progress: Progress | None, timeout: float) -> list[tuple[str | None, dict]]:
     try:
         from distributed import Client
         from distributed import as_completed as dask_completed
@@ -129,7 +297,7 @@ def _run_dask(job_list: list[Job], scheduler: str, progress: Progress | None, ti
         # pure=False: two jobs are never the same task to Dask, even if they look alike
         futures = client.map(_run_job, job_list, pure=False)
         index = {f.key: i for i, f in enumerate(futures)}
-        results: list[dict | None] = [None] * len(job_list)
+        results: list = [None] * len(job_list)
         for done, f in enumerate(dask_completed(futures), 1):
             results[index[f.key]] = f.result()
             if progress is not None:
@@ -168,6 +336,8 @@ class Comparison:
     scenarios: list[str]
     seeds: list[int]
     runs: dict[str, list[dict]]
+    #: The invocation's id: the ``compare_id`` of its results rows and the end of its log names.
+    compare_id: str = ""
     stats: dict[str, dict[str, Interval]] = field(init=False)
     diffs: dict[str, dict[str, Interval]] = field(init=False)
 
@@ -185,6 +355,7 @@ class Comparison:
 
     def to_dict(self) -> dict:
         return {
+            "compare_id": self.compare_id,
             "scenarios": self.scenarios,
             "seeds": self.seeds,
             "baseline": self.scenarios[0],
@@ -216,19 +387,30 @@ def compare(
 
     ``jobs``: local worker processes; ``scheduler``: instead, the address of a Dask
     distributed scheduler (``tcp://HOST:PORT``) whose workers have carbonsim installed,
-    given ``connect_timeout`` seconds to answer.
-    ``logs``: keep each run's event log there (default: discarded after the run).
+    given ``connect_timeout`` seconds to answer. Local workers stop when this process dies
+    or the comparison is interrupted; a run that was going is marked interrupted in its log.
+    ``logs``: keep each run's event log there, in a new file of its own named
+    ``<name>-seed<N>-<compare_id>.db`` (see :func:`reserve_log`); nothing there is ever
+    deleted or appended to (default: discarded after the run).
 
     ``results_db``: append one row per run to its ``results`` table (run_id is the row's
-    own key; ``log`` and ``log_run_id`` locate the run's events). ``swept``: parameter
+    own key; ``compare_id`` and ``compare_started_at`` name the invocation; ``log``, the
+    log's absolute path, and ``log_run_id`` locate the run's events). ``swept``: parameter
     columns stored with every row (the ``--set`` overrides, say); ``params``: more of them
-    per scenario name (a sweep's grid point).
+    per scenario name (a sweep's grid point). The results file and the logs folder are
+    checked before anything runs.
     """
     if not scenarios or not seeds:
         raise ValueError("need at least one scenario and one seed")
-    folder = Path(logs).resolve() if logs is not None else None
+    compare_id, started_at = new_compare_id()
+    folder = None
+    if logs is not None:
+        # on a cluster the folder is the workers' (a shared filesystem, say): they create it
+        folder = prepare_logs(logs) if scheduler is None else Path(logs).resolve()
+    if results_db is not None:
+        prepare_results(results_db)
     job_list = [
-        Job(name, sc.to_toml(), seed, None if folder is None else str(folder / f"{name}-seed{seed}.db"))
+        Job(name, sc.to_toml(), seed, None if folder is None else str(folder), compare_id)
         for name, sc in scenarios.items() for seed in seeds
     ]
     if scheduler is not None:
@@ -236,29 +418,108 @@ def compare(
     else:
         results = _run_local(job_list, jobs, progress)
     runs: dict[str, list[dict]] = {name: [] for name in scenarios}
-    for j, r in zip(job_list, results):
-        runs[j.name].append(r)
+    for j, (_, summary) in zip(job_list, results):
+        runs[j.name].append(summary)
     if results_db is not None:
-        _store(results_db, job_list, results, swept or {}, params or {})
-    return Comparison(list(scenarios), list(seeds), runs)
+        rows = [_results_row(j, log, summary, compare_id, started_at, {**(swept or {}), **(params or {}).get(j.name, {})})
+                for j, (log, summary) in zip(job_list, results)]
+        store_results(results_db, rows)
+    return Comparison(list(scenarios), list(seeds), runs, compare_id)
 
 
-def _store(
-    path, job_list: list[Job], results: list[dict], swept: dict[str, str], params: dict[str, dict[str, str]],
-) -> None:
-    db = Database(path)
-    if "results" not in db.table_names():
-        db["results"].create({"run_id": int, "scenario": str, "seed": int}, pk="run_id")
-    rows = []
-    for j, r in zip(job_list, results):
-        columns = {**swept, **params.get(j.name, {})}
-        row = {"scenario": j.name, "seed": j.seed, **{f"param_{k}": v for k, v in columns.items()}}
-        row.update({k: v for k, v in r.items() if k not in ("run_id", "scenario", "seed")})
-        row["log"] = j.log
-        row["log_run_id"] = r["run_id"]
-        rows.append(row)
-    with db.conn:
-        db["results"].insert_all(rows, alter=True)
+# --------------------------------------------------------------------------------------------
+# The results table: created and extended under one write lock, whoever comes first
+# --------------------------------------------------------------------------------------------
+
+#: The columns every results table has; the parameter and KPI columns are added as they come.
+_RESULTS_DDL = (
+    "CREATE TABLE IF NOT EXISTS results (run_id INTEGER PRIMARY KEY, compare_id TEXT, compare_started_at TEXT,"
+    " scenario TEXT, seed INTEGER, log TEXT, log_run_id INTEGER)"
+)
+_RESULTS_KEYS = ("run_id", "scenario", "seed")
+
+
+def _results_row(job: Job, log: str | None, summary: dict, compare_id: str, started_at: str, columns: dict[str, str]) -> dict:
+    row = {"compare_id": compare_id, "compare_started_at": started_at, "scenario": job.name, "seed": job.seed,
+           **{f"param_{k}": v for k, v in columns.items()}}
+    row.update({k: v for k, v in summary.items() if k not in ("run_id", "scenario", "seed")})
+    row["log"] = log
+    row["log_run_id"] = summary["run_id"]
+    return row
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _sql_type(values: list) -> str:
+    """The declared type of a new column, from its first non-null value (none: no affinity,
+    so later values are stored as given)."""
+    for v in values:
+        if v is not None:
+            return "INTEGER" if isinstance(v, (bool, int)) else "REAL" if isinstance(v, float) else "TEXT"
+    return ""
+
+
+@contextlib.contextmanager
+def _results_transaction(path: str | os.PathLike[str]) -> Iterator[sqlite3.Connection]:
+    """A write transaction on the results file (BEGIN IMMEDIATE: concurrent writers queue on the
+    busy timeout instead of racing), its table created if missing; every failure is one
+    ValueError naming the file."""
+    path = Path(path)
+    if not path.parent.is_dir():
+        problem = "is not a folder" if path.parent.exists() else "does not exist"
+        raise ValueError(f"results file {path}: cannot create it, the folder {path.parent} {problem}")
+    if path.is_dir():
+        raise ValueError(f"results file {path}: is a folder")
+    try:
+        conn = sqlite3.connect(path, timeout=RESULTS_BUSY_TIMEOUT, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise ValueError(f"results file {path}: cannot open it ({exc})") from None
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute(_RESULTS_DDL)
+            missing = [k for k in _RESULTS_KEYS if k not in _results_columns(conn)]
+            if missing:
+                raise ValueError(f"results file {path}: its table results is not a carbonsim results table"
+                                 f" (no column {', '.join(missing)})")
+            yield conn
+        except BaseException:
+            conn.rollback()
+            raise
+        conn.execute("COMMIT")
+    except sqlite3.OperationalError as exc:
+        waited = f" after waiting {RESULTS_BUSY_TIMEOUT:g} s" if "locked" in str(exc) or "busy" in str(exc) else ""
+        raise ValueError(f"results file {path}: {exc}{waited}") from None
+    except sqlite3.Error as exc:
+        raise ValueError(f"results file {path}: {exc}") from None
+    finally:
+        conn.close()
+
+
+def _results_columns(conn: sqlite3.Connection) -> set[str]:
+    return {row[1] for row in conn.execute("PRAGMA table_info(results)")}
+
+
+def prepare_results(path: str | os.PathLike[str]) -> None:
+    """Create the results file and its table if missing, or check the existing ones, so a bad
+    ``--db`` fails before anything is simulated. Safe from many processes at once."""
+    with _results_transaction(path):
+        pass
+
+
+def store_results(path: str | os.PathLike[str], rows: list[dict]) -> None:
+    """Append ``rows`` to the results table in one transaction, adding the columns it lacks.
+    Safe from many processes at once (each waits for the others' transactions)."""
+    with _results_transaction(path) as conn:
+        have = _results_columns(conn)
+        new = [k for r in rows for k in r if k not in have]
+        for column in dict.fromkeys(new):
+            conn.execute(f"ALTER TABLE results ADD COLUMN {_quote(column)} {_sql_type([r.get(column) for r in rows])}")
+        for r in rows:
+            conn.execute(f"INSERT INTO results ({', '.join(map(_quote, r))}) VALUES ({', '.join('?' * len(r))})",
+                         list(r.values()))
 
 
 def split_values(text: str) -> list[str]:
