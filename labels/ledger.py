@@ -109,18 +109,20 @@ _ZERO = b"G" + bytes(8)
 
 
 def canonical_rows(rows: Sequence[tuple]) -> bytes:
-    """The bytes :func:`rows_digest` hashes: ``rows`` (tuples of None, int, float, str) as
-    pickle protocol 2 without memo, with every -0.0 written as 0.0.
+    """The bytes :func:`rows_digest` hashes: the tuple of ``rows`` (tuples of None, int,
+    float, str) as pickle protocol 2 without memo, with every -0.0 written as 0.0.
 
     That encoding depends on the values only (not on which objects hold them), is frozen
-    (protocol 2 dates from 2003; tests pin it against a reference encoder), and costs one C
-    call for a whole batch, a fraction of a microsecond a row. A JSON array a row would cost
-    several microseconds, all in float and string formatting.
+    (protocol 2 dates from 2003; tests pin it against a reference encoder written from the
+    opcodes), and costs one C call for a whole batch, a fraction of a microsecond a row; a
+    JSON array a row would cost several microseconds, all in float and string formatting.
+    Tuples, not lists: pickle writes a list's items in batches whose layout differs between
+    its C and Python implementations.
     """
     buffer = io.BytesIO()
     pickler = pickle.Pickler(buffer, protocol=2)
     pickler.fast = True  # no memo: a repeated object (one str for every "arrived") is written out each time
-    pickler.dump(list(rows))
+    pickler.dump(tuple(rows))
     data = buffer.getvalue()
     return data.replace(_NEGATIVE_ZERO, _ZERO) if _NEGATIVE_ZERO in data else data
 
@@ -145,7 +147,7 @@ def batch_digests(rows: Sequence[tuple], type_index: int) -> dict[str, list]:
 def column_digests(columns: Sequence[str], rows: Sequence[tuple]) -> dict[str, str]:
     """``{column: digest of its values in row order}``: a broken table names the column."""
     values = list(zip(*rows)) if rows else [()] * len(columns)
-    return {name: rows_digest([col]) for name, col in zip(columns, values)}
+    return {name: rows_digest((col,)) for name, col in zip(columns, values)}
 
 
 def table_columns(db: Database, table: str) -> tuple[str, ...]:
@@ -507,8 +509,8 @@ def verify_run(db: Database, run_id: int) -> RunVerification:
         stored = db.execute("SELECT COUNT(*), MAX(seq) FROM events WHERE run_id = ?", [run_id]).fetchone()
         if batches == 0 and seal is None:
             if stored[0] == 0 and status in UNSEALED_STATUSES:
-                return result(UNSEALED, f"not sealed: the run is {status} (still being written, or its process "
-                                        "was killed) and has no events committed yet")
+                return result(UNSEALED, f"the run is {status} (still being written, or its process was killed) "
+                                        "and has no events committed yet")
             return result(LEGACY, "written before the ledger digested events (an older carbonsim): only its label "
                                   "records are covered, not its events, runs row or product_labels")
         if stored[0] != events:
@@ -519,9 +521,9 @@ def verify_run(db: Database, run_id: int) -> RunVerification:
             if status not in UNSEALED_STATUSES:
                 raise _Broken(f"the run is marked {status} but was never sealed (its seal was removed, or its "
                               "status edited)")
-            return result(UNSEALED, f"not sealed: the run is {status} (still being written, or its process was "
-                                    f"killed); its {events:,} committed events verify, its runs row and "
-                                    "product_labels are not covered")
+            return result(UNSEALED, f"the run is {status} (still being written, or its process was killed); "
+                                    f"its {events:,} committed events verify, its runs row and product_labels "
+                                    "are not covered until it is sealed")
         labels_rows = _check_seal(db, run_id, seal[0], seal[1], events)
     except _Broken as broken:
         return result(TAMPERED, str(broken))

@@ -29,7 +29,7 @@ from .catalog import Catalog, build_catalog
 from .context import MINUTES_PER_DAY, Context, Counters, Streams
 from .demand import Demand
 from .dispatch import Dispatcher
-from .eventlog import DEFAULT_FLUSH_EVERY, EventLog
+from .eventlog import DEFAULT_FLUSH_EVERY, EventLog, RunStatus
 from .events import Event
 from .fleet import FleetPool
 from .labelling import Labeller
@@ -141,7 +141,7 @@ def run(
         label = name or "scenario"
         with log.run(scenario=label, scenario_json=scenario.canonical_json(), seed=scenario.simulation.seed) as run_id:
             # product_labels goes in before the ledger seals the run: companions finish in order
-            product_labels = FinalRows("product_labels")
+            product_labels = FinalRows("product_labels", run_id)
             log.add_companion(product_labels)
             ledger = Ledger(log.db, run_id)
             log.add_companion(ledger)
@@ -156,18 +156,21 @@ def run(
 
 class FinalRows:
     """An event-log companion that inserts ``rows`` into ``table`` in the transaction that
-    sets the run's final status, after the last flush: a report table is in the file only
-    with every event it sums up and the status that says the run is over (issue 16)."""
+    marks the run completed, after its last flush: a report table is in the file only with
+    every event it sums up and the status that says the run is over. A run that ends
+    otherwise (its final flush failed, say) gets none."""
 
-    def __init__(self, table: str) -> None:
+    def __init__(self, table: str, run_id: int) -> None:
         self.table = table
+        self.run_id = run_id
         self.rows: list[dict] = []
 
     def write(self, db, rows) -> None:
         pass
 
     def finish(self, db) -> None:
-        if self.rows:
+        status = db.execute("SELECT status FROM runs WHERE run_id = ?", [self.run_id]).fetchone()[0]
+        if self.rows and status == RunStatus.COMPLETED:
             db[self.table].insert_all(self.rows)
 
     def committed(self) -> None:
