@@ -1,1 +1,1 @@
-"""Carbon labels: per-order emission apportionment, labels and the ledger (not yet built)."""
+"""Carbon labels: per-order emission apportionment, footprints, product grades and the tamper-evident ledger."""

@@ -7,9 +7,13 @@ with the simulation code that wrote the log.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from .eventlog import EventLog
+
+if TYPE_CHECKING:
+    from labels.ledger import RunVerification
 
 #: Relative tolerance for sums of floats compared in another order than they were added.
 REL_TOL = 1e-9
@@ -289,42 +293,61 @@ CHECKS += (
 LEDGER_KINDS = {"order_label": "label_issued", "product_grade": "grade_changed"}
 
 
-def ledger_problems(log: EventLog, run_id: int) -> tuple[int, str | None]:
-    """(entries checked, the first problem or None): the chain recomputes, and its entries
-    are exactly the run's label and grade events, content for content."""
-    from labels.ledger import verify
+def verify_run(log: EventLog, run_id: int) -> RunVerification:
+    """The run's tamper evidence (:func:`labels.ledger.verify_run`: the chain, every event
+    against its batch digest, the runs row and product_labels against the seal), and its
+    label records are exactly its label and grade events, content for content."""
+    from labels.ledger import TAMPERED, verify_run as verify_ledger
 
+    result = verify_ledger(log.db, run_id)
+    if result.state == TAMPERED:
+        return result
+    problem = _records_problem(log, run_id, result.records)
+    if problem is not None:
+        return replace(result, state=TAMPERED, problem=problem, product_labels=None)
+    return result
+
+
+def _records_problem(log: EventLog, run_id: int, records: int) -> str | None:
     db = log.db
-    labels = db.execute(
-        "SELECT COUNT(*) FROM events WHERE run_id = ? AND type IN ('label_issued', 'grade_changed')", [run_id]
-    ).fetchone()[0]
+    types = ", ".join(f"'{t}'" for t in LEDGER_KINDS.values())
+    labels = db.execute(f"SELECT COUNT(*) FROM events WHERE run_id = ? AND type IN ({types})", [run_id]).fetchone()[0]
     if "ledger" not in db.table_names():
-        return 0, (f"no ledger table, but {labels} label events" if labels else None)
-    checked, bad = verify(db, [run_id])
-    if bad is not None:
-        return checked, f"entry {bad.seq}: {bad.reason}"
+        return f"no ledger table, but {labels} label events" if labels else None
+    from labels.ledger import BATCH_KIND, SEAL_KIND
+
     kinds = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in LEDGER_KINDS.items())
     # one sort-based pass: each (event type, content) must occur as often in the ledger as
     # among the events (a join on the content text would compare every pair)
     row = db.execute(f"""
         SELECT type, content, SUM(in_ledger) AS ledger, SUM(1 - in_ledger) AS events FROM (
-            SELECT CASE kind {kinds} ELSE kind END AS type, content, 1 AS in_ledger FROM ledger WHERE run_id = :run
+            SELECT CASE kind {kinds} ELSE kind END AS type, content, 1 AS in_ledger FROM ledger
+            WHERE run_id = :run AND kind NOT IN ('{BATCH_KIND}', '{SEAL_KIND}')
             UNION ALL
-            SELECT type, data, 0 FROM events WHERE run_id = :run AND type IN ('label_issued', 'grade_changed')
+            SELECT type, data, 0 FROM events WHERE run_id = :run AND type IN ({types})
         ) GROUP BY type, content HAVING SUM(in_ledger) != SUM(1 - in_ledger) LIMIT 1""", {"run": run_id}).fetchone()
     if row:
         type_, content, in_ledger, in_events = row
-        return checked, (f"a {type_} record is {in_ledger}x in the ledger but {in_events}x among the events "
-                         f"(changed, added or removed): {str(content)[:80]}")
-    if checked != labels:
-        return checked, f"{checked} ledger entries for {labels} label events"
-    return checked, None
+        return (f"a {type_} record is {in_ledger}x in the ledger but {in_events}x among the events "
+                f"(changed, added or removed): {str(content)[:80]}")
+    if records != labels:
+        return f"{records} ledger records for {labels} label events"
+    return None
+
+
+def ledger_problems(log: EventLog, run_id: int) -> tuple[int, str | None]:
+    """(ledger entries checked, the first sign of tampering or None); see :func:`verify_run`.
+    A run not sealed yet, or written before the ledger digested events, is no problem here
+    (``carbonsim verify`` says what it could not cover)."""
+    result = verify_run(log, run_id)
+    return result.entries, result.problem if result.state == "tampered" else None
 
 
 def _ledger_check(log: EventLog, run_id: int) -> CheckResult:
     _, problem = ledger_problems(log, run_id)
-    return CheckResult("ledger_chain", "the label ledger's hash chain holds and records exactly the run's label and "
-                       "grade events", 0 if problem is None else 1, problem)
+    return CheckResult("ledger_chain", "the ledger's hash chain holds, records exactly the run's label and grade "
+                       "events, and its digests match every event, the runs row and product_labels",
+                       0 if problem is None else 1, problem)
 
 
 def check_run(log: EventLog, run_id: int) -> list[CheckResult]:

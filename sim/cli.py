@@ -878,36 +878,86 @@ def report_command(dbs, out: Path, force: bool) -> None:
 
 @main.command("verify")
 @_RUN_DB
-@click.option("--run", "run_id", type=int, help="Run whose ledger to verify (default: every run in the file).")
+@click.option("--run", "run_id", type=int, help="Run to verify (default: every run in the file).")
+@click.option("--head", "heads", multiple=True, metavar="HASH",
+              help="A head hash published earlier: it must still be the head of a run (repeatable).")
 @click.option("--json", "json_out", is_flag=True, help="Print the result as JSON.")
-def verify_command(db: Path, run_id, json_out: bool) -> None:
-    """Recompute the label ledger's hash chain; report the first tampered entry, exit 1 if any.
+def verify_command(db: Path, run_id, heads: tuple[str, ...], json_out: bool) -> None:
+    """Verify the ledger of each run: exit 1 unless every run verifies (and every --head matches).
+
+    Recomputes the hash chain; every event against the digest of its batch; the runs row
+    (scenario_json against scenario_hash, seed, status, times) and product_labels against
+    the run's seal; and the label records against the label and grade events. Prints each
+    run's head, its last entry hash: a consistent rewrite of the whole ledger passes
+    everything else, and is caught only by --head with a head recorded elsewhere.
 
     \b
-    Example:
+    Examples:
       carbonsim verify carbonsim.db
+      carbonsim verify carbonsim.db --run 1 --head 5d1c...e9
     """
-    from sim.check import ledger_problems
+    from labels.ledger import orphan_runs
+    from sim.check import verify_run
     from sim.eventlog import EventLog
 
+    wanted = [_head_hash(h) for h in heads]
     with EventLog.open_existing(db) as log:
-        runs = [log.get_run(run_id).run_id] if run_id is not None else [r.run_id for r in log.runs()]
-        checked, bad = 0, None
-        for r in runs:
-            n, problem = ledger_problems(log, r)
-            checked += n
-            if problem is not None:
-                bad = (r, problem)
-                break
+        runs = [log.pick_run(run_id, source=db)] if run_id is not None else log.runs()
+        results = [verify_run(log, r.run_id) for r in runs]
+        orphans = orphan_runs(log.db) if run_id is None else []
+    by_head = {r.head: r.run_id for r in results if r.head is not None and r.state != "tampered"}
+    matched = {h: by_head.get(h) for h in wanted}
+    ok = all(r.ok for r in results) and not orphans and all(v is not None for v in matched.values())
     if _as_json(json_out):
-        click.echo(json.dumps({"entries": checked, "ok": bad is None,
-                               "tampered": None if bad is None else {"run_id": bad[0], "problem": bad[1]}}))
-    elif bad is None:
-        click.echo(f"{db}: ledger intact, {checked:,} entries in {len(runs)} run(s), matching the label events")
+        first_bad = next((r for r in results if r.state == "tampered"), None)
+        click.echo(json.dumps({
+            "ok": ok, "entries": sum(r.entries for r in results),
+            "tampered": None if first_bad is None else {"run_id": first_bad.run_id, "problem": first_bad.problem},
+            "runs": [{"run_id": run.run_id, "scenario": run.scenario, "seed": run.seed, "status": run.status.value,
+                      "state": r.state, "problem": r.problem, "head": r.head, "events": r.events, "digests": r.batches,
+                      "records": r.records, "product_labels": r.product_labels} for run, r in zip(runs, results)],
+            "orphan_runs": orphans,
+            "heads": [{"head": h, "run_id": matched[h]} for h in wanted],
+        }))
     else:
-        click.echo(f"{db}: ledger TAMPERED in run {bad[0]}: {bad[1]}")
-    if bad is not None:
+        for run, r in zip(runs, results):
+            click.echo(f"{db} run {run.run_id} ({run.scenario}, seed {run.seed}, {run.status.value}): {_verdict(r)}")
+            if r.head is not None and r.state != "tampered":
+                click.echo(f"  head {r.head}")
+        for orphan in orphans:
+            click.echo(f"{db} run {orphan}: TAMPERED: it has events or ledger entries but no row in runs (deleted)")
+        for h in wanted:
+            found = matched[h]
+            click.echo(f"{db}: head {h} " + (f"matches run {found}" if found is not None else
+                                             "is not the head of any run: the ledger was rewritten, extended or "
+                                             "truncated since it was recorded"))
+        failing = sum(not r.ok for r in results) + len(orphans)
+        if failing:
+            click.echo(f"{db}: {failing} of {len(results) + len(orphans)} run(s) do not verify")
+        elif ok:
+            click.echo(f"{db}: {len(results)} run(s) verified"
+                       + ("" if wanted else "; record the head(s) elsewhere: --head then also catches a consistent "
+                                            "rewrite of the ledger"))
+    if not ok:
         sys.exit(1)
+
+
+def _head_hash(text: str) -> str:
+    h = text.strip().lower()
+    if len(h) != 64 or any(c not in "0123456789abcdef" for c in h):
+        raise click.BadParameter(f"{text!r} is not a head hash (64 hex digits, as verify prints them)", param_hint="--head")
+    return h
+
+
+def _verdict(r) -> str:
+    """One run's result in words."""
+    if r.state == "tampered":
+        return f"TAMPERED: {r.problem}"
+    if r.state == "verified":
+        labels = "no product labels" if r.product_labels is None else f"{r.product_labels:,} product labels"
+        digests = "1 digest" if r.batches == 1 else f"{r.batches:,} digests"
+        return f"verified: {r.events:,} events in {digests}, {r.records:,} label and grade records, the runs row and {labels}"
+    return f"NOT {'SEALED' if r.state == 'unsealed' else 'COVERED'}: {r.problem}"
 
 
 def _order_breakdown(log, run_id: int, order_id: int) -> dict:

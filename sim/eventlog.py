@@ -611,10 +611,11 @@ class EventLog:
     def add_companion(self, companion: Any) -> None:
         """Write ``companion``'s pending rows in the same transaction as each flush of events.
 
-        A companion (the label ledger, say) has ``write(db)``, which inserts what it has
-        pending without committing, and ``committed()``, called once the transaction holding
-        those rows has committed; so the events and their companion rows are in the file
-        together or not at all.
+        A companion (the label ledger, say) has ``write(db, rows)``, which inserts what it has
+        pending (given the batch's event rows, to digest them) without committing,
+        ``finish(db)``, which does the same inside the transaction that sets the run's final
+        status, after that update, and ``committed()``, called once either transaction has
+        committed; so the events and their companion rows are in the file together or not at all.
         """
         self._companions.append(companion)
 
@@ -633,7 +634,7 @@ class EventLog:
             if rows:
                 db.conn.executemany(_INSERT_EVENTS, rows)
             for companion in self._companions:
-                companion.write(db)
+                companion.write(db, rows)
         self._buffer = []
         for companion in self._companions:
             companion.committed()
@@ -681,6 +682,10 @@ class EventLog:
                 [status.value, _utc_now(), float(wall_seconds),
                  None if routing_seconds is None else float(routing_seconds), error, run.run_id],
             )
+            for companion in self._companions:
+                companion.finish(db)
+        for companion in self._companions:
+            companion.committed()
         self._active = None
         self._companions = []
         if flush_error is not None:

@@ -29,7 +29,7 @@ from .catalog import Catalog, build_catalog
 from .context import MINUTES_PER_DAY, Context, Counters, Streams
 from .demand import Demand
 from .dispatch import Dispatcher
-from .eventlog import EventLog
+from .eventlog import DEFAULT_FLUSH_EVERY, EventLog, RunStatus
 from .events import Event
 from .fleet import FleetPool
 from .labelling import Labeller
@@ -121,13 +121,14 @@ def run(
     days: int | None = None,
     name: str | None = None,
     progress: Progress | None = None,
+    flush_every: int = DEFAULT_FLUSH_EVERY,
 ) -> RunSummary:
     """Run a scenario, log every event in ``db_path`` (created or appended to) and return
     the run's summary, computed from the log.
 
     ``seed`` and ``days`` override the scenario's; the runs table stores the scenario as run.
     A failure or Ctrl-C leaves the file consistent with the run marked failed or interrupted,
-    and re-raises.
+    and re-raises. ``flush_every``: events per transaction (and per ledger digest).
     """
     changes = {}
     if seed is not None:
@@ -136,17 +137,18 @@ def run(
         changes["days"] = days
     if changes:
         scenario = scenario.replace(simulation=scenario.simulation.replace(**changes))
-    with EventLog.open(db_path) as log:
+    with EventLog.open(db_path, flush_every=flush_every) as log:
         label = name or "scenario"
         with log.run(scenario=label, scenario_json=scenario.canonical_json(), seed=scenario.simulation.seed) as run_id:
+            # product_labels goes in before the ledger seals the run: companions finish in order
+            product_labels = FinalRows("product_labels", run_id)
+            log.add_companion(product_labels)
             ledger = Ledger(log.db, run_id)
             log.add_companion(ledger)
             sim = Simulation.build(scenario, log.record, ledger)
             try:
                 sim.run(_beating(log, progress))
-                rows = [{"run_id": run_id, **r} for r in sim.labeller.evidence()]
-                with log.db.atomic():
-                    log.db["product_labels"].insert_all(rows)
+                product_labels.rows = [{"run_id": run_id, **r} for r in sim.labeller.evidence()]
             finally:
                 log.add_routing_seconds(sim.ctx.counters.routing_seconds)
         return summarize(log, run_id)
@@ -160,6 +162,29 @@ def _beating(log: EventLog, progress: Progress | None) -> Progress:
         if progress is not None:
             progress(t, horizon, counters)
     return step
+
+
+class FinalRows:
+    """An event-log companion that inserts ``rows`` into ``table`` in the transaction that
+    marks the run completed, after its last flush: a report table is in the file only with
+    every event it sums up and the status that says the run is over. A run that ends
+    otherwise (its final flush failed, say) gets none."""
+
+    def __init__(self, table: str, run_id: int) -> None:
+        self.table = table
+        self.run_id = run_id
+        self.rows: list[dict] = []
+
+    def write(self, db, rows) -> None:
+        pass
+
+    def finish(self, db) -> None:
+        status = db.execute("SELECT status FROM runs WHERE run_id = ?", [self.run_id]).fetchone()[0]
+        if self.rows and status == RunStatus.COMPLETED:
+            db[self.table].insert_all(self.rows)
+
+    def committed(self) -> None:
+        pass
 
 
 def scenario_name(path: str | os.PathLike[str]) -> str:

@@ -211,8 +211,9 @@ def test_check_catches_a_tampered_log(tmp_path):
     assert res.exit_code == 1
     doc = json.loads(res.stdout)
     bad = {c["name"] for c in doc["checks"] if not c["ok"]}
-    # the deleted delivery also leaves a footprint for an order that never ended
-    assert bad == {"route_emissions", "orders_end", "footprints_match_shares"} and doc["ok"] is False
+    # the deleted delivery also leaves a footprint for an order that never ended; and the
+    # ledger's digests of the events no longer match
+    assert bad == {"route_emissions", "orders_end", "footprints_match_shares", "ledger_chain"} and doc["ok"] is False
 
 
 def test_run_rejects_a_bad_override_in_one_line(tmp_path):

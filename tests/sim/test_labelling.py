@@ -168,8 +168,9 @@ def test_orders_that_ride_and_then_run_out_of_time_still_get_their_footprint(tin
 
 
 def test_each_committed_batch_holds_labels_and_their_ledger_entries_together(tiny, tmp_path):
-    """With a tiny flush size, after every commit the file has as many ledger entries as
-    label and grade events: no state where one is saved without the other."""
+    """With a tiny flush size, after every commit the file has as many ledger records as
+    label and grade events, and digests of every event: no state where one is saved
+    without the other."""
     from labels.ledger import Ledger
     from sim.simulation import Simulation
 
@@ -182,19 +183,26 @@ def test_each_committed_batch_holds_labels_and_their_ledger_entries_together(tin
         log.add_companion(ledger)
 
         class Spy:
-            def write(self, db):
+            def write(self, db, rows):
+                pass
+
+            def finish(self, db):
                 pass
 
             def committed(self):
                 c = log.db.conn
                 labels = c.execute("SELECT COUNT(*) FROM events WHERE type IN ('label_issued', 'grade_changed')").fetchone()[0]
-                entries = c.execute("SELECT COUNT(*) FROM ledger").fetchone()[0]
-                seen.append((labels, entries))
+                entries = c.execute("SELECT COUNT(*) FROM ledger WHERE kind NOT IN ('events', 'run')").fetchone()[0]
+                events = c.execute("SELECT COUNT(*) FROM events").fetchone()[0]
+                digested = c.execute("SELECT MAX(json_extract(content, '$.last')) FROM ledger WHERE kind = 'events'").fetchone()[0]
+                seen.append((labels, entries, events, digested))
 
         log.add_companion(Spy())
         Simulation.build(s, log.record, ledger).run()
         log.finish_run("completed")
-    assert len(seen) > 100 and all(a == b for a, b in seen), [x for x in seen if x[0] != x[1]][:3]
+    assert len(seen) > 100 and all(a == b for a, b, _, _ in seen), [x for x in seen if x[0] != x[1]][:3]
+    # and every committed event is covered by a batch digest committed with it
+    assert all(events == digested for _, _, events, digested in seen), [x for x in seen if x[2] != x[3]][:3]
 
 
 def _tampered(day, tmp_path, *sql):

@@ -1,0 +1,84 @@
+"""The event log's write path alone: a run's events replayed into a fresh log, with and
+without the label ledger as its companion (which digests every flushed batch), in µs per
+event and events per second.
+
+The events come from a log written beforehand (``carbonsim run scenarios/baseline.toml``
+gives a baseline week, about 66,000 events); each variant writes them into a new file in a
+temporary folder, ``--repeat`` times, and the best time is kept (the machine is shared).
+The replay measures ``record`` (validation, buffering) plus the flushes (INSERT with the
+log's indexes, and the ledger's digests), not the simulation that produced the events. The
+difference between the two replays is within the machine's noise, so a third line times the
+digests alone: ``batch_digests`` over the same rows in batches of ``DEFAULT_FLUSH_EVERY``,
+which is all the ledger adds per event.
+
+Usage::
+
+    carbonsim run scenarios/baseline.toml --db /tmp/base.db
+    python benchmarks/eventlog_write.py /tmp/base.db
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from labels.ledger import Ledger, batch_digests, table_columns  # noqa: E402
+from sim.eventlog import DEFAULT_FLUSH_EVERY, EventLog  # noqa: E402
+
+
+def replay(events: list, path: Path, with_ledger: bool) -> float:
+    """Seconds to record and flush ``events`` as one run of a new log at ``path``."""
+    with EventLog.open(path) as log:
+        run_id = log.start_run(scenario="replay", scenario_json={}, seed=0)
+        if with_ledger:
+            log.add_companion(Ledger(log.db, run_id))
+        t0 = time.perf_counter()
+        for event in events:
+            log.record(event)
+        log.flush()
+        seconds = time.perf_counter() - t0
+        log.finish_run("completed")
+    return seconds
+
+
+def digests_only(rows: list[tuple], type_index: int) -> float:
+    """Seconds to digest ``rows`` as the ledger does at each flush."""
+    t0 = time.perf_counter()
+    for i in range(0, len(rows), DEFAULT_FLUSH_EVERY):
+        batch_digests(rows[i:i + DEFAULT_FLUSH_EVERY], type_index)
+    return time.perf_counter() - t0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("db", help="an event log whose run to replay")
+    ap.add_argument("--run", type=int, help="the run to replay (default: the last)")
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    with EventLog.open_existing(args.db) as log:
+        run = log.pick_run(args.run, source=args.db)
+        events = [e for _, e in log.iter_events(run.run_id)]
+        columns = table_columns(log.db, "events")
+        rows = log.db.execute(f"SELECT {', '.join(columns)} FROM events WHERE run_id = ? ORDER BY seq", [run.run_id]).fetchall()
+    print(f"# {platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}, {date.today()}")
+    print(f"# python benchmarks/eventlog_write.py {' '.join(sys.argv[1:])}: {len(events):,} events of run {run.run_id}")
+    print(f"{'variant':<28}{'best s':>9}{'µs/event':>10}{'events/s':>11}")
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, with_ledger in (("events only", False), ("events + ledger digests", True)):
+            best = min(replay(events, Path(tmp) / f"{name[:6]}{i}.db", with_ledger) for i in range(args.repeat))
+            print(f"{name:<28}{best:>9.3f}{best / len(events) * 1e6:>10.2f}{len(events) / best:>11,.0f}")
+    best = min(digests_only(rows, columns.index("type")) for _ in range(args.repeat))
+    print(f"{'ledger digests alone':<28}{best:>9.3f}{best / len(rows) * 1e6:>10.2f}{len(rows) / best:>11,.0f}")
+
+
+if __name__ == "__main__":
+    main()
