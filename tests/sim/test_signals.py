@@ -102,7 +102,12 @@ def test_a_killed_run_keeps_what_it_committed(tmp_path, signum):
             assert f"stopped by {signal.Signals(signum).name}" in error
     assert check.returncode != 0  # a partial run never checks clean
     assert json.loads(check.stdout)["complete"] is False
-    assert verify.returncode == 0, verify.stdout + verify.stderr  # what was committed is intact
+    doc = json.loads(verify.stdout)
+    assert doc["tampered"] is None and doc["runs"][0]["events"] == total  # what was committed is intact
+    if signum == signal.SIGKILL:  # no seal: the events verify, the run row cannot be vouched for
+        assert verify.returncode == 1 and doc["runs"][0]["state"] == "unsealed"
+    else:
+        assert verify.returncode == 0, verify.stdout + verify.stderr
     assert kpis.returncode == 0 and "partial" in kpis.stderr and json.loads(kpis.stdout)["partial"] is True
 
 
