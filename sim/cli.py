@@ -196,6 +196,11 @@ def route(file, algorithm, time_limit, seed, iterations, population, w1, w2, cho
         console.print(f"wrote {json_out}")
 
 
+#: Lifts the cap on a scenario's expected events (sim.scenario.MAX_EXPECTED_EVENTS).
+_ALLOW_LARGE = click.option("--allow-large", is_flag=True,
+                            help="Accept a scenario expected to log more than 50 million events (refused by default).")
+
+
 @main.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
@@ -207,7 +212,8 @@ def route(file, algorithm, time_limit, seed, iterations, population, w1, w2, cho
 )
 @click.option("--resolved", is_flag=True, help="Also print the fully resolved scenario as TOML.")
 @click.option("--json", "json_out", is_flag=True, help="Print the verdict and the resolved scenario as JSON.")
-def validate(file: Path, overrides: tuple[str, ...], resolved: bool, json_out: bool) -> None:
+@_ALLOW_LARGE
+def validate(file: Path, overrides: tuple[str, ...], resolved: bool, json_out: bool, allow_large: bool) -> None:
     """Check a scenario file (and its extends chain) without running it.
 
     Prints FILE: valid and a short summary, or one line per problem on stderr and
@@ -220,10 +226,12 @@ def validate(file: Path, overrides: tuple[str, ...], resolved: bool, json_out: b
     """
     from sim.scenario import Scenario
 
-    scenario = Scenario.from_file(file, overrides)  # a ScenarioError (ValueError) exits 2 via the group
+    scenario = Scenario.from_file(file, overrides, allow_large=allow_large)  # a ScenarioError (ValueError) exits 2 via the group
+    work = scenario.expected_work()
     if _as_json(json_out):
         click.echo(json.dumps({"file": str(file), "valid": True, "overrides": list(overrides),
-                               "hash": scenario.canonical_hash(), "scenario": json.loads(scenario.canonical_json())}))
+                               "hash": scenario.canonical_hash(), "expected_events": round(work.events),
+                               "scenario": json.loads(scenario.canonical_json())}))
         return
     click.echo(f"{file}: valid")
     s, d, r = scenario.simulation, scenario.demand, scenario.routing
@@ -249,6 +257,7 @@ def validate(file: Path, overrides: tuple[str, ...], resolved: bool, json_out: b
     table.add_row("packing", scenario.packing.policy)
     fleet = ", ".join(f"{v.count} {v.name}" for v in scenario.fleet.vehicles)
     table.add_row("fleet", fleet + (f"; ev_share {scenario.fleet.ev_share:g}" if scenario.fleet.ev_share else ""))
+    table.add_row("work", f"{work.summary()} expected")
     if overrides:
         table.add_row("overrides", " ".join(overrides))
     table.add_row("hash", scenario.canonical_hash())
@@ -373,7 +382,8 @@ def _summary_table(summary) -> Table:
               help="Event-log file (SQLite); created, or the run is added to it (a SQLite file that is not a log is refused).")
 @click.option("--set", "overrides", multiple=True, metavar="TABLE.KEY=VALUE", help=_OVERRIDE_HELP)
 @click.option("--json", "json_out", is_flag=True, help="Print the summary as one JSON object on stdout.")
-def run_command(scenario_file: Path, seed, days, db: Path, overrides, json_out: bool) -> None:
+@_ALLOW_LARGE
+def run_command(scenario_file: Path, seed, days, db: Path, overrides, json_out: bool, allow_large: bool) -> None:
     """Simulate a scenario and print the run's summary.
 
     Every event goes to the SQLite file --db; the summary is computed from it. Ctrl-C,
@@ -390,7 +400,7 @@ def run_command(scenario_file: Path, seed, days, db: Path, overrides, json_out: 
     from sim.signals import Terminated, stop_on_signals
     from sim.simulation import run, scenario_name
 
-    scenario = Scenario.from_file(scenario_file, overrides)
+    scenario = Scenario.from_file(scenario_file, [*overrides, *([f"simulation.days={days}"] if days else [])], allow_large=allow_large)
     name = scenario_name(scenario_file)
     bar = _RunProgress(f"{name}", sys.stderr.isatty())
     try:
@@ -502,7 +512,9 @@ def _invocation_note(logs, result) -> str:
 @click.option("--logs", type=click.Path(file_okay=False, path_type=Path),
               help="Keep each run's event log in this folder (default: discarded after the run).")
 @click.option("--json", "json_out", is_flag=True, help="Print the comparison as JSON on stdout.")
-def compare_command(scenario_files, seeds: int, first_seed: int, jobs: int, scheduler, days, overrides, db: Path, logs, json_out: bool) -> None:
+@_ALLOW_LARGE
+def compare_command(scenario_files, seeds: int, first_seed: int, jobs: int, scheduler, days, overrides, db: Path, logs, json_out: bool,
+                    allow_large: bool) -> None:
     """Compare scenarios over N replications with common random numbers.
 
     The first scenario is the baseline: each KPI gets every scenario's mean with a 95%
@@ -518,7 +530,7 @@ def compare_command(scenario_files, seeds: int, first_seed: int, jobs: int, sche
     overrides = [*overrides, *([f"simulation.days={days}"] if days is not None else [])]
     scenarios = {}
     for path in scenario_files:
-        sc = Scenario.from_file(path, overrides)
+        sc = Scenario.from_file(path, overrides, allow_large=allow_large)
         name, k = scenario_name(path), 2
         while name in scenarios:  # two files with one stem
             name, k = f"{scenario_name(path)}-{k}", k + 1
@@ -547,7 +559,9 @@ def compare_command(scenario_files, seeds: int, first_seed: int, jobs: int, sche
               help="Results file: one row per run (grid point, seed) in its table `results`.")
 @click.option("--logs", type=click.Path(file_okay=False, path_type=Path), help="Keep each run's event log in this folder.")
 @click.option("--json", "json_out", is_flag=True, help="Print the comparison of the grid points as JSON.")
-def sweep_command(scenario_file: Path, overrides, seeds: int, first_seed: int, jobs: int, scheduler, days, db: Path, logs, json_out: bool) -> None:
+@_ALLOW_LARGE
+def sweep_command(scenario_file: Path, overrides, seeds: int, first_seed: int, jobs: int, scheduler, days, db: Path, logs, json_out: bool,
+                  allow_large: bool) -> None:
     """Run a scenario over a parameter grid, N seeds per point, into one results table.
 
     Every grid point uses the same seeds (common random numbers); the first point is the
@@ -567,7 +581,7 @@ def sweep_command(scenario_file: Path, overrides, seeds: int, first_seed: int, j
     scenarios, params = {}, {}
     for point in points:
         name = stem + ("[" + ",".join(f"{k.split('.')[-1]}={v}" for k, v in point.items()) + "]" if point else "")
-        sc = Scenario.from_file(scenario_file, [*fixed, *(f"{k}={v}" for k, v in point.items())])
+        sc = Scenario.from_file(scenario_file, [*fixed, *(f"{k}={v}" for k, v in point.items())], allow_large=allow_large)
         scenarios[name], params[name] = sc, point
     result = _replicate(scenarios, "grid points", range(first_seed, first_seed + seeds), jobs, scheduler, logs, db, json_out,
                         swept=dict(o.split("=", 1) for o in fixed), params=params)

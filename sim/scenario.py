@@ -38,6 +38,7 @@ import json
 import math
 import os
 import re
+import stat
 import tomllib
 import types
 import typing
@@ -47,6 +48,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, ClassVar, Iterable, Iterator, Literal, Sequence
 
+from labels.grades import LETTERS as GRADE_LETTERS
 from optimizer.model import HEAVY_TRUCK, LIGHT_TRUCK, MEDIUM_TRUCK, VehicleType
 
 #: optimizer.model's truck capacities are in demand units of 100 kg (see its comment on
@@ -125,15 +127,22 @@ def _f(
     lt: float | None = None,
     item_ge: float | None = None,
     item_gt: float | None = None,
+    item_le: float | None = None,
     length: int | None = None,
     min_len: int | None = None,
+    max_len: int | None = None,
     allowed: str | None = None,
     default_doc: str | None = None,
+    why: str | None = None,
 ) -> Any:
-    """A dataclass field carrying its unit, meaning and allowed range (the schema's single source)."""
+    """A dataclass field carrying its unit, meaning and allowed range (the schema's single source).
+
+    ``why`` says where a bound comes from when it is a plausibility limit of ours rather than
+    a definition (a share is in [0, 1] by definition; a truck's payload cap is our choice);
+    it is shown in the README's allowed column."""
     meta = dict(
-        unit=unit, doc=doc, ge=ge, gt=gt, le=le, lt=lt, item_ge=item_ge, item_gt=item_gt,
-        length=length, min_len=min_len, allowed=allowed, default_doc=default_doc,
+        unit=unit, doc=doc, ge=ge, gt=gt, le=le, lt=lt, item_ge=item_ge, item_gt=item_gt, item_le=item_le,
+        length=length, min_len=min_len, max_len=max_len, allowed=allowed, default_doc=default_doc, why=why,
     )
     if factory is not None:
         return field(default_factory=factory, metadata=meta)
@@ -159,6 +168,10 @@ def _range_text(ge=None, gt=None, le=None, lt=None) -> str:
 def _show(value: Any, limit: int = 80) -> str:
     """A value as it would be written in TOML, shortened for messages."""
     text = _toml_value(_plain(value)) if _is_tomlable(value) else repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _clip(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
@@ -283,6 +296,11 @@ def _coerce(value: Any, tp: Any, path: Path_, meta: dict | None = None) -> Any:
     if origin is tuple:
         if not isinstance(value, (list, tuple)):
             raise bad()
+        # an oversized array is one problem, before its entries could each make another
+        if meta.get("length") is not None and len(value) > meta["length"]:
+            raise bad(f"must have exactly {meta['length']} entries, got {len(value)}")
+        if meta.get("max_len") is not None and len(value) > meta["max_len"]:
+            raise bad(f"must have at most {_entries(meta['max_len'])}, got {len(value)}")
         item_tp = typing.get_args(tp)[0]
         items, problems = [], []
         for i, item in enumerate(value):
@@ -371,24 +389,36 @@ class _Section:
         return dataclasses.replace(self, **changes)  # type: ignore[type-var]
 
 
+def _entries(n: int) -> str:
+    return f"{n} entr{'y' if n == 1 else 'ies'}"
+
+
+def _within(value: float, ge=None, gt=None, le=None, lt=None) -> bool:
+    return (
+        (ge is None or value >= ge) and (gt is None or value > gt)
+        and (le is None or value <= le) and (lt is None or value < lt)
+    )
+
+
 def _check_range(f: dataclasses.Field, value: Any) -> Iterator[Problem]:
     m = f.metadata
     path = (f.name,)
     rng = _range_text(m.get("ge"), m.get("gt"), m.get("le"), m.get("lt"))
     if isinstance(value, (int, float)) and not isinstance(value, bool) and rng:
-        lo_ok = (m["ge"] is None or value >= m["ge"]) and (m["gt"] is None or value > m["gt"])
-        hi_ok = (m["le"] is None or value <= m["le"]) and (m["lt"] is None or value < m["lt"])
-        if not (lo_ok and hi_ok):
+        if not _within(value, m["ge"], m["gt"], m["le"], m["lt"]):
             yield Problem(path, f"must be {rng}", value)
     if isinstance(value, tuple):
         if m.get("length") is not None and len(value) != m["length"]:
             yield Problem(path, f"must have exactly {m['length']} entries, got {len(value)}", value)
         if m.get("min_len") is not None and len(value) < m["min_len"]:
-            yield Problem(path, f"must have at least {m['min_len']} entr{'y' if m['min_len'] == 1 else 'ies'}", value)
-        item_rng = _range_text(m.get("item_ge"), m.get("item_gt"))
+            yield Problem(path, f"must have at least {_entries(m['min_len'])}", value)
+        if m.get("max_len") is not None and len(value) > m["max_len"]:
+            yield Problem(path, f"must have at most {_entries(m['max_len'])}, got {len(value)}", value)
+            return  # one line for a huge array, not one per entry
+        item_rng = _range_text(m.get("item_ge"), m.get("item_gt"), m.get("item_le"))
         if item_rng:
             for i, item in enumerate(value):
-                if (m["item_ge"] is not None and item < m["item_ge"]) or (m["item_gt"] is not None and item <= m["item_gt"]):
+                if not _within(item, m["item_ge"], m["item_gt"], m["item_le"]):
                     yield Problem(path + (i,), f"must be {item_rng}", item)
 
 
@@ -398,7 +428,7 @@ def _allowed_text(f: dataclasses.Field, tp: Any) -> str:
     parts = []
     origin = typing.get_origin(tp)
     if origin in (types.UnionType, typing.Union) and m.get("allowed"):
-        return m["allowed"]
+        return m["allowed"] + (f" ({m['why']})" if m.get("why") else "")
     if origin is Literal:
         parts.append(" \\| ".join(f'`"{a}"`' for a in typing.get_args(tp)))
     elif tp is bool:
@@ -408,14 +438,19 @@ def _allowed_text(f: dataclasses.Field, tp: Any) -> str:
         parts.append(rng)
     if m.get("length") is not None:
         parts.append(f"exactly {m['length']} entries")
-    if m.get("min_len") is not None:
-        parts.append(f"at least {m['min_len']} entr{'y' if m['min_len'] == 1 else 'ies'}")
-    item_rng = _range_text(m.get("item_ge"), m.get("item_gt"))
+    if m.get("min_len") is not None and m.get("max_len") is not None:
+        parts.append(f"{m['min_len']} to {_entries(m['max_len'])}")
+    elif m.get("min_len") is not None:
+        parts.append(f"at least {_entries(m['min_len'])}")
+    elif m.get("max_len") is not None:
+        parts.append(f"at most {_entries(m['max_len'])}")
+    item_rng = _range_text(m.get("item_ge"), m.get("item_gt"), m.get("item_le"))
     if item_rng:
         parts.append(f"each {item_rng}")
     if m.get("allowed"):
         parts.append(m["allowed"])
-    return "; ".join(parts) or ("any date" if tp is date else "any")
+    text = "; ".join(parts) or ("any date" if tp is date else "any")
+    return text + (f" ({m['why']})" if m.get("why") else "")
 
 
 def _unique(path: Path_, names: Sequence[str], what: str) -> Iterator[Problem]:
@@ -437,6 +472,11 @@ def _shares(obj: Any, path: Path_) -> Iterator[Problem]:
 # ---------------------------------------------------------------------------------------
 
 
+#: The calendar a run may start in (ours: far enough for any study, and day 0 plus the longest
+#: horizon and drain stays a valid date).
+FIRST_DATE, LAST_DATE = date(1900, 1, 1), date(2199, 12, 31)
+
+
 @dataclass(frozen=True)
 class Simulation(_Section):
     """``[simulation]``: the horizon and the seed of a run."""
@@ -447,7 +487,7 @@ class Simulation(_Section):
         doc="Root seed; every subsystem (demand, travel noise, choice, optimizer) gets its own stream spawned from it. `carbonsim run --seed` overrides it.",
     )
     start_date: date = _f(
-        date(2024, 6, 13), unit="calendar date",
+        date(2024, 6, 13), unit="calendar date", allowed=f"{FIRST_DATE} to {LAST_DATE}", why="ours",
         doc="Date of day 0 (weekdays and festival dates are read from it); a TOML date `2024-06-13` or the string \"2024-06-13\".",
     )
     drain_days: int = _f(
@@ -455,13 +495,17 @@ class Simulation(_Section):
         doc="After the horizon no new orders arrive and the world runs up to this many more days so orders in flight can finish; what is still open then ends `delivery_failed` (reason `run_ended`).",
     )
 
+    def _rules(self) -> Iterator[Problem]:
+        if not FIRST_DATE <= self.start_date <= LAST_DATE:
+            yield Problem(("start_date",), f"must be between {FIRST_DATE} and {LAST_DATE}", self.start_date)
+
 
 @dataclass(frozen=True)
 class Depot(_Section):
     """One depot (distribution centre) on the plane."""
 
-    x: float = _f(0.0, unit="km", doc="East coordinate of the depot.")
-    y: float = _f(0.0, unit="km", doc="North coordinate of the depot.")
+    x: float = _f(0.0, unit="km", ge=-5000.0, le=5000.0, why="ours: a plane about as wide as China", doc="East coordinate of the depot.")
+    y: float = _f(0.0, unit="km", ge=-5000.0, le=5000.0, why="ours: a plane about as wide as China", doc="North coordinate of the depot.")
 
 
 @dataclass(frozen=True)
@@ -482,14 +526,27 @@ class ZoneShares(_Section):
         return _shares(self, ())
 
 
+@cache
+def faker_locales() -> tuple[str, ...]:
+    """The locales Faker can generate names and addresses in (``faker.config.AVAILABLE_LOCALES``)."""
+    from faker.config import AVAILABLE_LOCALES  # about 70 ms: only when a world is validated
+
+    return tuple(AVAILABLE_LOCALES)
+
+
+#: Most customer x depot pairs a world may have (ours: the nearest-depot search holds a few
+#: float arrays of that size, 80 MB each at this cap).
+MAX_CUSTOMER_DEPOT_PAIRS = 10_000_000
+
+
 @dataclass(frozen=True)
 class World(_Section):
     """``[world]``: where the depots and customers are, and how roads bend."""
 
     depots: int | tuple[Depot, ...] = _f(
-        1, unit="count, or km coordinates", ge=1, le=100, min_len=1,
+        1, unit="count, or km coordinates", ge=1, le=100, min_len=1, max_len=100,
         doc="Either how many depots the world builder places (spread around the centre), or an array of `{x, y}` tables placing them.",
-        allowed="a count between 1 and 100, or at least one `[[world.depots]]` table",
+        allowed="a count between 1 and 100, or 1 to 100 `[[world.depots]]` tables", why="ours",
     )
     zones: ZoneShares = _f(
         factory=ZoneShares, unit="shares", doc="Share of customers living in each zone of paper Table 7.",
@@ -497,11 +554,30 @@ class World(_Section):
     )
     circuity: float = _f(1.3, unit="ratio", ge=1.0, le=3.0, doc="Road km per straight-line km (the polyline coefficient of the routing model).")
     customers: int = _f(3000, unit="consumers", ge=1, le=1_000_000, doc="Size of the consumer population (names and addresses from Faker, seeded).")
-    locale: str = _f("zh_CN", unit="Faker locale", doc="Locale of the generated names and addresses (any locale Faker knows).")
+    locale: str = _f(
+        "zh_CN", unit="Faker locale", allowed="a name in faker.config.AVAILABLE_LOCALES, e.g. `zh_CN`, `en_US`, `de_DE`",
+        doc="Locale of the generated names and addresses.",
+    )
     travel_time_cv: float = _f(
         0.1, unit="coefficient of variation", ge=0.0, le=2.0,
         doc="Spread of driven travel times around the planned ones (lognormal factor with mean 1 on each arc); 0 drives exactly the plan.",
     )
+
+    def _rules(self) -> Iterator[Problem]:
+        locales = faker_locales()
+        if self.locale not in locales:
+            by_key = {name.lower(): name for name in locales}  # zh-cn, ZH_CN and zh_CM all mean zh_CN
+            close = difflib.get_close_matches(self.locale.replace("-", "_").lower(), list(by_key), n=1, cutoff=0.6)
+            hint = f"did you mean {by_key[close[0]]!r}? " if close else ""
+            yield Problem(("locale",), f"not a Faker locale; {hint}allowed: {', '.join(locales)}", self.locale)
+        depots = self.depots if isinstance(self.depots, int) else len(self.depots)
+        if self.customers * depots > MAX_CUSTOMER_DEPOT_PAIRS:
+            yield Problem(
+                ("customers",),
+                f"{self.customers:,} customers x {depots} depots is more than {MAX_CUSTOMER_DEPOT_PAIRS:,} pairs"
+                " (the world builder finds each customer's nearest depot over all pairs at once); fewer customers or depots",
+                self.customers,
+            )
 
 
 @dataclass(frozen=True)
@@ -509,8 +585,8 @@ class Peak(_Section):
     """One promotion peak: a run of days on which the order rate is multiplied."""
 
     name: str = _f("peak", unit="text", doc="Label used in reports and the event log.")
-    start_day: int = _f(0, unit="day index", ge=0, doc="First day of the peak, counted from 0 = `start_date`.")
-    days: int = _f(1, unit="days", ge=1, doc="How many days the peak lasts.")
+    start_day: int = _f(0, unit="day index", ge=0, le=3650, why="the longest horizon", doc="First day of the peak, counted from 0 = `start_date`.")
+    days: int = _f(1, unit="days", ge=1, le=3650, why="the longest horizon", doc="How many days the peak lasts.")
     multiplier: float = _f(2.0, unit="ratio", gt=0.0, le=100.0, doc="Factor on the day's order rate (overlapping peaks multiply).")
 
 
@@ -556,11 +632,11 @@ class Demand(_Section):
         doc="Mean number of orders on an ordinary day (before peaks). In `sessions` mode the session rate is this divided by the expected conversion of a reference shop (a trained popularity ranking, no boost, no labels, no points), so the same seed gives every policy the same sessions and a policy that changes conversion changes the orders.",
     )
     daily_profile: tuple[float, ...] = _f(
-        _DAILY_PROFILE, unit="relative weight per hour", length=24, item_ge=0.0, allowed="sum > 0",
+        _DAILY_PROFILE, unit="relative weight per hour", length=24, item_ge=0.0, item_le=1e6, allowed="sum > 0",
         doc="Arrival intensity by hour of day, 00-01 first; normalised, so only the shape matters.",
         default_doc="evening-peaked curve, see baseline.toml",
     )
-    peaks: tuple[Peak, ...] = _f((), unit="-", allowed="unique names", doc="Promotion peaks (`[[demand.peaks]]` tables); none by default.", default_doc="none")
+    peaks: tuple[Peak, ...] = _f((), unit="-", max_len=1000, allowed="unique names", why="ours", doc="Promotion peaks (`[[demand.peaks]]` tables); none by default.", default_doc="none")
     items_per_order: float = _f(1.8, unit="items/order", ge=1.0, le=50.0, doc="Mean number of items in an order (1 + Poisson).")
     delivery_shares: DeliveryShares = _f(
         factory=DeliveryShares, unit="shares", allowed="the three shares sum to 1", default_doc="see rows below",
@@ -600,7 +676,8 @@ class Catalog(_Section):
     """``[catalog]``: the products on sale."""
 
     categories: tuple[str, ...] = _f(
-        _CATEGORIES, unit="names", min_len=1, allowed="unique, non-empty names",
+        _CATEGORIES, unit="names", min_len=1, max_len=100, allowed="unique, non-empty names",
+        why="ours: every consumer holds a taste per category",
         doc="Product categories; labels grade a product against its category.", default_doc="8 categories, see baseline.toml",
     )
     products: int = _f(400, unit="products", ge=1, le=1_000_000, allowed="at least one per category", doc="Number of products in the catalog.")
@@ -638,10 +715,11 @@ class Warehouse(_Section):
     forecast: Literal["exp_smoothing"] = _f("exp_smoothing", unit="-", doc="Demand forecast per product: simple exponential smoothing of daily sales.")
     alpha: float = _f(0.3, unit="-", gt=0.0, le=1.0, doc="Smoothing constant of the forecast (weight of the newest day).")
     supplier_km: tuple[float, ...] = _f(
-        (250.0, 1200.0), unit="km", min_len=1, item_gt=0.0,
+        (250.0, 1200.0), unit="km", min_len=1, max_len=1000, item_gt=0.0, item_le=20000.0,
+        why="20,000 km is half the Earth's circumference; the number of suppliers is ours",
         doc="Trunk distance from each supplier to the warehouse; each product gets one supplier at random (warehouse stream).",
     )
-    rail_over_km: float = _f(800.0, unit="km", gt=0.0, doc="Trunk legs longer than this go by rail when `road_to_rail` is on.")
+    rail_over_km: float = _f(800.0, unit="km", gt=0.0, le=20000.0, why="half the Earth's circumference", doc="Trunk legs longer than this go by rail when `road_to_rail` is on.")
     road_to_rail: bool = _f(False, unit="-", doc="Allow the road-to-rail shift of long trunk legs.")
     rail_extra_days: float = _f(1.0, unit="days", ge=0.0, le=30.0, doc="Extra lead time of a rail leg over road.")
     pick_minutes_per_item: float = _f(1.0, unit="minutes/item", ge=0.0, le=60.0, doc="Picking time per item before an order can be packed.")
@@ -659,9 +737,9 @@ class Box(_Section):
     """One packing box type."""
 
     name: str = _f("box", unit="text", doc="Identifier of the box type.")
-    volume_l: float = _f(20.0, unit="litres", gt=0.0, doc="Inner volume.")
-    weight_kg: float = _f(0.3, unit="kg", gt=0.0, doc="Weight of the empty box (it rides with the order).")
-    kg_co2e: float = _f(0.3, unit="kg CO2e per box", ge=0.0, doc="Cradle-to-gate footprint of one box (corrugated board about 0.9 kg CO2e per kg, ours).")
+    volume_l: float = _f(20.0, unit="litres", gt=0.0, le=10000.0, why="ours: 10 m³", doc="Inner volume.")
+    weight_kg: float = _f(0.3, unit="kg", gt=0.0, le=1000.0, why="ours", doc="Weight of the empty box (it rides with the order).")
+    kg_co2e: float = _f(0.3, unit="kg CO2e per box", ge=0.0, le=1000.0, why="ours", doc="Cradle-to-gate footprint of one box (corrugated board about 0.9 kg CO2e per kg, ours).")
 
 
 _BOXES = (
@@ -680,7 +758,7 @@ class Packing(_Section):
         "fixed", unit="-", doc="`fixed`: every order ships in `fixed_box` (several if needed); `smart`: the smallest box that fits.",
     )
     boxes: tuple[Box, ...] = _f(
-        _BOXES, unit="-", min_len=1, allowed="unique names", default_doc="S 6 L, M 20 L, L 45 L, XL 90 L",
+        _BOXES, unit="-", min_len=1, max_len=100, allowed="unique names", why="ours", default_doc="S 6 L, M 20 L, L 45 L, XL 90 L",
         doc="The box catalog (`[[packing.boxes]]` tables).",
     )
     fixed_box: str = _f("L", unit="box name", allowed="a name in `boxes`", doc="The box used by the `fixed` policy.")
@@ -698,13 +776,22 @@ class Vehicle(_Section):
     """One vehicle type of the fleet (optimizer.model.VehicleType, with the payload in kg)."""
 
     name: str = _f("van", unit="text", doc="Identifier of the type.")
-    capacity_kg: float = _f(1500.0, unit="kg", gt=0.0, doc="Payload capacity.")
+    capacity_kg: float = _f(
+        1500.0, unit="kg", gt=0.0, le=100_000.0, why="ours: four times the payload of a 40 t articulated truck",
+        doc="Payload capacity.",
+    )
     count: int = _f(1, unit="vehicles", ge=0, le=100_000, doc="How many vehicles of the type the fleet has; with several depots the fleet is dealt over them in turn.")
-    empty_kg_per_km: float = _f(0.18, unit="kg CO2e/km", ge=0.0, doc="Emission factor when empty (paper Table 2).")
-    full_kg_per_km: float = _f(0.26, unit="kg CO2e/km", ge=0.0, allowed=">= empty_kg_per_km", doc="Emission factor at full load (paper Table 2).")
-    cost_per_km: float = _f(1.2, unit="yuan/km", ge=0.0, doc="Operating cost per road km.")
-    fixed_cost: float = _f(50.0, unit="yuan/route", ge=0.0, doc="Cost charged once per vehicle dispatched on a route.")
-    cost_per_minute: float = _f(0.5, unit="yuan/min", ge=0.0, doc="Driver cost from departure to return.")
+    empty_kg_per_km: float = _f(
+        0.18, unit="kg CO2e/km", ge=0.0, le=10.0, why="ours: ten times a loaded heavy truck (paper Table 2: 0.95)",
+        doc="Emission factor when empty (paper Table 2).",
+    )
+    full_kg_per_km: float = _f(
+        0.26, unit="kg CO2e/km", ge=0.0, le=10.0, allowed=">= empty_kg_per_km", why="ours: ten times a loaded heavy truck",
+        doc="Emission factor at full load (paper Table 2).",
+    )
+    cost_per_km: float = _f(1.2, unit="yuan/km", ge=0.0, le=1000.0, why="ours", doc="Operating cost per road km.")
+    fixed_cost: float = _f(50.0, unit="yuan/route", ge=0.0, le=1_000_000.0, why="ours", doc="Cost charged once per vehicle dispatched on a route.")
+    cost_per_minute: float = _f(0.5, unit="yuan/min", ge=0.0, le=1000.0, why="ours", doc="Driver cost from departure to return.")
 
     def _rules(self) -> Iterator[Problem]:
         if self.full_kg_per_km < self.empty_kg_per_km:
@@ -733,7 +820,7 @@ class Fleet(_Section):
     """``[fleet]``: the vehicle types and how many of them are electric."""
 
     vehicles: tuple[Vehicle, ...] = _f(
-        _VEHICLES, unit="-", min_len=1, allowed="unique names; at least one vehicle in all",
+        _VEHICLES, unit="-", min_len=1, max_len=100, allowed="unique names; at least one vehicle in all", why="ours",
         doc="Vehicle types (`[[fleet.vehicles]]` tables); by default optimizer.model's light, medium and heavy trucks (paper Table 2).",
         default_doc="light 10 x 1500 kg, medium 5 x 5000 kg, heavy 2 x 12000 kg",
     )
@@ -803,8 +890,8 @@ class Routing(_Section):
         doc="MOGWO only: local-search sweeps per decoded plan (0 = none). The search's cost grows with it and with the wave's size; a few sweeps keep most of the gain.",
     )
     hard_windows: bool = _f(False, unit="-", doc="`true`: a late arrival makes a plan infeasible; `false`: lateness is penalised (eq. 7).")
-    late_weight: float = _f(1.5, unit="yuan/min", ge=0.0, doc="lambda of eq. 7: penalty per minute late.")
-    early_weight: float = _f(0.3, unit="yuan/min", ge=0.0, doc="mu of eq. 7: penalty per minute early (the vehicle waits).")
+    late_weight: float = _f(1.5, unit="yuan/min", ge=0.0, le=1000.0, why="ours", doc="lambda of eq. 7: penalty per minute late.")
+    early_weight: float = _f(0.3, unit="yuan/min", ge=0.0, le=1000.0, why="ours", doc="mu of eq. 7: penalty per minute early (the vehicle waits).")
 
     def _rules(self) -> Iterator[Problem]:
         if self.w1 + self.w2 <= 0:
@@ -820,7 +907,8 @@ class Labels(_Section):
         doc="How a route's emissions are split over its orders: `demand_share` (eq. 5: each arc by the demand on board) or `tonne_km` (ISO 14083 / GLEC style).",
     )
     grade_thresholds: tuple[float, ...] = _f(
-        (0.6, 0.85, 1.15, 1.5), unit="ratio to the category median", min_len=1, item_gt=0.0, allowed="strictly increasing",
+        (0.6, 0.85, 1.15, 1.5), unit="ratio to the category median", min_len=1, max_len=len(GRADE_LETTERS) - 1,
+        item_gt=0.0, item_le=100.0, allowed="strictly increasing", why="one grade letter A..Z per band; the 100 is ours",
         doc="Upper bounds of grades A, B, C, ...: a product whose footprint / category median is <= the first value gets A; above the last, the last grade (E by default).",
     )
     scope: Literal["ttw", "wtw"] = _f("ttw", unit="-", doc="Emission scope: tank-to-wheel, or well-to-wheel (adds fuel and electricity supply).")
@@ -837,7 +925,7 @@ class Labels(_Section):
         t = self.grade_thresholds
         if any(b <= a for a, b in zip(t, t[1:])):
             yield Problem(("grade_thresholds",), "must be strictly increasing", t)
-        letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[: len(t) + 1]
+        letters = GRADE_LETTERS[: len(t) + 1]
         if len(self.low_carbon_max_grade) != 1 or self.low_carbon_max_grade not in letters:
             yield Problem(("low_carbon_max_grade",), f"must be one of the grades {', '.join(letters)}", self.low_carbon_max_grade)
 
@@ -912,7 +1000,7 @@ class Incentives(_Section):
     points_per_green_purchase: int = _f(0, unit="points/unit", ge=0, le=1_000_000, doc="Points for each unit of a green product bought (`sessions` mode).")
     points_per_green_slot: int = _f(0, unit="points/order", ge=0, le=1_000_000, doc="Points for choosing the green consolidated delivery slot (`sessions` mode).")
     budget: int = _f(
-        0, unit="points per run", ge=0, allowed="> 0 when any points are offered",
+        0, unit="points per run", ge=0, le=10**12, allowed="> 0 when any points are offered", why="ours",
         doc="Total points that may be issued over the run; offers stop when it is spent.",
     )
     point_value: float = _f(0.01, unit="yuan/point", ge=0.0, le=100.0, doc="Cash value of a point: what it takes off a price when redeemed, and its cost to the platform.")
@@ -925,6 +1013,138 @@ class Incentives(_Section):
 
 #: Largest catalog `sessions` mode accepts (its item-item similarity is dense).
 SESSIONS_MAX_PRODUCTS = 5000
+
+# ---------------------------------------------------------------------------------------
+# Expected work: what a run will log, estimated before it starts
+# ---------------------------------------------------------------------------------------
+
+#: Most events a scenario file may expect unless ``--allow-large`` (ours: about 14 GB of log
+#: and, at the 8,000 events a second of a greedy baseline run, about two hours).
+MAX_EXPECTED_EVENTS = 50_000_000
+
+# Calibration (commit 5a6e881, seed 0, scenarios/baseline.toml; `carbonsim run` then
+# `SELECT type, count(*) FROM events GROUP BY type`):
+#   exogenous, 7 days: 4,163 orders, 39,573 events (9.5 per order at 1.8 items per order);
+#   the same, 3 days, 1 item per order: 9.15 per order; 50 items per order: 46.8 per order;
+#   sessions, 7 days: 4,324 orders, 8,897 sessions, 65,791 events, 18.3 MB of log;
+#   the reference conversion of the calibration sessions: 0.470 (no_buy 2.5, slate of 10),
+#   0.073 at no_buy 5, 0.0035 at no_buy 8 (the logit odds follow exp(-no_buy)), 0.097 with
+#   a slate of 1 and 0.75 with a slate of 50 (the odds grow with the slate's attention).
+#: Events of one order that do not grow with its items (placed, picked, packed, arrived,
+#: delivered, footprint, label, and its share of waves, routes, replenishments, grades).
+EVENTS_PER_ORDER = 8.4
+#: Events per item of an order (its stock reservations).
+EVENTS_PER_ITEM = 0.77
+#: Events of each further delivery attempt (arrived, delivery_failed, a share of a route).
+EVENTS_PER_EXTRA_ATTEMPT = 2.5
+#: Events of every session in `sessions` mode (session_started, slate_shown); a session that
+#: buys nothing adds a click with probability ``consumers.browse_click``.
+EVENTS_PER_SESSION = 2.0
+#: Clicks per item bought in `sessions` mode (one per distinct product: 6,593 purchase clicks
+#: for 4,324 orders of 1.8 items on average in the sessions baseline).
+CLICKS_PER_ITEM = 0.85
+#: Bytes of event log per event (the sessions baseline: 18.3 MB for 65,791 events).
+BYTES_PER_EVENT = 280
+#: Conversion of the reference shop at the default no_buy (2.5) and slate (10).
+REFERENCE_CONVERSION = 0.470
+REFERENCE_NO_BUY, REFERENCE_SLATE = 2.5, 10
+
+
+def _attention(k: int) -> float:
+    """Total attention of a slate of ``k`` (recommender.metrics.position_weights, summed)."""
+    return sum(1.0 / math.log2(1.0 + j) for j in range(1, k + 1))
+
+
+def _peak_days(scenario: "Scenario") -> float:
+    """Sum over the horizon of each day's order-rate multiplier (days, peaks included)."""
+    days = scenario.simulation.days
+    factor = [1.0] * days
+    for p in scenario.demand.peaks:
+        for day in range(min(p.start_day, days), min(p.start_day + p.days, days)):
+            factor[day] *= p.multiplier  # overflows to inf, never raises
+    return math.fsum(factor) if all(map(math.isfinite, factor)) else math.inf
+
+
+def _count(x: float) -> str:
+    if not math.isfinite(x):
+        return "more than 1e308"
+    return f"{x:,.0f}" if x < 1e15 else f"{x:.2e}"
+
+
+def _size(n_bytes: float) -> str:
+    for unit, scale in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6)):
+        if n_bytes >= scale:
+            return f"{n_bytes / scale:,.1f} {unit}" if math.isfinite(n_bytes) else f"more than 1e296 {unit}"
+    return f"{n_bytes / 1e3:,.0f} kB"
+
+
+@dataclass(frozen=True)
+class Work:
+    """A run's expected size, computed from the scenario alone (nothing is built).
+
+    orders = ``demand.orders_per_day`` x the days of the horizon, each weighted by its peaks'
+    multipliers; in `sessions` mode, sessions = orders / the estimated conversion, a logit
+    whose odds are the reference's (0.47 at no_buy 2.5, slate of 10) scaled by exp(2.5 -
+    no_buy) and by the slate's attention. events = orders x (8.4 + 0.77 per item + 2.5 per
+    expected further attempt, + 0.85 clicks per item in `sessions` mode) + sessions x (2 +
+    browse_click x the share that buys nothing). Calibrated on real runs (see the constants):
+    within 7 % of the shipped scenarios' event counts and within 20 % across no_buy 2.5-8,
+    slates of 1-50, 10-item baskets and a price sensitivity of 0.1 (the model ignores it).
+    """
+
+    days: int
+    orders_per_day: int
+    peaks: bool
+    orders: float
+    sessions: float
+    events_per_order: float
+    events_per_session: float
+    events: float
+
+    @classmethod
+    def of(cls, scenario: "Scenario") -> "Work":
+        d, c = scenario.demand, scenario.consumers
+        orders = d.orders_per_day * _peak_days(scenario)
+        extra_attempts = sum(d.failed_attempt_share**k for k in range(1, d.max_attempts))
+        per_order = EVENTS_PER_ORDER + EVENTS_PER_ITEM * d.items_per_order + EVENTS_PER_EXTRA_ATTEMPT * extra_attempts
+        sessions = per_session = 0.0
+        if d.mode == "sessions":
+            conversion = cls.conversion(scenario)
+            sessions = orders / conversion
+            per_order += CLICKS_PER_ITEM * d.items_per_order
+            per_session = EVENTS_PER_SESSION + c.browse_click * (1.0 - conversion)
+        events = orders * per_order + sessions * per_session
+        return cls(scenario.simulation.days, d.orders_per_day, bool(d.peaks), orders, sessions, per_order, per_session, events)
+
+    @staticmethod
+    def conversion(scenario: "Scenario") -> float:
+        """Estimated share of sessions that buy (the divisor of the session rate)."""
+        rec = scenario.recommender
+        slate = min(rec.slate_size, rec.candidates, scenario.catalog.products)
+        ref_odds = REFERENCE_CONVERSION / (1.0 - REFERENCE_CONVERSION)
+        odds = ref_odds * math.exp(REFERENCE_NO_BUY - scenario.consumers.no_buy) * _attention(slate) / _attention(REFERENCE_SLATE)
+        return odds / (1.0 + odds)
+
+    @property
+    def log_bytes(self) -> float:
+        return self.events * BYTES_PER_EVENT
+
+    def summary(self) -> str:
+        """'about 66,000 events (18.5 MB of log)'."""
+        return f"about {_count(self.events)} events ({_size(self.log_bytes)} of log)"
+
+    def problem(self) -> Problem | None:
+        """The refusal when the events pass :data:`MAX_EXPECTED_EVENTS`, else None."""
+        if self.events <= MAX_EXPECTED_EVENTS:
+            return None
+        how = (f"simulation.days = {self.days} x demand.orders_per_day = {self.orders_per_day:,}"
+               f"{' with demand.peaks' if self.peaks else ''} is {_count(self.orders)} orders x {self.events_per_order:.1f} events")
+        if self.sessions:
+            how += f", plus {_count(self.sessions)} sessions x {self.events_per_session:.1f} events"
+        return Problem((), (
+            f"{how}: {self.summary()}, above the cap of {MAX_EXPECTED_EVENTS:,} events; lower simulation.days or"
+            " demand.orders_per_day, or pass --allow-large (allow_large=True in Python) to run it anyway"
+        ))
 
 
 @dataclass(frozen=True)
@@ -975,14 +1195,26 @@ class Scenario(_Section):
     # -- loading --------------------------------------------------------------------------
 
     @classmethod
-    def from_file(cls, path: str | os.PathLike, overrides: Sequence[str] = ()) -> "Scenario":
-        """Load a TOML scenario, resolving ``extends`` and applying ``table.key=value`` overrides."""
+    def from_file(cls, path: str | os.PathLike, overrides: Sequence[str] = (), *, allow_large: bool = False) -> "Scenario":
+        """Load a TOML scenario, resolving ``extends`` and applying ``table.key=value`` overrides.
+
+        A scenario whose :meth:`expected_work` passes :data:`MAX_EXPECTED_EVENTS` is refused
+        unless ``allow_large`` (the CLI's ``--allow-large``): the file states what a user is
+        about to run, so this is where a typo's 1.7 TB of log is stopped."""
         path = Path(path)
-        return cls._load(_load_chain(path, str(path), ()), overrides, str(path))
+        scenario = cls._load(_load_chain(path, str(path), ()), overrides, str(path))
+        if not allow_large:
+            problem = scenario.expected_work().problem()
+            if problem is not None:
+                raise ScenarioError.of([problem], str(path))
+        return scenario
 
     @classmethod
     def from_toml(cls, text: str, *, source: str = "<string>", overrides: Sequence[str] = (), base: str | os.PathLike = ".") -> "Scenario":
-        """Load scenario text; ``extends`` is resolved relative to ``base``."""
+        """Load scenario text; ``extends`` is resolved relative to ``base``.
+
+        No cap on expected work here: text is how an accepted scenario travels to a compare
+        worker (sim.compare.Job); the cap is applied where a user names a file."""
         raw = _parse(text, source)
         chain = _resolve_extends(raw, source, Path(base) / "<string>", ())
         return cls._load(chain, overrides, source)
@@ -1008,7 +1240,7 @@ class Scenario(_Section):
         problems: list[Problem] = []
         rank = len(chain)
         for text in overrides:
-            label = f"{top} (--set {text})"
+            label = f"{top} (--set {_clip(text)})"
             try:
                 parts, value = _parse_override(text)
                 merged = _apply_override(merged, parts, value)
@@ -1028,6 +1260,10 @@ class Scenario(_Section):
     def apply_overrides(self, overrides: Sequence[str]) -> "Scenario":
         """A copy with ``table.key=value`` overrides applied and validated."""
         return Scenario._load([("<scenario>", self.to_dict())], overrides, "<scenario>")
+
+    def expected_work(self) -> "Work":
+        """The expected orders, sessions and logged events of a run (see :class:`Work`)."""
+        return Work.of(self)
 
     # -- output ---------------------------------------------------------------------------
 
@@ -1053,21 +1289,82 @@ class Scenario(_Section):
 # ---------------------------------------------------------------------------------------
 
 
+#: Largest scenario file read (a scenario is a few kB; this stops a wrong path such as a log
+#: or /dev/zero from filling memory).
+MAX_FILE_BYTES = 10 * 1024 * 1024
+#: Deepest nesting of tables and arrays accepted (the schema nests 3 levels; the parser and
+#: the checks recurse, so a 100,000-deep array must stop at the door).
+MAX_DEPTH = 32
+
+
+def _depth(value: Any) -> int:
+    """Nesting depth of tables and arrays (a scalar is 0), without recursion."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        node, d = stack.pop()
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else None
+        if children is None:
+            continue
+        deepest = max(deepest, d + 1)
+        if deepest > MAX_DEPTH:
+            return deepest
+        stack.extend((c, d + 1) for c in children)
+    return deepest
+
+
+class _TooDeep(tomllib.TOMLDecodeError):
+    """TOML nested past MAX_DEPTH."""
+
+
+def _toml(text: str) -> dict:
+    """tomllib.loads, with nesting past MAX_DEPTH refused (as _TooDeep, a TOMLDecodeError)."""
+    try:
+        data = tomllib.loads(text)
+    except RecursionError:
+        data = None
+    if data is None or _depth(data) > MAX_DEPTH:
+        raise _TooDeep(f"tables or arrays nested more than {MAX_DEPTH} levels deep")
+    return data
+
+
 def _parse(text: str, label: str) -> dict:
     try:
-        return tomllib.loads(text)
+        return _toml(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError.of([Problem((), f"not valid TOML: {exc}")], label) from None
 
 
-def _load_chain(path: Path, label: str, stack: tuple[Path, ...]) -> list[tuple[str, dict]]:
+def _read_text(path: Path, label: str) -> str:
+    """The file as text: regular files and pipes only, at most MAX_FILE_BYTES, UTF-8 (a BOM is
+    allowed), no NUL bytes; anything else is one ScenarioError naming the file."""
+
+    def fail(message: str) -> ScenarioError:
+        return ScenarioError.of([Problem((), message)], label)
+
     try:
-        text = path.read_text(encoding="utf-8")
+        mode = path.stat().st_mode
+        if stat.S_ISDIR(mode):
+            raise fail("is a folder, not a scenario file")
+        if not (stat.S_ISREG(mode) or stat.S_ISFIFO(mode)):
+            raise fail("is not a regular file (a device or a socket); give a .toml scenario file")
+        with path.open("rb") as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
-        raise ScenarioError.of([Problem((), "file not found")], label) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError.of([Problem((), f"cannot read the file: {exc}")], label) from None
-    return _resolve_extends(_parse(text, label), label, path, stack)
+        raise fail("file not found") from None
+    except OSError as exc:
+        raise fail(f"cannot read the file: {exc.strerror or exc}") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise fail(f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MB, the most a scenario file may be; is it the right file?")
+    if b"\0" in data:
+        raise fail("is a binary file (it contains NUL bytes), not a TOML scenario")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise fail(f"is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); save it as UTF-8") from None
+
+
+def _load_chain(path: Path, label: str, stack: tuple[Path, ...]) -> list[tuple[str, dict]]:
+    return _resolve_extends(_parse(_read_text(path, label), label), label, path, stack)
 
 
 def _resolve_extends(raw: dict, label: str, path: Path, stack: tuple[Path, ...]) -> list[tuple[str, dict]]:
@@ -1083,7 +1380,7 @@ def _resolve_extends(raw: dict, label: str, path: Path, stack: tuple[Path, ...])
     if target.resolve() in stack + (me,):
         names = [str(p.name) for p in stack + (me, target.resolve())]
         raise ScenarioError.of([Problem(("extends",), f"cycle: {' -> '.join(names)}", parent)], label)
-    if not target.is_file():
+    if not target.exists():
         raise ScenarioError.of([Problem(("extends",), f"file not found (looked for {target})", parent)], label)
     return _load_chain(target, os.path.normpath(target), stack + (me,)) + [(label, raw)]
 
@@ -1130,24 +1427,26 @@ Part = tuple[str, int | None]
 def _parse_override(text: str) -> tuple[list[Part], Any]:
     """``"routing.w2=0.8"`` -> ([("routing", None), ("w2", None)], 0.8); the path checked against the schema."""
     if "=" not in text:
-        raise ScenarioError.of([Problem((), f"bad override {text!r}: no '='; {_SYNTAX}")])
+        raise ScenarioError.of([Problem((), f"bad override {_clip(repr(text))}: no '='; {_SYNTAX}")])
     key, _, raw_value = text.partition("=")
     key, raw_value = key.strip(), raw_value.strip()
     parts: list[Part] = []
     for chunk in key.split("."):
         m = _PART.match(chunk)
         if not m:
-            raise ScenarioError.of([Problem((), f"bad override {text!r}: {key!r} is not a dotted field name; {_SYNTAX}")])
+            raise ScenarioError.of([Problem((), f"bad override {_clip(repr(text))}: {_clip(repr(key))} is not a dotted field name; {_SYNTAX}")])
         parts.append((m.group(1), None if m.group(2) is None else int(m.group(2))))
     if len(parts) < 2:
-        raise ScenarioError.of([Problem((), f"bad override {text!r}: name a table and a key; {_SYNTAX}")])
+        raise ScenarioError.of([Problem((), f"bad override {_clip(repr(text))}: name a table and a key; {_SYNTAX}")])
     _check_override_path(parts)
     try:
-        value = tomllib.loads(f"v = {raw_value}")["v"]
+        value = _toml(f"v = {raw_value}")["v"]
+    except _TooDeep as exc:
+        raise ScenarioError.of([Problem(_flat(parts), f"bad override value: {exc}")]) from None
     except tomllib.TOMLDecodeError:
         if not _BARE.match(raw_value):
             raise ScenarioError.of(
-                [Problem(_flat(parts), f"bad override value {raw_value!r}: not a TOML value (quote strings: \"text\")")]
+                [Problem(_flat(parts), f"bad override value {_clip(repr(raw_value))}: not a TOML value (quote strings: \"text\")")]
             ) from None
         value = raw_value  # a bare word: routing.policy=mogwo
     return parts, value
@@ -1402,7 +1701,11 @@ __all__ = [
     "Recommender",
     "Incentives",
     "KG_PER_CAPACITY_UNIT",
+    "MAX_EXPECTED_EVENTS",
+    "MAX_FILE_BYTES",
+    "Work",
     "dumps_toml",
+    "faker_locales",
     "field_reference",
     "reference_markdown",
 ]
