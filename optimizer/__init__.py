@@ -40,6 +40,9 @@ _EXPORTS = {
     "Route": "solution",
     "evaluate": "solution",
     "routes_from_ids": "solution",
+    "read_instance": "vrplib_io",
+    "read_vrplib": "vrplib_io",
+    "read_vrplib_solution": "vrplib_io",
 }
 
 __all__ = list(_EXPORTS)
@@ -51,6 +54,7 @@ if TYPE_CHECKING:
     from .model import HEAVY_TRUCK, LIGHT_TRUCK, MEDIUM_TRUCK, ROAD_GRADES, CongestionProfile, PenaltyModel, RoadGrade, VehicleType, Weights
     from .solomon import read_sintef_solution, read_solomon
     from .solution import Evaluation, Route, evaluate, routes_from_ids
+    from .vrplib_io import read_instance, read_vrplib, read_vrplib_solution
 
 
 def __getattr__(name: str):

@@ -131,16 +131,17 @@ class _LazyProgress:
 def route(file, algorithm, time_limit, seed, iterations, population, w1, w2, choose, json_out, routes) -> None:
     """Route a VRPTW instance and print its Pareto front of cost, kg CO2 and penalty.
 
-    FILE is a Solomon or Gehring-Homberger text file. The chosen plan is marked with *.
+    FILE is a Solomon or Gehring-Homberger text file, or a VRPLIB VRPTW file (.vrp). The
+    chosen plan is marked with *.
 
     \b
     Examples:
       carbonsim route tests/data/solomon/C101.txt --time-limit 10 --seed 1
       carbonsim route tests/data/solomon/R101.txt -a nsga2 -t 5 --json r101.json
     """
-    from optimizer import Weights, read_solomon, solve
+    from optimizer import Weights, read_instance, solve
 
-    instance = read_solomon(file)
+    instance = read_instance(file)
     bar = _LazyProgress(f"{algorithm} on {instance.name}", sys.stderr.isatty())
     try:
         front = solve(
