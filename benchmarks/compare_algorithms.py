@@ -9,9 +9,16 @@ The plan each run would execute (w1 = 0.6, w2 = 0.4) gives cost and kg CO2 per o
 and its emission cut against the greedy nearest-neighbour baseline; the cut of the
 front's lowest-emission plan shows how much greener a plan the front offers.
 
+With ``pyvrp`` among ``--algorithms`` (``pip install 'carbonsim[bench]'``), PyVRP runs at
+the same budget over the same seeds: it optimises distance/duration cost only (no
+load-dependent emissions, no congestion; see ``benchmarks/pyvrp_adapter.py``), its one plan
+per run is re-scored by our evaluator, and a second table gives every algorithm's cheapest
+and greenest plan as ratios to PyVRP's plan of the same seed.
+
 Usage::
 
     python benchmarks/compare_algorithms.py --customers 100 --seeds 10 --budget 10
+    python benchmarks/compare_algorithms.py --customers 100 --seeds 3 --budget 10 --algorithms mogwo nsga2 pyvrp
 """
 
 from __future__ import annotations
@@ -19,39 +26,54 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import sys
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 
-from optimizer import paper_instance, read_solomon, solve
+from optimizer import paper_instance, read_instance, solve
 from optimizer.indicators import assess, reference_front
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # pyvrp_adapter, beside this script
+
 ALGS = ("mogwo", "nsga2", "mopso", "moaco")
+
+
+def run(alg: str, inst, seed: int, budget: float):
+    """One run's front: one of ours, or PyVRP's one plan re-scored by our evaluator."""
+    if alg == "pyvrp":
+        from pyvrp_adapter import solve_pyvrp
+
+        return solve_pyvrp(inst, seed=seed, time_limit=budget)
+    return solve(inst, algorithm=alg, seed=seed, time_limit=budget)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--customers", type=int, default=100)
     ap.add_argument("--instance-seed", type=int, default=7)
-    ap.add_argument("--solomon", help="a Solomon file instead of a generated instance")
+    ap.add_argument("--solomon", help="an instance file (Solomon, Gehring-Homberger or VRPLIB) instead of a generated instance")
     ap.add_argument("--seeds", type=int, default=10)
     ap.add_argument("--budget", type=float, default=10.0, help="seconds per run")
-    ap.add_argument("--algorithms", nargs="+", default=list(ALGS))
+    ap.add_argument("--algorithms", nargs="+", default=list(ALGS), choices=[*ALGS, "pyvrp"])
     ap.add_argument("--save", help="write every run's front to this .npz file")
     args = ap.parse_args()
     if args.solomon:
-        inst = read_solomon(args.solomon)
+        inst = read_instance(args.solomon)
     else:
         inst = paper_instance(args.customers, np.random.default_rng(args.instance_seed))
     n = inst.n_customers
     print(f"# machine: {platform.machine()}, {os.cpu_count()} cores, python {platform.python_version()}, {date.today()}")
     print(f"# instance {inst!r}, {args.seeds} seeds, {args.budget:g} s per run")
     solve(inst, seed=0, iterations=1, population=4)  # compile outside the clock
+    if "pyvrp" in args.algorithms:
+        run("pyvrp", inst, 0, 0.1)  # load PyVRP outside the clock
     greedy = solve(inst, algorithm="greedy").best.evaluation
     runs: dict[str, list] = {a: [] for a in args.algorithms}
     for alg in args.algorithms:
         for seed in range(1, args.seeds + 1):
-            front = solve(inst, algorithm=alg, seed=seed, time_limit=args.budget)
+            front = run(alg, inst, seed, args.budget)
             runs[alg].append(front)
             b = front.best.evaluation
             print(f"{alg:>6} seed {seed:>2}: {len(front.solutions):>3} plans, {front.iterations:>4} it, "
@@ -76,6 +98,18 @@ def main() -> None:
               f"{ms([x.spacing for x in q])} | {np.mean([len(f.solutions) for f in runs[alg]]):.0f} | "
               f"{np.mean([f.iterations for f in runs[alg]]):.0f} | {ms(cost)} | {ms(kg)} | {ms(cut)} % | {ms(green)} % | "
               f"{np.mean(share):.2f} |")
+    if "pyvrp" in args.algorithms:
+        ref = {f.seed: f.best.evaluation for f in runs["pyvrp"]}
+        print("\nRatios to PyVRP's plan of the same seed (PyVRP minimises cost only; ours also kg CO2 and penalty):\n")
+        print("| algorithm | cheapest plan's cost / PyVRP | its kg CO2 / PyVRP | greenest plan's kg CO2 / PyVRP | its cost / PyVRP |")
+        print("|---|---|---|---|---|")
+        for alg in args.algorithms:
+            cheap = [min(f.solutions, key=lambda s: s.evaluation.cost).evaluation for f in runs[alg]]
+            green = [min(f.solutions, key=lambda s: s.evaluation.emissions_kg).evaluation for f in runs[alg]]
+            rs = [f.seed for f in runs[alg]]
+            r = lambda evs, attr: np.mean([getattr(e, attr) / getattr(ref[s], attr) for e, s in zip(evs, rs)])  # noqa: E731
+            print(f"| {alg} | {r(cheap, 'cost'):.4f} | {r(cheap, 'emissions_kg'):.4f} | "
+                  f"{r(green, 'emissions_kg'):.4f} | {r(green, 'cost'):.4f} |")
 
 
 if __name__ == "__main__":
