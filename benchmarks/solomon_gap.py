@@ -148,7 +148,8 @@ def main() -> None:
             w = csv.DictWriter(fh, fieldnames=list(rows[0]))
             w.writeheader()
             w.writerows(rows)
-        print(f"\n## {args.algorithm}, {budget:g} s per instance (seed {args.seed}), written to {path}\n")
+        shown = path.resolve().relative_to(ROOT) if path.resolve().is_relative_to(ROOT) else path
+        print(f"\n## {args.algorithm}, {budget:g} s per instance (seed {args.seed}), written to {shown}\n")
         if all(r["gap_pct"] is not None for r in rows):
             print("| class | instances | mean gap % | max gap % | mean vehicles | mean BKS vehicles |")
             print("|---|---|---|---|---|---|")
