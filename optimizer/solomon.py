@@ -109,6 +109,22 @@ def read_sintef_solution(path: str | Path) -> list[list[int]]:
     return routes
 
 
+def write_solomon(instance: RoutingInstance, path: str | Path) -> None:
+    """Write an instance in Solomon's text format (what :func:`read_solomon` reads back).
+
+    Only what the format holds is written: name, the first vehicle type's count and
+    capacity, and per node id, coordinates, demand, window and service time. Road grades,
+    congestion, other vehicle types and costs are not (Solomon files have none).
+    """
+    vt = instance.vehicle_types[0]
+    lines = [instance.name, "", "VEHICLE", "NUMBER     CAPACITY", f"{vt.count:>6d}{vt.capacity:>14.15g}", "", "CUSTOMER",
+             "CUST NO.  XCOORD.    YCOORD.    DEMAND   READY TIME  DUE DATE   SERVICE TIME", ""]
+    cols = (instance.x, instance.y, instance.demand, instance.ready, instance.due, instance.service)
+    for i, cid in enumerate(instance.customer_ids):
+        lines.append(f"{int(cid):>6d}" + "".join(f" {float(c[i]):>10.15g}" for c in cols))
+    Path(path).write_text("\n".join(lines) + "\n")
+
+
 def single_type(instance: RoutingInstance) -> VehicleType:
     """The one vehicle type of a Solomon instance."""
     return instance.vehicle_types[0]
