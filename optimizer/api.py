@@ -11,7 +11,6 @@ from typing import Callable, Literal
 
 import numpy as np
 
-from .archive import ArchiveParams
 from .deadline import Deadline, OutOfTime, check_time_limit
 from .greedy import construct
 from .indicators import non_dominated, normalise
@@ -234,9 +233,11 @@ def solve(
     deadline = Deadline.after(time_limit, t0)
     if not deadline.limited:
         KERNELS.settle()  # the kernels are called from this thread: not alongside the loading's
-    elif algorithm != "greedy":
-        KERNELS.start()  # loads or compiles in the background while the start plan is built
     built = construct(instance, deadline)
+    if deadline.limited and algorithm != "greedy":
+        # loads (or compiles) in the background while the (N, N) arrays are built; started
+        # after the construction, whose many small steps would compete with it for the GIL
+        KERNELS.start()
     start = _plan(instance, built.routes, compiled=_kernels_usable(instance, deadline))
     cut = None if built.completed else CUT_CONSTRUCTION
     if algorithm == "greedy":
@@ -250,8 +251,8 @@ def solve(
         problem = RoutingProblem(instance, ls_passes=ls_passes, start=start.evaluation, deadline=deadline)
         if deadline.limited and not KERNELS.ready(deadline.remaining()):
             raise OutOfTime(NOT_COMPILED)
-        reserve = _front_reserve(instance, start, deadline)
-        term = Termination(iterations, time_limit, start=t0, deadline=deadline.earlier(reserve))
+        problem.plan_seconds = _plan_seconds(instance, start, deadline)
+        term = Termination(iterations, time_limit, start=t0, deadline=deadline)
         result = _run(algorithm, problem, np.random.default_rng(seed), term, population, cb)
     except OutOfTime as exc:
         return _single(instance, algorithm, seed, t0, start, f"time limit reached while {exc}; returned the start plan")
@@ -272,7 +273,7 @@ CUT_CONSTRUCTION = (
 NOT_COMPILED = "loading the numba kernels (compiling them on first use takes about 40 s)"
 NOTHING_DECODED = "time limit reached before the search decoded a plan; returned the start plan"
 CUT_FIRST_POPULATION = "time limit reached within the first population; the start plan is among the plans"
-#: Share added to the measured time of one evaluation when keeping time to evaluate the front.
+#: Margin on the measured time of one evaluation, when keeping time to evaluate the front.
 RESERVE_MARGIN = 1.5
 
 
@@ -286,14 +287,14 @@ def _plan(instance: RoutingInstance, routes, compiled: bool) -> PlanSolution:
     return PlanSolution(tuple(routes), evaluate(instance, routes, compiled=compiled))
 
 
-def _front_reserve(instance: RoutingInstance, plan: PlanSolution, deadline: Deadline) -> float:
-    """Seconds to keep for evaluating the final front: up to an archive's worth of plans,
-    timed on the start plan."""
+def _plan_seconds(instance: RoutingInstance, plan: PlanSolution, deadline: Deadline) -> float:
+    """Seconds evaluating one plan of the final front will take (timed on the start plan,
+    with a margin), so the search keeps that time free for every plan it adds."""
     if not deadline.limited:
         return 0.0
     t = time.perf_counter()
     evaluate(instance, plan.routes)
-    return RESERVE_MARGIN * ArchiveParams().size * (time.perf_counter() - t)
+    return RESERVE_MARGIN * (time.perf_counter() - t)
 
 
 def _single(instance: RoutingInstance, algorithm: str, seed: int, t0: float, plan: PlanSolution, why: str | None) -> ParetoFront:

@@ -150,6 +150,9 @@ class RoutingProblem:
         self.hard = 1.0 if instance.penalty.hard_windows else 0.0
         self.evaluations = 0
         self.cut_short = False
+        #: Seconds to evaluate one final plan (set by the caller under a deadline): the time a
+        #: decoded row will cost at the end, kept free before a chunk is started.
+        self.plan_seconds = 0.0
         self._wave_seconds: dict[int, float] = {}
         greedy = start if start is not None else evaluate(instance, nearest_neighbour(instance))
         self.greedy = greedy
@@ -186,11 +189,12 @@ class RoutingProblem:
         With a ``deadline`` (a :class:`~optimizer.deadline.Deadline`, or a
         ``time.perf_counter()`` value) rows are decoded in chunks, and a chunk starts only when
         the time measured so far per row says it ends before the deadline: a compiled kernel
-        cannot be interrupted, so this is how a limit is kept. The first rows of a run, with
-        nothing measured yet, are probed with one local-search sweep, and ``PROBE_FACTOR``
-        times that is assumed for the full sweeps; when even that does not fit, the probed
-        rows are kept as they are. The returned batch then holds only the rows decoded, in
-        order, and ``cut_short`` is set.
+        cannot be interrupted, so this is how a limit is kept. With nothing measured yet, a
+        row is first decoded by Split alone (milliseconds), and from it the cost of a
+        local-search sweep and of the full sweeps is bounded (:meth:`_estimate`); what is not
+        expected to fit is measured on a wave at one sweep before, or instead of, the full
+        sweeps, and when nothing more fits the rows so probed are returned as they are. The
+        returned batch then holds only the rows decoded, in order, and ``cut_short`` is set.
         """
         if not isinstance(deadline, Deadline):
             deadline = Deadline(deadline)
@@ -203,43 +207,64 @@ class RoutingProblem:
             self._decode_rows(keys, kw, passes, out, 0, P)
             return Batch(out[5], *out[:5], self.hard)
         threads = max(1, kernels_threads())
-        done = 0
+        done = probed = 0
         while done < P:
             rows = self._rows_that_fit(P - done, passes, threads, deadline)
-            if rows == 0:
-                if passes in self._wave_seconds:
-                    break
-                # nothing measured yet: time one wave at a single sweep to bound the full sweeps
-                rows = min(threads, P - done)
-                seconds = self._decode_rows(keys, kw, 1, out, done, done + rows)
-                self._wave_seconds[passes] = seconds * min(passes, PROBE_FACTOR)
-                if passes == 1:
-                    done += rows  # the probe was the real thing
-                    continue
-                if self._rows_that_fit(P - done, passes, threads, deadline):
-                    continue  # full sweeps fit: these rows are decoded again, properly
+            if rows:
+                self._decode_rows(keys, kw, passes, out, done, done + rows, threads)
                 done += rows
+                probed = 0
+                continue
+            # the full sweeps do not fit as far as is known: measure a cheaper level first
+            level = next((lv for lv in (0, 1) if lv < passes and lv not in self._wave_seconds), None)
+            rows = 1 if level == 0 else min(threads, P - done)
+            if level is None or not self._fits(SAFETY * (self._estimate(level) or 0.0), rows, deadline):
                 break
-            self._decode_rows(keys, kw, passes, out, done, done + rows, threads)
-            done += rows
+            probed = rows
+            self._decode_rows(keys, kw, level, out, done, done + probed, threads)
+        # rows probed at a lower level than asked are kept when nothing better fits
+        done += probed
         if done < P:
             self.cut_short = True
         b = Batch(out[5], *out[:5], self.hard)
         return b if done == P else b.take(np.arange(done))
 
+    def _estimate(self, passes: int) -> float | None:
+        """Expected seconds per wave (``threads`` rows side by side) at ``passes`` sweeps: as
+        measured in this run, else extrapolated from a cheaper level measured (Split alone x
+        SPLIT_TO_SWEEP for one sweep, one sweep x PROBE_FACTOR for the full ones); None when
+        nothing is measured (Split alone is then taken as free: it is the first probe)."""
+        known = self._wave_seconds
+        if passes in known:
+            return known[passes]
+        if passes == 0:
+            return 0.0
+        if 1 in known:
+            return known[1] * min(passes, PROBE_FACTOR)
+        if 0 in known:
+            return known[0] * SPLIT_TO_SWEEP * min(passes, PROBE_FACTOR)
+        return None
+
     def _rows_that_fit(self, left: int, passes: int, threads: int, deadline: Deadline) -> int:
-        """How many rows to decode next: waves of ``threads`` rows, each expected to take the
-        seconds measured per wave, together at most half the time left (so a misjudged chunk
-        costs little); 0 when not even one wave is expected to end in time, or nothing has
-        been measured yet for ``passes`` sweeps (Split alone, 0 sweeps, needs no measure)."""
-        per_wave = self._wave_seconds.get(passes, 0.0 if passes == 0 else None)
+        """How many rows to decode next: waves of ``threads`` rows, each expected to take
+        :meth:`_estimate` seconds, together at most half the time left (so a misjudged chunk
+        costs little); 0 when not even one wave is expected to end in time."""
+        per_wave = self._estimate(passes)
         if per_wave is None:
             return 0
-        remaining = deadline.remaining()
-        if per_wave * SAFETY > remaining:
+        if not self._fits(per_wave * SAFETY, min(left, threads), deadline):
             return 0
-        waves = max(1, int(0.5 * remaining / per_wave)) if per_wave > 0 else left
+        if per_wave <= 0:
+            return left
+        remaining = deadline.remaining() - min(ARCHIVE_CAP, self.evaluations + left) * self.plan_seconds
+        waves = max(1, int(0.5 * remaining / per_wave))
         return min(left, waves * threads)
+
+    def _fits(self, seconds: float, rows: int, deadline: Deadline) -> bool:
+        """Whether decoding ``rows`` more rows in ``seconds`` leaves time to evaluate every plan
+        the archive may then hold."""
+        members = min(ARCHIVE_CAP, self.evaluations + rows)
+        return deadline.fits(seconds + members * self.plan_seconds)
 
     def _decode_rows(self, keys, kw, passes: int, out: tuple, lo: int, hi: int, threads: int = 0) -> float:
         """Decode rows lo..hi into ``out`` and return the seconds taken; given the thread count,
@@ -268,11 +293,15 @@ def kernels_threads() -> int:
     return numba.get_num_threads()
 
 
-#: Full local search takes at most this many times one sweep (measured: 4-5 times, at 100 to
+#: Full local search takes at most this many times one sweep (measured: 3-5 times, at 100 to
 #: 5,000 customers, as later sweeps revisit only what changed).
 PROBE_FACTOR = 6
+#: One local-search sweep takes at most this many times Split alone (measured: 10-30 times).
+SPLIT_TO_SWEEP = 40
 #: Margin on a predicted chunk time before it is started.
 SAFETY = 1.25
+#: Most plans a search's archive holds (ArchiveParams' default), each evaluated at the end.
+ARCHIVE_CAP = 100
 
 
 #: Dirichlet concentration of the search directions over (C, E, T): half as many wolves lean

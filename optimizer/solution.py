@@ -78,6 +78,7 @@ def evaluate(instance: RoutingInstance, routes: list[Route] | tuple[Route, ...],
     """
     results = []
     problems: list[str] = []
+    nodes = None if compiled else _NodeLists(instance)
     seen = np.zeros(instance.n_customers + 1, dtype=np.int64)
     used = np.zeros(len(instance.vehicle_types), dtype=np.int64)
     for ri, r in enumerate(routes):
@@ -89,7 +90,7 @@ def evaluate(instance: RoutingInstance, routes: list[Route] | tuple[Route, ...],
         np.add.at(seen, seq, 1)  # counts a customer repeated within one route too
         if seq.size:
             used[r.vehicle_type] += 1
-        res = _route_compiled(instance, r, seq) if compiled else _route_python(instance, r, seq)
+        res = _route_compiled(instance, r, seq) if nodes is None else _route_python(instance, r, seq, nodes)
         results.append(res)
         vt = instance.vehicle_types[r.vehicle_type]
         if res.overload > FEAS_TOL:
@@ -138,7 +139,16 @@ def _route_compiled(instance: RoutingInstance, r: Route, seq: np.ndarray) -> Rou
     )
 
 
-def _route_python(instance: RoutingInstance, r: Route, seq: np.ndarray) -> RouteResult:
+class _NodeLists:
+    """Per-node data as Python lists (indexing a list is what a Python loop does fastest)."""
+
+    def __init__(self, inst: RoutingInstance) -> None:
+        self.demand, self.ready, self.due, self.service = (
+            a.tolist() for a in (inst.demand, inst.ready, inst.due, inst.service)
+        )
+
+
+def _route_python(instance: RoutingInstance, r: Route, seq: np.ndarray, nodes: _NodeLists) -> RouteResult:
     """kernels.route_eval and kernels.route_detail in plain Python, operation for operation
     (same order, so the same floating-point results)."""
     inst = instance
@@ -156,7 +166,7 @@ def _route_python(instance: RoutingInstance, r: Route, seq: np.ndarray) -> Route
     cap, e = float(vt.capacity), float(vt.empty_kg_per_km)
     slope = (float(vt.full_kg_per_km) - e) / cap
     lw, ew = float(inst.penalty.late_weight), float(inst.penalty.early_weight)
-    demand, ready, due, service = (a.tolist() for a in (inst.demand, inst.ready, inst.due, inst.service))
+    demand, ready, due, service = nodes.demand, nodes.ready, nodes.due, nodes.service
     load = 0.0
     for c in seq.tolist():
         load += demand[c]
