@@ -116,7 +116,7 @@ def test_short_customer_line_names_line(data, tmp_path):
 def test_non_numeric_field_names_line(data, tmp_path):
     """A customer row with a non-numeric field raises InstanceError naming line 15."""
     path = _c101_with(data, tmp_path, 15, "    5      42         6x5         10         15         67         90")
-    with pytest.raises(InstanceError, match=r"line 15: not a number"):
+    with pytest.raises(InstanceError, match=r"line 15: field 'YCOORD.': not a number"):
         read_solomon(path)
 
 
