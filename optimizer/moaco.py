@@ -44,7 +44,7 @@ import time
 
 import numpy as np
 
-from .deadline import Deadline
+from .deadline import Deadline, OutOfTime
 from .problem import Batch, RoutingProblem
 from .search import Callbacks, SearchResult, SearchRun, Termination
 
@@ -171,6 +171,10 @@ def moaco(
     lam = weights[:, 0] / np.maximum(weights[:, 0] + weights[:, 1], 1e-12)
     archive, deadline = run.archive, run.deadline
 
+    # eta, two pheromone matrices and their logarithms: about six more (N, N) arrays, which
+    # cannot be interrupted once started (2 s at 5,000 customers)
+    if not deadline.fits(1.5 * problem.prep_seconds):
+        raise OutOfTime("preparing the colony's pheromone matrices")
     eta = heuristic(problem.instance.distance)
     tau0, tau_min, tau_max = 1.0 / n, 1.0 / (2.0 * n), 1.0
     tau_c = np.full((n + 1, n + 1), tau0)

@@ -140,7 +140,11 @@ class RoutingProblem:
     ) -> None:
         self.instance = instance
         self.n = instance.n_customers
+        t0 = time.perf_counter()
         self.kd = instance.prepare_kernel_data(deadline)
+        #: Seconds building the four (N, N) arc arrays took here (0 if the instance had them):
+        #: what another few (N, N) arrays will cost, for an algorithm that needs them.
+        self.prep_seconds = time.perf_counter() - t0
         self.neigh = neighbour_lists(instance, granularity, deadline)
         self.xy = np.ascontiguousarray(np.stack([instance.x, instance.y], axis=1))
         # a plan never has more routes than customers, whatever the fleet says (the kernels
