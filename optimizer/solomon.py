@@ -40,11 +40,14 @@ def read_text(path: Path) -> str:
     """A route file's text: UTF-8 (a byte-order mark is dropped), at most MAX_FILE_BYTES;
     InstanceError naming the file for anything else (a binary file, /dev/zero, a huge file)."""
     with open(path, "rb") as f:
-        data = f.read(MAX_FILE_BYTES + 1)
-    if len(data) > MAX_FILE_BYTES:
-        _fail(path, None, f"larger than {MAX_FILE_BYTES // 2**20} MiB: not a route file (expected the Solomon VRPTW text format)")
+        data = f.read(64 * 1024)
+        # NUL bytes first: /dev/zero or a binary file is named as such, not as "too large"
+        if b"\0" not in data:
+            data += f.read(MAX_FILE_BYTES + 1 - len(data))
     if b"\0" in data:
         _fail(path, None, "unknown file format: binary data, not a text file (expected the Solomon VRPTW text format)")
+    if len(data) > MAX_FILE_BYTES:
+        _fail(path, None, f"larger than {MAX_FILE_BYTES // 2**20} MiB: not a route file (expected the Solomon VRPTW text format)")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
