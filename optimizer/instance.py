@@ -317,6 +317,16 @@ class RoutingInstance:
         g = self.road_grade[src, dst]
         return km, km / speed[g] * 60.0, emission[g], cost[g]
 
+    def congestion_many(self, grade: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """:meth:`congestion_at` for arrays of grades and departure times."""
+        if self.unit_speed:
+            return np.ones(np.shape(t))
+        self.congestion_at(0, 0.0)  # builds the table
+        table = self.__dict__["_congestion_table"]
+        nper = table.shape[1]
+        p = ((np.asarray(t, dtype=np.float64) + self.start_minute) // self.congestion.period_minutes).astype(np.int64) % nper
+        return table[np.asarray(grade), 0 if nper == 1 else p]
+
     def congestion_at(self, grade: int, t: float) -> float:
         """Congestion coefficient of a road grade for a departure at instance time t (as the kernels)."""
         if self.unit_speed:

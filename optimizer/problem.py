@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import kernels
 from .greedy import nearest_neighbour
 from .deadline import Deadline
 from .instance import ROW_BLOCK_CELLS, RoutingInstance
@@ -273,6 +272,8 @@ class RoutingProblem:
     def _decode_rows(self, keys, kw, passes: int, out: tuple, lo: int, hi: int, threads: int = 0) -> float:
         """Decode rows lo..hi into ``out`` and return the seconds taken; given the thread count,
         also update the seconds per wave measured for ``passes`` sweeps."""
+        from . import kernels  # numba loads here (or in optimizer.warmup's thread), not at import
+
         tours, rstarts, rtypes, nrs, recs, kout = out
         sl = slice(lo, hi)
         t0 = time.perf_counter()

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import kernels
 from .instance import RoutingInstance
 
 FEAS_TOL = 1e-6
@@ -119,6 +118,8 @@ def evaluate(instance: RoutingInstance, routes: list[Route] | tuple[Route, ...],
 
 
 def _route_compiled(instance: RoutingInstance, r: Route, seq: np.ndarray) -> RouteResult:
+    from . import kernels  # here, not at import: numba takes 0.3 s to load, plain plans need none of it
+
     kd = instance.kernel_data
     n = seq.size
     vals = kernels.route_eval(seq, 0, n, r.vehicle_type, *kd)

@@ -174,11 +174,13 @@ def test_decode_at_a_passed_deadline_decodes_nothing_and_says_so(paper60):
 
 
 def test_decode_does_not_start_rows_it_expects_to_miss(paper60):
-    """Once a wave is measured, a deadline shorter than one wave decodes no further row."""
+    """Once every level is measured (Split, one sweep, full sweeps), a deadline shorter than
+    one full wave decodes no further row."""
     prob = RoutingProblem(paper60)
     rng = np.random.default_rng(3)
     X, W = rng.random((4, paper60.n_customers)), simplex_weights(rng, 4, False)
-    prob.decode(X, W, deadline=Deadline.after(120))  # measures the time per wave
+    prob.decode(X, W, ls_passes=1, deadline=Deadline.after(120))  # measures Split and one sweep
+    prob.decode(X, W, deadline=Deadline.after(120))  # and the full sweeps
     per_wave = prob._estimate(prob.ls_passes)
     assert per_wave > 0
     before = prob.evaluations
