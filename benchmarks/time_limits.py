@@ -66,12 +66,21 @@ def timed_route(path: Path, limit: float | None, algorithm: str, cache: Path, ou
 
 
 def short(reason: str | None, algorithm: str) -> str:
+    """What was returned, in a few words (the JSON's fallback, shortened)."""
+    from optimizer import api
+
     if not reason:
         return "greedy plan" if algorithm == "greedy" else "search"
-    for key, text in (("numba", "start plan: kernels not compiled"), ("arc arrays", "start plan: no time for (N, N) arrays"),
-                      ("neighbour", "start plan: no time for neighbour lists"), ("pheromone", "start plan: no time for pheromones"),
-                      ("nearest-neighbour", "start plan, NN cut"), ("among", "search + start plan"),
-                      ("before the search decoded", "start plan: nothing decoded")):
+    labels = {
+        api.CUT_CONSTRUCTION: "NN cut, rest by due-date fill",
+        api.NOTHING_DECODED: "start plan: nothing decoded",
+        api.CUT_FIRST_POPULATION: "search + start plan",
+    }
+    if reason in labels:
+        return labels[reason]
+    for key, text in (("numba", "start plan: kernels not loaded in time"), ("arc arrays", "start plan: no time for (N, N) arrays"),
+                      ("neighbour lists", "start plan: no time for neighbour lists"),
+                      ("pheromone", "start plan: no time for pheromones")):
         if key in reason:
             return text
     return reason

@@ -20,8 +20,9 @@ from .deadline import Deadline
 
 #: Grade of every arc when an instance gives no road_grade matrix (1 = urban arterial).
 DEFAULT_GRADE = 1
-#: Cells per row block when (N, N) arrays are built (about 16 MB of float64).
-ROW_BLOCK_CELLS = 2_000_000
+#: Cells per row block when (N, N) arrays are built (2 MB of float64: a block takes a few
+#: tens of milliseconds, the most a deadline can be overrun while they are built).
+ROW_BLOCK_CELLS = 250_000
 
 
 class InstanceError(ValueError):
