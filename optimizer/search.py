@@ -20,8 +20,7 @@ class Termination:
 
     ``start`` is when the clock started (default: now; :func:`optimizer.solve` passes its own
     start, so construction counts against the limit) and ``deadline`` when the search must
-    be done (default: ``start + time_limit``; earlier when time is kept for evaluating the
-    front).
+    be done (default: ``start + time_limit``).
     """
 
     def __init__(
