@@ -266,12 +266,13 @@ def _route(path: Path, limit: float, env: dict) -> tuple[float, dict, str]:
 
 def test_route_on_an_empty_numba_cache_returns_within_its_limit(tmp_path, solomon300):
     """First use on a machine: compiling the kernels takes about 40 s, and used to be spent
-    before a -t 2 run even started. Now the command returns the start plan, says the kernels
-    were not ready, and ends long before a compilation could have (generous bound: 15 s)."""
+    before a -t 3 run even started. Now the command returns the start plan, says why (the
+    kernels not ready, or on a loaded machine the start plan itself cut short), and ends long
+    before a compilation could have (generous bound: 15 s)."""
     path = tmp_path / "s300.txt"
     write_solomon(solomon300, path)
     env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "numba-cache"), PYTHONPATH=str(REPO))
-    wall, doc, err = _route(path, 2.0, env)
-    assert doc["fallback"] and "numba" in doc["fallback"] and "numba" in err
+    wall, doc, err = _route(path, 3.0, env)
+    assert doc["fallback"] and doc["iterations"] == 0 and f"note: {doc['fallback']}" in err
     assert sorted(c for r in doc["solutions"][0]["routes"] for c in r["customers"]) == list(range(1, 301))
     assert wall < 15.0
