@@ -47,7 +47,7 @@ class Deadline:
         self.at = at
 
     @classmethod
-    def after(cls, seconds: float | None, start: float | None = None) -> "Deadline":
+    def after(cls, seconds: float | None, start: float | None = None) -> Deadline:
         """The deadline ``seconds`` after ``start`` (default: now); no limit for None."""
         if seconds is None:
             return cls(None)
@@ -73,6 +73,6 @@ class Deadline:
         if self.passed():
             raise OutOfTime(doing)
 
-    def earlier(self, seconds: float) -> "Deadline":
+    def earlier(self, seconds: float) -> Deadline:
         """The deadline ``seconds`` before this one (to keep time for a later phase)."""
         return Deadline(None if self.at is None else self.at - seconds)

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .greedy import nearest_neighbour
 from .deadline import Deadline
+from .greedy import nearest_neighbour
 from .instance import ROW_BLOCK_CELLS, RoutingInstance
 from .solution import Evaluation, Route, evaluate, flat_to_routes
 
@@ -49,7 +49,7 @@ class Batch:
     def routes(self, i: int) -> list[Route]:
         return flat_to_routes(self.tours[i], self.rstarts[i], self.rtypes[i], int(self.nrs[i]))
 
-    def take(self, idx: np.ndarray) -> "Batch":
+    def take(self, idx: np.ndarray) -> Batch:
         return Batch(
             self.keys[idx], self.tours[idx], self.rstarts[idx], self.rtypes[idx], self.nrs[idx], self.records[idx], self.hard
         )
@@ -272,7 +272,8 @@ class RoutingProblem:
     def _decode_rows(self, keys, kw, passes: int, out: tuple, lo: int, hi: int, threads: int = 0) -> float:
         """Decode rows lo..hi into ``out`` and return the seconds taken; given the thread count,
         also update the seconds per wave measured for ``passes`` sweeps."""
-        from . import kernels  # numba loads here (or in optimizer.warmup's thread), not at import
+        # numba loads here (or in optimizer.warmup's thread), not when optimizer is imported
+        from . import kernels
 
         tours, rstarts, rtypes, nrs, recs, kout = out
         sl = slice(lo, hi)

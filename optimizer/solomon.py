@@ -18,7 +18,6 @@ import numpy as np
 from .instance import InstanceError, RoutingInstance
 from .model import LIGHT_TRUCK, PenaltyModel, VehicleType
 
-
 #: Largest route file read (the biggest Gehring-Homberger file, 1,000 customers, is 80 kB;
 #: 100,000 customers take about 7 MB).
 MAX_FILE_BYTES = 64 * 2**20

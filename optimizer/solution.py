@@ -118,7 +118,8 @@ def evaluate(instance: RoutingInstance, routes: list[Route] | tuple[Route, ...],
 
 
 def _route_compiled(instance: RoutingInstance, r: Route, seq: np.ndarray) -> RouteResult:
-    from . import kernels  # here, not at import: numba takes 0.3 s to load, plain plans need none of it
+    # here, not at import: numba takes 0.3 s to load, and plain-Python plans need none of it
+    from . import kernels
 
     kd = instance.kernel_data
     n = seq.size
