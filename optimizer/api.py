@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import json
+import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Literal
 
 import numpy as np
 
-from .greedy import nearest_neighbour
-from .indicators import normalise
+from .deadline import Deadline, OutOfTime, check_time_limit
+from .greedy import construct
+from .indicators import non_dominated, normalise
 from .instance import RoutingInstance
 from .model import Weights
 from .problem import RoutingProblem
 from .search import Callbacks, SearchResult, Termination
 from .solution import Evaluation, Route, evaluate
+from .warmup import KERNELS
 
 ALGORITHMS = ("mogwo", "nsga2", "mopso", "moaco", "greedy")
 JSON_FORMAT_VERSION = 1
@@ -44,6 +47,10 @@ class ParetoFront:
         Index of the plan picked by ``choose`` (see :func:`choose_plan`).
     history
         Per iteration: (iteration, seconds, front size, min cost, min kg CO2, min penalty).
+    fallback
+        None when the plans are the search's; otherwise why the time limit left the start
+        plan (nearest neighbour, finished in due-date order if the limit cut even that) as
+        the answer, alone or among the few plans the search decoded in time.
     """
 
     instance: RoutingInstance
@@ -55,6 +62,7 @@ class ParetoFront:
     solutions: tuple[PlanSolution, ...]
     chosen: int
     history: list = field(default_factory=list, repr=False)
+    fallback: str | None = None
 
     @property
     def F(self) -> np.ndarray:
@@ -100,11 +108,28 @@ class ParetoFront:
             "seconds": self.seconds,
             "iterations": self.iterations,
             "evaluations": self.evaluations,
+            "fallback": self.fallback,
             "solutions": sols,
         }
 
+    def to_json(self) -> str:
+        """The JSON text of :meth:`to_dict`: strict JSON, a figure that is not a finite number
+        (distances overflowing on absurd coordinates) written as null; such a plan is also
+        marked ``"feasible": false``, its evaluation saying why."""
+        return json.dumps(_finite_or_null(self.to_dict()), indent=2, allow_nan=False)
+
     def write_json(self, path: str | Path) -> None:
-        Path(path).write_text(json.dumps(self.to_dict(), indent=2) + "\n")
+        Path(path).write_text(self.to_json() + "\n")
+
+
+def _finite_or_null(value):
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite_or_null(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite_or_null(v) for v in value]
+    return value
 
 
 def choose_plan(F: np.ndarray, weights: Weights = Weights(), method: Literal["weights", "knee"] = "weights") -> int:
@@ -118,6 +143,10 @@ def choose_plan(F: np.ndarray, weights: Weights = Weights(), method: Literal["we
     F = np.asarray(F, dtype=float)
     if F.shape[0] == 1:
         return 0
+    if not np.isfinite(F).all():
+        # plans whose figures overflowed cannot be weighed: pick among the others, if any
+        ok = np.flatnonzero(np.isfinite(F).all(axis=1))
+        return int(ok[choose_plan(F[ok], weights, method)]) if ok.size else 0
     N = normalise(F, F.min(axis=0), F.max(axis=0))
     if method == "weights":
         ct = F[:, 0] + weights.penalty * F[:, 2]
@@ -180,7 +209,10 @@ def solve(
         Seed of the one random generator the search uses; the same seed and the same
         iteration budget give the same front.
     time_limit
-        Wall-clock budget in seconds (a run may overshoot by one decoding chunk).
+        Wall-clock budget in seconds for the whole call, in (0, 86400]: preparing the
+        instance, loading (or, on first use, compiling) the numba kernels, the start plan,
+        the search and evaluating the front. When the search cannot start or decode
+        anything in time, the start plan is returned and ``fallback`` says why.
     iterations
         Iteration budget; with neither budget, the paper's 200 iterations.
     population
@@ -196,34 +228,112 @@ def solve(
     """
     if algorithm not in ALGORITHMS:
         raise ValueError(f"unknown algorithm {algorithm!r}; choose one of {', '.join(ALGORITHMS)}")
+    time_limit = check_time_limit(time_limit)
     t0 = time.perf_counter()
+    deadline = Deadline.after(time_limit, t0)
+    if not deadline.limited:
+        KERNELS.settle()  # the kernels are called from this thread: not alongside the loading's
+    built = construct(instance, deadline)
+    if deadline.limited and algorithm != "greedy":
+        # loads (or compiles) in the background while the (N, N) arrays are built; started
+        # after the construction, whose many small steps would compete with it for the GIL
+        KERNELS.start()
+    start = _plan(instance, built.routes, compiled=_kernels_usable(instance, deadline))
+    cut = None if built.completed else CUT_CONSTRUCTION
     if algorithm == "greedy":
-        routes = nearest_neighbour(instance)
-        ev = evaluate(instance, routes)
-        return ParetoFront(instance, "greedy", seed, time.perf_counter() - t0, 1, 1, (PlanSolution(tuple(routes), ev),), 0)
+        return _single(instance, "greedy", seed, t0, start, cut)
+    if cut is not None:
+        return _single(instance, algorithm, seed, t0, start, cut)
     if iterations is None and time_limit is None:
         iterations = 200
-    cb = callbacks or Callbacks()
-    if progress is not None:
-        inner = cb
+    cb = _with_progress(callbacks or Callbacks(), progress)
+    try:
+        problem = RoutingProblem(instance, ls_passes=ls_passes, start=start.evaluation, deadline=deadline)
+        if deadline.limited and not KERNELS.ready(deadline.remaining()):
+            raise OutOfTime(NOT_COMPILED)
+        problem.plan_seconds = _plan_seconds(instance, start, deadline)
+        term = Termination(iterations, time_limit, start=t0, deadline=deadline)
+        result = _run(algorithm, problem, np.random.default_rng(seed), term, population, cb)
+    except OutOfTime as exc:
+        return _single(instance, algorithm, seed, t0, start, f"time limit reached while {exc}; returned the start plan")
+    if result.members is None:
+        return _single(instance, algorithm, seed, t0, start, NOTHING_DECODED)
+    front = front_from_result(instance, result, seed, weights, choose, time.perf_counter() - t0)
+    if problem.cut_short and result.iterations == 0:
+        # the limit cut the first population: the start plan competes with what was decoded
+        front = _with_plan(front, start, weights, choose, CUT_FIRST_POPULATION)
+    return replace(front, seconds=time.perf_counter() - t0)
 
-        class _Progress(Callbacks):
-            def on_start(self, a):
-                inner.on_start(a)
 
-            def on_iteration(self, it, frac, F):
-                inner.on_iteration(it, frac, F)
-                progress(frac)
+#: Why a front is (or holds) the start plan (ParetoFront.fallback).
+CUT_CONSTRUCTION = (
+    "time limit reached while building the nearest-neighbour plan; the remaining customers "
+    "were planned in due-date order"
+)
+NOT_COMPILED = "loading the numba kernels (compiling them on first use takes about 40 s)"
+NOTHING_DECODED = "time limit reached before the search decoded a plan; returned the start plan"
+CUT_FIRST_POPULATION = "time limit reached within the first population; the start plan is among the plans"
+#: Margin on the measured time of one evaluation, when keeping time to evaluate the front.
+RESERVE_MARGIN = 1.5
 
-            def on_end(self, r):
-                inner.on_end(r)
 
-        cb = _Progress()
-    rng = np.random.default_rng(seed)
-    problem = RoutingProblem(instance, ls_passes=ls_passes)
-    term = Termination(iterations, time_limit)
-    result = _run(algorithm, problem, rng, term, population, cb)
-    return front_from_result(instance, result, seed, weights, choose, time.perf_counter() - t0)
+def _kernels_usable(instance: RoutingInstance, deadline: Deadline) -> bool:
+    """Evaluate with the compiled kernels? Without a limit always (compiling if need be); under
+    one only when they are loaded and the instance's arrays exist, so nothing waits on them."""
+    return not deadline.limited or (KERNELS.ready() and instance.kernel_data_ready)
+
+
+def _plan(instance: RoutingInstance, routes, compiled: bool) -> PlanSolution:
+    return PlanSolution(tuple(routes), evaluate(instance, routes, compiled=compiled))
+
+
+def _plan_seconds(instance: RoutingInstance, plan: PlanSolution, deadline: Deadline) -> float:
+    """Seconds evaluating one plan of the final front will take (timed on the start plan,
+    with a margin), so the search keeps that time free for every plan it adds."""
+    if not deadline.limited:
+        return 0.0
+    t = time.perf_counter()
+    evaluate(instance, plan.routes)
+    return RESERVE_MARGIN * (time.perf_counter() - t)
+
+
+def _single(instance: RoutingInstance, algorithm: str, seed: int, t0: float, plan: PlanSolution, why: str | None) -> ParetoFront:
+    """A front of one plan: the greedy baseline, or the start plan a search fell back to."""
+    return ParetoFront(instance, algorithm, seed, time.perf_counter() - t0, 0 if why else 1, 1, (plan,), 0, fallback=why)
+
+
+def _with_plan(front: ParetoFront, plan: PlanSolution, weights: Weights, choose: str, why: str) -> ParetoFront:
+    """The front with ``plan`` added where it is not dominated (feasible plans first, as the
+    archive ranks them), sorted by cost, the plan to execute chosen again."""
+    sols = list(front.solutions) + [plan]
+    if any(s.evaluation.feasible for s in sols):
+        sols = [s for s in sols if s.evaluation.feasible]
+    F = np.array([s.objectives for s in sols])
+    keep = non_dominated(F)
+    sols = [s for s, k in zip(sols, keep) if k]
+    sols.sort(key=lambda s: tuple(s.objectives))
+    F = np.array([s.objectives for s in sols])
+    chosen = choose_plan(F, weights, choose)  # type: ignore[arg-type]
+    return replace(front, solutions=tuple(sols), chosen=chosen, fallback=why if any(s is plan for s in sols) else None)
+
+
+def _with_progress(cb: Callbacks, progress: Callable[[float], None] | None) -> Callbacks:
+    if progress is None:
+        return cb
+    inner = cb
+
+    class _Progress(Callbacks):
+        def on_start(self, a):
+            inner.on_start(a)
+
+        def on_iteration(self, it, frac, F):
+            inner.on_iteration(it, frac, F)
+            progress(frac)
+
+        def on_end(self, r):
+            inner.on_end(r)
+
+    return _Progress()
 
 
 def front_from_result(

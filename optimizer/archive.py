@@ -96,6 +96,8 @@ class Archive:
     def update(self, batch: Batch) -> int:
         """Merge a population into the archive; returns how many of its rows entered."""
         n_before = len(self)
+        if len(batch.keys) == 0:
+            return 0  # a batch the deadline cut before its first row
         union = concat(self.members, batch)
         viol = union.violation
         feas = viol <= FEAS_TOL

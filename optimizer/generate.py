@@ -99,3 +99,44 @@ def paper_instance(
         source=f"<generated paper_instance n={n}>",
     )
     return inst
+
+
+def solomon_like_instance(n: int, rng: np.random.Generator, *, name: str | None = None) -> RoutingInstance:
+    """A random instance in the form of a Solomon / Gehring-Homberger R2 file, of any size.
+
+    Customers uniform on a square of side ``10 sqrt(n)`` (100 at n = 100, as Solomon's),
+    integer demands 1..40, capacity 200, service 10, hard windows of 60..240 time units
+    placed so that a direct trip from the depot and back always fits, travel time equal
+    to distance, and a fleet of 1.5 x the vehicles the demand needs. Written with
+    :func:`optimizer.solomon.write_solomon`, it is what ``carbonsim route`` reads; the
+    benchmarks use it for sizes the bundled files do not reach (1,000 and 5,000 customers).
+    """
+    if n < 1:
+        raise ValueError(f"n must be >= 1, got {n}")
+    side = 10.0 * np.sqrt(n)
+    xy = np.round(rng.uniform(0.0, side, (n + 1, 2)), 1)
+    xy[0] = np.round(side / 2.0, 1)
+    service, capacity = 10.0, 200.0
+    demand = np.concatenate([[0.0], rng.integers(1, 41, n).astype(float)])
+    d0 = np.hypot(xy[1:, 0] - xy[0, 0], xy[1:, 1] - xy[0, 1])
+    horizon = float(np.ceil(4.0 * side + 240.0))
+    width = rng.uniform(60.0, 240.0, n)
+    # the window opens no earlier than a direct trip arrives, and closes early enough to return
+    latest = np.maximum(horizon - d0 - service - width, d0 + 1.0)
+    ready = np.floor(rng.uniform(np.ceil(d0), latest))
+    due = np.minimum(ready + np.round(width), np.floor(horizon - d0 - service))
+    count = max(2, int(np.ceil(1.5 * demand.sum() / capacity)))
+    return RoutingInstance(
+        name=name or f"solomon_like_n{n}",
+        x=xy[:, 0],
+        y=xy[:, 1],
+        demand=demand,
+        ready=np.concatenate([[0.0], ready]),
+        due=np.concatenate([[horizon], due]),
+        service=np.concatenate([[0.0], np.full(n, service)]),
+        vehicle_types=(LIGHT_TRUCK.replace(capacity=capacity, count=count, cost_per_km=1.0, fixed_cost=0.0, cost_per_minute=0.0),),
+        circuity=1.0,
+        unit_speed=True,
+        penalty=PenaltyModel(hard_windows=True),
+        source=f"<generated solomon_like_instance n={n}>",
+    )

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from functools import cached_property
 from typing import NamedTuple
 
 import numpy as np
 
+from .deadline import Deadline
 from .model import (
     NO_CONGESTION,
     ROAD_GRADES,
@@ -16,6 +17,12 @@ from .model import (
     RoadGrade,
     VehicleType,
 )
+
+#: Grade of every arc when an instance gives no road_grade matrix (1 = urban arterial).
+DEFAULT_GRADE = 1
+#: Cells per row block when (N, N) arrays are built (2 MB of float64: a block takes a few
+#: tens of milliseconds, the most a deadline can be overrun while they are built).
+ROW_BLOCK_CELLS = 250_000
 
 
 class InstanceError(ValueError):
@@ -109,7 +116,7 @@ class RoutingInstance:
     source: str = "<arrays>"
 
     def __post_init__(self) -> None:
-        fix = lambda name, arr, dt=np.float64: object.__setattr__(  # noqa: E731
+        fix = lambda name, arr, dt=np.float64: object.__setattr__(
             self, name, np.ascontiguousarray(np.asarray(arr, dtype=dt))
         )
         for name in ("x", "y", "demand", "ready", "due", "service"):
@@ -120,9 +127,10 @@ class RoutingInstance:
         else:
             fix("customer_ids", self.customer_ids, np.int64)
         if self.road_grade is None:
-            fix("road_grade", np.ones((n1, n1)), np.int64)
+            # one grade everywhere: a read-only view, not an (N, N) array (200 MB at 5,000 customers)
+            object.__setattr__(self, "road_grade", np.broadcast_to(np.int64(DEFAULT_GRADE), (n1, n1)))
         else:
-            fix("road_grade", self.road_grade, np.int64)
+            object.__setattr__(self, "road_grade", np.asarray(self.road_grade, dtype=np.int64))
         object.__setattr__(self, "vehicle_types", tuple(self.vehicle_types))
         self._validate()
 
@@ -146,7 +154,9 @@ class RoutingInstance:
             self._fail(None, "circuity", f"must be >= 1 (road km per straight km), got {self.circuity}")
         if self.road_grade.shape != (n1, n1):
             self._fail(None, "road_grade", f"expected shape ({n1}, {n1}), got {self.road_grade.shape}")
-        if self.road_grade.min() < 0 or self.road_grade.max() >= len(self.grades):
+        uniform = self.road_grade.strides == (0, 0)
+        g = self.road_grade[:1, :1] if uniform else self.road_grade
+        if g.min() < 0 or g.max() >= len(self.grades):
             self._fail(None, "road_grade", f"grade index must be in 0..{len(self.grades) - 1}")
         max_cap = max(v.capacity for v in self.vehicle_types if v.count > 0)
         for name in ("x", "y", "demand", "ready", "due", "service"):
@@ -179,33 +189,83 @@ class RoutingInstance:
     def fleet_size(self) -> int:
         return sum(v.count for v in self.vehicle_types)
 
-    @cached_property
+    @property
     def distance(self) -> np.ndarray:
-        """Road km between nodes: Euclidean distance times the circuity coefficient."""
-        dx = self.x[:, None] - self.x[None, :]
-        dy = self.y[:, None] - self.y[None, :]
+        """Road km between nodes: Euclidean distance times the circuity coefficient.
+
+        Built once; after :meth:`prepare_kernel_data` it is the kernels' own km array (a view,
+        so the (N, N) matrix exists once).
+        """
+        d = self.__dict__.get("_distance")
+        if d is None:
+            d = np.empty((self.x.shape[0],) * 2)
+            for lo, hi in self._row_blocks():
+                d[lo:hi] = self._distance_rows(lo, hi)
+            self.__dict__["_distance"] = d
+        return d
+
+    def _row_blocks(self) -> Iterator[tuple[int, int]]:
+        """Row ranges of about ROW_BLOCK_CELLS cells: (N, N) arrays are built block by block,
+        so a deadline is checked between blocks and temporaries stay small."""
+        n1 = self.x.shape[0]
+        step = max(1, ROW_BLOCK_CELLS // n1)
+        for lo in range(0, n1, step):
+            yield lo, min(n1, lo + step)
+
+    def _distance_rows(self, lo: int, hi: int) -> np.ndarray:
+        # the same arithmetic element by element as a whole-matrix computation, so blocks
+        # and single arcs (arcs_between) give bit-identical km
+        dx = self.x[lo:hi, None] - self.x[None, :]
+        dy = self.y[lo:hi, None] - self.y[None, :]
         return np.sqrt(dx * dx + dy * dy) * self.circuity
 
-    @cached_property
+    @property
     def kernel_data(self) -> KernelData:
         """The instance as the arrays the kernels read (built once)."""
+        kd = self.__dict__.get("_kernel_data")
+        return kd if kd is not None else self.prepare_kernel_data()
+
+    @property
+    def kernel_data_ready(self) -> bool:
+        """Whether :attr:`kernel_data` has been built (asking for it may take seconds at 5,000 customers)."""
+        return "_kernel_data" in self.__dict__
+
+    def prepare_kernel_data(self, deadline: Deadline | None = None) -> KernelData:
+        """Build :attr:`kernel_data` (four (N, N) float arrays and the grade matrix).
+
+        Row block by row block; with a ``deadline``, raises :class:`optimizer.deadline.OutOfTime`
+        between blocks once it has passed (nothing is kept, the instance is unchanged).
+        """
+        kd = self.__dict__.get("_kernel_data")
+        if kd is not None:
+            return kd
+        deadline = deadline or Deadline(None)
         n1 = self.x.shape[0]
-        nodes = np.stack([self.demand, self.ready, self.due, self.service], axis=1)
-        dist = self.distance
+        known = self.__dict__.get("_distance")
+        arcs = np.empty((4, n1, n1))
         if self.unit_speed:
-            tt = dist.copy()
-            emis = np.ones((n1, n1))
-            cost = np.ones((n1, n1))
+            # np.zeros maps zero pages lazily: the kernels read only the grade of arcs they drive
+            grade = np.zeros((n1, n1), dtype=np.int64)
             cong = np.ones((1, 1))
             period, nper = 1440.0, 1
         else:
-            speed = np.array([g.speed_kmh for g in self.grades])[self.road_grade]
-            tt = dist / speed * 60.0
-            emis = np.array([g.emission_factor for g in self.grades])[self.road_grade]
-            cost = np.array([g.cost_factor for g in self.grades])[self.road_grade]
+            speed, emission, cost = self._grade_factors()
+            grade = np.ascontiguousarray(self.road_grade)
             cong = self.congestion.table(self.grades)
             period, nper = self.congestion.period_minutes, cong.shape[1]
-        arcs = np.ascontiguousarray(np.stack([dist, tt, emis, cost]))
+        for lo, hi in self._row_blocks():
+            deadline.check("preparing the instance's arc arrays")
+            d = known[lo:hi] if known is not None else self._distance_rows(lo, hi)
+            arcs[0, lo:hi] = d
+            if self.unit_speed:
+                arcs[1, lo:hi] = d
+                arcs[2:, lo:hi] = 1.0
+            else:
+                g = self.road_grade[lo:hi]
+                arcs[1, lo:hi] = d / speed[g] * 60.0
+                arcs[2, lo:hi] = emission[g]
+                arcs[3, lo:hi] = cost[g]
+        nodes = np.stack([self.demand, self.ready, self.due, self.service], axis=1)
         veh = np.array(
             [
                 [v.capacity, v.count, v.empty_kg_per_km, v.full_kg_per_km, v.cost_per_km, v.fixed_cost, v.cost_per_minute]
@@ -223,10 +283,63 @@ class RoutingInstance:
                 float(nper),
             ]
         )
-        grade = self.road_grade if not self.unit_speed else np.zeros((n1, n1), dtype=np.int64)
-        return KernelData(
-            np.ascontiguousarray(nodes), arcs, np.ascontiguousarray(grade), np.ascontiguousarray(cong), veh, cfg
+        kd = KernelData(np.ascontiguousarray(nodes), arcs, grade, np.ascontiguousarray(cong), veh, cfg)
+        self.__dict__["_kernel_data"] = kd
+        self.__dict__["_distance"] = arcs[0]
+        return kd
+
+    def _grade_factors(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Speed (km/h), emission factor and cost factor per road grade index."""
+        return (
+            np.array([g.speed_kmh for g in self.grades]),
+            np.array([g.emission_factor for g in self.grades]),
+            np.array([g.cost_factor for g in self.grades]),
         )
+
+    def arcs_between(self, src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(km, free-flow minutes, emission factor g_r, cost factor) of the arcs src[p] -> dst[p].
+
+        The values :attr:`kernel_data` holds for those arcs, bit for bit, computed from the
+        coordinates when it has not been built, so a plan can be made and evaluated without
+        the (N, N) arrays.
+        """
+        src = np.asarray(src, dtype=np.int64)
+        dst = np.asarray(dst, dtype=np.int64)
+        kd = self.__dict__.get("_kernel_data")
+        if kd is not None:
+            return kd.arcs[0, src, dst], kd.arcs[1, src, dst], kd.arcs[2, src, dst], kd.arcs[3, src, dst]
+        dx = self.x[src] - self.x[dst]
+        dy = self.y[src] - self.y[dst]
+        km = np.sqrt(dx * dx + dy * dy) * self.circuity
+        if self.unit_speed:
+            one = np.ones_like(km)
+            return km, km.copy(), one, one.copy()
+        speed, emission, cost = self._grade_factors()
+        g = self.road_grade[src, dst]
+        return km, km / speed[g] * 60.0, emission[g], cost[g]
+
+    def congestion_many(self, grade: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """:meth:`congestion_at` for arrays of grades and departure times."""
+        if self.unit_speed:
+            return np.ones(np.shape(t))
+        self.congestion_at(0, 0.0)  # builds the table
+        table = self.__dict__["_congestion_table"]
+        nper = table.shape[1]
+        p = ((np.asarray(t, dtype=np.float64) + self.start_minute) // self.congestion.period_minutes).astype(np.int64) % nper
+        return table[np.asarray(grade), 0 if nper == 1 else p]
+
+    def congestion_at(self, grade: int, t: float) -> float:
+        """Congestion coefficient of a road grade for a departure at instance time t (as the kernels)."""
+        if self.unit_speed:
+            return 1.0
+        nper = len(self.congestion.shape)
+        table = self.__dict__.get("_congestion_table")
+        if table is None:
+            table = self.__dict__["_congestion_table"] = self.congestion.table(self.grades)
+        if nper == 1:
+            return float(table[grade, 0])
+        p = int((t + self.start_minute) // self.congestion.period_minutes) % nper
+        return float(table[grade, p])
 
     def leg(self, i: int, j: int, vehicle_type: int, load: float, depart: float) -> Leg:
         """Drive arc (i, j) on ``vehicle_type`` carrying ``load`` (capacity units), leaving at
@@ -253,7 +366,7 @@ class RoutingInstance:
             km * float(kd.arcs[3, i, j]) * v.cost_per_km,
         )
 
-    def replace(self, **changes) -> "RoutingInstance":
+    def replace(self, **changes) -> RoutingInstance:
         """A validated copy with some fields changed (for what-if variants)."""
         return replace(self, **changes)
 

@@ -40,13 +40,18 @@ at a time, O(P n^2) per colony) and all randomness comes from the ``rng`` passed
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 
+from .deadline import Deadline, OutOfTime
 from .problem import Batch, RoutingProblem
 from .search import Callbacks, SearchResult, SearchRun, Termination
 
 #: Exploitation probability, heuristic exponent, evaporation, local-update rate.
 Q0, BETA, RHO, XI = 0.9, 2.0, 0.1, 0.1
+#: Under a deadline, the ants' construction is checked every this many steps.
+CHECK_STEPS = 16
 
 
 def heuristic(distance: np.ndarray) -> np.ndarray:
@@ -66,14 +71,19 @@ def construct_tours(
     beta: float = BETA,
     xi: float = 0.0,
     tau0: float = 0.0,
-) -> np.ndarray:
+    deadline: Deadline | None = None,
+) -> np.ndarray | None:
     """Build one giant tour per ant from the depot, all ants one step at a time.
 
     ``tau_c``, ``tau_e`` and ``eta`` are (n + 1) x (n + 1) with the depot as node 0 and
     must be positive; ``lam`` holds one lambda in [0, 1] per ant. With ``xi > 0`` the ACS
     local update moves each arc just used towards ``tau0`` (in place, in both matrices).
-    Returns a (P, n) array whose rows are permutations of 1..n.
+    Returns a (P, n) array whose rows are permutations of 1..n, or None when a ``deadline``
+    passes first or the steps taken so far say the rest would not end before it (every
+    step costs the same, O(P n)), so a colony that cannot finish is given up early.
     """
+    deadline = deadline or Deadline(None)
+    t0 = time.perf_counter()
     n = tau_c.shape[0] - 1
     P = lam.shape[0]
     lam = lam[:, None]
@@ -84,6 +94,10 @@ def construct_tours(
     cur = np.zeros(P, dtype=np.int64)
     rows = np.arange(P)
     for step in range(n):
+        if deadline.limited and step % CHECK_STEPS == CHECK_STEPS - 1:
+            per_step = (time.perf_counter() - t0) / step
+            if not deadline.fits(per_step * (n - step)):
+                return None
         score = lam * np.log(tau_c[cur]) + (1.0 - lam) * np.log(tau_e[cur]) + log_eta[cur]
         score[visited] = -np.inf
         greedy = np.argmax(score, axis=1)
@@ -157,15 +171,24 @@ def moaco(
     lam = weights[:, 0] / np.maximum(weights[:, 0] + weights[:, 1], 1e-12)
     archive, deadline = run.archive, run.deadline
 
+    # eta, two pheromone matrices and their logarithms: about six more (N, N) arrays, which
+    # cannot be interrupted once started (2 s at 5,000 customers)
+    if not deadline.fits(1.5 * problem.prep_seconds):
+        raise OutOfTime("preparing the colony's pheromone matrices")
     eta = heuristic(problem.instance.distance)
     tau0, tau_min, tau_max = 1.0 / n, 1.0 / (2.0 * n), 1.0
     tau_c = np.full((n + 1, n + 1), tau0)
     tau_e = np.full((n + 1, n + 1), tau0)
 
     def colony() -> None:
-        tours = construct_tours(tau_c, tau_e, eta, lam, rng, xi=XI, tau0=tau0)
+        tours = construct_tours(tau_c, tau_e, eta, lam, rng, xi=XI, tau0=tau0, deadline=deadline)
+        if tours is None:
+            problem.cut_short = True  # the ants could not finish before the deadline
+            return
         batch = problem.decode(tours_to_keys(tours), weights, deadline=deadline)
         archive.update(batch)
+        if len(archive) == 0:
+            return
         global_update(tau_c, tau_e, archive.members, RHO, tau_min, tau_max)
 
     colony()

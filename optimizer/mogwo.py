@@ -71,8 +71,7 @@ def mogwo(
         it = run.iteration
         # a runs 2 -> 0 over whichever budget binds first (iterations, or the time limit)
         frac = 0.0 if term.iterations is None else it / term.iterations
-        if term.time_limit is not None:
-            frac = max(frac, term.elapsed() / term.time_limit)
+        frac = max(frac, term.time_fraction())
         a = 2.0 - 2.0 * min(frac, 1.0)
         lead = np.array([archive.leaders() for _ in range(P)])  # (P, 3): alpha, beta, delta
         LK = archive.members.keys

@@ -131,7 +131,7 @@ def mopso(
     run.started()
     while run.next_iteration():
         it = run.iteration
-        frac = (it - 1) / term.iterations if term.iterations is not None else term.elapsed() / term.time_limit
+        frac = (it - 1) / term.iterations if term.iterations is not None else term.time_fraction()
         leaders = archive.members.keys[[archive.select() for _ in range(P)]]
         V = velocity_update(V, X, pbest, leaders, w, rng)
         X, V = move(X, V)

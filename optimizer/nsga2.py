@@ -101,6 +101,8 @@ def nsga2(
         X = pop.get("X")
         batch = problem.decode(X, weights[: len(X)], deadline=deadline)
         k = len(batch.keys)
+        if k == 0:
+            return False
         told = pop[:k] if k < len(pop) else pop
         told.set("X", batch.keys)
         algorithm.evaluator.eval(StaticProblem(space, F=batch.F.copy(), G=constraint_column(batch)), told)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .deadline import Deadline, check_time_limit
 from .problem import Batch
 
 
@@ -16,29 +17,45 @@ class Termination:
     ``progress()`` is the fraction done in [0, 1] (the larger of the two fractions), which
     drives a progress bar directly. With a time limit and no iteration count the iteration
     budget is unbounded, and MOGWO's ``a`` schedule runs on elapsed time instead.
+
+    ``start`` is when the clock started (default: now; :func:`optimizer.solve` passes its own
+    start, so construction counts against the limit) and ``deadline`` when the search must
+    be done (default: ``start + time_limit``).
     """
 
-    def __init__(self, iterations: int | None, time_limit: float | None) -> None:
+    def __init__(
+        self,
+        iterations: int | None,
+        time_limit: float | None,
+        *,
+        start: float | None = None,
+        deadline: Deadline | None = None,
+    ) -> None:
         if iterations is None and time_limit is None:
             raise ValueError("give an iteration count, a time limit, or both")
         if iterations is not None and iterations < 1:
             raise ValueError(f"iterations must be >= 1, got {iterations}")
-        if time_limit is not None and not time_limit > 0:
-            raise ValueError(f"time limit must be > 0 seconds, got {time_limit}")
         self.iterations = iterations
-        self.time_limit = time_limit
-        self.start = time.perf_counter()
+        self.time_limit = check_time_limit(time_limit)
+        self.start = time.perf_counter() if start is None else start
+        self.deadline = deadline if deadline is not None else Deadline.after(self.time_limit, self.start)
         self.done = 0
 
     def elapsed(self) -> float:
         return time.perf_counter() - self.start
 
+    def time_fraction(self) -> float:
+        """Share of the time from start to the deadline used so far (0 without a time limit)."""
+        if not self.deadline.limited:
+            return 0.0
+        span = self.deadline.at - self.start
+        return 1.0 if span <= 0 else self.elapsed() / span
+
     def progress(self) -> float:
         f = 0.0
         if self.iterations is not None:
             f = max(f, self.done / self.iterations)
-        if self.time_limit is not None:
-            f = max(f, self.elapsed() / self.time_limit)
+        f = max(f, self.time_fraction())
         return min(f, 1.0)
 
     def has_next(self) -> bool:
@@ -107,10 +124,11 @@ class SearchRun:
         self.problem = problem
         self.callbacks = callbacks or Callbacks()
         self.term = term or Termination(default_iterations, None)
+        problem.cut_short = False  # a problem may serve several runs; each has its own deadline
         self.callbacks.on_start(name)
         self.weights = simplex_weights(rng, population, problem.hard > 0)
         self.archive = Archive(archive_params or ArchiveParams(), rng)
-        self.deadline = None if self.term.time_limit is None else self.term.start + self.term.time_limit
+        self.deadline = self.term.deadline
         self.history: list = []
         self.iteration = 0
 
@@ -119,8 +137,9 @@ class SearchRun:
         record(self.history, 0, self.term, self.archive.F)
 
     def next_iteration(self) -> bool:
-        """True while the budget allows another iteration (whose number is then ``iteration``)."""
-        if not self.term.has_next():
+        """True while the budget allows another iteration (whose number is then ``iteration``);
+        False too once the deadline has cut a decoded batch short."""
+        if self.problem.cut_short or not self.term.has_next():
             return False
         self.iteration += 1
         return True

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import kernels
 from .instance import RoutingInstance
 
 FEAS_TOL = 1e-6
@@ -63,16 +63,21 @@ class Evaluation:
         return np.array([self.cost, self.emissions_kg, self.penalty])
 
 
-def evaluate(instance: RoutingInstance, routes: list[Route] | tuple[Route, ...]) -> Evaluation:
+def evaluate(instance: RoutingInstance, routes: list[Route] | tuple[Route, ...], *, compiled: bool = True) -> Evaluation:
     """Evaluate a plan with the compiled kernel; see :func:`optimizer.reference.evaluate_route`.
 
     Feasibility: every customer served exactly once, no vehicle over capacity, no type
     used more often than its count and, with hard windows, no late arrival at a customer
-    or back at the depot.
+    or back at the depot; and every total a finite number (coordinates or times so large
+    that distances overflow give none).
+
+    ``compiled=False`` runs the same arithmetic in plain Python on arcs computed from the
+    coordinates (:meth:`RoutingInstance.arcs_between`): no numba compilation and no (N, N)
+    arrays, for a plan that must be returned before either is ready.
     """
-    kd = instance.kernel_data
     results = []
     problems: list[str] = []
+    nodes = None if compiled else _NodeLists(instance)
     seen = np.zeros(instance.n_customers + 1, dtype=np.int64)
     used = np.zeros(len(instance.vehicle_types), dtype=np.int64)
     for ri, r in enumerate(routes):
@@ -82,24 +87,9 @@ def evaluate(instance: RoutingInstance, routes: list[Route] | tuple[Route, ...])
         if not 0 <= r.vehicle_type < len(instance.vehicle_types):
             raise ValueError(f"route {ri}: vehicle type {r.vehicle_type} does not exist")
         np.add.at(seen, seq, 1)  # counts a customer repeated within one route too
-        n = seq.size
-        vals = kernels.route_eval(seq, 0, n, r.vehicle_type, *kd)
-        arrays = [np.zeros(n + 1) for _ in range(5)]
-        if n:
+        if seq.size:
             used[r.vehicle_type] += 1
-            kernels.route_detail(seq, 0, n, r.vehicle_type, *kd, *arrays)
-        res = RouteResult(
-            r,
-            vals[kernels.COST],
-            vals[kernels.EMIS],
-            vals[kernels.PEN],
-            vals[kernels.DIST],
-            vals[kernels.DURATION],
-            float(instance.demand[seq].sum()) if n else 0.0,
-            vals[kernels.OVERLOAD],
-            vals[kernels.LATE],
-            *arrays,
-        )
+        res = _route_compiled(instance, r, seq) if nodes is None else _route_python(instance, r, seq, nodes)
         results.append(res)
         vt = instance.vehicle_types[r.vehicle_type]
         if res.overload > FEAS_TOL:
@@ -115,15 +105,104 @@ def evaluate(instance: RoutingInstance, routes: list[Route] | tuple[Route, ...])
     for k, vt in enumerate(instance.vehicle_types):
         if used[k] > vt.count:
             problems.append(f"{used[k]} routes on {vt.name} but only {vt.count} available")
-    return Evaluation(
+    totals = dict(
         cost=sum(r.cost for r in results),
         emissions_kg=sum(r.emissions_kg for r in results),
         penalty=sum(r.penalty for r in results),
         distance_km=sum(r.distance_km for r in results),
-        vehicles=int(used.sum()),
-        routes=tuple(results),
-        problems=tuple(problems),
     )
+    bad = [name for name, v in totals.items() if not math.isfinite(v)]
+    if bad:
+        problems.append(f"{', '.join(bad)} not a finite number (coordinates or times too large for the arithmetic)")
+    return Evaluation(**totals, vehicles=int(used.sum()), routes=tuple(results), problems=tuple(problems))
+
+
+def _route_compiled(instance: RoutingInstance, r: Route, seq: np.ndarray) -> RouteResult:
+    # here, not at import: numba takes 0.3 s to load, and plain-Python plans need none of it
+    from . import kernels
+
+    kd = instance.kernel_data
+    n = seq.size
+    vals = kernels.route_eval(seq, 0, n, r.vehicle_type, *kd)
+    arrays = [np.zeros(n + 1) for _ in range(5)]
+    if n:
+        kernels.route_detail(seq, 0, n, r.vehicle_type, *kd, *arrays)
+    return RouteResult(
+        r,
+        vals[kernels.COST],
+        vals[kernels.EMIS],
+        vals[kernels.PEN],
+        vals[kernels.DIST],
+        vals[kernels.DURATION],
+        float(instance.demand[seq].sum()) if n else 0.0,
+        vals[kernels.OVERLOAD],
+        vals[kernels.LATE],
+        *arrays,
+    )
+
+
+class _NodeLists:
+    """Per-node data as Python lists (indexing a list is what a Python loop does fastest)."""
+
+    def __init__(self, inst: RoutingInstance) -> None:
+        self.demand, self.ready, self.due, self.service = (
+            a.tolist() for a in (inst.demand, inst.ready, inst.due, inst.service)
+        )
+
+
+def _route_python(instance: RoutingInstance, r: Route, seq: np.ndarray, nodes: _NodeLists) -> RouteResult:
+    """kernels.route_eval and kernels.route_detail in plain Python, operation for operation
+    (same order, so the same floating-point results)."""
+    inst = instance
+    n = seq.size
+    arrays = [np.zeros(n + 1) for _ in range(5)]
+    if n == 0:
+        return RouteResult(r, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, *arrays)
+    arrival, service_start, arc_load, arc_km, arc_kg = arrays
+    stops = np.concatenate([seq, [0]])
+    km, minutes, g_emis, g_cost = (a.tolist() for a in inst.arcs_between(np.concatenate([[0], seq]), stops))
+    grade = (
+        [0] * (n + 1) if inst.unit_speed else inst.road_grade[np.concatenate([[0], seq]), stops].tolist()
+    )
+    vt = inst.vehicle_types[r.vehicle_type]
+    cap, e = float(vt.capacity), float(vt.empty_kg_per_km)
+    slope = (float(vt.full_kg_per_km) - e) / cap
+    lw, ew = float(inst.penalty.late_weight), float(inst.penalty.early_weight)
+    demand, ready, due, service = nodes.demand, nodes.ready, nodes.due, nodes.service
+    load = 0.0
+    for c in seq.tolist():
+        load += demand[c]
+    t = ready[0]
+    t0 = t
+    dist = cost_km = emis = pen = late = 0.0
+    cur = load
+    for p, nxt in enumerate(stops.tolist()):
+        d = km[p]
+        dist += d
+        cost_km += d * g_cost[p]
+        kg = (e + slope * cur) * g_emis[p] * d
+        emis += kg
+        arc_load[p], arc_km[p], arc_kg[p] = cur, d, kg
+        t += minutes[p] * inst.congestion_at(grade[p], t)
+        arrival[p] = t
+        b = due[nxt]
+        if t > b:
+            pen += lw * (t - b)
+            late += t - b
+        if nxt != 0:
+            a = ready[nxt]
+            if t < a:
+                pen += ew * (a - t)
+                t = a
+            service_start[p] = t
+            t += service[nxt]
+            cur -= demand[nxt]
+        else:
+            service_start[p] = t
+    duration = t - t0
+    cost = cost_km * float(vt.cost_per_km) + float(vt.fixed_cost) + float(vt.cost_per_minute) * duration
+    overload = load - cap if load > cap else 0.0
+    return RouteResult(r, cost, emis, pen, dist, duration, float(inst.demand[seq].sum()), overload, late, *arrays)
 
 
 def routes_from_ids(instance: RoutingInstance, plan: list[tuple[str | int, list[int]]]) -> list[Route]:

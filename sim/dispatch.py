@@ -34,6 +34,9 @@ from .world import World
 FILL_LIMIT = 0.9
 #: Depot closing time in an instance, minutes after the wave (only binds with hard windows).
 DEPOT_HORIZON = 2 * MINUTES_PER_DAY
+#: Least time handed to the router when building a wave's instance used up its limit: the
+#: start plan is then returned at once.
+MIN_SOLVE_SECONDS = 1e-3
 #: Free-flow speed of the fastest road grade: a lower bound on the time to reach a customer.
 MAX_SPEED_KMH = max(g.speed_kmh for g in ROAD_GRADES)
 
@@ -143,18 +146,19 @@ class Dispatcher:
         orders = self.select(depot)
         if not orders:
             return
+        t0 = time.perf_counter()  # the wave's time limit covers building its instance too
         counts = self.fleet.idle_counts(depot)
         types = [k for k, c in enumerate(counts) if c > 0]
         inst = self.instance(depot, orders, types)
         wave_id = self.next_wave
         self.next_wave += 1
         seed = ctx.streams.seed_for("routing", wave_id)
-        t0 = time.perf_counter()
         if r.policy == "greedy":
             front = solve(inst, algorithm="greedy", seed=seed)
         else:
+            left = max(r.time_limit - (time.perf_counter() - t0), MIN_SOLVE_SECONDS) if r.time_limit else None
             front = solve(
-                inst, algorithm="mogwo", seed=seed, time_limit=r.time_limit or None, iterations=r.iterations,
+                inst, algorithm="mogwo", seed=seed, time_limit=left, iterations=r.iterations,
                 population=r.population, ls_passes=r.ls_passes, weights=Weights(cost=r.w1, emissions=r.w2), choose=r.choose,
             )
         seconds = time.perf_counter() - t0
@@ -163,9 +167,11 @@ class Dispatcher:
         # MOGWO's step schedule follows elapsed time whenever a time limit is set and time
         # runs ahead of iterations; flag every wave where it may have (with a factor 2 margin
         # for uneven iterations), not just those cut short, so no machine-dependent plan passes
-        # as reproducible
+        # as reproducible; a wave that fell back to the start plan (kernels still compiling,
+        # or no room for the search) is flagged too
         capped = r.policy == "mogwo" and r.time_limit > 0 and (
-            front.iterations < r.iterations or seconds / r.time_limit > 0.5 * front.iterations / r.iterations)
+            front.fallback is not None or front.iterations < r.iterations
+            or seconds / r.time_limit > 0.5 * front.iterations / r.iterations)
         ctx.counters.waves_time_capped += int(capped)
         best = front.best.evaluation
         ctx.record(Event(
@@ -173,7 +179,7 @@ class Dispatcher:
             km=best.distance_km, kg_co2e=best.emissions_kg, cost=best.cost,
             data={
                 "depot": depot, "algorithm": front.algorithm, "seed": seed, "iterations": front.iterations,
-                "time_capped": capped, "relaxed_windows": self._relaxed, "chosen": front.chosen, "vehicles": best.vehicles, "penalty": best.penalty,
+                "time_capped": capped, "fallback": front.fallback, "relaxed_windows": self._relaxed, "chosen": front.chosen, "vehicles": best.vehicles, "penalty": best.penalty,
                 "front": [[s.evaluation.cost, s.evaluation.emissions_kg, s.evaluation.penalty] for s in front.solutions],
             },
         ))

