@@ -116,7 +116,7 @@ class RoutingInstance:
     source: str = "<arrays>"
 
     def __post_init__(self) -> None:
-        fix = lambda name, arr, dt=np.float64: object.__setattr__(
+        fix = lambda name, arr, dt=np.float64: object.__setattr__(  # noqa: E731
             self, name, np.ascontiguousarray(np.asarray(arr, dtype=dt))
         )
         for name in ("x", "y", "demand", "ready", "due", "service"):
@@ -366,7 +366,7 @@ class RoutingInstance:
             km * float(kd.arcs[3, i, j]) * v.cost_per_km,
         )
 
-    def replace(self, **changes) -> RoutingInstance:
+    def replace(self, **changes) -> "RoutingInstance":
         """A validated copy with some fields changed (for what-if variants)."""
         return replace(self, **changes)
 
