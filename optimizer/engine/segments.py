@@ -37,41 +37,34 @@ DIST, CKM, GD, WL, LOAD, DUR, TW, EARLY, LATE, TRAV, FIRST, LAST = range(12)
 NSEG = 12
 
 
-@njit(cache=True)
-def node_segment(i, nodes, out):
+# The core works on segments as 12-tuples of floats: they live in registers, so the hot loop
+# of the local search creates no array views (each view costs a reference count update).
+# The array functions below wrap the tuple ones for callers that keep summaries in arrays.
+
+
+@njit(cache=True, inline="always")
+def node_t(i, nodes):
     """The segment of customer i alone: its demand, service time and window."""
-    out[:] = 0.0
-    out[LOAD] = nodes[i, 0]
-    out[DUR] = nodes[i, 3]
-    out[TRAV] = nodes[i, 3]
-    out[EARLY] = nodes[i, 1]
-    out[LATE] = nodes[i, 2]
-    out[FIRST] = i
-    out[LAST] = i
+    s = nodes[i, 3]
+    return (0.0, 0.0, 0.0, 0.0, nodes[i, 0], s, 0.0, nodes[i, 1], nodes[i, 2], s, float(i), float(i))
 
 
-@njit(cache=True)
-def depot_start_segment(nodes, out):
+@njit(cache=True, inline="always")
+def depot_start_t(nodes):
     """The depot as a route's first stop: the start pinned to the depot's ready time."""
-    out[:] = 0.0
-    out[EARLY] = nodes[0, 1]
-    out[LATE] = nodes[0, 1]
+    a = nodes[0, 1]
+    return (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, a, a, 0.0, 0.0, 0.0)
 
 
-@njit(cache=True)
-def depot_end_segment(nodes, out):
+@njit(cache=True, inline="always")
+def depot_end_t(nodes):
     """The depot as a route's last stop: any arrival up to the depot's due time."""
-    out[:] = 0.0
-    out[EARLY] = nodes[0, 1]
-    out[LATE] = nodes[0, 2]
+    return (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, nodes[0, 1], nodes[0, 2], 0.0, 0.0, 0.0)
 
 
-@njit(cache=True)
-def merge(a, b, arcs, out):
-    """Summary of segment a, then the arc a.LAST -> b.FIRST, then segment b, into out.
-
-    ``out`` may be the same array as ``a`` (the fields of a are read before any write).
-    """
+@njit(cache=True, inline="always")
+def merge_t(a, b, arcs):
+    """Summary of segment a, then the arc a.LAST -> b.FIRST, then segment b."""
     i = int(a[LAST])
     j = int(b[FIRST])
     km = arcs[0, i, j]
@@ -81,23 +74,69 @@ def merge(a, b, arcs, out):
     delta = a[DUR] - a[TW] + t
     wait = max(b[EARLY] - delta - a[LATE], 0.0)
     warp = max(a[EARLY] + delta - b[LATE], 0.0)
-    dur = a[DUR] + b[DUR] + t + wait
-    tw = a[TW] + b[TW] + warp
-    early = max(b[EARLY] - delta, a[EARLY]) - wait
-    late = min(b[LATE] - delta, a[LATE]) + warp
-    wl = a[WL] + (a[GD] + gl) * b[LOAD] + b[WL]
-    out[DIST] = a[DIST] + km + b[DIST]
-    out[CKM] = a[CKM] + km * arcs[3, i, j] + b[CKM]
-    out[GD] = a[GD] + gl + b[GD]
-    out[WL] = wl
-    out[LOAD] = a[LOAD] + b[LOAD]
-    out[DUR] = dur
-    out[TW] = tw
-    out[EARLY] = early
-    out[LATE] = late
-    out[TRAV] = a[TRAV] + t + b[TRAV]
-    out[FIRST] = a[FIRST]
-    out[LAST] = b[LAST]
+    return (
+        a[DIST] + km + b[DIST],
+        a[CKM] + km * arcs[3, i, j] + b[CKM],
+        a[GD] + gl + b[GD],
+        a[WL] + (a[GD] + gl) * b[LOAD] + b[WL],
+        a[LOAD] + b[LOAD],
+        a[DUR] + b[DUR] + t + wait,
+        a[TW] + b[TW] + warp,
+        max(b[EARLY] - delta, a[EARLY]) - wait,
+        min(b[LATE] - delta, a[LATE]) + warp,
+        a[TRAV] + t + b[TRAV],
+        a[FIRST],
+        b[LAST],
+    )
+
+
+@njit(cache=True, inline="always")
+def load_t(arr, r, p):
+    """Segment stored at ``arr[r, p]`` of a (R, M, NSEG) array, as a tuple."""
+    return (arr[r, p, 0], arr[r, p, 1], arr[r, p, 2], arr[r, p, 3], arr[r, p, 4], arr[r, p, 5],
+            arr[r, p, 6], arr[r, p, 7], arr[r, p, 8], arr[r, p, 9], arr[r, p, 10], arr[r, p, 11])
+
+
+@njit(cache=True, inline="always")
+def store_t(t, arr, r, p):
+    """Write segment tuple t to ``arr[r, p]``."""
+    for f in range(NSEG):
+        arr[r, p, f] = t[f]
+
+
+@njit(cache=True)
+def _as_t(a):
+    return (a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11])
+
+
+@njit(cache=True)
+def _put(t, out):
+    for f in range(NSEG):
+        out[f] = t[f]
+
+
+@njit(cache=True)
+def node_segment(i, nodes, out):
+    """Array form of :func:`node_t`."""
+    _put(node_t(i, nodes), out)
+
+
+@njit(cache=True)
+def depot_start_segment(nodes, out):
+    """Array form of :func:`depot_start_t`."""
+    _put(depot_start_t(nodes), out)
+
+
+@njit(cache=True)
+def depot_end_segment(nodes, out):
+    """Array form of :func:`depot_end_t`."""
+    _put(depot_end_t(nodes), out)
+
+
+@njit(cache=True)
+def merge(a, b, arcs, out):
+    """Array form of :func:`merge_t`: a, arc, b into out (out may be a or b)."""
+    _put(merge_t(_as_t(a), _as_t(b), arcs), out)
 
 
 @njit(cache=True)
@@ -112,7 +151,7 @@ def route_segment(seq, nodes, arcs, out):
     merge(out, tmp, arcs, out)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def segment_objectives(seg, k, veh, cfg):
     """(cost, kg CO2, window penalty, km, duration, overload, time warp) of a whole route
     summarised by ``seg`` on vehicle type k, as :func:`optimizer.kernels.route_eval` counts
