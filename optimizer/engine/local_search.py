@@ -91,6 +91,47 @@ def piece_value(P, slot, npieces, k, S, obj, I, acc_unused, tmp_unused):
     return segment_value(acc, length, k, obj, veh, cfg)
 
 
+@njit(cache=True)
+def piece_bound(P, slot, npieces, k, routes, fwd, arcs, veh, obj, sym):
+    """A lower bound on the candidate's value from its arcs alone: km, cost-km and the empty
+    vehicle's emission, which every objective prices at no less than this (duration, load
+    emission, penalties are all >= 0). O(pieces): a piece's internal sums are differences of
+    prefix sums, read the same backwards when the arcs are symmetric (else it counts 0).
+
+    Takes the arrays themselves, not the state tuples: taking an array out of a tuple costs
+    a reference count update, which at this call rate is most of the time."""
+    c_km = obj[3]
+    c_ckm = obj[0] * veh[k, 4]
+    c_gd = obj[1] * veh[k, 2]
+    total = 0.0
+    length = 0
+    prev = -1
+    for q in range(npieces):
+        r, a, b, rev = P[slot, q, 0], P[slot, q, 1], P[slot, q, 2], P[slot, q, 3]
+        if a > b:
+            continue
+        if rev == 0 or sym:
+            total += c_km * (fwd[r, b, 0] - fwd[r, a, 0]) + c_ckm * (fwd[r, b, 1] - fwd[r, a, 1]) + c_gd * (fwd[r, b, 2] - fwd[r, a, 2])
+        first = routes[r, b] if rev else routes[r, a]
+        if prev >= 0:
+            km = arcs[0, prev, first]
+            total += km * (c_km + c_ckm * arcs[3, prev, first] + c_gd * arcs[2, prev, first])
+        prev = routes[r, a] if rev else routes[r, b]
+        length += b - a + 1
+    if length <= 2:
+        return 0.0
+    return total + obj[0] * veh[k, 5]
+
+
+@njit(cache=True)
+def candidate_bound(P, na, ra, nb, rb, routes, rtype, fwd, arcs, veh, obj, sym):
+    """Lower bound on the value of both candidate routes (rb only when nb > 0)."""
+    lb = piece_bound(P, 0, na, rtype[ra], routes, fwd, arcs, veh, obj, sym)
+    if nb > 0:
+        lb += piece_bound(P, 1, nb, rtype[rb], routes, fwd, arcs, veh, obj, sym)
+    return lb
+
+
 @njit(cache=True, inline="always")
 def materialise(P, slot, npieces, S, buf):
     """Write the customers of the candidate ``P[slot]`` into buf; returns their number."""
@@ -120,6 +161,8 @@ def try_apply(P, na, ra, nb, rb, S, obj, exact, I, work):
     nb > 0) if it lowers the penalised value; returns True if applied."""
     rtype, rval = S[2], S[5]
     old = rval[ra] + (rval[rb] if nb > 0 else 0.0)
+    if candidate_bound(P, na, ra, nb, rb, S[0], rtype, S[3], I[1], I[4], obj, work[4]) >= old - EPS:
+        return False
     va = piece_value(P, 0, na, rtype[ra], S, obj, I, work[0], work[1])
     if va >= old - EPS:
         return False
@@ -136,7 +179,7 @@ def _apply(P, na, ra, nb, rb, va, vb, old, S, obj, exact, I, work):
     """Second half of try_apply, out of line: the exact check and the rewrite of the routes."""
     routes, rlen, rtype, fwd, bwd, rval, route_of, pos_of, nodeseg = S
     nodes, arcs, grade, cong, veh, cfg = I
-    acc, tmp, bufa, bufb = work
+    acc, tmp, bufa, bufb = work[0], work[1], work[2], work[3]
     la = materialise(P, 0, na, S, bufa)
     lb = materialise(P, 1, nb, S, bufb) if nb > 0 else 0
     if exact:
@@ -213,13 +256,17 @@ def inter_candidate(c, U, V, i, j, nu, nv, P):
 @njit(cache=True)
 def inter_moves(u, v, S, obj, exact, I, P, work):
     """Moves between u's and v's routes (different routes); True when one was applied."""
-    rlen, route_of, pos_of = S[1], S[6], S[7]
+    routes, rlen, rtype, fwd, rval, route_of, pos_of = S[0], S[1], S[2], S[3], S[5], S[6], S[7]
+    arcs, veh, sym = I[1], I[4], work[4]
     U, V = route_of[u], route_of[v]
     i, j = pos_of[u], pos_of[v]
     nu, nv = rlen[U], rlen[V]
+    old = rval[U] + rval[V] - EPS
     for c in range(N_INTER):
         na, nb = inter_candidate(c, U, V, i, j, nu, nv, P)
-        if na > 0 and try_apply(P, na, U, nb, V, S, obj, exact, I, work):
+        if na == 0 or candidate_bound(P, na, U, nb, V, routes, rtype, fwd, arcs, veh, obj, sym) >= old:
+            continue
+        if try_apply(P, na, U, nb, V, S, obj, exact, I, work):
             return True
     return False
 
@@ -271,13 +318,17 @@ def intra_candidate(c, U, i, j, n, P):
 @njit(cache=True)
 def intra_moves(u, v, S, obj, exact, I, P, work):
     """Moves inside the route u and v share; True when one was applied."""
-    rlen, route_of, pos_of = S[1], S[6], S[7]
+    routes, rlen, rtype, fwd, rval, route_of, pos_of = S[0], S[1], S[2], S[3], S[5], S[6], S[7]
+    arcs, veh, sym = I[1], I[4], work[4]
     U = route_of[u]
     i, j = pos_of[u], pos_of[v]
     n = rlen[U]
+    old = rval[U] - EPS
     for c in range(N_INTRA):
         na = intra_candidate(c, U, i, j, n, P)
-        if na > 0 and try_apply(P, na, U, 0, U, S, obj, exact, I, work):
+        if na == 0 or candidate_bound(P, na, U, 0, U, routes, rtype, fwd, arcs, veh, obj, sym) >= old:
+            continue
+        if try_apply(P, na, U, 0, U, S, obj, exact, I, work):
             return True
     return False
 
@@ -311,10 +362,11 @@ def swap_star(U, V, S, obj, exact, I, P, work, neigh_ok):
     then the pair of routes is scored with segments like any other move. Only pairs marked
     in ``neigh_ok`` (granular neighbours) are tried.
     """
-    routes, rlen, rtype, fwd, bwd, rval, route_of, pos_of, nodeseg = S
-    nodes, arcs, grade, cong, veh, cfg = I
+    routes, rlen, rtype, fwd, rval = S[0], S[1], S[2], S[3], S[5]
+    arcs, veh, sym = I[1], I[4], work[4]
     km = arcs[0]
     nu, nv = rlen[U], rlen[V]
+    old = rval[U] + rval[V] - EPS
     for i in range(1, nu + 1):
         u = routes[U, i]
         for j in range(1, nv + 1):
@@ -341,9 +393,12 @@ def swap_star(U, V, S, obj, exact, I, P, work, neigh_ok):
                 if d < best_db:
                     best_db, best_b = d, b
             # V' : v removed, u after position best_a (positions relative to V)
-            if _swap_star_pieces(P, 1, V, j, U, i, best_a, nv) and _swap_star_pieces(P, 0, U, i, V, j, best_b, nu):
-                if try_apply(P, 4, U, 4, V, S, obj, exact, I, work):
-                    return True
+            _swap_star_pieces(P, 1, V, j, U, i, best_a, nv)
+            _swap_star_pieces(P, 0, U, i, V, j, best_b, nu)
+            if candidate_bound(P, 4, U, 4, V, routes, rtype, fwd, arcs, veh, obj, sym) >= old:
+                continue
+            if try_apply(P, 4, U, 4, V, S, obj, exact, I, work):
+                return True
     return False
 
 
@@ -455,7 +510,15 @@ def search(routes, rlen, rtype, obj, exact, neigh, order, use_swap_star, xy, max
     for r in range(R):
         refresh_route(r, S, obj, exact, I)
     P = np.zeros((2, 6, 4), dtype=np.int64)
-    work = (np.empty(sg.NSEG), np.empty(sg.NSEG), np.empty(M, dtype=np.int64), np.empty(M, dtype=np.int64))
+    # the arcs read the same both ways (km, grade and cost factors): reversed pieces' sums
+    # are then prefix differences too (see piece_bound)
+    sym = True
+    for f in (0, 2, 3):
+        for i in range(N):
+            for j in range(i):
+                if arcs[f, i, j] != arcs[f, j, i]:
+                    sym = False
+    work = (np.empty(sg.NSEG), np.empty(sg.NSEG), np.empty(M, dtype=np.int64), np.empty(M, dtype=np.int64), sym)
     neigh_ok = np.zeros((N, N), dtype=np.bool_)
     for c in range(1, N):
         for v in neigh[c]:
