@@ -31,6 +31,7 @@ class HGSParams:
     n_elite: int = 4
     n_close: int = 5
     repair_rate: float = 0.5
+    n_initial: int = 25
     granular_k: int = 40
     swap_star: bool = True
     max_moves: int = 1_000_000
@@ -222,7 +223,7 @@ def hgs(instance, obj0: np.ndarray, *, rng: np.random.Generator, time_limit: flo
                     best = rep
 
     it = 0
-    n_init = 4 * params.mu
+    n_init = params.n_initial
     while not done(it) and it < n_init:
         tour = (rng.permutation(eng.n) + 1).astype(np.int64)
         routes, rlen = eng.from_tour(tour, pm)
