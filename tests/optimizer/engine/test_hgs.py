@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from optimizer.engine import solve_scalar
 from optimizer.engine.hgs import HGSParams, order_crossover
@@ -45,3 +47,20 @@ def test_order_crossover_is_a_permutation():
         b = rng.permutation(20) + 1
         c = order_crossover(a, b, rng)
         assert sorted(c.tolist()) == list(range(1, 21))
+
+
+@settings(max_examples=8, deadline=None)
+@given(st.integers(0, 10_000), st.sampled_from(["soft", "hard"]))
+def test_returned_plans_never_exceed_capacity_or_fleet(seed, kind):
+    """Property: whatever the seed, a returned plan serves each customer once, no route is
+    over capacity and no type is used beyond its count (tight capacities force many routes)."""
+    inst = generated(12, seed % 97, hard=kind == "hard")
+    cap = max(v.capacity for v in inst.vehicle_types)
+    inst = inst.replace(demand=np.minimum(inst.demand * 6.0, cap))
+    routes, ev = solve_scalar(inst, (1.0, 0.2), seed=seed, iterations=12, params=SMALL)
+    served = sorted(c for r in routes for c in r.customers)
+    assert served == list(range(1, inst.n_customers + 1))
+    for rr in ev.routes:
+        assert rr.overload <= 1e-9
+    used = np.bincount([r.vehicle_type for r in routes], minlength=len(inst.vehicle_types))
+    assert all(used[k] <= v.count for k, v in enumerate(inst.vehicle_types))

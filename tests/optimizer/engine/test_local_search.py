@@ -98,3 +98,68 @@ def test_mixed_fleet_uses_type_moves():
     used = np.bincount(eng.slot_type[rlen > 0], minlength=len(inst.vehicle_types))
     counts = np.array([v.count for v in inst.vehicle_types])
     assert (used <= counts).all()
+
+
+def _state(eng, pm, routes, rlen):
+    """The search's state tuples, built as search() builds them."""
+    kd = eng.kd
+    R, M = routes.shape
+    N = kd.nodes.shape[0]
+    from optimizer.engine import segments as sg
+
+    nodeseg = np.empty((N, sg.NSEG))
+    for c in range(N):
+        sg.node_segment(c, kd.nodes, nodeseg[c])
+    S = (routes, rlen, eng.slot_type, np.empty((R, M, sg.NSEG)), np.empty((R, M, sg.NSEG)), np.zeros(R),
+         np.full(N, -1, dtype=np.int64), np.zeros(N, dtype=np.int64), nodeseg)
+    I = tuple(kd)
+    obj = eng.obj(pm)
+    for r in range(R):
+        ls.refresh_route(r, S, obj, eng.exact, I)
+    return S, I, obj
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.sampled_from(sorted(CASES)), st.integers(0, 10_000), st.booleans())
+def test_bound_is_below_value_and_value_matches_materialised_route(name, seed, distance):
+    """For every candidate move: the arc bound <= the segment value, and the segment value of
+    the pieces equals the value of the materialised route folded from scratch; where windows
+    are hard and there is no congestion it also equals the exact walk's value."""
+    from optimizer.engine import segments as sg
+    from optimizer.engine.objective import exact_route_value, segment_value
+
+    inst = CASES[name]
+    eng, pm = _engine(inst, distance)
+    rng = np.random.default_rng(seed)
+    routes, rlen = eng.from_tour((rng.permutation(eng.n) + 1).astype(np.int64), pm)
+    S, I, obj = _state(eng, pm, routes, rlen)
+    kd = eng.kd
+    P = np.zeros((2, 6, 4), dtype=np.int64)
+    buf = np.empty(routes.shape[1], dtype=np.int64)
+    seg = np.empty(sg.NSEG)
+    route_of, pos_of = S[6], S[7]
+    sym = all(np.array_equal(kd.arcs[f], kd.arcs[f].T) for f in (0, 2, 3))
+    for _ in range(40):
+        u, v = (int(x) for x in rng.choice(np.arange(1, eng.n + 1), size=2, replace=False))
+        U, V = route_of[u], route_of[v]
+        i, j = pos_of[u], pos_of[v]
+        if U != V:
+            c = int(rng.integers(ls.N_INTER))
+            na, nb = ls.inter_candidate(c, U, V, i, j, rlen[U], rlen[V], P)
+            cands = [(0, na, U), (1, nb, V)] if na else []
+        else:
+            c = int(rng.integers(ls.N_INTRA))
+            na = ls.intra_candidate(c, U, i, j, rlen[U], P)
+            cands = [(0, na, U)] if na else []
+        for slot, npieces, r in cands:
+            k = eng.slot_type[r]
+            val = ls.piece_value(P, slot, npieces, k, S, obj, I, seg, seg)
+            bound = ls.piece_bound(P, slot, npieces, k, routes, S[3], kd.arcs, kd.veh, obj, sym)
+            m = ls.materialise(P, slot, npieces, S, buf)
+            sg.route_segment(buf[:m].copy(), kd.nodes, kd.arcs, seg)
+            direct = segment_value(seg, m, k, obj, kd.veh, kd.cfg)
+            exact = exact_route_value(buf, 0, m, k, obj, *kd)
+            assert bound <= val + 1e-7 and bound <= exact + 1e-7
+            assert np.isclose(val, direct, rtol=1e-10, atol=1e-7)
+            if name == "hard" and seg[sg.TW] <= 1e-9:
+                assert np.isclose(val, exact, rtol=1e-10, atol=1e-7)

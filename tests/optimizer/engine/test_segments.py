@@ -101,3 +101,12 @@ def test_route_segment_on_solomon_bks_routes(r105):
     direct = _direct(r105, seq, 0)
     assert np.isclose(seg[sg.DIST], direct[kernels.DIST])
     assert (seg[sg.TW] > 1e-9) == (direct[kernels.LATE] > 1e-9)
+
+
+def test_tuple_core_twin():
+    """The tuple core merge_t gives the same summary compiled and as plain Python."""
+    kd = INSTANCES["tight"].kernel_data
+    a = sg.node_t(3, kd.nodes)
+    b = sg.node_t(5, kd.nodes)
+    assert sg.merge_t(a, b, kd.arcs) == sg.merge_t.py_func(a, b, kd.arcs)
+    assert sg.merge_t(sg.depot_start_t(kd.nodes), a, kd.arcs) == sg.merge_t.py_func(sg.depot_start_t.py_func(kd.nodes), a, kd.arcs)
