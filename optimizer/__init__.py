@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 #: Public name -> the module that defines it, imported on first use (PEP 562): the scenario
 #: schema needs the vehicle types of :mod:`optimizer.model`, not numba's compiler.
 _EXPORTS = {
-    "ALGORITHMS": "api",
+    "ALGORITHMS": "algorithms",
+    "AlgorithmSpec": "algorithms",
     "ParetoFront": "api",
     "PlanSolution": "api",
     "choose_plan": "api",
@@ -48,7 +49,8 @@ _EXPORTS = {
 __all__ = list(_EXPORTS)
 
 if TYPE_CHECKING:
-    from .api import ALGORITHMS, ParetoFront, PlanSolution, choose_plan, solve
+    from .algorithms import ALGORITHMS, AlgorithmSpec
+    from .api import ParetoFront, PlanSolution, choose_plan, solve
     from .generate import paper_instance
     from .instance import InstanceError, RoutingInstance
     from .model import HEAVY_TRUCK, LIGHT_TRUCK, MEDIUM_TRUCK, ROAD_GRADES, CongestionProfile, PenaltyModel, RoadGrade, VehicleType, Weights

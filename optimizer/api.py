@@ -11,6 +11,7 @@ from typing import Callable, Literal
 
 import numpy as np
 
+from .algorithms import ALGORITHMS, algorithm as algorithm_spec  # noqa: F401  (ALGORITHMS: re-exported)
 from .deadline import Deadline, OutOfTime, check_time_limit
 from .greedy import construct
 from .indicators import non_dominated, normalise
@@ -21,7 +22,6 @@ from .search import Callbacks, SearchResult, Termination
 from .solution import Evaluation, Route, evaluate
 from .warmup import KERNELS
 
-ALGORITHMS = ("mogwo", "nsga2", "mopso", "moaco", "greedy")
 JSON_FORMAT_VERSION = 1
 
 
@@ -162,24 +162,10 @@ def choose_plan(F: np.ndarray, weights: Weights = Weights(), method: Literal["we
 
 
 def _run(algorithm: str, problem: RoutingProblem, rng: np.random.Generator, term: Termination, population: int | None, callbacks: Callbacks) -> SearchResult:
-    if algorithm == "mogwo":
-        from .mogwo import MOGWOParams, mogwo
-
-        params = MOGWOParams(population=population or 100, iterations=term.iterations or 200)
-        return mogwo(problem, rng, params, term, callbacks)
-    if algorithm == "nsga2":
-        from .nsga2 import nsga2
-
-        return nsga2(problem, rng, population or 100, term, callbacks)
-    if algorithm == "mopso":
-        from .mopso import mopso
-
-        return mopso(problem, rng, population or 100, term, callbacks)
-    if algorithm == "moaco":
-        from .moaco import moaco
-
-        return moaco(problem, rng, population or 100, term, callbacks)
-    raise ValueError(f"unknown algorithm {algorithm!r}; choose one of {', '.join(ALGORITHMS)}")
+    spec = algorithm_spec(algorithm)
+    if spec.driver is None:
+        raise ValueError(f"{algorithm} builds one plan and has no search to run")
+    return spec.driver(problem, rng, population, term, callbacks)
 
 
 def solve(
@@ -226,22 +212,21 @@ def solve(
     progress
         Shorthand for a callback receiving the fraction done after each iteration.
     """
-    if algorithm not in ALGORITHMS:
-        raise ValueError(f"unknown algorithm {algorithm!r}; choose one of {', '.join(ALGORITHMS)}")
+    spec = algorithm_spec(algorithm)
     time_limit = check_time_limit(time_limit)
     t0 = time.perf_counter()
     deadline = Deadline.after(time_limit, t0)
     if not deadline.limited:
         KERNELS.settle()  # the kernels are called from this thread: not alongside the loading's
     built = construct(instance, deadline)
-    if deadline.limited and algorithm != "greedy":
+    if deadline.limited and spec.searches:
         # loads (or compiles) in the background while the (N, N) arrays are built; started
         # after the construction, whose many small steps would compete with it for the GIL
         KERNELS.start()
     start = _plan(instance, built.routes, compiled=_kernels_usable(instance, deadline))
     cut = None if built.completed else CUT_CONSTRUCTION
-    if algorithm == "greedy":
-        return _single(instance, "greedy", seed, t0, start, cut)
+    if not spec.searches:
+        return _single(instance, algorithm, seed, t0, start, cut)
     if cut is not None:
         return _single(instance, algorithm, seed, t0, start, cut)
     if iterations is None and time_limit is None:

@@ -21,6 +21,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from optimizer.algorithms import ALGORITHM_NAMES, ALGORITHMS
 from sim.errors import describe_sqlite_error
 from sim.version import package_version
 
@@ -147,7 +148,7 @@ def _time_limit(value: float | None) -> float | None:
 @click.option(
     "--algorithm",
     "-a",
-    type=click.Choice(["mogwo", "nsga2", "mopso", "moaco", "greedy"]),
+    type=click.Choice(ALGORITHM_NAMES),
     default="mogwo",
     show_default=True,
     help="Search algorithm; greedy is the nearest-neighbour baseline (one plan).",
@@ -285,7 +286,7 @@ def validate(file: Path, overrides: tuple[str, ...], resolved: bool, json_out: b
     table.add_row("days", f"{s.days} from {s.start_date.isoformat()}, seed {s.seed}")
     table.add_row("orders/day", f"{d.orders_per_day:,} ({d.mode})" + (f"; peaks: {peaks}" if peaks else ""))
     routing = f"{r.policy}, w1={r.w1:g}, w2={r.w2:g}, waves every {r.wave_interval_minutes:g} min"
-    if r.policy == "mogwo":
+    if ALGORITHMS[r.policy].searches:
         routing += f", {r.population} x {r.iterations} iterations, " + (
             f"time limit {r.time_limit:g} s" if r.time_limit else "no time limit")
     table.add_row("routing", routing)

@@ -19,6 +19,7 @@ import time
 import numpy as np
 
 from optimizer import ROAD_GRADES, PenaltyModel, RoutingInstance, Weights, solve
+from optimizer.algorithms import ALGORITHMS
 from optimizer.generate import road_grades
 from optimizer.model import DEFAULT_PROFILE
 
@@ -153,12 +154,13 @@ class Dispatcher:
         wave_id = self.next_wave
         self.next_wave += 1
         seed = ctx.streams.seed_for("routing", wave_id)
-        if r.policy == "greedy":
-            front = solve(inst, algorithm="greedy", seed=seed)
+        searches = ALGORITHMS[r.policy].searches
+        if not searches:
+            front = solve(inst, algorithm=r.policy, seed=seed)
         else:
             left = max(r.time_limit - (time.perf_counter() - t0), MIN_SOLVE_SECONDS) if r.time_limit else None
             front = solve(
-                inst, algorithm="mogwo", seed=seed, time_limit=left, iterations=r.iterations,
+                inst, algorithm=r.policy, seed=seed, time_limit=left, iterations=r.iterations,
                 population=r.population, ls_passes=r.ls_passes, weights=Weights(cost=r.w1, emissions=r.w2), choose=r.choose,
             )
         seconds = time.perf_counter() - t0
@@ -169,7 +171,7 @@ class Dispatcher:
         # for uneven iterations), not just those cut short, so no machine-dependent plan passes
         # as reproducible; a wave that fell back to the start plan (kernels still compiling,
         # or no room for the search) is flagged too
-        capped = r.policy == "mogwo" and r.time_limit > 0 and (
+        capped = searches and r.time_limit > 0 and (
             front.fallback is not None or front.iterations < r.iterations
             or seconds / r.time_limit > 0.5 * front.iterations / r.iterations)
         ctx.counters.waves_time_capped += int(capped)

@@ -49,6 +49,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Iterable, Iterator, Literal, Sequence
 
 from labels.grades import LETTERS as GRADE_LETTERS
+from optimizer.algorithms import ALGORITHM_NAMES
 from optimizer.model import HEAVY_TRUCK, LIGHT_TRUCK, MEDIUM_TRUCK, VehicleType
 
 #: optimizer.model's truck capacities are in demand units of 100 kg (see its comment on
@@ -866,8 +867,8 @@ class Fleet(_Section):
 class Routing(_Section):
     """``[routing]``: how each dispatch wave is planned (paper section 2)."""
 
-    policy: Literal["greedy", "mogwo"] = _f(
-        "greedy", unit="-", doc="`greedy`: nearest-neighbour baseline (one plan); `mogwo`: the multi-objective grey wolf optimizer (a Pareto front).",
+    policy: Literal[ALGORITHM_NAMES] = _f(  # type: ignore[valid-type]  # the router's registry
+        "greedy", unit="-", doc="The routing algorithm of every wave, any of `optimizer.ALGORITHMS`: `greedy`, the nearest-neighbour baseline (one plan); `mogwo`, the multi-objective grey wolf optimizer (a Pareto front); `nsga2`, `mopso`, `moaco`, the paper's comparison algorithms on the same decoding.",
     )
     w1: float = _f(0.6, unit="weight", ge=0.0, le=1.0, allowed="w1 + w2 > 0", doc="Weight of cost (plus time-window penalty) when picking the plan to execute (eq. 6).")
     w2: float = _f(0.4, unit="weight", ge=0.0, le=1.0, allowed="w1 + w2 > 0", doc="Weight of emissions when picking the plan to execute (eq. 6).")

@@ -326,7 +326,7 @@ def test_unknown_key_in_an_array_of_tables(tmp_path):
 @pytest.mark.parametrize(
     "text, expected",
     [
-        ("[routing]\npolicy = 3", 'routing.policy = 3: must be one of "greedy", "mogwo"'),
+        ("[routing]\npolicy = 3", 'routing.policy = 3: must be one of "mogwo", "nsga2", "mopso", "moaco", "greedy"'),
         ('[simulation]\ndays = "7"', 'simulation.days = "7": must be an integer between 1 and 3650'),
         ("[simulation]\ndays = 7.0", "simulation.days = 7.0: must be an integer between 1 and 3650"),
         ("[simulation]\nseed = true", "simulation.seed = true: must be an integer between 0 and 2^63-1"),
@@ -389,7 +389,7 @@ def test_out_of_range(tmp_path, text, expected):
 @pytest.mark.parametrize(
     "text, expected",
     [
-        ('[routing]\npolicy = "fastest"', 'routing.policy = "fastest": must be one of "greedy", "mogwo"'),
+        ('[routing]\npolicy = "fastest"', 'routing.policy = "fastest": must be one of "mogwo", "nsga2", "mopso", "moaco", "greedy"'),
         ('[demand]\nmode = "Sessions"', 'demand.mode = "Sessions": must be one of "sessions", "exogenous"'),
         ('[labels]\nscope = "wtt"', 'labels.scope = "wtt": must be one of "ttw", "wtw"'),
         ('[packing]\npolicy = "tight"', 'packing.policy = "tight": must be one of "fixed", "smart"'),
