@@ -48,7 +48,7 @@ def main() -> None:
     args = parser.parse_args()
     print(f"{date.today()}, {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}; median of {args.repeats} fresh processes")
-    print(f"| command | this version (s) | reference (s) | speed-up |\n|---|---|---|---|")
+    print("| command | this version (s) | reference (s) | speed-up |\n|---|---|---|---|")
     for label, cli_args in COMMANDS.items():
         now = _median_seconds(ROOT, cli_args, args.repeats)
         if args.reference is None:

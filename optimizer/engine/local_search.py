@@ -135,7 +135,7 @@ def candidate_bound(P, na, ra, nb, rb, routes, rtype, fwd, arcs, veh, obj, sym):
 @njit(cache=True, inline="always")
 def materialise(P, slot, npieces, S, buf):
     """Write the customers of the candidate ``P[slot]`` into buf; returns their number."""
-    routes, rlen = S[0], S[1]
+    routes = S[0]
     m = 0
     for q in range(npieces):
         r, a, b, rev = P[slot, q, 0], P[slot, q, 1], P[slot, q, 2], P[slot, q, 3]
@@ -179,7 +179,7 @@ def _apply(P, na, ra, nb, rb, va, vb, old, S, obj, exact, I, work):
     """Second half of try_apply, out of line: the exact check and the rewrite of the routes."""
     routes, rlen, rtype, fwd, bwd, rval, route_of, pos_of, nodeseg = S
     nodes, arcs, grade, cong, veh, cfg = I
-    acc, tmp, bufa, bufb = work[0], work[1], work[2], work[3]
+    bufa, bufb = work[2], work[3]
     la = materialise(P, 0, na, S, bufa)
     lb = materialise(P, 1, nb, S, bufb) if nb > 0 else 0
     if exact:

@@ -136,7 +136,7 @@ TAMPERINGS = [
      "where the digest recorded", "sessions"),
     ("delivery time", [f"UPDATE events SET t = t + 600 WHERE seq = {_FIRST.format('delivered')}"],
      "the delivered events do not match their digest (edited)", None),
-    ("grade", [f"UPDATE events SET data = json_set(data, '$.to', 'A') WHERE seq = "
+    ("grade", ["UPDATE events SET data = json_set(data, '$.to', 'A') WHERE seq = "
                "(SELECT MIN(seq) FROM events WHERE type = 'grade_changed' AND json_extract(data, '$.to') != 'A')"],
      "the grade_changed events do not match their digest (edited)", None),
     ("seed", ["UPDATE runs SET seed = seed + 1"], "runs.seed: sealed 3, now 4 (edited)", "seed"),

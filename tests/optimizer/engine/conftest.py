@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from optimizer import paper_instance, read_solomon
-from optimizer.model import NO_CONGESTION, PenaltyModel
+from optimizer.model import NO_CONGESTION
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 
