@@ -57,6 +57,7 @@ except ImportError as exc:  # pragma: no cover - depends on the installed versio
 from .errors import LOCK_WAIT_SECONDS, FileProblem, file_problem
 from .events import FIGURE_FIELDS, ID_FIELDS, Event, EventType, ObjectId
 from .liveness import current_process, writer_gone
+from .signals import signals_held
 from .version import package_version
 
 __all__ = ["EventLog", "RunRecord", "RunStatus", "MIGRATION_SET", "DEFAULT_FLUSH_EVERY", "schema_migrations"]
@@ -628,16 +629,17 @@ class EventLog:
         """
         if not self._buffer and not self._companions:
             return 0
-        rows = self._buffer
-        db = self.db
-        with db.atomic():
-            if rows:
-                db.conn.executemany(_INSERT_EVENTS, rows)
+        with signals_held():  # an interrupt lands before the commit or after the bookkeeping
+            rows = self._buffer
+            db = self.db
+            with db.atomic():
+                if rows:
+                    db.conn.executemany(_INSERT_EVENTS, rows)
+                for companion in self._companions:
+                    companion.write(db, rows)
+            self._buffer = []
             for companion in self._companions:
-                companion.write(db, rows)
-        self._buffer = []
-        for companion in self._companions:
-            companion.committed()
+                companion.committed()
         return len(rows)
 
     def finish_run(
@@ -674,20 +676,21 @@ class EventLog:
             wall_seconds = time.perf_counter() - run.started
         if routing_seconds is None:
             routing_seconds = run.routing_seconds
-        db = self.db
-        with db.atomic():
-            db.execute(
-                "UPDATE runs SET status = ?, finished_at = ?, wall_seconds = ?, routing_seconds = ?, error = ?"
-                " WHERE run_id = ?",
-                [status.value, _utc_now(), float(wall_seconds),
-                 None if routing_seconds is None else float(routing_seconds), error, run.run_id],
-            )
+        with signals_held():  # the status, the seal and the bookkeeping after them: all or nothing
+            db = self.db
+            with db.atomic():
+                db.execute(
+                    "UPDATE runs SET status = ?, finished_at = ?, wall_seconds = ?, routing_seconds = ?, error = ?"
+                    " WHERE run_id = ?",
+                    [status.value, _utc_now(), float(wall_seconds),
+                     None if routing_seconds is None else float(routing_seconds), error, run.run_id],
+                )
+                for companion in self._companions:
+                    companion.finish(db)
             for companion in self._companions:
-                companion.finish(db)
-        for companion in self._companions:
-            companion.committed()
-        self._active = None
-        self._companions = []
+                companion.committed()
+            self._active = None
+            self._companions = []
         if flush_error is not None:
             raise flush_error
 

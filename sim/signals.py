@@ -34,10 +34,43 @@ class Terminated(KeyboardInterrupt):
         return f"stopped by {signal.Signals(self.signum).name}"
 
 
+class _Holding:
+    """Whether the main thread is inside :func:`signals_held`, and the signal that arrived
+    meanwhile. Module state on purpose: signal handlers are process state already, and the
+    handler and the event log that holds signals share nothing else."""
+
+    depth = 0
+    pending: int | None = None
+
+
+_HOLDING = _Holding()
+
+
+def _interrupt(signum: int) -> KeyboardInterrupt:
+    return KeyboardInterrupt() if signum == signal.SIGINT else Terminated(signum)
+
+
+@contextmanager
+def signals_held() -> Iterator[None]:
+    """Inside the block, a stop signal handled by :func:`stop_on_signals` waits; it is raised
+    when the (outermost) block ends normally. The event log holds signals while it commits a
+    batch: an interrupt between a transaction's COMMIT and the bookkeeping after it would
+    leave a batch both in the file and in the buffer, to be written twice."""
+    _HOLDING.depth += 1
+    try:
+        yield
+    finally:
+        _HOLDING.depth -= 1
+    if _HOLDING.depth == 0 and _HOLDING.pending is not None:
+        signum, _HOLDING.pending = _HOLDING.pending, None
+        raise _interrupt(signum)
+
+
 @contextmanager
 def stop_on_signals(signals: tuple[int, ...] = STOP_SIGNALS) -> Iterator[None]:
-    """Within the block, each of ``signals`` raises :class:`Terminated` once; the previous
-    handlers come back after it. Does nothing outside the main thread (only it gets signals)."""
+    """Within the block, each of ``signals`` raises :class:`Terminated` once, and SIGINT a
+    KeyboardInterrupt, both held back inside :func:`signals_held`; the previous handlers come
+    back after it. Does nothing outside the main thread (only it gets signals)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -48,11 +81,17 @@ def stop_on_signals(signals: tuple[int, ...] = STOP_SIGNALS) -> Iterator[None]:
         if fired:  # already unwinding: let the cleanup finish
             return
         fired = True
-        raise Terminated(signum)
+        if _HOLDING.depth > 0:
+            _HOLDING.pending = signum
+            return
+        raise _interrupt(signum)
 
-    previous = {s: signal.signal(s, handler) for s in signals}
+    handled = (*signals, signal.SIGINT) if signal.SIGINT not in signals else signals
+    previous = {s: signal.signal(s, handler) for s in handled}
     try:
         yield
     finally:
         for s, old in previous.items():
             signal.signal(s, old)
+
+

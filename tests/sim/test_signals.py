@@ -129,3 +129,39 @@ def test_terminated_carries_its_signal_through_simpy_and_restores_handlers():
     assert info.value.signum == signal.SIGTERM and info.value.exit_code == 143
     assert str(info.value) == "stopped by SIGTERM"
     assert signal.getsignal(signal.SIGTERM) is before
+
+
+def test_a_signal_during_a_flush_lands_after_its_bookkeeping(tmp_path):
+    """The race CI found: SIGHUP between a batch's COMMIT and the buffer's reset wrote the
+    batch (and its ledger entries) twice. Held during the flush, it lands after."""
+    from sim.eventlog import EventLog, RunStatus
+    from sim.events import Event, EventType
+
+    class SignalsMidFlush:
+        """A companion that sends the process SIGTERM while its rows are being written."""
+
+        def __init__(self):
+            self.fired = False
+
+        def write(self, db, rows):
+            if rows and not self.fired:
+                self.fired = True
+                os.kill(os.getpid(), signal.SIGTERM)
+
+        def finish(self, db):
+            pass
+
+        def committed(self):
+            pass
+
+    path = tmp_path / "log.db"
+    with EventLog.open(path, flush_every=3) as log:
+        with pytest.raises(Terminated):
+            with stop_on_signals():
+                with log.run(scenario="s", scenario_json={}, seed=0) as run_id:
+                    log.add_companion(SignalsMidFlush())
+                    for i in range(5):
+                        log.record(Event(t=float(i), type=EventType.ORDER_PLACED, order_id=i))
+        run = log.get_run(run_id)
+        assert run.status is RunStatus.INTERRUPTED and "stopped by SIGTERM" in run.error
+        assert [e.order_id for e in log.events(run_id)] == [0, 1, 2]  # the batch once; the 4th record was interrupted
