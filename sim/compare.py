@@ -173,7 +173,9 @@ Progress = Callable[[int, int], None]
 
 
 def _exit_on_signal(signum: int, frame) -> None:
-    raise SystemExit(128 + signum)
+    from .signals import raise_or_hold
+
+    raise_or_hold(SystemExit(128 + signum))  # held while the event log commits a batch
 
 
 def _exit_when_orphaned(parent_pid: int) -> None:

@@ -40,7 +40,7 @@ class _Holding:
     handler and the event log that holds signals share nothing else."""
 
     depth = 0
-    pending: int | None = None
+    pending: BaseException | None = None
 
 
 _HOLDING = _Holding()
@@ -62,8 +62,17 @@ def signals_held() -> Iterator[None]:
     finally:
         _HOLDING.depth -= 1
     if _HOLDING.depth == 0 and _HOLDING.pending is not None:
-        signum, _HOLDING.pending = _HOLDING.pending, None
-        raise _interrupt(signum)
+        exc, _HOLDING.pending = _HOLDING.pending, None
+        raise exc
+
+
+def raise_or_hold(exc: BaseException) -> None:
+    """For a signal handler: raise ``exc`` now, or when the current :func:`signals_held`
+    block ends."""
+    if _HOLDING.depth > 0:
+        _HOLDING.pending = exc
+        return
+    raise exc
 
 
 @contextmanager
@@ -81,10 +90,7 @@ def stop_on_signals(signals: tuple[int, ...] = STOP_SIGNALS) -> Iterator[None]:
         if fired:  # already unwinding: let the cleanup finish
             return
         fired = True
-        if _HOLDING.depth > 0:
-            _HOLDING.pending = signum
-            return
-        raise _interrupt(signum)
+        raise_or_hold(_interrupt(signum))
 
     handled = (*signals, signal.SIGINT) if signal.SIGINT not in signals else signals
     previous = {s: signal.signal(s, handler) for s in handled}
