@@ -508,7 +508,8 @@ def _replicate(scenarios: dict, what: str, seeds: range, jobs: int, scheduler, l
     stderr, and return the Comparison (``store``: the parameter columns of the results rows).
     Ctrl-C, SIGTERM and SIGHUP stop every worker; the runs they had going are marked
     interrupted in their logs and no results row is written (exit 130, 143, 129)."""
-    from sim.compare import compare, exit_on_termination
+    from sim.compare import compare
+    from sim.signals import Terminated, stop_on_signals
 
     if not _as_json(json_out):
         where = scheduler or f"{jobs} worker(s)"
@@ -516,18 +517,13 @@ def _replicate(scenarios: dict, what: str, seeds: range, jobs: int, scheduler, l
     bar = _LazyProgress("runs", sys.stderr.isatty())
     stopped = "Interrupted: no run goes on (those that were going are marked interrupted in their logs); no results row was written."
     try:
-        with exit_on_termination():
+        with stop_on_signals():
             return compare(scenarios, list(seeds), jobs=jobs, logs=logs, results_db=db, scheduler=scheduler,
                            progress=lambda done, total: bar(done / total), **store)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM/SIGHUP as Terminated
         bar.close()
         click.echo(stopped, err=True)
-        sys.exit(130)
-    except SystemExit as exc:
-        if isinstance(exc.code, int) and exc.code > 128:  # SIGTERM, SIGHUP
-            bar.close()
-            click.echo(stopped, err=True)
-        raise
+        sys.exit(exc.exit_code if isinstance(exc, Terminated) else 130)
     finally:
         bar.close()
 

@@ -262,26 +262,6 @@ def _run_local(job_list: list[Job], jobs: int, progress: Progress | None) -> lis
     return results
 
 
-@contextlib.contextmanager
-def exit_on_termination() -> Iterator[None]:
-    """While inside, SIGTERM and SIGHUP raise SystemExit(128 + signal) in the main thread (as
-    SIGINT raises KeyboardInterrupt), so runs are marked interrupted and workers stopped
-    instead of the process vanishing. Handlers someone else installed are left alone."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = {}
-    for name in ("SIGTERM", "SIGHUP"):
-        sig = getattr(signal, name, None)
-        if sig is not None and signal.getsignal(sig) is signal.SIG_DFL:
-            previous[sig] = signal.signal(sig, _exit_on_signal)
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-
-
 def _run_dask(job_list: list[Job], scheduler: str, progress: Progress | None, timeout: float) -> list[tuple[str | None, dict]]:
     try:
         from distributed import Client

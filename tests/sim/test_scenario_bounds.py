@@ -315,8 +315,12 @@ def test_twenty_five_thresholds_run(tmp_path):
     thresholds = "[" + ",".join(str(0.1 * (i + 1)) for i in range(25)) + "]"
     s = Scenario.from_file(BASELINE, [f"labels.grade_thresholds={thresholds}", "labels.low_carbon_max_grade=Z", "simulation.days=1",
                                       "demand.orders_per_day=40", "world.customers=100", "catalog.products=16"])
-    sim = Simulation.build(s, lambda e: None)
-    sim.run()
+    events = []
+    sim = Simulation.build(s, events.append)
+    counters = sim.run()
+    assert counters.orders > 0 and counters.open_orders == 0  # the day ran and every order ended
+    grades = {e.data["to"] for e in events if e.type == "grade_changed"}
+    assert grades and grades <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZ")  # the 26 grades of 25 thresholds
 
 
 def test_customer_depot_pairs_are_bounded():
@@ -347,8 +351,12 @@ def test_extreme_valid_values_build_and_run_a_day(overrides):
     """What validation accepts, a run accepts: the corners of the ranges build and run a day
     (a customer's name and address included, which is where the locale is used)."""
     s = Scenario.from_file(BASELINE, [*TINY, *overrides])
-    sim = Simulation.build(s, lambda e: None)
-    sim.run()
+    events = []
+    sim = Simulation.build(s, events.append)
+    counters = sim.run()
+    assert counters.orders > 0 and counters.open_orders == 0  # the day ran and every order ended
+    grades = {e.data["to"] for e in events if e.type == "grade_changed"}
+    assert grades and grades <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZ")  # the 26 grades of 25 thresholds
     name, address = sim.world.customers.identity(0)
     assert name and address
 
