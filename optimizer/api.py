@@ -16,11 +16,13 @@ from .deadline import Deadline, OutOfTime, check_time_limit
 from .greedy import construct
 from .indicators import non_dominated, normalise
 from .instance import RoutingInstance
+from .intensify import IntensifyParams
 from .model import Weights
 from .problem import RoutingProblem
 from .search import Callbacks, SearchResult, Termination
 from .solution import Evaluation, Route, evaluate
 from .warmup import KERNELS
+
 
 JSON_FORMAT_VERSION = 1
 
@@ -179,6 +181,7 @@ def solve(
     weights: Weights = Weights(),
     choose: Literal["weights", "knee"] = "weights",
     ls_passes: int = 50,
+    intensify: IntensifyParams | None = IntensifyParams(),
     callbacks: Callbacks | None = None,
     progress: Callable[[float], None] | None = None,
 ) -> ParetoFront:
@@ -207,6 +210,11 @@ def solve(
         How the plan to execute is picked (:func:`choose_plan`).
     ls_passes
         Local-search sweeps per decoded solution (0 disables local search).
+    intensify
+        The engine's archive-driven step between two updates of the population
+        (:class:`optimizer.intensify.IntensifyParams`: by default a quarter of the
+        population in educated children of archive members per iteration); None runs the
+        algorithm alone, each plan improved by the decoder's local search only.
     callbacks
         Hooks called by the search (:class:`optimizer.search.Callbacks`).
     progress
@@ -233,7 +241,9 @@ def solve(
         iterations = 200
     cb = _with_progress(callbacks or Callbacks(), progress)
     try:
-        problem = RoutingProblem(instance, ls_passes=ls_passes, start=start.evaluation, deadline=deadline)
+        problem = RoutingProblem(
+            instance, ls_passes=ls_passes, start=start.evaluation, deadline=deadline, intensify=intensify
+        )
         if deadline.limited and not KERNELS.ready(deadline.remaining()):
             raise OutOfTime(NOT_COMPILED)
         problem.plan_seconds = _plan_seconds(instance, start, deadline)

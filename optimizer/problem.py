@@ -126,6 +126,9 @@ class RoutingProblem:
     deadline
         Raise :class:`optimizer.deadline.OutOfTime` if preparing the (N, N) arrays cannot
         finish by then (about a second at 5,000 customers).
+    intensify
+        The engine's archive-driven step between two population updates
+        (:class:`optimizer.intensify.IntensifyParams`); None turns it off.
     """
 
     def __init__(
@@ -136,8 +139,10 @@ class RoutingProblem:
         ls_passes: int = 50,
         start: Evaluation | None = None,
         deadline: Deadline | None = None,
+        intensify=None,
     ) -> None:
         self.instance = instance
+        self.intensify = intensify
         self.n = instance.n_customers
         t0 = time.perf_counter()
         self.kd = instance.prepare_kernel_data(deadline)

@@ -131,9 +131,24 @@ class SearchRun:
         self.deadline = self.term.deadline
         self.history: list = []
         self.iteration = 0
+        self.intensifier = None
+        if getattr(problem, "intensify", None) is not None:
+            from .intensify import Intensifier
+
+            self.intensifier = Intensifier(problem, self.weights, problem.intensify, rng)
+
+    def intensify(self) -> None:
+        """The engine's step between two updates (:mod:`optimizer.intensify`), when the
+        problem asks for one: children of archive members, educated, into the archive."""
+        if self.intensifier is None or self.problem.cut_short:
+            return
+        batch = self.intensifier.step(self.archive, self.deadline)
+        if batch is not None:
+            self.archive.update(batch)
 
     def started(self) -> None:
-        """Record the state after the initial population."""
+        """After the initial population: the engine's step, then record the state."""
+        self.intensify()
         record(self.history, 0, self.term, self.archive.F)
 
     def next_iteration(self) -> bool:
@@ -145,6 +160,7 @@ class SearchRun:
         return True
 
     def iteration_done(self) -> None:
+        self.intensify()
         record(self.history, self.iteration, self.term, self.archive.F)
         self.term.step()
         self.callbacks.on_iteration(self.iteration, self.term.progress(), self.archive.F)

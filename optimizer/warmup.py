@@ -23,15 +23,23 @@ def exercise_kernels() -> None:
     types real calls use (so each is compiled, or loaded from the cache, for them)."""
     import numpy as np
 
+    from .archive import Archive, ArchiveParams
+    from .deadline import Deadline
     from .generate import paper_instance
     from .greedy import nearest_neighbour
+    from .intensify import Intensifier, IntensifyParams
     from .problem import RoutingProblem
     from .solution import evaluate
 
     inst = paper_instance(3, np.random.default_rng(0))
     problem = RoutingProblem(inst, ls_passes=1)  # evaluates the greedy plan: route_eval, route_detail
-    problem.decode(np.random.default_rng(0).random((1, inst.n_customers)), np.full((1, 3), 1 / 3))
+    weights = np.full((1, 3), 1 / 3)
+    batch = problem.decode(np.random.default_rng(0).random((1, inst.n_customers)), weights)
     evaluate(inst, nearest_neighbour(inst))
+    # the engine's step between updates (optimizer.intensify): Split, slots, local search
+    archive = Archive(ArchiveParams(), np.random.default_rng(0))
+    archive.update(batch)
+    Intensifier(problem, weights, IntensifyParams(), np.random.default_rng(0)).step(archive, Deadline(None))
 
 
 class KernelWarmup:

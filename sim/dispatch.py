@@ -21,6 +21,7 @@ import numpy as np
 from optimizer import ROAD_GRADES, PenaltyModel, RoutingInstance, Weights, solve
 from optimizer.algorithms import ALGORITHMS
 from optimizer.generate import road_grades
+from optimizer.intensify import IntensifyParams
 from optimizer.model import DEFAULT_PROFILE
 
 from .context import MINUTES_PER_DAY, Context
@@ -161,7 +162,8 @@ class Dispatcher:
             left = max(r.time_limit - (time.perf_counter() - t0), MIN_SOLVE_SECONDS) if r.time_limit else None
             front = solve(
                 inst, algorithm=r.policy, seed=seed, time_limit=left, iterations=r.iterations,
-                population=r.population, ls_passes=r.ls_passes, weights=Weights(cost=r.w1, emissions=r.w2), choose=r.choose,
+                population=r.population, ls_passes=r.ls_passes,
+                intensify=IntensifyParams(children=r.engine_children) if r.engine_children > 0 else None, weights=Weights(cost=r.w1, emissions=r.w2), choose=r.choose,
             )
         seconds = time.perf_counter() - t0
         ctx.counters.routing_seconds += seconds

@@ -890,6 +890,10 @@ class Routing(_Section):
         50, unit="sweeps", ge=0, le=1000,
         doc="MOGWO only: local-search sweeps per decoded plan (0 = none). The search's cost grows with it and with the wave's size; a few sweeps keep most of the gain.",
     )
+    engine_children: float = _f(
+        0.25, unit="share of the population per iteration", ge=0.0, le=10.0, why="ours: measured best of 0.25 and 0.5 (BENCHMARKS.md j)",
+        doc="Searching policies only: plans the routing engine makes between two updates of the population, each a crossover of two archive members educated by its granular local search (`optimizer.intensify`); 0 = none, the algorithm alone.",
+    )
     hard_windows: bool = _f(False, unit="-", doc="`true`: a late arrival makes a plan infeasible; `false`: lateness is penalised (eq. 7).")
     late_weight: float = _f(1.5, unit="yuan/min", ge=0.0, le=1000.0, why="ours", doc="lambda of eq. 7: penalty per minute late.")
     early_weight: float = _f(0.3, unit="yuan/min", ge=0.0, le=1000.0, why="ours", doc="mu of eq. 7: penalty per minute early (the vehicle waits).")

@@ -103,7 +103,7 @@ def test_to_dict_has_documented_keys(front):
     assert d["format_version"] == 1
     assert d["algorithm"] == "mogwo" and d["seed"] == 3 and d["iterations"] == 2
     assert d["instance"] == "C101" and d["source"] == str(front.instance.source)
-    assert d["evaluations"] == 8 * 3
+    assert d["evaluations"] == (8 + 2) * 3  # the pack and the engine's 2 children, 3 times
     assert len(d["solutions"]) == len(front.solutions) >= 1
     for s in d["solutions"]:
         assert set(s) == SOLUTION_KEYS

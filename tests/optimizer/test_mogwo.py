@@ -97,8 +97,9 @@ def test_history_one_row_per_iteration(r101_runs):
 
 
 def test_evaluations_counted(r101_runs):
-    """One decode per wolf for the initial pack and per iteration: 10 x (3 + 1) evaluations."""
-    assert r101_runs[0].evaluations == 40
+    """One decode per wolf for the initial pack and per iteration, and the engine's 2 children
+    (a quarter of 10, rounded) each time: (10 + 2) x (3 + 1) evaluations."""
+    assert r101_runs[0].evaluations == 48
 
 
 def test_time_limit_stops_the_run(c101):

@@ -313,7 +313,7 @@ def test_unknown_key(tmp_path):
     assert msg == (
         f"{path}: routing.polcy: unknown field (did you mean 'policy'?); allowed: policy, w1, w2, choose, "
         "time_limit, wave_interval_minutes, lookahead_minutes, max_orders_per_wave, service_minutes, population, "
-        "iterations, ls_passes, hard_windows, late_weight, early_weight"
+        "iterations, ls_passes, engine_children, hard_windows, late_weight, early_weight"
     )
 
 
