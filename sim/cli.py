@@ -163,7 +163,9 @@ def _time_limit(value: float | None) -> float | None:
 @click.option("--choose", type=click.Choice(["weights", "knee"]), default="weights", show_default=True, help="How the executed plan is picked from the front.")
 @click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), help="Write the front as JSON to this file ('-' for stdout).")
 @click.option("--routes/--no-routes", default=False, help="Also print the chosen plan's routes.")
-def route(file, algorithm, time_limit, seed, iterations, population, w1, w2, choose, json_out, routes) -> None:
+@click.option("--engine-children", type=click.FloatRange(min=0, max=10), default=0.25, show_default=True, metavar="SHARE",
+              help="Plans the routing engine makes between two updates of the population, as a share of it; 0 = the algorithm alone.")
+def route(file, algorithm, time_limit, seed, iterations, population, w1, w2, choose, json_out, routes, engine_children) -> None:
     """Route a VRPTW instance and print its Pareto front of cost, kg CO2 and penalty.
 
     FILE is a Solomon or Gehring-Homberger text file, or a VRPLIB VRPTW file (.vrp). The
@@ -178,6 +180,7 @@ def route(file, algorithm, time_limit, seed, iterations, population, w1, w2, cho
     """
     started = time.perf_counter() - _startup_seconds()
     from optimizer import Weights, read_instance, solve
+    from optimizer.intensify import IntensifyParams
 
     instance = read_instance(file)
     bar = _LazyProgress(f"{algorithm} on {instance.name}", sys.stderr.isatty())
@@ -193,6 +196,7 @@ def route(file, algorithm, time_limit, seed, iterations, population, w1, w2, cho
             population=population,
             weights=Weights(cost=w1, emissions=w2),
             choose=choose,
+            intensify=IntensifyParams(children=engine_children) if engine_children > 0 else None,
             progress=bar,
         )
     finally:
