@@ -48,6 +48,18 @@ def test_route_json_is_documented_and_recheckable(tmp_path, c101):
         assert sol["vehicles"] == len(sol["routes"])
 
 
+@pytest.mark.parametrize("share, children", [("0", 0), ("0.5", 3), (None, 2)])
+def test_route_engine_children_sets_the_engine_step(share, children):
+    """--engine-children is the share of the pack the engine adds per iteration (default a
+    quarter, 0 none): the plans decoded count them, (6 + children) x (2 iterations + 1)."""
+    args = ["route", str(C101), "-i", "2", "-p", "6", "-s", "3", "--json", "-"]
+    if share is not None:
+        args += ["--engine-children", share]
+    res = CliRunner().invoke(main, args)
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output)["evaluations"] == (6 + children) * 3
+
+
 def test_route_table_marks_the_chosen_plan():
     """The table lists the front and the line under it names the chosen plan."""
     res = CliRunner().invoke(main, ["--tables", "route", str(C101), "-a", "greedy"])
