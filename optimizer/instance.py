@@ -375,26 +375,20 @@ class RoutingInstance:
         """Drive arc (i, j) on ``vehicle_type`` carrying ``load`` (capacity units), leaving at
         instance time ``depart``.
 
-        The same physics the kernels plan with (plain Python, so a simulation can drive a
-        plan arc by arc with the loads and departure times that really happen): travel time
-        is the free-flow time times the congestion coefficient of the arc's grade in the
-        period of the departure; emissions interpolate the vehicle's factor by load.
+        The kernels' own arc physics, :func:`optimizer.kernels.arc`, run as plain Python
+        (``kernels.python.arc``: nothing is compiled), so a simulation driving a plan arc by
+        arc with the loads and departure times that really happen computes exactly what the
+        planner scored: travel time is the free-flow time times the congestion coefficient
+        of the arc's grade in the period of the departure; emissions interpolate the
+        vehicle's factor by load.
         """
+        from . import kernels  # here, not at import: loading numba takes 0.3 s
+
         kd = self.kernel_data
-        km = float(kd.arcs[0, i, j])
-        congestion = 1.0
-        nper = int(kd.cfg[5])
-        if nper > 1:
-            period = int((depart + kd.cfg[4]) // kd.cfg[3]) % nper
-            congestion = float(kd.cong[kd.grade[i, j], period])
-        v = self.vehicle_types[vehicle_type]
-        per_km = v.empty_kg_per_km + (v.full_kg_per_km - v.empty_kg_per_km) * load / v.capacity
-        return Leg(
-            km,
-            float(kd.arcs[1, i, j]) * congestion,
-            per_km * float(kd.arcs[2, i, j]) * km,
-            km * float(kd.arcs[3, i, j]) * v.cost_per_km,
+        km, minutes, kg, _, cost = kernels.python.arc(
+            i, j, vehicle_type, load, depart, kd.arcs, kd.grade, kd.cong, kd.veh, kd.cfg
         )
+        return Leg(float(km), float(minutes), float(kg), float(cost))
 
     def replace(self, **changes) -> "RoutingInstance":
         """A validated copy with some fields changed (for what-if variants)."""
