@@ -9,6 +9,33 @@ from typing import NamedTuple
 import numpy as np
 
 from .deadline import Deadline
+from .layout import (
+    ARC_FIELDS,
+    CAPACITY,
+    CFG_FIELDS,
+    COST_FACTOR,
+    COST_PER_KM,
+    COST_PER_MINUTE,
+    COUNT,
+    DEMAND,
+    DUE,
+    EARLY_WEIGHT,
+    EMISSION_FACTOR,
+    EMPTY_KG_PER_KM,
+    FIXED_COST,
+    FULL_KG_PER_KM,
+    HARD_WINDOWS,
+    KM,
+    LATE_WEIGHT,
+    MINUTES,
+    NODE_FIELDS,
+    PERIOD_MINUTES,
+    PERIODS,
+    READY,
+    SERVICE,
+    START_MINUTE,
+    VEH_FIELDS,
+)
 from .model import (
     NO_CONGESTION,
     ROAD_GRADES,
@@ -42,11 +69,12 @@ class Leg(NamedTuple):
 class KernelData(NamedTuple):
     """The instance packed as plain arrays, the only form the numba kernels read.
 
-    nodes: (N, 4) demand, ready, due, service.  arcs: (4, N, N) road km, free-flow travel
-    time, emission factor g_r, cost factor.  grade: (N, N) road grade index.  cong: (G, P)
-    congestion coefficient.  veh: (K, 7) capacity, count, empty, full kg/km, cost/km,
-    fixed cost, cost/minute.  cfg: late weight, early weight, hard windows (0/1), period
-    length, start minute of day, number of periods.
+    The columns are named in :mod:`optimizer.layout`: nodes (N, 4) demand, ready, due,
+    service; arcs (4, N, N) road km, free-flow minutes, emission factor g_r, cost factor;
+    grade (N, N) road grade index; cong (G, P) congestion coefficient per grade and period;
+    veh (K, 7) capacity, count, empty and full kg/km, cost/km, fixed cost, cost/minute;
+    cfg (6,) late weight, early weight, hard windows (0/1), period length, start minute
+    of the day, number of periods.
     """
 
     nodes: np.ndarray
@@ -242,7 +270,7 @@ class RoutingInstance:
         deadline = deadline or Deadline(None)
         n1 = self.x.shape[0]
         known = self.__dict__.get("_distance")
-        arcs = np.empty((4, n1, n1))
+        arcs = np.empty((ARC_FIELDS, n1, n1))
         if self.unit_speed:
             # np.zeros maps zero pages lazily: the kernels read only the grade of arcs they drive
             grade = np.zeros((n1, n1), dtype=np.int64)
@@ -256,36 +284,38 @@ class RoutingInstance:
         for lo, hi in self._row_blocks():
             deadline.check("preparing the instance's arc arrays")
             d = known[lo:hi] if known is not None else self._distance_rows(lo, hi)
-            arcs[0, lo:hi] = d
+            arcs[KM, lo:hi] = d
             if self.unit_speed:
-                arcs[1, lo:hi] = d
-                arcs[2:, lo:hi] = 1.0
+                arcs[MINUTES, lo:hi] = d
+                arcs[EMISSION_FACTOR, lo:hi] = 1.0
+                arcs[COST_FACTOR, lo:hi] = 1.0
             else:
                 g = self.road_grade[lo:hi]
-                arcs[1, lo:hi] = d / speed[g] * 60.0
-                arcs[2, lo:hi] = emission[g]
-                arcs[3, lo:hi] = cost[g]
-        nodes = np.stack([self.demand, self.ready, self.due, self.service], axis=1)
-        veh = np.array(
-            [
-                [v.capacity, v.count, v.empty_kg_per_km, v.full_kg_per_km, v.cost_per_km, v.fixed_cost, v.cost_per_minute]
-                for v in self.vehicle_types
-            ],
-            dtype=np.float64,
-        )
-        cfg = np.array(
-            [
-                self.penalty.late_weight,
-                self.penalty.early_weight,
-                1.0 if self.penalty.hard_windows else 0.0,
-                period,
-                self.start_minute,
-                float(nper),
-            ]
-        )
+                arcs[MINUTES, lo:hi] = d / speed[g] * 60.0
+                arcs[EMISSION_FACTOR, lo:hi] = emission[g]
+                arcs[COST_FACTOR, lo:hi] = cost[g]
+        nodes = np.empty((n1, NODE_FIELDS))
+        for col, values in ((DEMAND, self.demand), (READY, self.ready), (DUE, self.due), (SERVICE, self.service)):
+            nodes[:, col] = values
+        veh = np.empty((len(self.vehicle_types), VEH_FIELDS))
+        for k, v in enumerate(self.vehicle_types):
+            veh[k, CAPACITY] = v.capacity
+            veh[k, COUNT] = v.count
+            veh[k, EMPTY_KG_PER_KM] = v.empty_kg_per_km
+            veh[k, FULL_KG_PER_KM] = v.full_kg_per_km
+            veh[k, COST_PER_KM] = v.cost_per_km
+            veh[k, FIXED_COST] = v.fixed_cost
+            veh[k, COST_PER_MINUTE] = v.cost_per_minute
+        cfg = np.empty(CFG_FIELDS)
+        cfg[LATE_WEIGHT] = self.penalty.late_weight
+        cfg[EARLY_WEIGHT] = self.penalty.early_weight
+        cfg[HARD_WINDOWS] = 1.0 if self.penalty.hard_windows else 0.0
+        cfg[PERIOD_MINUTES] = period
+        cfg[START_MINUTE] = self.start_minute
+        cfg[PERIODS] = float(nper)
         kd = KernelData(np.ascontiguousarray(nodes), arcs, grade, np.ascontiguousarray(cong), veh, cfg)
         self.__dict__["_kernel_data"] = kd
-        self.__dict__["_distance"] = arcs[0]
+        self.__dict__["_distance"] = arcs[KM]
         return kd
 
     def _grade_factors(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -307,7 +337,7 @@ class RoutingInstance:
         dst = np.asarray(dst, dtype=np.int64)
         kd = self.__dict__.get("_kernel_data")
         if kd is not None:
-            return kd.arcs[0, src, dst], kd.arcs[1, src, dst], kd.arcs[2, src, dst], kd.arcs[3, src, dst]
+            return tuple(kd.arcs[f, src, dst] for f in (KM, MINUTES, EMISSION_FACTOR, COST_FACTOR))
         dx = self.x[src] - self.x[dst]
         dy = self.y[src] - self.y[dst]
         km = np.sqrt(dx * dx + dy * dy) * self.circuity
@@ -345,26 +375,20 @@ class RoutingInstance:
         """Drive arc (i, j) on ``vehicle_type`` carrying ``load`` (capacity units), leaving at
         instance time ``depart``.
 
-        The same physics the kernels plan with (plain Python, so a simulation can drive a
-        plan arc by arc with the loads and departure times that really happen): travel time
-        is the free-flow time times the congestion coefficient of the arc's grade in the
-        period of the departure; emissions interpolate the vehicle's factor by load.
+        The kernels' own arc physics, :func:`optimizer.kernels.arc`, run as plain Python
+        (``kernels.python.arc``: nothing is compiled), so a simulation driving a plan arc by
+        arc with the loads and departure times that really happen computes exactly what the
+        planner scored: travel time is the free-flow time times the congestion coefficient
+        of the arc's grade in the period of the departure; emissions interpolate the
+        vehicle's factor by load.
         """
+        from . import kernels  # here, not at import: loading numba takes 0.3 s
+
         kd = self.kernel_data
-        km = float(kd.arcs[0, i, j])
-        congestion = 1.0
-        nper = int(kd.cfg[5])
-        if nper > 1:
-            period = int((depart + kd.cfg[4]) // kd.cfg[3]) % nper
-            congestion = float(kd.cong[kd.grade[i, j], period])
-        v = self.vehicle_types[vehicle_type]
-        per_km = v.empty_kg_per_km + (v.full_kg_per_km - v.empty_kg_per_km) * load / v.capacity
-        return Leg(
-            km,
-            float(kd.arcs[1, i, j]) * congestion,
-            per_km * float(kd.arcs[2, i, j]) * km,
-            km * float(kd.arcs[3, i, j]) * v.cost_per_km,
+        km, minutes, kg, _, cost = kernels.python.arc(
+            i, j, vehicle_type, load, depart, kd.arcs, kd.grade, kd.cong, kd.veh, kd.cfg
         )
+        return Leg(float(km), float(minutes), float(kg), float(cost))
 
     def replace(self, **changes) -> "RoutingInstance":
         """A validated copy with some fields changed (for what-if variants)."""

@@ -1,9 +1,17 @@
 """The hot loops of the router, compiled with numba: route evaluation, Split, local search.
 
 Everything the search repeats millions of times lives here and only here. The functions
-take the instance as the plain arrays of :class:`optimizer.instance.KernelData` and hold no
-state and no random generator: randomness stays in the Python drivers, so a batch run in
-parallel threads gives the same result as a serial one.
+take the instance as the plain arrays of :class:`optimizer.instance.KernelData` (columns
+named in :mod:`optimizer.layout`) and hold no state and no random generator: randomness
+stays in the Python drivers, so a batch run in parallel threads gives the same result as a
+serial one.
+
+The physics of one arc (travel time under congestion, km, kg CO2 at the load carried,
+cost) and of one arrival (the eq. 7 window penalty) is written once, in the inline helpers
+below (:func:`travel`, :func:`arc`, :func:`arrive` and the route totals :func:`route_kg`,
+:func:`route_cost`), and every kernel is built from them. :data:`python` holds the same
+helpers run as plain Python: :meth:`optimizer.instance.RoutingInstance.leg` drives an arc
+with ``python.arc``, so a simulation drives a plan with the code the planner scored it with.
 
 Each kernel has a plain-Python twin: ``optimizer.reference`` re-implements route evaluation
 independently, and every kernel here can be run uncompiled through ``kernel.py_func`` (or
@@ -15,25 +23,174 @@ is ``tour[rstart[r]:rstart[r + 1]]``), ``rtype`` (vehicle type per route) and ``
 
 from __future__ import annotations
 
+import types
+
 import numpy as np
 from numba import njit, prange
+
+from .layout import (
+    CAPACITY,
+    COST_FACTOR,
+    COST_PER_KM,
+    COST_PER_MINUTE,
+    COUNT,
+    DEMAND,
+    DUE,
+    EARLY_WEIGHT,
+    EMISSION_FACTOR,
+    EMPTY_KG_PER_KM,
+    FIXED_COST,
+    FULL_KG_PER_KM,
+    HARD_WINDOWS,
+    KM,
+    LATE_WEIGHT,
+    MINUTES,
+    PERIOD_MINUTES,
+    PERIODS,
+    READY,
+    SERVICE,
+    START_MINUTE,
+    TOTAL_COST,
+    TOTAL_DIST,
+    TOTAL_EMIS,
+    TOTAL_FIELDS,
+    TOTAL_FLEET,
+    TOTAL_LATE,
+    TOTAL_OVERLOAD,
+    TOTAL_PEN,
+)
 
 INF = 1e300
 
 # Columns of the per-route objective record returned by route_eval.
 COST, EMIS, PEN, DIST, DURATION, OVERLOAD, LATE = 0, 1, 2, 3, 4, 5, 6
 
+# Columns of the schedule state local search keeps after each stop (see _refresh).
+ST_TIME, ST_CKM, ST_GKM, ST_GKM_DELIVERED, ST_PEN, ST_DELIVERED, ST_LATE = range(7)
+ST_FIELDS = 7
+
+# Columns of a middle piece of a candidate route (see cand_score): route, first and one past
+# the last position taken from it, and 1 when the piece is driven in reverse.
+MID_ROUTE, MID_START, MID_END, MID_REVERSED = range(4)
+MID_FIELDS = 4
+
+
+# ---------------------------------------------------------------------------- one arc, one arrival
+
 
 @njit(cache=True, inline="always")
-def congestion(g, t, cong, cfg):
-    """Congestion coefficient of grade g for a departure at time t."""
-    nper = int(cfg[5])
+def travel(i, j, depart, arcs, grade, cong, cfg):
+    """Arc i -> j before any vehicle or load: (road km, minutes when leaving at ``depart``,
+    km x emission factor g_r, km x cost factor).
+
+    The minutes are the free-flow time times the congestion coefficient of the arc's grade
+    in the period of the day of the departure. The last two values are the arc's share of
+    the sums that price a route per vehicle type: its kg CO2 (:func:`route_kg`) and its
+    distance cost (:func:`route_cost`).
+    """
+    # every array is read before the branch: numba then drops the reference counting of
+    # the arrays where this is inlined (an incref and a decref per array and call otherwise)
+    km = arcs[KM, i, j]
+    free = arcs[MINUTES, i, j]
+    gkm = arcs[EMISSION_FACTOR, i, j] * km
+    ckm = km * arcs[COST_FACTOR, i, j]
+    g = grade[i, j]
+    nper = int(cfg[PERIODS])
+    start = cfg[START_MINUTE]
+    period = cfg[PERIOD_MINUTES]
     if nper == 1:
-        return cong[g, 0]
+        return km, free * cong[g, 0], gkm, ckm
     # periods tile the day exactly (CongestionProfile checks it), so the period of the day
     # is the period count modulo the number of periods: no float modulo in the hot loop
-    p = int((t + cfg[4]) // cfg[3]) % nper
-    return cong[g, p]
+    p = int((depart + start) // period) % nper
+    return km, free * cong[g, p], gkm, ckm
+
+
+@njit(cache=True, inline="always")
+def kg_per_km(k, load, veh):
+    """kg CO2 per road km (before the grade factor) of vehicle type k carrying ``load``:
+    linear from empty to full (seed paper eq. 4, load interpolated)."""
+    # the arrays first, then the division (which checks for zero: a branch, see travel)
+    e = veh[k, EMPTY_KG_PER_KM]
+    full = veh[k, FULL_KG_PER_KM]
+    cap = veh[k, CAPACITY]
+    return e + (full - e) / cap * load
+
+
+@njit(cache=True, inline="always")
+def arc(i, j, k, load, depart, arcs, grade, cong, veh, cfg):
+    """Drive arc i -> j on vehicle type k with ``load`` on board, leaving at ``depart``:
+    (road km, minutes, kg CO2, km x cost factor, distance cost).
+
+    Minutes as :func:`travel`; kg is :func:`kg_per_km` at the load times g_r times km; the
+    distance cost is km x cost factor x the type's cost per km (a route total prices the
+    summed km x cost factor once, :func:`route_cost`).
+    """
+    # the arrays first, travel's branch last (see travel)
+    cost_per_km = veh[k, COST_PER_KM]
+    g_emission = arcs[EMISSION_FACTOR, i, j]
+    per_km = kg_per_km(k, load, veh) * g_emission
+    km, minutes, _, ckm = travel(i, j, depart, arcs, grade, cong, cfg)
+    return km, minutes, per_km * km, ckm, ckm * cost_per_km
+
+
+@njit(cache=True, inline="always")
+def arrive(c, t, nodes, cfg):
+    """Reach node c at time t: (eq. 7 penalty, lateness, start of service).
+
+    Past the due time: late weight x lateness. Before the ready time of a customer: early
+    weight x the wait, and service starts at the ready time. At the depot (c = 0) the route
+    ends on arrival, so only lateness counts.
+    """
+    # the arrays first, the branches after (see travel)
+    due = nodes[c, DUE]
+    ready = nodes[c, READY]
+    late_weight = cfg[LATE_WEIGHT]
+    early_weight = cfg[EARLY_WEIGHT]
+    if t > due:
+        return late_weight * (t - due), t - due, t
+    if t < ready and c != 0:
+        return early_weight * (ready - t), 0.0, ready
+    return 0.0, 0.0, t
+
+
+@njit(cache=True, inline="always")
+def route_kg(k, gkm, load_gkm, veh):
+    """kg CO2 of a route on type k from its sums over arcs of g_r x km (``gkm``) and of
+    g_r x km x load carried (``load_gkm``): the sum of :func:`arc`'s kg, regrouped."""
+    e = veh[k, EMPTY_KG_PER_KM]
+    full = veh[k, FULL_KG_PER_KM]
+    cap = veh[k, CAPACITY]
+    return e * gkm + (full - e) / cap * load_gkm
+
+
+@njit(cache=True, inline="always")
+def route_cost(k, ckm, duration, veh):
+    """Cost of a route on type k: summed km x cost factor at the type's cost per km, its
+    fixed cost, and the driver's minutes from departure to return."""
+    return ckm * veh[k, COST_PER_KM] + veh[k, FIXED_COST] + veh[k, COST_PER_MINUTE] * duration
+
+
+def _plain_python(*helpers):
+    """The helpers' own code (each one's ``py_func``) as Python functions that call each
+    other as Python too: ``arc.py_func`` alone would call the compiled :func:`travel`."""
+    namespace = dict(globals())
+    forms = {}
+    for helper in helpers:
+        fn = getattr(helper, "py_func", helper)  # with NUMBA_DISABLE_JIT=1 it is the function
+        forms[fn.__name__] = types.FunctionType(fn.__code__, namespace, fn.__name__, fn.__defaults__, fn.__closure__)
+    namespace.update(forms)
+    return types.SimpleNamespace(**forms)
+
+
+#: :func:`travel`, :func:`kg_per_km`, :func:`arc`, :func:`arrive`, :func:`route_kg` and
+#: :func:`route_cost` as plain Python (the same code objects the kernels compile), for
+#: callers outside the kernels: ``python.arc(i, j, k, load, depart, arcs, grade, cong,
+#: veh, cfg)`` drives one arc without numba compiling anything.
+python = _plain_python(travel, kg_per_km, arc, arrive, route_kg, route_cost)
+
+
+# ---------------------------------------------------------------------------- routes
 
 
 @njit(cache=True)
@@ -48,15 +205,11 @@ def route_eval(seq, start, length, k, nodes, arcs, grade, cong, veh, cfg):
     """
     if length == 0:
         return 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
-    cap = veh[k, 0]
-    e = veh[k, 2]
-    slope = (veh[k, 3] - e) / cap
-    lw = cfg[0]
-    ew = cfg[1]
+    cap = veh[k, CAPACITY]
     load = 0.0
     for p in range(length):
-        load += nodes[seq[start + p], 0]
-    t = nodes[0, 1]
+        load += nodes[seq[start + p], DEMAND]
+    t = nodes[0, READY]
     t0 = t
     prev = 0
     dist = 0.0
@@ -67,25 +220,19 @@ def route_eval(seq, start, length, k, nodes, arcs, grade, cong, veh, cfg):
     cur = load
     for p in range(length + 1):
         nxt = seq[start + p] if p < length else 0
-        d = arcs[0, prev, nxt]
-        dist += d
-        cost_km += d * arcs[3, prev, nxt]
-        emis += (e + slope * cur) * arcs[2, prev, nxt] * d
-        t += arcs[1, prev, nxt] * congestion(grade[prev, nxt], t, cong, cfg)
-        b = nodes[nxt, 2]
-        if t > b:
-            pen += lw * (t - b)
-            late += t - b
+        km, minutes, kg, ckm, _ = arc(prev, nxt, k, cur, t, arcs, grade, cong, veh, cfg)
+        dist += km
+        cost_km += ckm
+        emis += kg
+        pen_a, late_a, t = arrive(nxt, t + minutes, nodes, cfg)
+        pen += pen_a
+        late += late_a
         if nxt != 0:
-            a = nodes[nxt, 1]
-            if t < a:
-                pen += ew * (a - t)
-                t = a
-            t += nodes[nxt, 3]
-            cur -= nodes[nxt, 0]
+            t += nodes[nxt, SERVICE]
+            cur -= nodes[nxt, DEMAND]
         prev = nxt
     duration = t - t0
-    cost = cost_km * veh[k, 4] + veh[k, 5] + veh[k, 6] * duration
+    cost = route_cost(k, cost_km, duration, veh)
     overload = load - cap if load > cap else 0.0
     return cost, emis, pen, dist, duration, overload, late
 
@@ -99,32 +246,25 @@ def route_detail(seq, start, length, k, nodes, arcs, grade, cong, veh, cfg, arri
     """
     if length == 0:
         return
-    cap = veh[k, 0]
-    e = veh[k, 2]
-    slope = (veh[k, 3] - e) / cap
     load = 0.0
     for p in range(length):
-        load += nodes[seq[start + p], 0]
-    t = nodes[0, 1]
+        load += nodes[seq[start + p], DEMAND]
+    t = nodes[0, READY]
     prev = 0
     cur = load
     for p in range(length + 1):
         nxt = seq[start + p] if p < length else 0
-        d = arcs[0, prev, nxt]
+        km, minutes, kg, _, _ = arc(prev, nxt, k, cur, t, arcs, grade, cong, veh, cfg)
         arc_load[p] = cur
-        arc_km[p] = d
-        arc_kg[p] = (e + slope * cur) * arcs[2, prev, nxt] * d
-        t += arcs[1, prev, nxt] * congestion(grade[prev, nxt], t, cong, cfg)
+        arc_km[p] = km
+        arc_kg[p] = kg
+        t += minutes
         arrival[p] = t
+        _, _, t = arrive(nxt, t, nodes, cfg)
+        service_start[p] = t
         if nxt != 0:
-            a = nodes[nxt, 1]
-            if t < a:
-                t = a
-            service_start[p] = t
-            t += nodes[nxt, 3]
-            cur -= nodes[nxt, 0]
-        else:
-            service_start[p] = t
+            t += nodes[nxt, SERVICE]
+            cur -= nodes[nxt, DEMAND]
         prev = nxt
 
 
@@ -138,18 +278,14 @@ def route_score(seq, start, length, k, w, nodes, arcs, grade, cong, veh, cfg):
     """
     if length == 0:
         return 0.0
-    cap = veh[k, 0]
+    cap = veh[k, CAPACITY]
     load = 0.0
     for p in range(length):
-        load += nodes[seq[start + p], 0]
+        load += nodes[seq[start + p], DEMAND]
     if load > cap + 1e-9:
         return INF
-    hard = cfg[2] > 0.5
-    e = veh[k, 2]
-    slope = (veh[k, 3] - e) / cap
-    lw = cfg[0]
-    ew = cfg[1]
-    t = nodes[0, 1]
+    hard = cfg[HARD_WINDOWS] > 0.5
+    t = nodes[0, READY]
     t0 = t
     prev = 0
     cost_km = 0.0
@@ -158,24 +294,18 @@ def route_score(seq, start, length, k, w, nodes, arcs, grade, cong, veh, cfg):
     cur = load
     for p in range(length + 1):
         nxt = seq[start + p] if p < length else 0
-        d = arcs[0, prev, nxt]
-        cost_km += d * arcs[3, prev, nxt]
-        emis += (e + slope * cur) * arcs[2, prev, nxt] * d
-        t += arcs[1, prev, nxt] * congestion(grade[prev, nxt], t, cong, cfg)
-        b = nodes[nxt, 2]
-        if t > b:
-            if hard and t - b > 1e-9:
-                return INF
-            pen += lw * (t - b)
+        km, minutes, kg, ckm, _ = arc(prev, nxt, k, cur, t, arcs, grade, cong, veh, cfg)
+        cost_km += ckm
+        emis += kg
+        pen_a, late_a, t = arrive(nxt, t + minutes, nodes, cfg)
+        if hard and late_a > 1e-9:
+            return INF
+        pen += pen_a
         if nxt != 0:
-            a = nodes[nxt, 1]
-            if t < a:
-                pen += ew * (a - t)
-                t = a
-            t += nodes[nxt, 3]
-            cur -= nodes[nxt, 0]
+            t += nodes[nxt, SERVICE]
+            cur -= nodes[nxt, DEMAND]
         prev = nxt
-    cost = cost_km * veh[k, 4] + veh[k, 5] + veh[k, 6] * (t - t0)
+    cost = route_cost(k, cost_km, t - t0, veh)
     return w[0] * cost + w[1] * emis + w[2] * pen
 
 
@@ -185,7 +315,7 @@ def best_type(seq, start, length, w, used, nodes, arcs, grade, cong, veh, cfg, e
     best = -1
     best_s = INF
     for k in range(veh.shape[0]):
-        if k == exclude or used[k] >= veh[k, 1]:
+        if k == exclude or used[k] >= veh[k, COUNT]:
             continue
         s = route_score(seq, start, length, k, w, nodes, arcs, grade, cong, veh, cfg)
         if s < best_s:
@@ -207,13 +337,10 @@ def _segment_scores(tour, i, n, w, nodes, arcs, grade, cong, veh, cfg, maxcap, s
     hard windows, at the first late customer).
     """
     K = veh.shape[0]
-    hard = cfg[2] > 0.5
-    lw = cfg[0]
-    ew = cfg[1]
-    t0 = nodes[0, 1]
+    hard = cfg[HARD_WINDOWS] > 0.5
+    t0 = nodes[0, READY]
     t = t0
     load = 0.0
-    dist = 0.0
     cost_km = 0.0
     gd = 0.0  # sum of g_r * km over arcs so far (to the last customer)
     wl = 0.0  # sum of g_r * km * load carried, over arcs so far
@@ -222,49 +349,38 @@ def _segment_scores(tour, i, n, w, nodes, arcs, grade, cong, veh, cfg, maxcap, s
     jmax = i
     for j in range(i + 1, n + 1):
         c = tour[j - 1]
-        q = nodes[c, 0]
+        q = nodes[c, DEMAND]
         if load + q > maxcap + 1e-9:
             break
         load += q
-        d = arcs[0, prev, c]
-        dist += d
-        cost_km += d * arcs[3, prev, c]
-        gd += arcs[2, prev, c] * d
+        _, minutes, gkm, ckm = travel(prev, c, t, arcs, grade, cong, cfg)
+        cost_km += ckm
+        gd += gkm
         wl += q * gd
-        t += arcs[1, prev, c] * congestion(grade[prev, c], t, cong, cfg)
-        if t > nodes[c, 2]:
-            if hard:
-                break
-            pen += lw * (t - nodes[c, 2])
-        if t < nodes[c, 1]:
-            pen += ew * (nodes[c, 1] - t)
-            t = nodes[c, 1]
-        t += nodes[c, 3]
+        pen_a, late_a, t = arrive(c, t + minutes, nodes, cfg)
+        if hard and late_a > 0.0:
+            break
+        pen += pen_a
+        t += nodes[c, SERVICE]
         prev = c
         # close the route back to the depot
-        d0 = arcs[0, c, 0]
-        tr = t + arcs[1, c, 0] * congestion(grade[c, 0], t, cong, cfg)
-        pen_r = pen
-        if tr > nodes[0, 2]:
-            if hard:
-                jmax = j
-                seg_s[j] = INF
-                seg_k[j] = -1
-                continue
-            pen_r += lw * (tr - nodes[0, 2])
+        _, minutes0, gkm0, ckm0 = travel(c, 0, t, arcs, grade, cong, cfg)
+        pen_d, late_d, tr = arrive(0, t + minutes0, nodes, cfg)
+        if hard and late_d > 0.0:
+            jmax = j
+            seg_s[j] = INF
+            seg_k[j] = -1
+            continue
+        pen_r = pen + pen_d
         dur = tr - t0
-        gd_r = gd + arcs[2, c, 0] * d0
-        ckm = cost_km + d0 * arcs[3, c, 0]
+        gd_r = gd + gkm0
+        ckm_r = cost_km + ckm0
         best = INF
         bk = -1
         for k in range(K):
-            cap = veh[k, 0]
-            if veh[k, 1] < 1 or load > cap + 1e-9:
+            if veh[k, COUNT] < 1 or load > veh[k, CAPACITY] + 1e-9:
                 continue
-            e = veh[k, 2]
-            em = e * gd_r + (veh[k, 3] - e) / cap * wl
-            co = ckm * veh[k, 4] + veh[k, 5] + veh[k, 6] * dur
-            s = w[0] * co + w[1] * em + w[2] * pen_r
+            s = w[0] * route_cost(k, ckm_r, dur, veh) + w[1] * route_kg(k, gd_r, wl, veh) + w[2] * pen_r
             if s < best:
                 best = s
                 bk = k
@@ -284,8 +400,8 @@ def split_free(tour, w, nodes, arcs, grade, cong, veh, cfg, rstart, rtype):
     n = tour.shape[0]
     maxcap = 0.0
     for k in range(veh.shape[0]):
-        if veh[k, 1] >= 1 and veh[k, 0] > maxcap:
-            maxcap = veh[k, 0]
+        if veh[k, COUNT] >= 1 and veh[k, CAPACITY] > maxcap:
+            maxcap = veh[k, CAPACITY]
     V = np.full(n + 1, INF)
     P = np.full(n + 1, -1, dtype=np.int64)
     PK = np.full(n + 1, -1, dtype=np.int64)
@@ -331,8 +447,8 @@ def split(tour, w, max_routes, nodes, arcs, grade, cong, veh, cfg, rstart, rtype
     n = tour.shape[0]
     maxcap = 0.0
     for k in range(veh.shape[0]):
-        if veh[k, 1] >= 1 and veh[k, 0] > maxcap:
-            maxcap = veh[k, 0]
+        if veh[k, COUNT] >= 1 and veh[k, CAPACITY] > maxcap:
+            maxcap = veh[k, CAPACITY]
     R = max_routes
     V = np.full((R + 1, n + 1), INF)
     P = np.full((R + 1, n + 1), -1, dtype=np.int64)
@@ -394,7 +510,7 @@ def repair_types(tour, rstart, rtype, nr, w, nodes, arcs, grade, cong, veh, cfg)
     for _ in range(nr):
         over = -1
         for k in range(K):
-            if used[k] > veh[k, 1]:
+            if used[k] > veh[k, COUNT]:
                 over = k
                 break
         if over < 0:
@@ -418,8 +534,8 @@ def repair_types(tour, rstart, rtype, nr, w, nodes, arcs, grade, cong, veh, cfg)
         rtype[best_r] = best_k
     excess = 0
     for k in range(K):
-        if used[k] > veh[k, 1]:
-            excess += used[k] - int(veh[k, 1])
+        if used[k] > veh[k, COUNT]:
+            excess += used[k] - int(veh[k, COUNT])
     return excess
 
 
@@ -428,11 +544,12 @@ def repair_types(tour, rstart, rtype, nr, w, nodes, arcs, grade, cong, veh, cfg)
 
 @njit(cache=True)
 def _refresh(r, routes, rlen, st, nodes, arcs, grade, cong, cfg):
-    """Schedule state after each stop of route r, ``st[r, p]`` = (departure time, cost-km,
-    sum g*km, sum g*km*delivered-before-arc, penalty, delivered, lateness); ``st[r, rlen]``
-    is the state back at the depot. None of it depends on the vehicle type or on the
-    total load, so any route sharing a prefix or a suffix with route r can reuse it."""
-    t = nodes[0, 1]
+    """Schedule state after each stop of route r, ``st[r, p, ST_*]``: departure time, sum of
+    km x cost factor, sum of g_r x km, sum of g_r x km x load delivered before the arc,
+    penalty, load delivered, lateness; ``st[r, rlen]`` is the state back at the depot. None
+    of it depends on the vehicle type or on the total load, so any route sharing a prefix or
+    a suffix with route r can reuse it."""
+    t = nodes[0, READY]
     ckm = 0.0
     gd = 0.0
     gdd = 0.0
@@ -443,28 +560,23 @@ def _refresh(r, routes, rlen, st, nodes, arcs, grade, cong, cfg):
     n = rlen[r]
     for p in range(n + 1):
         c = routes[r, p] if p < n else 0
-        d = arcs[0, prev, c]
-        ckm += d * arcs[3, prev, c]
-        ga = arcs[2, prev, c] * d
-        gd += ga
-        gdd += ga * dl
-        t += arcs[1, prev, c] * congestion(grade[prev, c], t, cong, cfg)
-        if t > nodes[c, 2]:
-            pen += cfg[0] * (t - nodes[c, 2])
-            late += t - nodes[c, 2]
+        _, minutes, gkm, ckm_a = travel(prev, c, t, arcs, grade, cong, cfg)
+        ckm += ckm_a
+        gd += gkm
+        gdd += gkm * dl
+        pen_a, late_a, t = arrive(c, t + minutes, nodes, cfg)
+        pen += pen_a
+        late += late_a
         if c != 0:
-            if t < nodes[c, 1]:
-                pen += cfg[1] * (nodes[c, 1] - t)
-                t = nodes[c, 1]
-            t += nodes[c, 3]
-            dl += nodes[c, 0]
-        st[r, p, 0] = t
-        st[r, p, 1] = ckm
-        st[r, p, 2] = gd
-        st[r, p, 3] = gdd
-        st[r, p, 4] = pen
-        st[r, p, 5] = dl
-        st[r, p, 6] = late
+            t += nodes[c, SERVICE]
+            dl += nodes[c, DEMAND]
+        st[r, p, ST_TIME] = t
+        st[r, p, ST_CKM] = ckm
+        st[r, p, ST_GKM] = gd
+        st[r, p, ST_GKM_DELIVERED] = gdd
+        st[r, p, ST_PEN] = pen
+        st[r, p, ST_DELIVERED] = dl
+        st[r, p, ST_LATE] = late
         prev = c
 
 
@@ -473,25 +585,26 @@ def cand_score(routes, rlen, st, r0, f, mids, nmid, sr, sp, k, w, nodes, arcs, g
     """Scalarised value of a candidate route assembled from pieces of current routes.
 
     The candidate is: the first f stops of route r0, then ``nmid`` middle pieces
-    (``mids[i]`` = route, start, end, reversed), then the suffix ``routes[sr, sp:]`` of an
-    unchanged route (none when sr < 0). Only the changed part is walked: the prefix state
-    comes from ``st[r0, f - 1]`` and, as soon as the vehicle leaves a suffix stop at the
-    same time as in the suffix's own route (it waited for a window opening, say), the rest
-    is taken from that route's stored sums instead of being walked. Infinite when over
+    (``mids[i, MID_*]`` = route, start, end, reversed), then the suffix ``routes[sr, sp:]``
+    of an unchanged route (none when sr < 0). Only the changed part is walked: the prefix
+    state comes from ``st[r0, f - 1]`` and, as soon as the vehicle leaves a suffix stop at
+    the same time as in the suffix's own route (it waited for a window opening, say), the
+    rest is taken from that route's stored sums instead of being walked. Infinite when over
     capacity or, with hard windows, late. Equals :func:`route_score` of the assembled route.
     """
+    hard = cfg[HARD_WINDOWS] > 0.5
     if f > 0:
-        t = st[r0, f - 1, 0]
-        ckm = st[r0, f - 1, 1]
-        gd = st[r0, f - 1, 2]
-        gdd = st[r0, f - 1, 3]
-        pen = st[r0, f - 1, 4]
-        dl = st[r0, f - 1, 5]
+        t = st[r0, f - 1, ST_TIME]
+        ckm = st[r0, f - 1, ST_CKM]
+        gd = st[r0, f - 1, ST_GKM]
+        gdd = st[r0, f - 1, ST_GKM_DELIVERED]
+        pen = st[r0, f - 1, ST_PEN]
+        dl = st[r0, f - 1, ST_DELIVERED]
         prev = routes[r0, f - 1]
-        if cfg[2] > 0.5 and st[r0, f - 1, 6] > 1e-9:
+        if hard and st[r0, f - 1, ST_LATE] > 1e-9:
             return INF
     else:
-        t = nodes[0, 1]
+        t = nodes[0, READY]
         ckm = 0.0
         gd = 0.0
         gdd = 0.0
@@ -501,24 +614,20 @@ def cand_score(routes, rlen, st, r0, f, mids, nmid, sr, sp, k, w, nodes, arcs, g
     # total load, for the capacity check before any walking
     load = dl
     for m in range(nmid):
-        rr = mids[m, 0]
-        for p in range(mids[m, 1], mids[m, 2]):
-            load += nodes[routes[rr, p], 0]
+        rr = mids[m, MID_ROUTE]
+        for p in range(mids[m, MID_START], mids[m, MID_END]):
+            load += nodes[routes[rr, p], DEMAND]
     if sr >= 0:
         ns = rlen[sr]
         if sp < ns:
-            load += st[sr, ns - 1, 5] - (st[sr, sp - 1, 5] if sp > 0 else 0.0)
+            load += st[sr, ns - 1, ST_DELIVERED] - (st[sr, sp - 1, ST_DELIVERED] if sp > 0 else 0.0)
     count = f + (rlen[sr] - sp if sr >= 0 else 0)
     for m in range(nmid):
-        count += mids[m, 2] - mids[m, 1]
+        count += mids[m, MID_END] - mids[m, MID_START]
     if count == 0:
         return 0.0
-    cap = veh[k, 0]
-    if load > cap + 1e-9:
+    if load > veh[k, CAPACITY] + 1e-9:
         return INF
-    hard = cfg[2] > 0.5
-    lw = cfg[0]
-    ew = cfg[1]
     # walk the middle pieces, then the unchanged suffix (the last piece, which may merge)
     merged = False
     npieces = nmid + (1 if sr >= 0 else 0)
@@ -527,56 +636,47 @@ def cand_score(routes, rlen, st, r0, f, mids, nmid, sr, sp, k, w, nodes, arcs, g
         if suffix:
             rr, s0, s1, rev = sr, sp, rlen[sr], 0
         else:
-            rr, s0, s1, rev = mids[m, 0], mids[m, 1], mids[m, 2], mids[m, 3]
+            rr, s0, s1, rev = mids[m, MID_ROUTE], mids[m, MID_START], mids[m, MID_END], mids[m, MID_REVERSED]
         for q in range(s1 - s0):
             p = s1 - 1 - q if rev == 1 else s0 + q
             c = routes[rr, p]
-            d = arcs[0, prev, c]
-            ckm += d * arcs[3, prev, c]
-            ga = arcs[2, prev, c] * d
-            gd += ga
-            gdd += ga * dl
-            t += arcs[1, prev, c] * congestion(grade[prev, c], t, cong, cfg)
-            b = nodes[c, 2]
-            if t > b:
-                if hard and t - b > 1e-9:
-                    return INF
-                pen += lw * (t - b)
-            a = nodes[c, 1]
-            if t < a:
-                pen += ew * (a - t)
-                t = a
-            t += nodes[c, 3]
-            dl += nodes[c, 0]
+            _, minutes, gkm, ckm_a = travel(prev, c, t, arcs, grade, cong, cfg)
+            ckm += ckm_a
+            gd += gkm
+            gdd += gkm * dl
+            pen_a, late_a, t = arrive(c, t + minutes, nodes, cfg)
+            if hard and late_a > 1e-9:
+                return INF
+            pen += pen_a
+            t += nodes[c, SERVICE]
+            dl += nodes[c, DEMAND]
             prev = c
-            if suffix and t == st[sr, p, 0]:
+            if suffix and t == st[sr, p, ST_TIME]:
                 # same departure as in route sr from here on: add its remaining sums
                 ns = s1
-                if hard and st[sr, ns, 6] - st[sr, p, 6] > 1e-9:
+                if hard and st[sr, ns, ST_LATE] - st[sr, p, ST_LATE] > 1e-9:
                     return INF
-                ddl = dl - st[sr, p, 5]
-                dgd = st[sr, ns, 2] - st[sr, p, 2]
-                ckm += st[sr, ns, 1] - st[sr, p, 1]
-                gdd += st[sr, ns, 3] - st[sr, p, 3] + ddl * dgd
+                ddl = dl - st[sr, p, ST_DELIVERED]
+                dgd = st[sr, ns, ST_GKM] - st[sr, p, ST_GKM]
+                ckm += st[sr, ns, ST_CKM] - st[sr, p, ST_CKM]
+                gdd += st[sr, ns, ST_GKM_DELIVERED] - st[sr, p, ST_GKM_DELIVERED] + ddl * dgd
                 gd += dgd
-                pen += st[sr, ns, 4] - st[sr, p, 4]
-                t = st[sr, ns, 0]
+                pen += st[sr, ns, ST_PEN] - st[sr, p, ST_PEN]
+                t = st[sr, ns, ST_TIME]
                 merged = True
                 break
     if not merged:
-        d = arcs[0, prev, 0]
-        ckm += d * arcs[3, prev, 0]
-        ga = arcs[2, prev, 0] * d
-        gd += ga
-        gdd += ga * dl
-        t += arcs[1, prev, 0] * congestion(grade[prev, 0], t, cong, cfg)
-        if t > nodes[0, 2]:
-            if hard and t - nodes[0, 2] > 1e-9:
-                return INF
-            pen += lw * (t - nodes[0, 2])
-    e = veh[k, 2]
-    emis = e * gd + (veh[k, 3] - e) / cap * (load * gd - gdd)
-    cost = ckm * veh[k, 4] + veh[k, 5] + veh[k, 6] * (t - nodes[0, 1])
+        _, minutes, gkm, ckm_a = travel(prev, 0, t, arcs, grade, cong, cfg)
+        ckm += ckm_a
+        gd += gkm
+        gdd += gkm * dl
+        pen_a, late_a, t = arrive(0, t + minutes, nodes, cfg)
+        if hard and late_a > 1e-9:
+            return INF
+        pen += pen_a
+    # the load carried over an arc is the total minus what was delivered before it
+    emis = route_kg(k, gd, load * gd - gdd, veh)
+    cost = route_cost(k, ckm, t - nodes[0, READY], veh)
     return w[0] * cost + w[1] * emis + w[2] * pen
 
 
@@ -588,11 +688,11 @@ def _materialize(routes, rlen, r0, f, mids, nmid, sr, sp, buf):
         buf[m] = routes[r0, p]
         m += 1
     for i in range(nmid):
-        rr = mids[i, 0]
-        s0 = mids[i, 1]
-        s1 = mids[i, 2]
+        rr = mids[i, MID_ROUTE]
+        s0 = mids[i, MID_START]
+        s1 = mids[i, MID_END]
         for q in range(s1 - s0):
-            buf[m] = routes[rr, s1 - 1 - q] if mids[i, 3] == 1 else routes[rr, s0 + q]
+            buf[m] = routes[rr, s1 - 1 - q] if mids[i, MID_REVERSED] == 1 else routes[rr, s0 + q]
             m += 1
     if sr >= 0:
         for p in range(sp, rlen[sr]):
@@ -603,10 +703,10 @@ def _materialize(routes, rlen, r0, f, mids, nmid, sr, sp, buf):
 
 @njit(cache=True)
 def _set_mid(mids, i, r, s0, s1, rev):
-    mids[i, 0] = r
-    mids[i, 1] = s0
-    mids[i, 2] = s1
-    mids[i, 3] = rev
+    mids[i, MID_ROUTE] = r
+    mids[i, MID_START] = s0
+    mids[i, MID_END] = s1
+    mids[i, MID_REVERSED] = rev
 
 
 @njit(cache=True)
@@ -629,10 +729,10 @@ def local_search(routes, rlen, rtype, nr, w, neigh, max_passes, nodes, arcs, gra
     where_r = np.full(n1, -1, dtype=np.int64)
     where_i = np.full(n1, -1, dtype=np.int64)
     rs = np.zeros(R)
-    st = np.zeros((R, W + 1, 7))
+    st = np.zeros((R, W + 1, ST_FIELDS))
     used = np.zeros(K, dtype=np.int64)
-    ma = np.zeros((3, 4), dtype=np.int64)
-    mb = np.zeros((3, 4), dtype=np.int64)
+    ma = np.zeros((3, MID_FIELDS), dtype=np.int64)
+    mb = np.zeros((3, MID_FIELDS), dtype=np.int64)
     for r in range(nr):
         for i in range(rlen[r]):
             where_r[routes[r, i]] = r
@@ -826,7 +926,7 @@ def local_search(routes, rlen, rtype, nr, w, neigh, max_passes, nodes, arcs, gra
                     kk = -1
                     sb = INF
                     for k in range(K):
-                        if used[k] >= veh[k, 1]:
+                        if used[k] >= veh[k, COUNT]:
                             continue
                         s = cand_score(routes, rlen, st, ru, 0, mb, 1, -1, 0, k, w, nodes, arcs, grade, cong, veh, cfg)
                         if s < sb:
@@ -866,7 +966,7 @@ def local_search(routes, rlen, rtype, nr, w, neigh, max_passes, nodes, arcs, gra
                 best = rtype[r]
                 best_s = rs[r]
                 for k in range(K):
-                    if k == rtype[r] or used[k] >= veh[k, 1]:
+                    if k == rtype[r] or used[k] >= veh[k, COUNT]:
                         continue
                     s2 = cand_score(routes, rlen, st, r, rlen[r], ma, 0, -1, 0, k, w, nodes, arcs, grade, cong, veh, cfg)
                     if s2 < best_s - eps:
@@ -900,7 +1000,7 @@ def local_search(routes, rlen, rtype, nr, w, neigh, max_passes, nodes, arcs, gra
 @njit(cache=True)
 def solution_eval(tour, rstart, rtype, nr, nodes, arcs, grade, cong, veh, cfg):
     """Totals of a flat solution: (cost, kg CO2, penalty, km, overload, lateness, fleet excess)."""
-    tot = np.zeros(7)
+    tot = np.zeros(TOTAL_FIELDS)
     K = veh.shape[0]
     used = np.zeros(K)
     for r in range(nr):
@@ -909,15 +1009,15 @@ def solution_eval(tour, rstart, rtype, nr, nodes, arcs, grade, cong, veh, cfg):
             continue
         used[rtype[r]] += 1
         res = route_eval(tour, rstart[r], ln, rtype[r], nodes, arcs, grade, cong, veh, cfg)
-        tot[0] += res[COST]
-        tot[1] += res[EMIS]
-        tot[2] += res[PEN]
-        tot[3] += res[DIST]
-        tot[4] += res[OVERLOAD]
-        tot[5] += res[LATE]
+        tot[TOTAL_COST] += res[COST]
+        tot[TOTAL_EMIS] += res[EMIS]
+        tot[TOTAL_PEN] += res[PEN]
+        tot[TOTAL_DIST] += res[DIST]
+        tot[TOTAL_OVERLOAD] += res[OVERLOAD]
+        tot[TOTAL_LATE] += res[LATE]
     for k in range(K):
-        if used[k] > veh[k, 1]:
-            tot[6] += used[k] - veh[k, 1]
+        if used[k] > veh[k, COUNT]:
+            tot[TOTAL_FLEET] += used[k] - veh[k, COUNT]
     return tot
 
 

@@ -14,6 +14,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 from optimizer.instance import RoutingInstance
+from optimizer.layout import MINUTES
 from optimizer.model import ROAD_GRADES, CongestionProfile, PenaltyModel, VehicleType
 from optimizer.solution import Route, evaluate, routes_from_ids
 
@@ -295,3 +296,37 @@ def test_leg_congestion_follows_the_clock(paper30):
     night = 3 * 60 + 24 * 60 - paper30.start_minute
     a, b = paper30.leg(0, 1, 0, 0.0, rush), paper30.leg(0, 1, 0, 0.0, night)
     assert a.minutes > b.minutes and a.km == b.km and a.kg_co2e == b.kg_co2e
+
+
+def test_legs_equal_route_detail_bit_for_bit_on_a_congested_instance(paper30):
+    """Replaying random routes of the congested paper instance leg by leg, leaving each stop
+    when route_detail says service there ends, gives route_detail's km, kg and arrival of
+    every arc exactly (not just closely: both run kernels.arc), across congestion periods;
+    the legs' costs add up to route_eval's cost."""
+    from optimizer import kernels
+
+    kd = paper30.kernel_data
+    rng = np.random.default_rng(12)
+    coefficients = set()
+    arcs = 0
+    for _ in range(40):
+        k = int(rng.integers(len(paper30.vehicle_types)))
+        seq = rng.choice(np.arange(1, paper30.n_customers + 1), int(rng.integers(1, 9)), replace=False)
+        n = seq.size
+        arrival, service_start, arc_load, arc_km, arc_kg = (np.zeros(n + 1) for _ in range(5))
+        kernels.route_detail(seq, 0, n, k, *kd, arrival, service_start, arc_load, arc_km, arc_kg)
+        cost, *_, duration, _, _ = kernels.route_eval(seq, 0, n, k, *kd)
+        prev, depart, km_cost = 0, float(paper30.ready[0]), 0.0
+        for p, node in enumerate([*seq.tolist(), 0]):
+            leg = paper30.leg(prev, node, k, float(arc_load[p]), depart)
+            assert (leg.km, leg.kg_co2e, depart + leg.minutes) == (arc_km[p], arc_kg[p], arrival[p])
+            coefficients.add(round(leg.minutes / float(kd.arcs[MINUTES, prev, node]), 9))
+            km_cost += leg.cost
+            arcs += 1
+            if node:
+                depart = float(service_start[p] + paper30.service[node])
+            prev = node
+        v = paper30.vehicle_types[k]
+        assert km_cost + v.fixed_cost + v.cost_per_minute * duration == pytest.approx(cost, rel=1e-12)
+    assert arcs > 150
+    assert len(coefficients) >= 4  # the replay crossed congestion periods and road grades

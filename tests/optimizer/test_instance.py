@@ -153,6 +153,58 @@ def test_kernel_data_shapes_road_network():
     assert kd.cfg[5] == 24 and kd.cfg[4] == inst.start_minute
 
 
+def test_kernel_data_columns_hold_the_fields_their_layout_names_say():
+    """Every column named in optimizer.layout holds that field (values all distinct, so a
+    swapped pair of columns or names is caught), on both arc models."""
+    from optimizer import layout as L
+    from optimizer.model import CongestionProfile, PenaltyModel, RoadGrade
+
+    grades = (RoadGrade("fast", 60.0, 1.1, 0.9, 1.3), RoadGrade("slow", 30.0, 1.4, 1.2, 0.8))
+    odd = VehicleType("odd", capacity=11.0, count=3, empty_kg_per_km=0.7, full_kg_per_km=1.9,
+                      cost_per_km=2.3, fixed_cost=41.0, cost_per_minute=0.13)
+    shape = tuple(float(p % 5) for p in range(12))
+    for unit in (True, False):
+        inst = RoutingInstance(**arrays(
+            vehicle_types=(VAN, odd), unit_speed=unit, start_minute=125.0, grades=grades,
+            road_grade=np.array([[0, 1, 0, 1], [1, 0, 1, 0], [0, 1, 0, 1], [1, 0, 1, 0]]),
+            congestion=CongestionProfile(shape=shape, period_minutes=120.0),
+            penalty=PenaltyModel(late_weight=1.7, early_weight=0.4, hard_windows=True),
+        ))
+        kd = inst.kernel_data
+        for col, field in ((L.DEMAND, "demand"), (L.READY, "ready"), (L.DUE, "due"), (L.SERVICE, "service")):
+            assert_array_equal(kd.nodes[:, col], getattr(inst, field))
+        for col, field in ((L.CAPACITY, "capacity"), (L.COUNT, "count"), (L.EMPTY_KG_PER_KM, "empty_kg_per_km"),
+                           (L.FULL_KG_PER_KM, "full_kg_per_km"), (L.COST_PER_KM, "cost_per_km"),
+                           (L.FIXED_COST, "fixed_cost"), (L.COST_PER_MINUTE, "cost_per_minute")):
+            assert kd.veh[1, col] == getattr(odd, field)
+        want_cfg = {L.LATE_WEIGHT: 1.7, L.EARLY_WEIGHT: 0.4, L.HARD_WINDOWS: 1.0, L.START_MINUTE: 125.0,
+                    L.PERIOD_MINUTES: 1440.0 if unit else 120.0, L.PERIODS: 1.0 if unit else 12.0}
+        assert {c: kd.cfg[c] for c in want_cfg} == want_cfg
+        # a copy without kernel arrays computes its arcs from the coordinates and grades
+        src, dst = np.array([0, 1, 2, 3]), np.array([1, 2, 3, 0])
+        fresh = inst.replace()
+        assert not fresh.kernel_data_ready
+        for col, want in zip((L.KM, L.MINUTES, L.EMISSION_FACTOR, L.COST_FACTOR), fresh.arcs_between(src, dst)):
+            assert_array_equal(kd.arcs[col, src, dst], want)
+        assert_allclose(kd.arcs[L.KM, src, dst], [3.0, 4.0, 3.0, 4.0])
+        if not unit:
+            grade = [grades[g] for g in inst.road_grade[src, dst]]
+            assert_allclose(kd.arcs[L.MINUTES, src, dst], [3.0, 4.0, 3.0, 4.0] / np.array([g.speed_kmh for g in grade]) * 60)
+            assert_array_equal(kd.arcs[L.EMISSION_FACTOR, src, dst], [g.emission_factor for g in grade])
+            assert_array_equal(kd.arcs[L.COST_FACTOR, src, dst], [g.cost_factor for g in grade])
+        assert kd.nodes.shape[1] == L.NODE_FIELDS and kd.arcs.shape[0] == L.ARC_FIELDS
+        assert kd.veh.shape[1] == L.VEH_FIELDS and kd.cfg.shape == (L.CFG_FIELDS,)
+
+
+def test_solution_totals_names_match_the_problem_records():
+    """layout.TOTAL_* (solution_eval's record) and problem.OBJ_* (which reads it) agree."""
+    from optimizer import layout as L
+    from optimizer import problem
+
+    names = ("COST", "EMIS", "PEN", "DIST", "OVERLOAD", "LATE", "FLEET")
+    assert [getattr(L, f"TOTAL_{n}") for n in names] == [getattr(problem, f"OBJ_{n}") for n in names]
+
+
 def test_paper_instance_50():
     """paper_instance(50, rng) builds a soft-window, 3-type instance with valid road grades."""
     inst = paper_instance(50, np.random.default_rng(50))

@@ -15,11 +15,13 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from numba import njit
 from numpy.testing import assert_allclose, assert_array_equal
 
 from optimizer import kernels, reference
 from optimizer.generate import paper_instance
 from optimizer.instance import RoutingInstance
+from optimizer.layout import DUE, MINUTES, READY
 from optimizer.model import DEFAULT_PROFILE, PenaltyModel, VehicleType
 from optimizer.problem import OBJ_LATE, OBJ_OVERLOAD, RoutingProblem, neighbour_lists, simplex_weights
 from optimizer.solution import Route, evaluate
@@ -318,6 +320,95 @@ def test_py_func_decode_one_identical():
                 assert a == b
                 for x, y in zip(*outs):
                     assert_array_equal(x, y)
+
+
+# ---------------------------------------------------------------- the arc physics, compiled and as Python
+
+
+@njit
+def _arc_compiled(i, j, k, load, depart, arcs, grade, cong, veh, cfg):
+    return kernels.arc(i, j, k, load, depart, arcs, grade, cong, veh, cfg)
+
+
+@njit
+def _arrive_compiled(c, t, nodes, cfg):
+    return kernels.arrive(c, t, nodes, cfg)
+
+
+@njit
+def _totals_compiled(k, gkm, load_gkm, ckm, duration, veh):
+    return kernels.route_kg(k, gkm, load_gkm, veh), kernels.route_cost(k, ckm, duration, veh)
+
+
+def _departures(rng: np.random.Generator, inst: RoutingInstance, count: int) -> np.ndarray:
+    """Departure times: random over three days, and on, one ulp before and one ulp after
+    the start of congestion periods (where the period, hence the travel time, changes)."""
+    period = inst.congestion.period_minutes
+    edges = np.arange(0, 3 * 1440.0, period) - inst.start_minute
+    edges = edges[edges >= 0]
+    return np.concatenate([
+        rng.uniform(0.0, 3 * 1440.0, count), edges, np.nextafter(edges, -np.inf)[edges > 0], np.nextafter(edges, np.inf),
+    ])
+
+
+def test_python_form_is_the_kernels_own_code():
+    """kernels.python runs the code objects the kernels compile, calling each other as Python."""
+    for name in ("travel", "kg_per_km", "arc", "arrive", "route_kg", "route_cost"):
+        plain = getattr(kernels.python, name)
+        assert plain.__code__ is getattr(kernels, name).py_func.__code__
+        assert not hasattr(plain, "py_func")  # a plain function, not a numba dispatcher
+    assert kernels.python.arc.__globals__["travel"] is kernels.python.travel
+
+
+@pytest.mark.parametrize("which", ["paper30", "r101"])
+def test_arc_helpers_compiled_equal_their_python_form(which, request):
+    """arc, arrive, route_kg and route_cost give bit-identical results compiled and as plain
+    Python, on random arcs, vehicle types, loads and departures including period boundaries."""
+    inst = request.getfixturevalue(which)
+    kd = inst.kernel_data
+    rng = np.random.default_rng(77)
+    n1 = inst.n_customers + 1
+    K = len(inst.vehicle_types)
+    departures = _departures(rng, inst, 400)
+    minutes = set()
+    for depart in departures:
+        i, j, k = int(rng.integers(n1)), int(rng.integers(n1)), int(rng.integers(K))
+        load = float(rng.uniform(0.0, inst.vehicle_types[k].capacity))
+        args = (i, j, k, load, float(depart), kd.arcs, kd.grade, kd.cong, kd.veh, kd.cfg)
+        got, want = _arc_compiled(*args), kernels.python.arc(*args)
+        assert got == tuple(want)
+        minutes.add(got[1] / kd.arcs[MINUTES, i, j] if i != j else 1.0)
+        c = int(rng.integers(n1))
+        for t in (float(depart), float(kd.nodes[c, DUE]), float(kd.nodes[c, READY]), float(kd.nodes[c, READY]) - 1.0):
+            assert _arrive_compiled(c, t, kd.nodes, kd.cfg) == tuple(kernels.python.arrive(c, t, kd.nodes, kd.cfg))
+        sums = tuple(float(x) for x in rng.uniform(0.0, 500.0, 4))
+        assert _totals_compiled(k, *sums, kd.veh) == (
+            kernels.python.route_kg(k, sums[0], sums[1], kd.veh), kernels.python.route_cost(k, sums[2], sums[3], kd.veh)
+        )
+    if not inst.unit_speed:
+        assert len({round(m, 9) for m in minutes}) > 10  # congestion coefficients of many periods and grades
+
+
+@SETTINGS
+@given(inst=small_instances(), seed=st.integers(0, 2**32 - 1))
+def test_legs_equal_route_detail_on_generated_instances(inst, seed):
+    """RoutingInstance.leg (kernels.arc as Python) replays route_detail's km, kg and arrival
+    of every arc bit for bit, on random fleets (where a different rounding of the load
+    interpolation shows) and random clocks."""
+    rng = np.random.default_rng(seed)
+    kd = inst.kernel_data
+    for r in random_routes(rng, inst):
+        seq = np.asarray(r.customers, dtype=np.int64)
+        n = seq.size
+        arrival, service_start, arc_load, arc_km, arc_kg = (np.zeros(n + 1) for _ in range(5))
+        kernels.route_detail(seq, 0, n, r.vehicle_type, *kd, arrival, service_start, arc_load, arc_km, arc_kg)
+        prev, depart = 0, float(inst.ready[0])
+        for p, node in enumerate([*seq.tolist(), 0]):
+            leg = inst.leg(prev, node, r.vehicle_type, float(arc_load[p]), depart)
+            assert (leg.km, leg.kg_co2e, depart + leg.minutes) == (arc_km[p], arc_kg[p], arrival[p])
+            if node:
+                depart = float(service_start[p] + inst.service[node])
+            prev = node
 
 
 # ---------------------------------------------------------------- Split against brute force
