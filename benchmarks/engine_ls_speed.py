@@ -14,6 +14,7 @@ Usage::
     python benchmarks/engine_ls_speed.py                  # R105, RC105, r1_2_1, R1_10_1
     python benchmarks/engine_ls_speed.py --only R105 --tours 10 --repeats 5
     python benchmarks/engine_ls_speed.py --cold           # also the cold-compile time
+    python benchmarks/engine_ls_speed.py --only R105 r1_2_1 --tours 1 --hgs 10   # HGS iterations in 10 s
     python benchmarks/engine_ls_speed.py --json out.json  # keep the figures and digests
 """
 
@@ -106,6 +107,17 @@ def bench_instance(name: str, tours: int, repeats: int, k: int, swap_star: bool 
     }
 
 
+def hgs_iterations(name: str, seconds: float, seed: int = 1) -> dict:
+    """Children HGS makes in ``seconds`` (distance only, default parameters) and its best km."""
+    from optimizer.engine.hgs import hgs
+    from optimizer.engine.objective import objective_vector
+
+    inst = load(name)
+    obj0 = objective_vector(inst.kernel_data, w_cost=0.0, w_emis=0.0, w_dist=1.0, pen_load=0.0, pen_tw=0.0)
+    best = hgs(inst, obj0, rng=np.random.default_rng(seed), time_limit=seconds)
+    return {"instance": name, "seconds": seconds, "iterations": int(best.fitness), "distance": round(best.base, 2)}
+
+
 def cold_compile_seconds() -> float:
     """Import plus the first search call on R105 in a fresh process with an empty numba cache."""
     code = (
@@ -127,6 +139,7 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--granular", type=int, default=40)
     ap.add_argument("--no-swap-star", action="store_true", help="search without SWAP* (to see its share)")
+    ap.add_argument("--hgs", type=float, metavar="SECONDS", help="also count HGS iterations in this budget")
     ap.add_argument("--cold", action="store_true", help="also time a cold compile (empty numba cache)")
     ap.add_argument("--json", type=Path, help="write the rows to this file")
     args = ap.parse_args()
@@ -143,6 +156,10 @@ def main() -> None:
         print(f"| {name} | {row['customers']} | {row['tours']} | {row['ms_per_call']} | {row['moves_per_call']} "
               f"| {row['moves_per_s']} | {row['digest']} |", flush=True)
     result = {"rows": rows}
+    if args.hgs:
+        result["hgs"] = [hgs_iterations(name, args.hgs) for name in names if name != "R1_10_1"]
+        for h in result["hgs"]:
+            print(f"HGS {h['instance']}: {h['iterations']} iterations in {h['seconds']:g} s, best {h['distance']} km")
     if args.cold:
         result["cold_compile_s"] = round(cold_compile_seconds(), 1)
         print(f"cold compile (import + first search on R105, empty cache): {result['cold_compile_s']} s")

@@ -3,7 +3,7 @@
 ``tests/data/engine/ls_golden.json`` holds, for fixed starting plans (random giant tours cut
 by the penalised split) and fixed visiting orders, the routes and move counts that
 ``local_search.search`` returned *before* its speed work (issue 12; recorded with the
-kernel of commit 2871396). Any rewrite of the search's internals (state layout, cached
+kernel as of commit 875cae8). Any rewrite of the search's internals (state layout, cached
 insertion positions for SWAP*, per-instance context) must give the same plans move for move,
 so this file is the contract. The cases cover distance-only Solomon and Gehring-Homberger
 instances with short (R1) and long (RC2, R2) routes, where SWAP* matters, a scalarised cost
