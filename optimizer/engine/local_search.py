@@ -346,6 +346,12 @@ def span_w(b0, b1, b2, a0, a1, a2, c_km, c_ckm, c_gd):
     return c_km * (b0 - a0) + c_ckm * (b1 - a1) + c_gd * (b2 - a2)
 
 
+@njit(cache=True, inline="always")
+def arc_w(km, cost_factor, grade_factor, c_km, c_ckm, c_gd):
+    """:func:`piece_bound`'s term for one arc."""
+    return km * (c_km + c_ckm * cost_factor + c_gd * grade_factor)
+
+
 @njit(cache=True)
 def inter_bounds(U, V, i, j, routes, rlen, rtype, F, arcs, veh, obj, sym, pre, lbs):
     """The arc bound of the 16 inter-route candidates of u = U[i], v = V[j] into lbs (inf
@@ -353,7 +359,11 @@ def inter_bounds(U, V, i, j, routes, rlen, rtype, F, arcs, veh, obj, sym, pre, l
     :func:`inter_candidate`'s pieces, summed in the same order, but each piece's weighted
     prefix difference computed once for the pair instead of once per candidate. ``pre`` is
     (2, 6, 3) work space: the prefix sums around u (U's positions i-1 .. i+3, then the whole
-    route) and around v (V's positions j-1 .. j+2, then the whole route)."""
+    route) and around v (V's positions j-1 .. j+2, then the whole route).
+
+    When the arcs are symmetric every arc is read from the row of its end on u's side (u's
+    route near u): the few rows around u stay in cache while u meets its neighbours, where
+    reading v's rows would miss the cache once per arc at 1,000 customers."""
     N = F.shape[0] - routes.shape[0]
     nu, nv = rlen[U], rlen[V]
     kU, kV = rtype[U], rtype[V]
@@ -374,6 +384,10 @@ def inter_bounds(U, V, i, j, routes, rlen, rtype, F, arcs, veh, obj, sym, pre, l
         row = N + (U if s == 0 else V)
         pre[s, 5, 0], pre[s, 5, 1], pre[s, 5, 2] = F[row, 0], F[row, 1], F[row, 2]
     z0, z1, z2 = F[0, 0], F[0, 1], F[0, 2]
+    # km only (cost and CO2 unweighted): an arc's weight is km x c_km to the last bit, as
+    # the factors are finite (RoutingInstance checks its inputs) and 0 x factor adds exact
+    # zeros; the two other arc arrays are then not read at all
+    km_only = obj[0] == 0.0 and obj[1] == 0.0
     for c in range(N_INTER):
         lbs[c] = np.inf
     # relocate chains of L = 1..3 from u: route U without the chain, the same for all four
@@ -386,7 +400,8 @@ def inter_bounds(U, V, i, j, routes, rlen, rtype, F, arcs, veh, obj, sym, pre, l
         total += span_w(pre[0, 5, 0], pre[0, 5, 1], pre[0, 5, 2], pre[0, L + 1, 0], pre[0, L + 1, 1],
                         pre[0, L + 1, 2], c_km, u_ckm, u_gd)
         p, f = routes[U, i - 1], routes[U, i + L]
-        total += arcs[0, p, f] * (c_km + u_ckm * arcs[3, p, f] + u_gd * arcs[2, p, f])
+        total += (arcs[0, p, f] * c_km if km_only
+                  else arc_w(arcs[0, p, f], arcs[3, p, f], arcs[2, p, f], c_km, u_ckm, u_gd))
         b_u = total + u_fix if nu + 2 - L > 2 else 0.0
         # the chain's own arcs priced on V's vehicle
         w_chain = span_w(pre[0, L, 0], pre[0, L, 1], pre[0, L, 2], pre[0, 1, 0], pre[0, 1, 1], pre[0, 1, 2],
@@ -404,11 +419,14 @@ def inter_bounds(U, V, i, j, routes, rlen, rtype, F, arcs, veh, obj, sym, pre, l
                 total += w_head
                 if rev == 0 or sym:
                     total += w_chain
-                p = routes[V, at]
-                total += arcs[0, p, first] * (c_km + v_ckm * arcs[3, p, first] + v_gd * arcs[2, p, first])
+                # read from the row of u's side (see above): the same value when symmetric
+                x, y = (first, routes[V, at]) if sym else (routes[V, at], first)
+                total += (arcs[0, x, y] * c_km if km_only
+                          else arc_w(arcs[0, x, y], arcs[3, x, y], arcs[2, x, y], c_km, v_ckm, v_gd))
                 total += w_tail
                 f = routes[V, at + 1]
-                total += arcs[0, last, f] * (c_km + v_ckm * arcs[3, last, f] + v_gd * arcs[2, last, f])
+                total += (arcs[0, last, f] * c_km if km_only
+                          else arc_w(arcs[0, last, f], arcs[3, last, f], arcs[2, last, f], c_km, v_ckm, v_gd))
                 lb = 0.0
                 lb += b_u
                 lb += total + v_fix
@@ -423,11 +441,13 @@ def inter_bounds(U, V, i, j, routes, rlen, rtype, F, arcs, veh, obj, sym, pre, l
             total += span_w(pre[1, L2, 0], pre[1, L2, 1], pre[1, L2, 2], pre[1, 1, 0], pre[1, 1, 1], pre[1, 1, 2],
                             c_km, u_ckm, u_gd)
             p, f = routes[U, i - 1], routes[V, j]
-            total += arcs[0, p, f] * (c_km + u_ckm * arcs[3, p, f] + u_gd * arcs[2, p, f])
+            total += (arcs[0, p, f] * c_km if km_only
+                      else arc_w(arcs[0, p, f], arcs[3, p, f], arcs[2, p, f], c_km, u_ckm, u_gd))
             total += span_w(pre[0, 5, 0], pre[0, 5, 1], pre[0, 5, 2], pre[0, L1 + 1, 0], pre[0, L1 + 1, 1],
                             pre[0, L1 + 1, 2], c_km, u_ckm, u_gd)
-            p, f = routes[V, j + L2 - 1], routes[U, i + L1]
-            total += arcs[0, p, f] * (c_km + u_ckm * arcs[3, p, f] + u_gd * arcs[2, p, f])
+            p, f = (routes[U, i + L1], routes[V, j + L2 - 1]) if sym else (routes[V, j + L2 - 1], routes[U, i + L1])
+            total += (arcs[0, p, f] * c_km if km_only
+                      else arc_w(arcs[0, p, f], arcs[3, p, f], arcs[2, p, f], c_km, u_ckm, u_gd))
             lb = 0.0
             if nu + 2 + L2 - L1 > 2:
                 lb += total + u_fix
@@ -435,12 +455,14 @@ def inter_bounds(U, V, i, j, routes, rlen, rtype, F, arcs, veh, obj, sym, pre, l
             total += span_w(pre[1, 0, 0], pre[1, 0, 1], pre[1, 0, 2], z0, z1, z2, c_km, v_ckm, v_gd)
             total += span_w(pre[0, L1, 0], pre[0, L1, 1], pre[0, L1, 2], pre[0, 1, 0], pre[0, 1, 1], pre[0, 1, 2],
                             c_km, v_ckm, v_gd)
-            p, f = routes[V, j - 1], routes[U, i]
-            total += arcs[0, p, f] * (c_km + v_ckm * arcs[3, p, f] + v_gd * arcs[2, p, f])
+            p, f = (routes[U, i], routes[V, j - 1]) if sym else (routes[V, j - 1], routes[U, i])
+            total += (arcs[0, p, f] * c_km if km_only
+                      else arc_w(arcs[0, p, f], arcs[3, p, f], arcs[2, p, f], c_km, v_ckm, v_gd))
             total += span_w(pre[1, 5, 0], pre[1, 5, 1], pre[1, 5, 2], pre[1, L2 + 1, 0], pre[1, L2 + 1, 1],
                             pre[1, L2 + 1, 2], c_km, v_ckm, v_gd)
             p, f = routes[U, i + L1 - 1], routes[V, j + L2]
-            total += arcs[0, p, f] * (c_km + v_ckm * arcs[3, p, f] + v_gd * arcs[2, p, f])
+            total += (arcs[0, p, f] * c_km if km_only
+                      else arc_w(arcs[0, p, f], arcs[3, p, f], arcs[2, p, f], c_km, v_ckm, v_gd))
             if nv + 2 + L1 - L2 > 2:
                 lb += total + v_fix
             lbs[10 + 2 * (L1 - 1) + (L2 - 1)] = lb
@@ -453,7 +475,8 @@ def inter_bounds(U, V, i, j, routes, rlen, rtype, F, arcs, veh, obj, sym, pre, l
         total += span_w(pre[1, 5, 0], pre[1, 5, 1], pre[1, 5, 2], pre[1, t + 1, 0], pre[1, t + 1, 1],
                         pre[1, t + 1, 2], c_km, u_ckm, u_gd)
         p, f = routes[U, i], routes[V, jj + 1]
-        total += arcs[0, p, f] * (c_km + u_ckm * arcs[3, p, f] + u_gd * arcs[2, p, f])
+        total += (arcs[0, p, f] * c_km if km_only
+                  else arc_w(arcs[0, p, f], arcs[3, p, f], arcs[2, p, f], c_km, u_ckm, u_gd))
         lb = 0.0
         if i + 1 + nv + 1 - jj > 2:
             lb += total + u_fix
@@ -461,8 +484,9 @@ def inter_bounds(U, V, i, j, routes, rlen, rtype, F, arcs, veh, obj, sym, pre, l
         total += span_w(pre[1, t, 0], pre[1, t, 1], pre[1, t, 2], z0, z1, z2, c_km, v_ckm, v_gd)
         total += span_w(pre[0, 5, 0], pre[0, 5, 1], pre[0, 5, 2], pre[0, 2, 0], pre[0, 2, 1], pre[0, 2, 2],
                         c_km, v_ckm, v_gd)
-        p, f = routes[V, jj], routes[U, i + 1]
-        total += arcs[0, p, f] * (c_km + v_ckm * arcs[3, p, f] + v_gd * arcs[2, p, f])
+        p, f = (routes[U, i + 1], routes[V, jj]) if sym else (routes[V, jj], routes[U, i + 1])
+        total += (arcs[0, p, f] * c_km if km_only
+                  else arc_w(arcs[0, p, f], arcs[3, p, f], arcs[2, p, f], c_km, v_ckm, v_gd))
         if jj + 1 + nu + 1 - i > 2:
             lb += total + v_fix
         lbs[c] = lb
