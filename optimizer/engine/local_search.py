@@ -565,6 +565,39 @@ def scan_customer(u, tested, stamp, moves, max_moves, last_mod, neigh, routes, r
                     lb += total + obj[0] * veh[k, 5]
             if lb >= old - EPS:
                 continue
+            if inter:
+                # a floor under both values: the bound plus the overload penalty (the loads
+                # summed in the order the merges will sum them) and, with hard windows, the
+                # time warp the prefix and suffix carry already (joining only adds to it).
+                # A candidate is dropped here only if the floor, less a margin far above
+                # rounding, is not below the threshold: the values would not be either
+                floor = lb
+                for slot in range(2):
+                    npieces = na if slot == 0 else nb
+                    base = 0 if slot == 0 else SLOT_B
+                    k = rtype[U] if slot == 0 else rtype[V]
+                    r, _, b, _ = pieces[base]
+                    fb = routes[r, b] if b <= rlen[r] else N + r
+                    load = F[fb, sg.LOAD]
+                    warp = F[fb, sg.TW]
+                    for q in range(1, npieces):
+                        r, a, b, rev = pieces[base + q]
+                        if a > b:
+                            continue
+                        if rev == 0 and b == rlen[r] + 1:
+                            br = routes[r, a] if a >= 1 else N + r
+                            load = load + B[br, sg.LOAD]
+                            warp += B[br, sg.TW]
+                        else:
+                            for t in range(b - a + 1):
+                                load = load + nodes[routes[r, b - t] if rev else routes[r, a + t], 0]
+                    cap = veh[k, 0]
+                    if load > cap:
+                        floor += obj[4] * (load - cap)
+                    if obj[6] > 0.5:
+                        floor += obj[5] * warp
+                if floor - 1e-9 * (abs(old) + 1.0) >= old - EPS:
+                    continue
             # -- segment values (piece_value), route a first
             va = 0.0
             vb = 0.0
