@@ -9,7 +9,8 @@ so this file is the contract. The cases cover distance-only Solomon and Gehring-
 instances with short (R1) and long (RC2, R2) routes, where SWAP* matters, a scalarised cost
 and CO2 objective on generated instances with hard or soft windows, with and without
 congestion (the exact-check path), a mixed fleet (vehicle-type moves), a move cap, and
-tenfold penalties (HGS's repair).
+tenfold penalties (HGS's repair); and seeded HGS runs of a fixed number of children, whose
+every local search must then be the same.
 
 Regenerate (only on purpose, with the reference kernel)::
 
@@ -26,6 +27,7 @@ import numpy as np
 import pytest
 
 from optimizer import read_solomon
+from optimizer.engine import solve_scalar
 from optimizer.engine import local_search as ls
 from optimizer.engine.hgs import Engine, HGSParams
 from optimizer.engine.objective import objective_vector
@@ -49,6 +51,23 @@ CASES = {
     "congested-cost": (lambda: generated(40, 33, congestion=True), False, 10, (0, 1, 2), 10**9, 1.0),
     "hard-congested-cost": (lambda: generated(30, 34, hard=True, congestion=True), False, 8, (0, 1), 10**9, 1.0),
 }
+
+
+#: name -> (instance factory, scalar weights or None for distance only, HGS iterations, seed)
+HGS_CASES = {
+    "hgs-R105": (lambda: read_solomon(DATA / "solomon" / "R105.txt"), None, 60, 1),
+    "hgs-hard-cost": (lambda: generated(40, 31, hard=True), (1.0, 0.5), 60, 2),
+    "hgs-congested-cost": (lambda: generated(40, 33, congestion=True), (1.0, 0.5), 40, 3),
+}
+
+
+def run_hgs_case(name: str) -> list[dict]:
+    """A seeded HGS run of a fixed number of children: every local search in it, and so the
+    plan it returns, must be the same."""
+    make, weights, iterations, seed = HGS_CASES[name]
+    routes, ev = solve_scalar(make(), weights, seed=seed, iterations=iterations, distance_only=weights is None)
+    plan = [[r.vehicle_type, list(r.customers)] for r in routes]
+    return [{"seed": seed, "moves": iterations, "routes": plan}]
 
 
 def run_case(name: str) -> list[dict]:
@@ -88,6 +107,11 @@ def test_search_finds_the_golden_moves(name, golden):
         assert g["routes"] == w["routes"], f"{name} seed {g['seed']}: other routes than the reference kernel"
 
 
+@pytest.mark.parametrize("name", sorted(HGS_CASES))
+def test_hgs_returns_the_golden_plan(name, golden):
+    assert run_hgs_case(name) == golden[name]
+
+
 def test_golden_cases_exercise_every_path(golden):
     """The contract is only as good as its cases: the move cap binds, the mixed fleet and
     the congested cases are there, and the searches did real work."""
@@ -95,7 +119,7 @@ def test_golden_cases_exercise_every_path(golden):
     # the cap is checked between moves, so the pass in progress may add one (empty vehicle)
     assert cap <= golden["R105-capped"][0]["moves"] <= cap + 1
     assert golden["R105"][0]["moves"] > cap + 1
-    assert all(c["moves"] > 20 for cases in golden.values() for c in cases)
+    assert all(c["moves"] > 20 for name, cases in golden.items() for c in cases)
     assert all(len(CASES[n][0]().vehicle_types) > 1 for n in ("hard-cost", "soft-cost", "congested-cost"))
 
 
@@ -103,5 +127,6 @@ if __name__ == "__main__":
     if "--write" not in sys.argv:
         sys.exit("usage: python -m tests.optimizer.engine.test_ls_golden --write")
     GOLDEN.parent.mkdir(parents=True, exist_ok=True)
-    GOLDEN.write_text(json.dumps({n: run_case(n) for n in CASES}, separators=(",", ":")) + "\n")
+    cases = {n: run_case(n) for n in CASES} | {n: run_hgs_case(n) for n in HGS_CASES}
+    GOLDEN.write_text(json.dumps(cases, separators=(",", ":")) + "\n")
     print(f"wrote {GOLDEN}")
