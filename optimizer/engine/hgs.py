@@ -74,6 +74,8 @@ class Engine:
         self.xy = np.ascontiguousarray(np.stack([instance.x, instance.y], axis=1))
         self.slot_type = np.repeat(np.arange(len(instance.vehicle_types)), [v.count for v in instance.vehicle_types]).astype(np.int64)
         self.width = self.n + 2
+        # what the local search needs beyond the routes, once per instance (O(N^2))
+        self.ls_sym, self.ls_bits = ls.instance_context(self.neigh, self.kd.arcs)
 
     def obj(self, pm: PenaltyManager, factor: float = 1.0) -> np.ndarray:
         o = self.obj0.copy()
@@ -89,9 +91,9 @@ class Engine:
 
     def educate(self, routes, rlen, pm: PenaltyManager, rng, factor: float = 1.0) -> None:
         order = (rng.permutation(self.n) + 1).astype(np.int64)
-        ls.search(
+        ls.search_ctx(
             routes, rlen, self.slot_type, self.obj(pm, factor), self.exact, self.neigh, order,
-            self.params.swap_star, self.xy, self.params.max_moves, *self.kd,
+            self.params.swap_star, self.xy, self.params.max_moves, *self.kd, self.ls_sym, self.ls_bits,
         )
 
     def individual(self, routes, rlen) -> Individual:

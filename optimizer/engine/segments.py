@@ -50,6 +50,12 @@ def node_t(i, nodes):
 
 
 @njit(cache=True, inline="always")
+def node_vals_t(i, demand, ready, due, service):
+    """:func:`node_t` from the node's row given as scalars (no array argument)."""
+    return (0.0, 0.0, 0.0, 0.0, demand, service, 0.0, ready, due, service, float(i), float(i))
+
+
+@njit(cache=True, inline="always")
 def depot_start_t(nodes):
     """The depot as a route's first stop: the start pinned to the depot's ready time."""
     a = nodes[0, 1]
@@ -67,16 +73,21 @@ def merge_t(a, b, arcs):
     """Summary of segment a, then the arc a.LAST -> b.FIRST, then segment b."""
     i = int(a[LAST])
     j = int(b[FIRST])
-    km = arcs[0, i, j]
-    t = arcs[1, i, j]
-    gl = arcs[2, i, j] * km
+    return merge_arc_t(a, b, arcs[0, i, j], arcs[1, i, j], arcs[2, i, j], arcs[3, i, j])
+
+
+@njit(cache=True, inline="always")
+def merge_arc_t(a, b, km, t, grade_factor, cost_factor):
+    """:func:`merge_t` with the joining arc's km, travel time, grade factor and cost factor
+    given: scalars only, so a hot loop that already read the arc pays no array argument."""
+    gl = grade_factor * km
     # time: start a as late as its window allows; a's service ends delta after its start
     delta = a[DUR] - a[TW] + t
     wait = max(b[EARLY] - delta - a[LATE], 0.0)
     warp = max(a[EARLY] + delta - b[LATE], 0.0)
     return (
         a[DIST] + km + b[DIST],
-        a[CKM] + km * arcs[3, i, j] + b[CKM],
+        a[CKM] + km * cost_factor + b[CKM],
         a[GD] + gl + b[GD],
         a[WL] + (a[GD] + gl) * b[LOAD] + b[WL],
         a[LOAD] + b[LOAD],
@@ -95,6 +106,20 @@ def load_t(arr, r, p):
     """Segment stored at ``arr[r, p]`` of a (R, M, NSEG) array, as a tuple."""
     return (arr[r, p, 0], arr[r, p, 1], arr[r, p, 2], arr[r, p, 3], arr[r, p, 4], arr[r, p, 5],
             arr[r, p, 6], arr[r, p, 7], arr[r, p, 8], arr[r, p, 9], arr[r, p, 10], arr[r, p, 11])
+
+
+@njit(cache=True, inline="always")
+def row_t(arr, i):
+    """Segment stored at ``arr[i]`` of an (n, NSEG) array, as a tuple."""
+    return (arr[i, 0], arr[i, 1], arr[i, 2], arr[i, 3], arr[i, 4], arr[i, 5],
+            arr[i, 6], arr[i, 7], arr[i, 8], arr[i, 9], arr[i, 10], arr[i, 11])
+
+
+@njit(cache=True, inline="always")
+def store_row_t(t, arr, i):
+    """Write segment tuple t to ``arr[i]``."""
+    for f in range(NSEG):
+        arr[i, f] = t[f]
 
 
 @njit(cache=True, inline="always")
