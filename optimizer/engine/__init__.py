@@ -11,38 +11,31 @@ driver) and :mod:`.api` (:func:`solve_scalar`, the entry point)::
     routes, ev = solve_scalar(read_solomon("tests/data/solomon/R105.txt"), time_limit=10,
                               seed=1, distance_only=True)
 
-NOTES (issue 12, Must-have 1 and 2; state at the end of the first session)
+NOTES (issue 12; state at the end of the session of 2026-12-02)
 
-Where it is:
-- Segments (load, km, cost-km, grade-weighted km D, load-weighted km W, duration, time warp,
-  earliest / latest start, travel) concatenate exactly; equal to kernels.route_eval on
-  routes without congestion (times exact when there is no time warp). Property-tested.
-- Local search: relocate 1-3 (kept or reversed, after or before the neighbour), swaps
-  1-1 / 1-2 / 2-1 / 2-2, 2-opt, 2-opt* (two variants), SWAP* (insertion place by km detour,
-  then scored exactly), move to an empty vehicle, vehicle-type change. Vehicles are slots,
-  so the fleet's counts hold by construction. An O(pieces) lower bound on arcs filters
-  candidates before the segments are merged. With congestion or soft windows the stored
-  values are exact (kernels.route_eval) and the segments only screen; a move is applied
-  only if the exact walk confirms it.
-- HGS: giant tours, OX, penalised Split, education, repair at 10x penalties, biased
-  fitness with broken-pairs diversity, penalty adaptation to 43 % feasible.
-- benchmarks/engine_gap.py: Solomon R105 RC105 R205 RC205 and the 6 GH200 at 10 s, with
-  PyVRP 0.14.1 in the same run when it is installed.
+Done: items 1-2 (this package), 3 (optimizer/intensify.py: the archive-driven step every
+algorithm runs between population updates, default children = 0.25 of the pack; measured
+in BENCHMARKS.md j), 4 (kernels.arc / travel / arrive written once, layout.py column names,
+RoutingInstance.leg on the same code), 5, 6, 7. The local search here was made about 4x
+faster per call (search_ctx: per-instance context, no per-candidate array passing, SWAP*
+from the three cheapest places), same moves (tests/optimizer/engine/test_ls_golden.py).
 
-What is next:
-- Speed: a move evaluation is still ~100 ns and a full scan ~1.5 us per (u, v) pair;
-  most of it is numba's reference counting of arrays taken out of the state tuples. A
-  flat state (one int and one float array) or one kernel per operator family would remove
-  it. SWAP* lacks Vidal's top-3 insertion preprocessing (it is O(n_U n_V (n_U + n_V)) per
-  route pair), which hurts long routes (R2, C2, RC2).
-- Measured (benchmarks/engine_gap.py, 10 s, seed 1, 2 loaded cores, 2026-12-01):
-  k = 20: Solomon 4 mean gap 0.52 %, distance / PyVRP 1.0056; GH200 6 distance / PyVRP
-  1.0215 (bar 1.02: missed by 0.15 %). k = 40 (default): Solomon 0.81 %; GH200 about
-  1.033 x PyVRP (PyVRP distances from the k = 20 run).
-- Granular k: the default is 40 as the issue asks; k = 20 is better at 10 s (more
-  iterations). Decide with measurements on all 56 Solomon and on GH1000.
-- Not done: wiring into MOGWO / NSGA-II (issue item 3), the exact-check path is tested for
-  agreement but not tuned, no vehicle-minimisation phase (distance-only BKS need none).
+Next, in order:
+- educate.py calls ``local_search.search`` (the wrapper that rebuilds the per-instance
+  context, O(N^2), on every call): build the context once per Intensifier and call
+  ``search_ctx`` from the batch kernel.
+- The congested path: with time-of-day congestion every improving screen is re-walked
+  exactly, and on a 300-stop simulated wave a child costs about 1 s and loses to the pack
+  (BENCHMARKS j), so scenarios/green.toml sets engine_children = 0. A time-dependent screen
+  (segment times at the departure period) would drop most failed walks.
+- Cold compile: about 32 s (kernels) + 78 s (this local search) + 22 s (educate_batch)
+  on an empty cache (target < 60 s). Fewer inlined call sites in the search, or one
+  compiled signature shared by hgs and educate.
+- Targets still missed: Solomon four 1.43 % with MOGWO (bar 1.0 %), GH200 and GH1000 not
+  re-measured after the speed-up, 500 customers 100 x 200 far above 60 s, the green
+  scenario at 3,000 orders a day about 7 orders a second (bar 150: the pack's old local
+  search costs about 50 ms a sweep a plan at 300 stops), a 1,000-parcel wave at 5 s 1.07 x
+  the 60 s run (bar 1.03).
 """
 
 from __future__ import annotations
