@@ -91,6 +91,7 @@ class Intensifier:
         self.hard = problem.hard > 0
         self.exact = needs_exact_check(kd)
         self.neigh = granular_neighbours(kd, params.granular_k)
+        self._ctx: tuple[np.ndarray, np.ndarray] | None = None  # the search context, built on first use
         self.slot_type = np.repeat(np.arange(len(inst.vehicle_types)), [v.count for v in inst.vehicle_types]).astype(np.int64)
         #: the pack's directions, then pure cost and pure CO2
         self.directions = np.vstack([weights, [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]])
@@ -111,6 +112,15 @@ class Intensifier:
         self.penalties = PenaltyManager(load=1.0, tw=1.0 if self.hard else 0.0)
         self._wave_seconds: float | None = None
         self.children_made = 0
+
+    def context(self) -> tuple[np.ndarray, np.ndarray]:
+        """The local search's per-instance context (symmetric arcs, neighbour bits), O(N^2)
+        to build, so built once for all the run's children."""
+        if self._ctx is None:
+            from .engine.local_search import instance_context
+
+            self._ctx = instance_context(self.neigh, self.kd.arcs)
+        return self._ctx
 
     def count(self, population: int) -> int:
         return max(1, int(round(self.params.children * population)))
@@ -186,7 +196,7 @@ class Intensifier:
         t0 = time.perf_counter()
         educate_batch(
             tours_in, objs, repair_objs, self.params.repair, self.slot_type, self.exact, self.neigh, orders,
-            self.params.swap_star, problem.xy, self.params.max_moves, *kd, *out,
+            self.params.swap_star, problem.xy, self.params.max_moves, *kd, *self.context(), *out,
         )
         measured = (time.perf_counter() - t0) / (-(-count // threads))
         old = self._wave_seconds if self._wave_seconds is not None else measured

@@ -66,8 +66,14 @@ INF = 1e300
 COST, EMIS, PEN, DIST, DURATION, OVERLOAD, LATE = 0, 1, 2, 3, 4, 5, 6
 
 # Columns of the schedule state local search keeps after each stop (see _refresh).
-ST_TIME, ST_CKM, ST_GKM, ST_GKM_DELIVERED, ST_PEN, ST_DELIVERED, ST_LATE = range(7)
-ST_FIELDS = 7
+ST_TIME, ST_CKM, ST_GKM, ST_GKM_DELIVERED, ST_PEN, ST_DELIVERED, ST_LATE, ST_TAIL_MIN, ST_TAIL_READY = range(9)
+ST_FIELDS = 9
+
+# Margin on a lower-bound arrival before a hard window calls a candidate late: the bound's
+# sums are taken in another order than the exact walk's, so they may round differently.
+BOUND_LATE_TOL = 1e-6
+# Relative margin on a candidate's lower bound before it rejects a move (rounding, as above).
+BOUND_SLACK = 1e-10
 
 # Columns of a middle piece of a candidate route (see cand_score): route, first and one past
 # the last position taken from it, and 1 when the piece is driven in reverse.
@@ -578,6 +584,135 @@ def _refresh(r, routes, rlen, st, nodes, arcs, grade, cong, cfg):
         st[r, p, ST_DELIVERED] = dl
         st[r, p, ST_LATE] = late
         prev = c
+    # tail bounds, back to front: from an arrival at stop p at time X the route is back at
+    # the depot no earlier than max(X + TAIL_MIN[p], TAIL_READY[p]) (cand_bound)
+    low = lowest_congestion(cong)
+    tail = 0.0
+    latest = -INF
+    nxt = 0
+    for p in range(n - 1, -1, -1):
+        c = routes[r, p]
+        tail += nodes[c, SERVICE] + min_minutes(c, nxt, arcs, grade, low)
+        latest = max(latest, nodes[c, READY] + tail)
+        st[r, p, ST_TAIL_MIN] = tail
+        st[r, p, ST_TAIL_READY] = latest
+        nxt = c
+
+
+@njit(cache=True)
+def lowest_congestion(cong):
+    """Per road grade, the smallest congestion coefficient of any period of the day."""
+    G, P = cong.shape
+    low = np.empty(G)
+    for g in range(G):
+        m = cong[g, 0]
+        for q in range(1, P):
+            m = min(m, cong[g, q])
+        low[g] = m
+    return low
+
+
+@njit(cache=True, inline="always")
+def min_minutes(i, j, arcs, grade, low):
+    """The fewest minutes arc i -> j takes at any time of day (:func:`travel` at the least
+    congested period)."""
+    free = arcs[MINUTES, i, j]
+    g = grade[i, j]
+    return free * low[g]
+
+
+@njit(cache=True)
+def cand_bound(routes, rlen, st, r0, f, mids, nmid, sr, sp, k, w, low, nodes, arcs, grade, veh, cfg):
+    """A lower bound on :func:`cand_score` of the same candidate, in O(1) beyond the middle
+    pieces: the unchanged suffix is never walked.
+
+    Exact in everything but time: the prefix is the stored state, km, cost-km and the
+    load-weighted emission sums of the suffix concatenate from its route's stored sums (the
+    load still on board over a suffix arc is what the rest of the suffix delivers, as in its
+    own route). Times are lower bounds: every arc at its least congested period
+    (:func:`lowest_congestion`), the suffix's return from its stored tail bounds; the
+    penalty counts the prefix's only. With hard windows a bound arrival past a due time (by
+    more than BOUND_LATE_TOL) is infeasible for sure. Local search screens moves with it,
+    so only a move that may improve is walked exactly; the moves taken do not change.
+    """
+    hard = cfg[HARD_WINDOWS] > 0.5
+    if f > 0:
+        t = st[r0, f - 1, ST_TIME]
+        ckm = st[r0, f - 1, ST_CKM]
+        gd = st[r0, f - 1, ST_GKM]
+        gdd = st[r0, f - 1, ST_GKM_DELIVERED]
+        pen = st[r0, f - 1, ST_PEN]
+        dl = st[r0, f - 1, ST_DELIVERED]
+        prev = routes[r0, f - 1]
+        if hard and st[r0, f - 1, ST_LATE] > 1e-9:
+            return INF
+    else:
+        t = nodes[0, READY]
+        ckm = 0.0
+        gd = 0.0
+        gdd = 0.0
+        pen = 0.0
+        dl = 0.0
+        prev = 0
+    load = dl
+    for m in range(nmid):
+        rr = mids[m, MID_ROUTE]
+        for p in range(mids[m, MID_START], mids[m, MID_END]):
+            load += nodes[routes[rr, p], DEMAND]
+    has_suffix = sr >= 0 and sp < rlen[sr]
+    if has_suffix:
+        ns = rlen[sr]
+        load += st[sr, ns - 1, ST_DELIVERED] - (st[sr, sp - 1, ST_DELIVERED] if sp > 0 else 0.0)
+    count = f + (rlen[sr] - sp if sr >= 0 else 0)
+    for m in range(nmid):
+        count += mids[m, MID_END] - mids[m, MID_START]
+    if count == 0:
+        return 0.0
+    if load > veh[k, CAPACITY] + 1e-9:
+        return INF
+    for m in range(nmid):
+        rr, s0, s1, rev = mids[m, MID_ROUTE], mids[m, MID_START], mids[m, MID_END], mids[m, MID_REVERSED]
+        for q in range(s1 - s0):
+            p = s1 - 1 - q if rev == 1 else s0 + q
+            c = routes[rr, p]
+            gkm = arcs[EMISSION_FACTOR, prev, c] * arcs[KM, prev, c]
+            ckm += arcs[KM, prev, c] * arcs[COST_FACTOR, prev, c]
+            gd += gkm
+            gdd += gkm * dl
+            t += min_minutes(prev, c, arcs, grade, low)
+            if hard and t > nodes[c, DUE] + BOUND_LATE_TOL:
+                return INF
+            t = max(t, nodes[c, READY]) + nodes[c, SERVICE]
+            dl += nodes[c, DEMAND]
+            prev = c
+    nxt = routes[sr, sp] if has_suffix else 0
+    gkm = arcs[EMISSION_FACTOR, prev, nxt] * arcs[KM, prev, nxt]
+    ckm += arcs[KM, prev, nxt] * arcs[COST_FACTOR, prev, nxt]
+    gd += gkm
+    gdd += gkm * dl
+    t += min_minutes(prev, nxt, arcs, grade, low)
+    if has_suffix:
+        if hard and t > nodes[nxt, DUE] + BOUND_LATE_TOL:
+            return INF
+        # the suffix's own arcs, from its route's sums (see the docstring)
+        before = st[sr, sp - 1, ST_DELIVERED] if sp > 0 else 0.0
+        dgd = st[sr, ns, ST_GKM] - st[sr, sp, ST_GKM]
+        gdd += (dl - before) * dgd + st[sr, ns, ST_GKM_DELIVERED] - st[sr, sp, ST_GKM_DELIVERED]
+        gd += dgd
+        ckm += st[sr, ns, ST_CKM] - st[sr, sp, ST_CKM]
+        t = max(t + st[sr, sp, ST_TAIL_MIN], st[sr, sp, ST_TAIL_READY])
+    if hard and t > nodes[0, DUE] + BOUND_LATE_TOL:
+        return INF
+    emis = route_kg(k, gd, load * gd - gdd, veh)
+    cost = route_cost(k, ckm, t - nodes[0, READY], veh)
+    return w[0] * cost + w[1] * emis + w[2] * pen
+
+
+@njit(cache=True, inline="always")
+def bound_rejects(bound, current, eps):
+    """Whether a candidate whose value is at least ``bound`` cannot beat ``current`` by more
+    than ``eps`` (the acceptance test of local search), with BOUND_SLACK for rounding."""
+    return bound - BOUND_SLACK * abs(bound) >= current - eps
 
 
 @njit(cache=True)
@@ -743,6 +878,7 @@ def local_search(routes, rlen, rtype, nr, w, neigh, max_passes, nodes, arcs, gra
             used[rtype[r]] += 1
     bufA = np.empty(W, dtype=np.int64)
     bufB = np.empty(W, dtype=np.int64)
+    low = lowest_congestion(cong)
     G = neigh.shape[1]
     eps = 1e-9
     # Don't-look bits by time stamps: the moves of u depend only on the routes of u and of
@@ -868,6 +1004,16 @@ def local_search(routes, rlen, rtype, nr, w, neigh, max_passes, nodes, arcs, gra
                         _set_mid(ma, 0, ru, iu + 1, iv + 1, 1)
                         na = 1
                         spa = iv + 1
+                    # screen with the bounds first: most candidates are rejected without a walk
+                    la_b = cand_bound(routes, rlen, st, ru, fa, ma, na, sra, spa, rtype[ru], w, low, nodes, arcs, grade, veh, cfg)
+                    if la_b >= INF:
+                        continue
+                    if two:
+                        lb_b = cand_bound(routes, rlen, st, rv, fb, mb, nb, srb, spb, rtype[rv], w, low, nodes, arcs, grade, veh, cfg)
+                        if lb_b >= INF or bound_rejects(la_b + lb_b, rs[ru] + rs[rv], eps):
+                            continue
+                    elif bound_rejects(la_b, rs[ru], eps):
+                        continue
                     sa = cand_score(routes, rlen, st, ru, fa, ma, na, sra, spa, rtype[ru], w, nodes, arcs, grade, cong, veh, cfg)
                     if sa >= INF:
                         continue

@@ -110,9 +110,10 @@ def to_flat(routes, rlen, rtype, xy, tour_out, rstart_out, rtype_out, keys_out):
 
 @njit(cache=True)
 def educate_one(tour, obj, repair_obj, repair, slot_type, exact, neigh, order, use_swap_star, xy, max_moves,
-                nodes, arcs, grade, cong, veh, cfg, tour_out, rstart_out, rtype_out, keys_out):
+                nodes, arcs, grade, cong, veh, cfg, sym, bits, tour_out, rstart_out, rtype_out, keys_out):
     """Educate one giant tour; returns (route count, load feasible, time feasible), the two
-    flags as they were before any repair."""
+    flags as they were before any repair. ``(sym, bits)`` is the instance's search context
+    (:func:`optimizer.engine.local_search.instance_context`), built once by the caller."""
     n = tour.shape[0]
     rstart = np.zeros(n + 1, dtype=np.int64)
     rtype = np.zeros(n, dtype=np.int64)
@@ -121,19 +122,19 @@ def educate_one(tour, obj, repair_obj, repair, slot_type, exact, neigh, order, u
     routes = np.zeros((R, n + 2), dtype=np.int64)
     rlen = np.zeros(R, dtype=np.int64)
     fill_slots(tour, rstart, rtype, nr, slot_type, routes, rlen)
-    ls.search(routes, rlen, slot_type, obj, exact, neigh, order, use_swap_star, xy, max_moves,
-              nodes, arcs, grade, cong, veh, cfg)
+    ls.search_ctx(routes, rlen, slot_type, obj, exact, neigh, order, use_swap_star, xy, max_moves,
+                  nodes, arcs, grade, cong, veh, cfg, sym, bits)
     over, late = violations(routes, rlen, slot_type, obj, exact, nodes, arcs, grade, cong, veh, cfg)
     if repair and (over > FEAS_EPS or late > FEAS_EPS):
-        ls.search(routes, rlen, slot_type, repair_obj, exact, neigh, order, use_swap_star, xy, max_moves,
-                  nodes, arcs, grade, cong, veh, cfg)
+        ls.search_ctx(routes, rlen, slot_type, repair_obj, exact, neigh, order, use_swap_star, xy, max_moves,
+                      nodes, arcs, grade, cong, veh, cfg, sym, bits)
     nr = to_flat(routes, rlen, slot_type, xy, tour_out, rstart_out, rtype_out, keys_out)
     return nr, over <= FEAS_EPS, late <= FEAS_EPS
 
 
 @njit(cache=True, parallel=True)
 def educate_batch(tours, objs, repair_objs, repair, slot_type, exact, neigh, orders, use_swap_star, xy, max_moves,
-                  nodes, arcs, grade, cong, veh, cfg, tours_out, rstarts, rtypes, nrs, records, keys_out, feasible):
+                  nodes, arcs, grade, cong, veh, cfg, sym, bits, tours_out, rstarts, rtypes, nrs, records, keys_out, feasible):
     """:func:`educate_one` for every row, in parallel; ``records[i]`` gets the totals of
     :func:`optimizer.kernels.solution_eval` and ``feasible[i]`` whether the row kept the
     capacities and the windows before its repair (what the penalty adaptation counts)."""
@@ -141,7 +142,7 @@ def educate_batch(tours, objs, repair_objs, repair, slot_type, exact, neigh, ord
     for i in prange(P):
         nr, load_ok, time_ok = educate_one(
             tours[i], objs[i], repair_objs[i], repair, slot_type, exact, neigh, orders[i], use_swap_star, xy,
-            max_moves, nodes, arcs, grade, cong, veh, cfg, tours_out[i], rstarts[i], rtypes[i], keys_out[i],
+            max_moves, nodes, arcs, grade, cong, veh, cfg, sym, bits, tours_out[i], rstarts[i], rtypes[i], keys_out[i],
         )
         nrs[i] = nr
         feasible[i, 0] = load_ok

@@ -40,10 +40,11 @@ def test_cand_score_equals_score_of_the_built_route(make):
     kd = inst.kernel_data
     rng = np.random.default_rng(11)
     n = inst.n_customers
-    checked = 0
+    low = K.lowest_congestion(kd.cong)
+    checked = tight = 0
     for _ in range(150):
         routes, rlen, nr = _random_routes(rng, n, 7)
-        st = np.zeros((routes.shape[0], routes.shape[1] + 1, 7))
+        st = np.zeros((routes.shape[0], routes.shape[1] + 1, K.ST_FIELDS))
         for r in range(nr):
             K._refresh(r, routes, rlen, st, kd.nodes, kd.arcs, kd.grade, kd.cong, kd.cfg)
         w = rng.dirichlet([1, 1, 1]) / np.array([1000.0, 200.0, 100.0])
@@ -68,8 +69,18 @@ def test_cand_score_equals_score_of_the_built_route(make):
                 assert got >= K.INF
             else:
                 assert got == pytest.approx(want, rel=1e-9, abs=1e-12)
+            # the screen's bound never exceeds the value (else it would reject a better move)
+            bound = K.cand_bound(routes, rlen, st, r0, f, mids, nmid, sr, sp, k, w, low, kd.nodes, kd.arcs,
+                                 kd.grade, kd.veh, kd.cfg)
+            if bound >= K.INF:
+                assert want >= K.INF
+            else:
+                assert bound - K.BOUND_SLACK * abs(bound) <= want + 1e-12
+                tight += bound >= (1 - 1e-9) * want
             checked += 1
     assert checked == 3000
+    # and it is the exact value where time plays no part: some candidates are bound tightly
+    assert tight > 0
 
 
 def test_refresh_end_state_matches_route_eval():
@@ -78,7 +89,7 @@ def test_refresh_end_state_matches_route_eval():
     kd = inst.kernel_data
     rng = np.random.default_rng(3)
     routes, rlen, nr = _random_routes(rng, inst.n_customers, 4)
-    st = np.zeros((routes.shape[0], routes.shape[1] + 1, 7))
+    st = np.zeros((routes.shape[0], routes.shape[1] + 1, K.ST_FIELDS))
     for r in range(nr):
         K._refresh(r, routes, rlen, st, kd.nodes, kd.arcs, kd.grade, kd.cong, kd.cfg)
         res = K.route_eval(routes[r], 0, rlen[r], 0, *kd)

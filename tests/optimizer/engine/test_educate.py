@@ -40,7 +40,7 @@ def _educate(inst, rows: int, seed: int):
     )
     educate_batch(
         tours, ints._objectives(dirs, 1.0), ints._objectives(dirs, 10.0), True, ints.slot_type, ints.exact,
-        ints.neigh, orders, True, problem.xy, 1_000_000, *problem.kd, *out,
+        ints.neigh, orders, True, problem.xy, 1_000_000, *problem.kd, *ints.context(), *out,
     )
     return problem, out
 
