@@ -26,7 +26,7 @@ from __future__ import annotations
 import types
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from .layout import (
     CAPACITY,
@@ -836,7 +836,7 @@ def _materialize(routes, rlen, r0, f, mids, nmid, sr, sp, buf):
     return m
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _set_mid(mids, i, r, s0, s1, rev):
     mids[i, MID_ROUTE] = r
     mids[i, MID_START] = s0
@@ -857,6 +857,9 @@ def local_search(routes, rlen, rtype, nr, w, neigh, max_passes, nodes, arcs, gra
     windows, on time. Candidates are scored by :func:`cand_score` without being built;
     only an accepted move is written. Returns the number of routes.
     """
+    # integer constants handed to a kernel as typed int64 values: numba compiles a callee once
+    # per distinct literal argument otherwise (cand_score four times, measured on a cold cache)
+    zero, one, no_route = np.int64(0), np.int64(1), np.int64(-1)
     n1 = nodes.shape[0]
     K = veh.shape[0]
     R = routes.shape[0]
@@ -873,7 +876,7 @@ def local_search(routes, rlen, rtype, nr, w, neigh, max_passes, nodes, arcs, gra
             where_r[routes[r, i]] = r
             where_i[routes[r, i]] = i
         _refresh(r, routes, rlen, st, nodes, arcs, grade, cong, cfg)
-        rs[r] = cand_score(routes, rlen, st, r, rlen[r], ma, 0, -1, 0, rtype[r], w, nodes, arcs, grade, cong, veh, cfg)
+        rs[r] = cand_score(routes, rlen, st, r, rlen[r], ma, zero, no_route, zero, rtype[r], w, nodes, arcs, grade, cong, veh, cfg)
         if rlen[r] > 0:
             used[rtype[r]] += 1
     bufA = np.empty(W, dtype=np.int64)
@@ -884,7 +887,7 @@ def local_search(routes, rlen, rtype, nr, w, neigh, max_passes, nodes, arcs, gra
     # Don't-look bits by time stamps: the moves of u depend only on the routes of u and of
     # its neighbours, so u is skipped while none of them changed since u's last full scan
     # without an improvement (exact: the skipped moves would all be rejected again).
-    stamp = 1
+    stamp = one
     mod = np.ones(R, dtype=np.int64)
     scanned = np.zeros(n1, dtype=np.int64)
     for _pass in range(max_passes):
@@ -1074,14 +1077,14 @@ def local_search(routes, rlen, rtype, nr, w, neigh, max_passes, nodes, arcs, gra
                     for k in range(K):
                         if used[k] >= veh[k, COUNT]:
                             continue
-                        s = cand_score(routes, rlen, st, ru, 0, mb, 1, -1, 0, k, w, nodes, arcs, grade, cong, veh, cfg)
+                        s = cand_score(routes, rlen, st, ru, zero, mb, one, no_route, zero, k, w, nodes, arcs, grade, cong, veh, cfg)
                         if s < sb:
                             sb = s
                             kk = k
                     if kk >= 0:
-                        sa = cand_score(routes, rlen, st, ru, iu, ma, 0, ru, iu + 1, rtype[ru], w, nodes, arcs, grade, cong, veh, cfg)
+                        sa = cand_score(routes, rlen, st, ru, iu, ma, zero, ru, iu + 1, rtype[ru], w, nodes, arcs, grade, cong, veh, cfg)
                         if sa + sb < rs[ru] - eps:
-                            lenA = _materialize(routes, rlen, ru, iu, ma, 0, ru, iu + 1, bufA)
+                            lenA = _materialize(routes, rlen, ru, iu, ma, zero, ru, iu + 1, bufA)
                             for p in range(lenA):
                                 routes[ru, p] = bufA[p]
                             rlen[ru] = lenA
@@ -1114,7 +1117,7 @@ def local_search(routes, rlen, rtype, nr, w, neigh, max_passes, nodes, arcs, gra
                 for k in range(K):
                     if k == rtype[r] or used[k] >= veh[k, COUNT]:
                         continue
-                    s2 = cand_score(routes, rlen, st, r, rlen[r], ma, 0, -1, 0, k, w, nodes, arcs, grade, cong, veh, cfg)
+                    s2 = cand_score(routes, rlen, st, r, rlen[r], ma, zero, no_route, zero, k, w, nodes, arcs, grade, cong, veh, cfg)
                     if s2 < best_s - eps:
                         best_s = s2
                         best = k
@@ -1240,18 +1243,27 @@ def decode_one(keys, w, max_routes, ls_passes, neigh, xy, nodes, arcs, grade, co
     return nr
 
 
-@njit(cache=True, parallel=True)
-def decode_batch(keys, wts, max_routes, ls_passes, neigh, xy, nodes, arcs, grade, cong, veh, cfg, tours, rstarts, rtypes, nrs, objs, keys_out):
-    """decode_one for every row of ``keys`` in parallel threads, then evaluate each solution.
-
-    ``objs[i]`` receives the totals of :func:`solution_eval`. Rows are independent, so
-    results do not depend on the number of threads.
-    """
-    P = keys.shape[0]
-    for i in prange(P):
+@njit(cache=True, nogil=True)
+def decode_rows(lo, hi, keys, wts, max_routes, ls_passes, neigh, xy, nodes, arcs, grade, cong, veh, cfg, tours, rstarts,
+                rtypes, nrs, objs, keys_out):
+    """decode_one for rows lo..hi-1 of ``keys``, then the totals of :func:`solution_eval`
+    into ``objs``; releases the GIL, so :func:`decode_batch` runs rows in threads."""
+    for i in range(lo, hi):
         nr = decode_one(
             keys[i], wts[i], max_routes, ls_passes, neigh, xy, nodes, arcs, grade, cong, veh, cfg,
             tours[i], rstarts[i], rtypes[i], keys_out[i],
         )
         nrs[i] = nr
         objs[i] = solution_eval(tours[i], rstarts[i], rtypes[i], nr, nodes, arcs, grade, cong, veh, cfg)
+
+
+def decode_batch(keys, wts, max_routes, ls_passes, neigh, xy, nodes, arcs, grade, cong, veh, cfg, tours, rstarts, rtypes, nrs, objs, keys_out):
+    """decode_one for every row of ``keys`` in parallel threads, then evaluate each solution.
+
+    ``objs[i]`` receives the totals of :func:`solution_eval`. Rows are independent, so
+    results do not depend on the number of threads (:mod:`optimizer.rows`).
+    """
+    from .rows import run_rows
+
+    run_rows(decode_rows, keys.shape[0], keys, wts, np.int64(max_routes), np.int64(ls_passes), neigh, xy, nodes, arcs,
+             grade, cong, veh, cfg, tours, rstarts, rtypes, nrs, objs, keys_out)

@@ -12,7 +12,7 @@ the number of threads; the kernel draws no random numbers (the visiting orders a
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from .. import kernels
 from . import local_search as ls
@@ -132,14 +132,12 @@ def educate_one(tour, obj, repair_obj, repair, slot_type, exact, neigh, order, u
     return nr, over <= FEAS_EPS, late <= FEAS_EPS
 
 
-@njit(cache=True, parallel=True)
-def educate_batch(tours, objs, repair_objs, repair, slot_type, exact, neigh, orders, use_swap_star, xy, max_moves,
-                  nodes, arcs, grade, cong, veh, cfg, sym, bits, tours_out, rstarts, rtypes, nrs, records, keys_out, feasible):
-    """:func:`educate_one` for every row, in parallel; ``records[i]`` gets the totals of
-    :func:`optimizer.kernels.solution_eval` and ``feasible[i]`` whether the row kept the
-    capacities and the windows before its repair (what the penalty adaptation counts)."""
-    P = tours.shape[0]
-    for i in prange(P):
+@njit(cache=True, nogil=True)
+def educate_rows(lo, hi, tours, objs, repair_objs, repair, slot_type, exact, neigh, orders, use_swap_star, xy,
+                 max_moves, nodes, arcs, grade, cong, veh, cfg, sym, bits, tours_out, rstarts, rtypes, nrs, records,
+                 keys_out, feasible):
+    """:func:`educate_one` for rows lo..hi-1 (see :func:`educate_batch`); releases the GIL."""
+    for i in range(lo, hi):
         nr, load_ok, time_ok = educate_one(
             tours[i], objs[i], repair_objs[i], repair, slot_type, exact, neigh, orders[i], use_swap_star, xy,
             max_moves, nodes, arcs, grade, cong, veh, cfg, sym, bits, tours_out[i], rstarts[i], rtypes[i], keys_out[i],
@@ -148,3 +146,16 @@ def educate_batch(tours, objs, repair_objs, repair, slot_type, exact, neigh, ord
         feasible[i, 0] = load_ok
         feasible[i, 1] = time_ok
         records[i] = kernels.solution_eval(tours_out[i], rstarts[i], rtypes[i], nr, nodes, arcs, grade, cong, veh, cfg)
+
+
+def educate_batch(tours, objs, repair_objs, repair, slot_type, exact, neigh, orders, use_swap_star, xy, max_moves,
+                  nodes, arcs, grade, cong, veh, cfg, sym, bits, tours_out, rstarts, rtypes, nrs, records, keys_out, feasible):
+    """:func:`educate_one` for every row, in parallel threads (:mod:`optimizer.rows`);
+    ``records[i]`` gets the totals of :func:`optimizer.kernels.solution_eval` and
+    ``feasible[i]`` whether the row kept the capacities and the windows before its repair
+    (what the penalty adaptation counts)."""
+    from ..rows import run_rows
+
+    run_rows(educate_rows, tours.shape[0], tours, objs, repair_objs, bool(repair), slot_type, bool(exact), neigh,
+             orders, bool(use_swap_star), xy, np.int64(max_moves), nodes, arcs, grade, cong, veh, cfg, sym, bits,
+             tours_out, rstarts, rtypes, nrs, records, keys_out, feasible)

@@ -133,7 +133,7 @@ def refresh_route(r, routes, rlen, rtype, F, B, rval, route_of, pos_of, obj, exa
         back = sg.merge_t(sg.node_t(routes[r, p], nodes), back, arcs)
         sg.store_row_t(back, B, routes[r, p])
     if exact:
-        rval[r] = exact_route_value(routes[r], 1, n, rtype[r], obj, nodes, arcs, grade, cong, veh, cfg)
+        rval[r] = exact_route_value(routes[r], np.int64(1), n, rtype[r], obj, nodes, arcs, grade, cong, veh, cfg)
     else:
         rval[r] = segment_value(acc, n, rtype[r], obj, veh, cfg)
 
@@ -226,11 +226,11 @@ def apply_candidate(P, na, ra, nb, rb, va, vb, old, routes, rlen, rtype, F, B, r
     exact check when the segments are only a screen; True if applied. Out of line: it runs
     once per applied move, the scan around it once per candidate."""
     la = materialise(P, 0, na, routes, bufa)
-    lb = materialise(P, 1, nb, routes, bufb) if nb > 0 else 0
+    lb = materialise(P, 1, nb, routes, bufb) if nb > 0 else np.int64(0)
     if exact:
-        va = exact_route_value(bufa, 0, la, rtype[ra], obj, nodes, arcs, grade, cong, veh, cfg)
+        va = exact_route_value(bufa, np.int64(0), la, rtype[ra], obj, nodes, arcs, grade, cong, veh, cfg)
         if nb > 0:
-            vb = exact_route_value(bufb, 0, lb, rtype[rb], obj, nodes, arcs, grade, cong, veh, cfg)
+            vb = exact_route_value(bufb, np.int64(0), lb, rtype[rb], obj, nodes, arcs, grade, cong, veh, cfg)
         if va + vb >= old - EPS:
             return False
     for p in range(la):
@@ -668,7 +668,7 @@ def empty_route_move(u, first_empty, P, routes, rlen, rtype, F, B, rval, route_o
         set_piece(P, 1, 0, e, 0, 0, 0)
         set_piece(P, 1, 1, U, i, i, 0)
         set_piece(P, 1, 2, e, 1, 1, 0)
-        if try_apply(P, 2, U, 3, e, routes, rlen, rtype, F, B, rval, route_of, pos_of, bufa, bufb, obj, exact, sym,
+        if try_apply(P, np.int64(2), U, np.int64(3), e, routes, rlen, rtype, F, B, rval, route_of, pos_of, bufa, bufb, obj, exact, sym,
                      nodes, arcs, grade, cong, veh, cfg):
             return True
     return False
@@ -758,7 +758,7 @@ def swap_star(U, V, bits, P, top_u, top_uv, top_v, top_vv, seen_u, seen_v, route
             lb += piece_bound(P, 1, 4, rtype[V], routes, rlen, F, N, arcs, veh, obj, sym)
             if lb >= old:
                 continue
-            if try_apply(P, 4, U, 4, V, routes, rlen, rtype, F, B, rval, route_of, pos_of, bufa, bufb, obj, exact, sym,
+            if try_apply(P, np.int64(4), U, np.int64(4), V, routes, rlen, rtype, F, B, rval, route_of, pos_of, bufa, bufb, obj, exact, sym,
                          nodes, arcs, grade, cong, veh, cfg):
                 return True
     return False
@@ -797,7 +797,7 @@ def type_moves(first_empty, routes, rlen, rtype, F, B, rval, route_of, pos_of, o
             if v >= rval[r] - EPS:
                 continue
             if exact:
-                v = exact_route_value(routes[r], 1, n, rtype[e], obj, nodes, arcs, grade, cong, veh, cfg)
+                v = exact_route_value(routes[r], np.int64(1), n, rtype[e], obj, nodes, arcs, grade, cong, veh, cfg)
                 if v >= rval[r] - EPS:
                     continue
             for p in range(n + 2):
@@ -913,8 +913,9 @@ def search_ctx(routes, rlen, rtype, obj, exact, neigh, order, use_swap_star, xy,
     last_mod = np.ones(R, dtype=np.int64)
     last_test = np.zeros(N, dtype=np.int64)
     last_pair = np.zeros((R, R), dtype=np.int64)
-    stamp = 1
-    moves = 0
+    # int64 from the start, not literals: numba would compile scan_customer for (1, 0) too
+    stamp = np.int64(1)
+    moves = np.int64(0)
     improved = True
     while improved and moves < max_moves:
         improved = False
@@ -992,8 +993,8 @@ def penalised_values(routes, rlen, rtype, obj, exact, nodes, arcs, grade, cong, 
             continue
         k = rtype[r]
         if exact:
-            out[r, 0] = exact_route_value(routes[r], 1, n, k, obj, nodes, arcs, grade, cong, veh, cfg)
-            res = kernels.route_eval(routes[r], 1, n, k, nodes, arcs, grade, cong, veh, cfg)
+            out[r, 0] = exact_route_value(routes[r], np.int64(1), n, k, obj, nodes, arcs, grade, cong, veh, cfg)
+            res = kernels.route_eval(routes[r], np.int64(1), n, k, nodes, arcs, grade, cong, veh, cfg)
             out[r, 1] = res[5]
             out[r, 2] = res[6] if hard else 0.0
         else:
