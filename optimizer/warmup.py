@@ -1,7 +1,8 @@
 """Getting the numba kernels ready without spending a time limit waiting for them.
 
 On a machine where the kernels were never compiled (an empty numba cache), their first use
-compiles them: about 40 s, longer than most time limits. A time-limited
+compiles them: about 45 s for the pack decoder and a minute more for the engine step
+(benchmarks/cold_compile.py), longer than most time limits. A time-limited
 :func:`optimizer.solve` therefore starts :data:`KERNELS` (loading or compiling every kernel
 in a background thread, by running them once on a tiny instance), builds its start plan
 meanwhile without them (plain Python and numpy), and searches only if the kernels are ready

@@ -11,31 +11,32 @@ driver) and :mod:`.api` (:func:`solve_scalar`, the entry point)::
     routes, ev = solve_scalar(read_solomon("tests/data/solomon/R105.txt"), time_limit=10,
                               seed=1, distance_only=True)
 
-NOTES (issue 12; state at the end of the session of 2026-12-02)
+NOTES (issue 12, closed at the end of the session of 2026-12-02; what a follow-up takes on)
 
 Done: items 1-2 (this package), 3 (optimizer/intensify.py: the archive-driven step every
 algorithm runs between population updates, default children = 0.25 of the pack; measured
 in BENCHMARKS.md j), 4 (kernels.arc / travel / arrive written once, layout.py column names,
-RoutingInstance.leg on the same code), 5, 6, 7. The local search here was made about 4x
-faster per call (search_ctx: per-instance context, no per-candidate array passing, SWAP*
-from the three cheapest places), same moves (tests/optimizer/engine/test_ls_golden.py).
+RoutingInstance.leg on the same code), 5, 6, 7. The local search here is about 4x faster
+per call than first written (search_ctx), and educate_batch takes the context built once per
+Intensifier. The pack decoder screens its moves with kernels.cand_bound (same moves, 1.75x
+faster on congested waves); batch kernels run rows on Python threads (optimizer.rows), and
+no kernel passes literal constants to another: cold compile 178 -> 111 s (BENCHMARKS.md k).
 
-Next, in order:
-- educate.py calls ``local_search.search`` (the wrapper that rebuilds the per-instance
-  context, O(N^2), on every call): build the context once per Intensifier and call
-  ``search_ctx`` from the batch kernel.
+Still missed, and where to look:
+- Cold compile 111 s (target < 60 s): benchmarks/cold_compile.py lists each kernel's own
+  time; the largest are scan_customer, try_apply, swap_star, inter_bounds here and
+  local_search, decode_one in kernels. Fewer inline="always" helpers in the scan, or
+  compiling the engine step in a second process while the decoder compiles (2 cores).
 - The congested path: with time-of-day congestion every improving screen is re-walked
-  exactly, and on a 300-stop simulated wave a child costs about 1 s and loses to the pack
-  (BENCHMARKS j), so scenarios/green.toml sets engine_children = 0. A time-dependent screen
-  (segment times at the departure period) would drop most failed walks.
-- Cold compile: about 32 s (kernels) + 78 s (this local search) + 22 s (educate_batch)
-  on an empty cache (target < 60 s). Fewer inlined call sites in the search, or one
-  compiled signature shared by hgs and educate.
-- Targets still missed: Solomon four 1.43 % with MOGWO (bar 1.0 %), GH200 and GH1000 not
-  re-measured after the speed-up, 500 customers 100 x 200 far above 60 s, the green
-  scenario at 3,000 orders a day about 7 orders a second (bar 150: the pack's old local
-  search costs about 50 ms a sweep a plan at 300 stops), a 1,000-parcel wave at 5 s 1.07 x
-  the 60 s run (bar 1.03).
+  exactly, and on a 300-stop simulated wave a child costs about 1 s and loses to the pack,
+  so scenarios/green.toml sets engine_children = 0. A time-dependent screen (segment times
+  at the departure period) would drop most failed walks.
+- Quality: Solomon four 1.43 % with MOGWO (bar 1.0 %); GH200 / GH1000 not re-measured with
+  the step; a 1,000-parcel wave at 5 s 1.07 x the 60 s run (bar 1.03); 500 customers at the
+  paper's 100 x 200 far above 60 s.
+- The green run at 3,000 orders a day: about 25 orders a second (bar 150), but in a
+  saturated world (17 vehicles, 36 % on time, 300-stop waves with opened windows for 1-4 idle
+  vehicles): re-measure on issue 14's network before tuning the router for it.
 """
 
 from __future__ import annotations
