@@ -210,8 +210,9 @@ class Ledger:
         self.run_id = run_id
         self.columns = tuple(columns) if columns is not None else table_columns(db, "events")
         row = db.execute("SELECT seq, entry_hash FROM ledger WHERE run_id = ? ORDER BY seq DESC LIMIT 1", [run_id]).fetchone()
-        self.seq, self.head = (row[0], row[1]) if row else (0, GENESIS)
-        self._committed_tip = (self.seq, self.head)
+        # the last committed entry's (seq, hash); the chain's tip is that or the last buffered
+        # entry's (_tip), so no counter can run ahead of the entries an interrupt leaves behind
+        self._committed_tip = (row[0], row[1]) if row else (0, GENESIS)
         self._buffer: list[tuple] = []
         self._pending: _Pending | None = None
         # where the committed batches end: the next batch must start right after
@@ -232,11 +233,28 @@ class Ledger:
             raise ValueError(f"ledger kind {kind!r} is the ledger's own; records need another kind")
         if self._sealed:
             raise RuntimeError(f"run {self.run_id}'s ledger is sealed: nothing can follow")
-        self.seq += 1
-        entry = self._entry(self.seq, self.head, t, kind, subject, content)
+        seq, head = self._tip()
+        entry = self._entry(seq + 1, head, t, kind, subject, content)
+        # the one step that chains the record: a signal raised before it leaves no trace
         self._buffer.append(entry)
-        self.head = entry[-1]
-        return self.head
+        return entry[-1]
+
+    @property
+    def seq(self) -> int:
+        """Seq of the chain's last entry (buffered or committed)."""
+        return self._tip()[0]
+
+    @property
+    def head(self) -> str:
+        """Entry hash of the chain's last entry (buffered or committed)."""
+        return self._tip()[1]
+
+    def _tip(self) -> tuple[int, str]:
+        """(seq, entry hash) of the chain's last entry, buffered or committed."""
+        if self._buffer:
+            last = self._buffer[-1]
+            return last[1], last[-1]
+        return self._committed_tip
 
     def write(self, db: Database | None = None, rows: Sequence[tuple] = ()) -> None:
         """Insert the pending records, and the digest entry of ``rows`` (a batch of event rows
@@ -257,7 +275,8 @@ class Ledger:
                              f"(expected {self._last_event + 1} to {self._last_event + len(rows)}, got {first} to {last})")
         content = {"format": DIGEST_FORMAT, "first": first, "last": last, "columns": list(self.columns),
                    "types": batch_digests(rows, type_i)}
-        return self._entry(self.seq + 1, self.head, rows[-1][t_i], BATCH_KIND, f"{first}-{last}", content), last
+        seq, head = self._tip()
+        return self._entry(seq + 1, head, rows[-1][t_i], BATCH_KIND, f"{first}-{last}", content), last
 
     def finish(self, db: Database | None = None) -> None:
         """Insert the seal inside the transaction that sets the run's final status, after that
@@ -269,13 +288,13 @@ class Ledger:
         """
         db = db or self.db
         self._buffer.clear()
-        self.seq, self.head = self._committed_tip
+        seq, head = self._committed_tip
         run = _runs_row(db, self.run_id)
         if run is None:
             raise KeyError(f"no run {self.run_id} in runs to seal")
         content = {"format": DIGEST_FORMAT, "events": self._last_event, "runs": run,
                    "product_labels": product_labels_digest(db, self.run_id)}
-        entry = self._entry(self.seq + 1, self.head, self._last_t, SEAL_KIND, self.run_id, content)
+        entry = self._entry(seq + 1, head, self._last_t, SEAL_KIND, self.run_id, content)
         self._pending = _Pending(0, entry)
         db.conn.execute(_INSERT, entry)
 
@@ -290,8 +309,7 @@ class Ledger:
             del self._buffer[: pending.records]
         entry = pending.entry
         if entry is not None:
-            self.seq, self.head = entry[1], entry[-1]
-            self._committed_tip = (self.seq, self.head)
+            self._committed_tip = (entry[1], entry[-1])
             if entry[3] == SEAL_KIND:
                 self._sealed = True
             else:

@@ -36,6 +36,26 @@ def test_an_untouched_chain_verifies(db_path):
     assert con.execute("SELECT prev_hash FROM ledger WHERE run_id = 1 AND seq = 1").fetchone()[0] == GENESIS
 
 
+def test_an_append_stopped_by_a_signal_leaves_no_gap_in_the_chain(db_path, monkeypatch):
+    """A Ctrl-C lands between any two bytecodes: an append it stops is either in the chain
+    or leaves no trace (a killed run once verified with 'expected entry 1157 here')."""
+    db = Database(db_path)
+    led = Ledger(db, 1)
+    real = Ledger._entry
+
+    def interrupted(self, *args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Ledger, "_entry", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        led.append(11.0, "grade", "p1", {"grade": "B"})
+    monkeypatch.setattr(Ledger, "_entry", real)
+    assert led.seq == 10
+    led.append(12.0, "grade", "p2", {"grade": "C"})
+    led.flush()
+    assert verify(db) == (21, None)
+
+
 def test_appending_later_continues_the_chain(db_path):
     db = Database(db_path)
     led = Ledger(db, 1)
