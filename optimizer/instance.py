@@ -44,6 +44,7 @@ from .model import (
     RoadGrade,
     VehicleType,
 )
+from .units import MINUTES_PER_DAY
 
 #: Grade of every arc when an instance gives no road_grade matrix (1 = urban arterial).
 DEFAULT_GRADE = 1
@@ -275,7 +276,7 @@ class RoutingInstance:
             # np.zeros maps zero pages lazily: the kernels read only the grade of arcs they drive
             grade = np.zeros((n1, n1), dtype=np.int64)
             cong = np.ones((1, 1))
-            period, nper = 1440.0, 1
+            period, nper = MINUTES_PER_DAY, 1
         else:
             speed, emission, cost = self._grade_factors()
             grade = np.ascontiguousarray(self.road_grade)

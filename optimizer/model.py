@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-MINUTES_PER_DAY = 1440.0
+from .units import MINUTES_PER_DAY
 
 
 @dataclass(frozen=True)

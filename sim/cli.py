@@ -22,6 +22,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from optimizer.algorithms import ALGORITHM_NAMES, ALGORITHMS
+from optimizer.units import MINUTES_PER_DAY
 from sim.errors import describe_sqlite_error
 from sim.version import package_version
 
@@ -352,8 +353,9 @@ class _RunProgress:
     def __call__(self, t: float, horizon: float, counters) -> None:
         if self.progress is None:
             return
-        day = int(t // 1440)
-        phase = f"day {min(day, int(horizon // 1440))}/{int(horizon // 1440)}" if t <= horizon else f"drain +{(t - horizon) / 60:.0f} h"
+        day = int(t // MINUTES_PER_DAY)
+        days = int(horizon // MINUTES_PER_DAY)
+        phase = f"day {min(day, days)}/{days}" if t <= horizon else f"drain +{(t - horizon) / 60:.0f} h"
         status = (f"{phase} · {counters.orders:,} orders · {counters.delivered:,} delivered · "
                   f"{counters.routes:,} routes · routing {counters.routing_seconds:.0f} s")
         self.progress.update(self.task, completed=min(1.0, t / horizon), status=status)
@@ -709,13 +711,13 @@ def _minutes(text: str | None) -> float | None:
     if text is None:
         return None
     try:
-        return float(text[:-1]) * 1440.0 if text.endswith("d") else float(text)
+        return float(text[:-1]) * MINUTES_PER_DAY if text.endswith("d") else float(text)
     except ValueError:
         raise click.BadParameter(f"{text!r} is not a time: give minutes (90) or days (1.5d)") from None
 
 
 def _clock(t: float) -> str:
-    day, minute = divmod(t, 1440.0)
+    day, minute = divmod(t, MINUTES_PER_DAY)
     return f"d{int(day)} {int(minute // 60):02d}:{int(minute % 60):02d}"
 
 

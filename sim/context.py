@@ -15,10 +15,10 @@ from typing import Callable
 import numpy as np
 import simpy
 
+from optimizer.units import MINUTES_PER_DAY
+
 from .events import Event
 from .scenario import Scenario
-
-MINUTES_PER_DAY = 1440.0
 
 
 class Streams:

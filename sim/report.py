@@ -35,12 +35,13 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from .eventlog import EventLog, RunRecord, package_version
+from optimizer.units import MINUTES_PER_DAY
+
 from .outputs import check_output, write_output
 from .summary import RunSummary, summarize
 
 __all__ = ["build_report"]
 
-MINUTES_PER_DAY = 1440.0
 #: Above this many waves the Pareto chart draws the fronts of an evenly spaced subset
 #: (every chosen plan is still marked): thousands of overlapping fronts say no more than 40.
 MAX_FRONT_WAVES = 40

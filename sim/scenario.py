@@ -51,6 +51,7 @@ from typing import Any, ClassVar, Iterable, Iterator, Literal, Sequence
 from labels.grades import LETTERS as GRADE_LETTERS
 from optimizer.algorithms import ALGORITHM_NAMES
 from optimizer.model import HEAVY_TRUCK, LIGHT_TRUCK, MEDIUM_TRUCK, VehicleType
+from optimizer.units import MINUTES_PER_DAY
 
 #: optimizer.model's truck capacities are in demand units of 100 kg (see its comment on
 #: LIGHT_TRUCK ...); scenario files state payloads in kg.
@@ -877,7 +878,7 @@ class Routing(_Section):
         1.0, unit="seconds per wave", ge=0.0, le=3600.0,
         doc="Wall-clock cap on one wave's search; 0 = no cap. When it binds, results depend on machine speed: use 0 and `iterations` for reproducible logs.",
     )
-    wave_interval_minutes: float = _f(60.0, unit="minutes", ge=5.0, le=1440.0, doc="Time between dispatch waves; orders that miss a wave wait for the next.")
+    wave_interval_minutes: float = _f(60.0, unit="minutes", ge=5.0, le=MINUTES_PER_DAY, doc="Time between dispatch waves; orders that miss a wave wait for the next.")
     lookahead_minutes: float = _f(
         120.0, unit="minutes", ge=0.0, le=2880.0,
         doc="A wave takes the packed orders whose window opens within this time; later ones wait for a later wave.",
