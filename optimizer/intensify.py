@@ -181,15 +181,8 @@ class Intensifier:
         orders = np.stack([(self.rng.permutation(n) + 1).astype(np.int64) for _ in range(count)])
         objs = self._objectives(dirs, 1.0)
         repair_objs = self._objectives(dirs, REPAIR_FACTOR)
-        out = (
-            np.zeros((count, n), dtype=np.int64),
-            np.zeros((count, n + 2), dtype=np.int64),
-            np.zeros((count, n + 1), dtype=np.int64),
-            np.zeros(count, dtype=np.int64),
-            np.zeros((count, 7)),
-            np.zeros((count, n)),
-            np.zeros((count, 2), dtype=np.bool_),
-        )
+        # the decoder's output arrays, and per child whether it was feasible before its repair
+        out = (*problem._alloc(count), np.zeros((count, 2), dtype=np.bool_))
         from .engine.educate import educate_batch
 
         kd = self.kd

@@ -621,6 +621,59 @@ def min_minutes(i, j, arcs, grade, low):
     return free * low[g]
 
 
+#: What :func:`candidate_start` found: walk on, an empty route (value 0), or infeasible.
+START_WALK, START_EMPTY, START_INFEASIBLE = 0, 1, 2
+
+
+@njit(cache=True, inline="always")
+def candidate_start(routes, rlen, st, r0, f, mids, nmid, sr, sp, k, nodes, veh, cfg):
+    """Where :func:`cand_score` and :func:`cand_bound` start a candidate (see cand_score for
+    its pieces): the stored state after its prefix, and its total load for the capacity
+    check before any walking. Returns (START_*, time, cost-km, gkm, load-weighted gkm,
+    penalty, load delivered, last node, total load); infeasible when the prefix is already
+    late under hard windows or the load exceeds type k's capacity."""
+    hard = cfg[HARD_WINDOWS] > 0.5
+    if f > 0:
+        t = st[r0, f - 1, ST_TIME]
+        ckm = st[r0, f - 1, ST_CKM]
+        gd = st[r0, f - 1, ST_GKM]
+        gdd = st[r0, f - 1, ST_GKM_DELIVERED]
+        pen = st[r0, f - 1, ST_PEN]
+        dl = st[r0, f - 1, ST_DELIVERED]
+        prev = routes[r0, f - 1]
+        late = hard and st[r0, f - 1, ST_LATE] > 1e-9
+    else:
+        t = nodes[0, READY]
+        ckm = 0.0
+        gd = 0.0
+        gdd = 0.0
+        pen = 0.0
+        dl = 0.0
+        prev = 0
+        late = False
+    load = dl
+    for m in range(nmid):
+        rr = mids[m, MID_ROUTE]
+        for p in range(mids[m, MID_START], mids[m, MID_END]):
+            load += nodes[routes[rr, p], DEMAND]
+    if sr >= 0:
+        ns = rlen[sr]
+        if sp < ns:
+            load += st[sr, ns - 1, ST_DELIVERED] - (st[sr, sp - 1, ST_DELIVERED] if sp > 0 else 0.0)
+    count = f + (rlen[sr] - sp if sr >= 0 else 0)
+    for m in range(nmid):
+        count += mids[m, MID_END] - mids[m, MID_START]
+    if late:
+        state = START_INFEASIBLE
+    elif count == 0:
+        state = START_EMPTY
+    elif load > veh[k, CAPACITY] + 1e-9:
+        state = START_INFEASIBLE
+    else:
+        state = START_WALK
+    return state, t, ckm, gd, gdd, pen, dl, prev, load
+
+
 @njit(cache=True)
 def cand_bound(routes, rlen, st, r0, f, mids, nmid, sr, sp, k, w, low, nodes, arcs, grade, veh, cfg):
     """A lower bound on :func:`cand_score` of the same candidate, in O(1) beyond the middle
@@ -636,40 +689,12 @@ def cand_bound(routes, rlen, st, r0, f, mids, nmid, sr, sp, k, w, low, nodes, ar
     so only a move that may improve is walked exactly; the moves taken do not change.
     """
     hard = cfg[HARD_WINDOWS] > 0.5
-    if f > 0:
-        t = st[r0, f - 1, ST_TIME]
-        ckm = st[r0, f - 1, ST_CKM]
-        gd = st[r0, f - 1, ST_GKM]
-        gdd = st[r0, f - 1, ST_GKM_DELIVERED]
-        pen = st[r0, f - 1, ST_PEN]
-        dl = st[r0, f - 1, ST_DELIVERED]
-        prev = routes[r0, f - 1]
-        if hard and st[r0, f - 1, ST_LATE] > 1e-9:
-            return INF
-    else:
-        t = nodes[0, READY]
-        ckm = 0.0
-        gd = 0.0
-        gdd = 0.0
-        pen = 0.0
-        dl = 0.0
-        prev = 0
-    load = dl
-    for m in range(nmid):
-        rr = mids[m, MID_ROUTE]
-        for p in range(mids[m, MID_START], mids[m, MID_END]):
-            load += nodes[routes[rr, p], DEMAND]
+    state, t, ckm, gd, gdd, pen, dl, prev, load = candidate_start(routes, rlen, st, r0, f, mids, nmid, sr, sp, k,
+                                                                  nodes, veh, cfg)
+    if state != START_WALK:
+        return 0.0 if state == START_EMPTY else INF
     has_suffix = sr >= 0 and sp < rlen[sr]
-    if has_suffix:
-        ns = rlen[sr]
-        load += st[sr, ns - 1, ST_DELIVERED] - (st[sr, sp - 1, ST_DELIVERED] if sp > 0 else 0.0)
-    count = f + (rlen[sr] - sp if sr >= 0 else 0)
-    for m in range(nmid):
-        count += mids[m, MID_END] - mids[m, MID_START]
-    if count == 0:
-        return 0.0
-    if load > veh[k, CAPACITY] + 1e-9:
-        return INF
+    ns = rlen[sr] if sr >= 0 else 0
     for m in range(nmid):
         rr, s0, s1, rev = mids[m, MID_ROUTE], mids[m, MID_START], mids[m, MID_END], mids[m, MID_REVERSED]
         for q in range(s1 - s0):
@@ -728,41 +753,10 @@ def cand_score(routes, rlen, st, r0, f, mids, nmid, sr, sp, k, w, nodes, arcs, g
     capacity or, with hard windows, late. Equals :func:`route_score` of the assembled route.
     """
     hard = cfg[HARD_WINDOWS] > 0.5
-    if f > 0:
-        t = st[r0, f - 1, ST_TIME]
-        ckm = st[r0, f - 1, ST_CKM]
-        gd = st[r0, f - 1, ST_GKM]
-        gdd = st[r0, f - 1, ST_GKM_DELIVERED]
-        pen = st[r0, f - 1, ST_PEN]
-        dl = st[r0, f - 1, ST_DELIVERED]
-        prev = routes[r0, f - 1]
-        if hard and st[r0, f - 1, ST_LATE] > 1e-9:
-            return INF
-    else:
-        t = nodes[0, READY]
-        ckm = 0.0
-        gd = 0.0
-        gdd = 0.0
-        pen = 0.0
-        dl = 0.0
-        prev = 0
-    # total load, for the capacity check before any walking
-    load = dl
-    for m in range(nmid):
-        rr = mids[m, MID_ROUTE]
-        for p in range(mids[m, MID_START], mids[m, MID_END]):
-            load += nodes[routes[rr, p], DEMAND]
-    if sr >= 0:
-        ns = rlen[sr]
-        if sp < ns:
-            load += st[sr, ns - 1, ST_DELIVERED] - (st[sr, sp - 1, ST_DELIVERED] if sp > 0 else 0.0)
-    count = f + (rlen[sr] - sp if sr >= 0 else 0)
-    for m in range(nmid):
-        count += mids[m, MID_END] - mids[m, MID_START]
-    if count == 0:
-        return 0.0
-    if load > veh[k, CAPACITY] + 1e-9:
-        return INF
+    state, t, ckm, gd, gdd, pen, dl, prev, load = candidate_start(routes, rlen, st, r0, f, mids, nmid, sr, sp, k,
+                                                                  nodes, veh, cfg)
+    if state != START_WALK:
+        return 0.0 if state == START_EMPTY else INF
     # walk the middle pieces, then the unchanged suffix (the last piece, which may merge)
     merged = False
     npieces = nmid + (1 if sr >= 0 else 0)
