@@ -30,7 +30,7 @@ CHILD = """
 import json, sys, time
 t0 = time.perf_counter()
 sys.path.insert(0, {root!r})
-from sim.compare import compare
+from sim.experiments import compare
 from sim.scenario import Scenario
 mode, workers = {mode!r}, {workers!r}
 scenarios = {{name: Scenario.from_file(path, {overrides!r}) for name, path in {files!r}.items()}}

@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from labels.ledger import Ledger, batch_digests, table_columns  # noqa: E402
-from sim.eventlog import DEFAULT_FLUSH_EVERY, EventLog  # noqa: E402
+from sim.log.eventlog import DEFAULT_FLUSH_EVERY, EventLog  # noqa: E402
 
 
 def replay(events: list, path: Path, with_ledger: bool) -> float:

@@ -43,7 +43,7 @@ from optimizer.solomon import write_solomon  # noqa: E402
 
 WAVE_CHILD = """
 import json, sys, time
-import sim.dispatch as dispatch
+import sim.world.dispatch as dispatch
 times = []
 wave = dispatch.Dispatcher.wave
 def timed(self, depot):

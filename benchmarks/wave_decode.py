@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
 def capture(scenario: str, overrides: list[str], days: int, min_stops: int, count: int) -> list:
-    import sim.dispatch as dispatch
+    import sim.world.dispatch as dispatch
     from sim import Scenario, run
 
     real = dispatch.solve

@@ -195,7 +195,7 @@ class _Pending:
 class Ledger:
     """Appends the entries of one run to its chain; an event log companion.
 
-    With :meth:`sim.eventlog.EventLog.add_companion`, each flush of events calls
+    With :meth:`sim.log.eventlog.EventLog.add_companion`, each flush of events calls
     :meth:`write` with the batch's rows inside its transaction (the label records appended
     since the last flush, then the batch's digest entry), the run's final status update calls
     :meth:`finish` in its transaction (the seal), and :meth:`committed` follows each commit.

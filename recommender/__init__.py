@@ -1,7 +1,7 @@
 """Green recommendations: consumers, the choice model, ranking models, points incentives.
 
 Pure numpy (and scipy.sparse); nothing here imports the simulation, which drives it from
-``sim/sessions.py``.
+``sim/world/sessions.py``.
 """
 
 from .choice import ChoiceParams

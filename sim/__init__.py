@@ -6,8 +6,8 @@
     summary = run(Scenario.from_file("scenarios/baseline.toml"), db_path="run.db", seed=1)
     print(summary.kg_co2e_per_order, summary.on_time_share)
 
-Every state change of a run is a row of the SQLite event log (:mod:`sim.eventlog`); the
-summary and ``carbonsim check`` (:mod:`sim.check`) are computed from that log alone.
+Every state change of a run is a row of the SQLite event log (:mod:`sim.log.eventlog`); the
+summary and ``carbonsim check`` (:mod:`sim.analysis.check`) are computed from that log alone.
 """
 
 from __future__ import annotations
@@ -18,26 +18,26 @@ from typing import TYPE_CHECKING
 #: Public name -> the module that defines it. Imported on first use (PEP 562), so that
 #: ``carbonsim --help`` or reading a log does not pay for numba, SimPy and the router.
 _EXPORTS = {
-    "CheckResult": "check",
-    "check_run": "check",
-    "EventLog": "eventlog",
-    "RunStatus": "eventlog",
+    "CheckResult": "analysis.check",
+    "check_run": "analysis.check",
+    "EventLog": "log.eventlog",
+    "RunStatus": "log.eventlog",
     "Scenario": "scenario",
     "ScenarioError": "scenario",
     "Simulation": "simulation",
     "run": "simulation",
-    "RunSummary": "summary",
-    "summarize": "summary",
+    "RunSummary": "analysis.summary",
+    "summarize": "analysis.summary",
 }
 
 __all__ = sorted(_EXPORTS)
 
 if TYPE_CHECKING:
-    from .check import CheckResult, check_run
-    from .eventlog import EventLog, RunStatus
-    from .scenario import Scenario, ScenarioError
-    from .simulation import Simulation, run
-    from .summary import RunSummary, summarize
+    from sim.analysis.check import CheckResult, check_run
+    from sim.log.eventlog import EventLog, RunStatus
+    from sim.scenario import Scenario, ScenarioError
+    from sim.simulation import Simulation, run
+    from sim.analysis.summary import RunSummary, summarize
 
 
 def __getattr__(name: str):

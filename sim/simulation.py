@@ -25,20 +25,20 @@ import simpy
 
 from labels.ledger import Ledger
 
-from .catalog import Catalog, build_catalog
-from .context import MINUTES_PER_DAY, Context, Counters, Streams
-from .demand import Demand
-from .dispatch import Dispatcher
-from .eventlog import DEFAULT_FLUSH_EVERY, EventLog, RunStatus
-from .events import Event
-from .fleet import FleetPool
-from .labelling import Labeller
-from .orders import record_failure
-from .scenario import Scenario
-from .sessions import Sessions
-from .summary import RunSummary, summarize
-from .warehouse import Warehouse
-from .world import World, build_world
+from sim.world.catalog import Catalog, build_catalog
+from sim.world.context import MINUTES_PER_DAY, Context, Counters, Streams
+from sim.world.demand import Demand
+from sim.world.dispatch import Dispatcher
+from sim.log.eventlog import DEFAULT_FLUSH_EVERY, EventLog, RunStatus
+from sim.log.events import Event
+from sim.world.fleet import FleetPool
+from sim.world.labelling import Labeller
+from sim.world.orders import record_failure
+from sim.scenario import Scenario
+from sim.world.sessions import Sessions
+from sim.analysis.summary import RunSummary, summarize
+from sim.world.warehouse import Warehouse
+from sim.world.geography import World, build_world
 
 #: Simulated minutes between progress reports (and between checks that the drain is over).
 STEP_MINUTES = 60.0

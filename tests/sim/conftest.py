@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import simpy
 
-from sim.context import Context, Streams
-from sim.events import Event
+from sim.world.context import Context, Streams
+from sim.log.events import Event
 from sim.scenario import Scenario
 
 TINY = [

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from sqlite_utils import Database
 
 from sim.cli import main
-from sim.compare import KPIS, compare, interval
+from sim.experiments import KPIS, compare, interval
 from sim.scenario import Scenario
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
@@ -79,7 +79,7 @@ def test_compare_table_prints_shares_in_percent(tmp_path):
 
 
 def test_grid_and_value_splitting():
-    from sim.compare import grid, split_values
+    from sim.experiments import grid, split_values
 
     assert split_values("0,0.2, 0.4") == ["0", "0.2", "0.4"]
     assert split_values("[1, 2],[3]") == ["[1, 2]", "[3]"] and split_values('"a,b",c') == ['"a,b"', "c"]
@@ -140,7 +140,7 @@ GREEDY_SETS = [a for s in GREEDY for a in ("--set", s)]
 
 
 def _run_of(row: dict):
-    from sim.eventlog import EventLog
+    from sim.log.eventlog import EventLog
 
     with EventLog.open_existing(row["log"]) as log:
         return log.get_run(row["log_run_id"])
@@ -170,7 +170,7 @@ def test_rerun_into_one_logs_folder_keeps_every_log_and_each_row_names_its_own_r
 def test_reserved_log_names_are_exclusive_and_never_touch_an_existing_file(tmp_path):
     """The same (name, seed, invocation id) twice still gives two files; a file already at the
     first name (someone else's log) is left as it was."""
-    from sim.compare import reserve_log
+    from sim.experiments import reserve_log
 
     first = reserve_log(tmp_path, "base", 1, "ID")
     assert first.parent == tmp_path.resolve() and first.stat().st_size == 0
@@ -200,7 +200,7 @@ def test_sweep_value_with_dot_dot_stays_inside_logs(tmp_path):
 
 
 def test_path_hostile_scenario_names_stay_inside_logs(tmp_path):
-    from sim.compare import log_file_stem
+    from sim.experiments import log_file_stem
 
     names = ["../../escaped", "a/b\\c", "nul\0..x", "é" * 200]
     stems = [log_file_stem(n) for n in names]
@@ -240,7 +240,7 @@ def test_logs_folder_that_cannot_be_created_fails_before_simulating(tmp_path):
 
 
 def _store_one_row(path: str, barrier, i: int) -> None:
-    from sim.compare import prepare_results, store_results
+    from sim.experiments import prepare_results, store_results
 
     barrier.wait(timeout=60)
     prepare_results(path)
@@ -255,7 +255,7 @@ def test_many_processes_create_one_results_file_at_once(tmp_path):
     import multiprocessing
 
     ctx = multiprocessing.get_context("forkserver")  # a clean process per writer, imports paid once
-    ctx.set_forkserver_preload(["sim.compare"])
+    ctx.set_forkserver_preload(["sim.experiments"])
     n, path = 16, str(tmp_path / "r.db")
     barrier = ctx.Barrier(n)
     procs = [ctx.Process(target=_store_one_row, args=(path, barrier, i)) for i in range(n)]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.dispatch import Dispatcher
-from sim.fleet import FleetPool
-from sim.orders import DeliveryOption, Order
-from sim.world import build_world
+from sim.world.dispatch import Dispatcher
+from sim.world.fleet import FleetPool
+from sim.world.orders import DeliveryOption, Order
+from sim.world.geography import build_world
 
 FLEET = ('fleet.vehicles=[{name = "light", capacity_kg = 100.0, count = 1}, '
          '{name = "medium", capacity_kg = 500.0, count = 1}, {name = "heavy", capacity_kg = 2000.0, count = 1}]')

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.dispatch import Dispatcher
-from sim.events import EventType
-from sim.fleet import FleetPool
-from sim.orders import DeliveryOption, Order, OrderStatus
-from sim.world import build_world
+from sim.world.dispatch import Dispatcher
+from sim.log.events import EventType
+from sim.world.fleet import FleetPool
+from sim.world.orders import DeliveryOption, Order, OrderStatus
+from sim.world.geography import build_world
 
 
 def _order(i, x, y):

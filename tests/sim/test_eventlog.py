@@ -1,4 +1,4 @@
-"""The event log (sim.eventlog, sim.events) against real SQLite files: schema by migrations, WAL,
+"""The event log (sim.log.eventlog, sim.log.events) against real SQLite files: schema by migrations, WAL,
 round trips, atomic batches, run status on every kind of exit, bound-parameter filters, hashing."""
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.eventlog import MIGRATION_SET, EventLog, RunStatus
-from sim.events import FIGURE_FIELDS, ID_FIELDS, Event, EventType
+from sim.log.eventlog import MIGRATION_SET, EventLog, RunStatus
+from sim.log.events import FIGURE_FIELDS, ID_FIELDS, Event, EventType
 
 SCENARIO = {"simulation": {"days": 1, "seed": 7}, "routing": {"policy": "greedy"}}
 
@@ -379,7 +379,7 @@ def test_open_existing_leaves_a_foreign_database_untouched(tmp_path):
     compare results file, say) is refused, not given the log's tables."""
     import sqlite3
 
-    from sim.eventlog import EventLog
+    from sim.log.eventlog import EventLog
 
     foreign = tmp_path / "results.db"
     with sqlite3.connect(foreign) as conn:

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from labels.footprint import DIESEL_WTW_PER_TTW
 from sim import EventLog, check_run, run
 from sim.cli import main
-from sim.events import EventType
+from sim.log.events import EventType
 
 
 def _events(db, type_, run_id=1):

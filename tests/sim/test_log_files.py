@@ -16,8 +16,8 @@ from click.testing import CliRunner
 
 from sim.cli import main
 from sim.errors import FileProblem
-from sim.eventlog import EventLog, RunStatus
-from sim.events import Event, EventType
+from sim.log.eventlog import EventLog, RunStatus
+from sim.log.events import Event, EventType
 
 
 def _write_run(path: Path, events: int = 3) -> int:
@@ -211,8 +211,8 @@ def test_a_run_whose_process_died_is_abandoned(tmp_path):
     path = tmp_path / "log.db"
     code = (
         "import os, sys\n"
-        "from sim.eventlog import EventLog\n"
-        "from sim.events import Event, EventType\n"
+        "from sim.log.eventlog import EventLog\n"
+        "from sim.log.events import Event, EventType\n"
         f"log = EventLog.open({str(path)!r}, flush_every=1)\n"
         "from sim.scenario import Scenario\n"
         "log.start_run(scenario='s', scenario_json=Scenario().canonical_json(), seed=0)\n"

@@ -1,4 +1,4 @@
-"""OCEL 2.0 export (sim.ocel) of a real simulated run, checked against the log with SQL and read
+"""OCEL 2.0 export (sim.export.ocel) of a real simulated run, checked against the log with SQL and read
 back by pm4py as an independent reader: counts per type, relations, directly-follows pairs,
 times, attributes, the standard's validation queries, and the no-overwrite / no-half-file rules."""
 
@@ -15,10 +15,10 @@ import pm4py
 import pytest
 from pm4py.objects.ocel.validation import ocel20_rel_validation
 
-import sim.ocel
-from sim.eventlog import EventLog
-from sim.events import ID_FIELDS
-from sim.ocel import OcelCounts, export_ocel
+import sim.export.ocel
+from sim.log.eventlog import EventLog
+from sim.log.events import ID_FIELDS
+from sim.export.ocel import OcelCounts, export_ocel
 from sim.scenario import Scenario
 from sim.simulation import run
 
@@ -232,8 +232,8 @@ def test_a_failure_leaves_no_file(exported, tmp_path, monkeypatch):
             raise OSError("disk full")
 
         # the file is complete and only the final rename fails: still nothing is left
-        monkeypatch.setattr(sim.ocel.os, "link", broken)
-        monkeypatch.setattr(sim.ocel.os, "replace", broken)
+        monkeypatch.setattr(sim.export.ocel.os, "link", broken)
+        monkeypatch.setattr(sim.export.ocel.os, "replace", broken)
         with pytest.raises(OSError, match="disk full"):
             export_ocel(log, run_id, out)
         assert os.listdir(tmp_path) == []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sim.packing import choose_box
+from sim.world.packing import choose_box
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from sim.cli import main
-from sim.eventlog import EventLog
+from sim.log.eventlog import EventLog
 
 
 @pytest.mark.parametrize("name", ["nsga2", "mopso", "moaco"])

@@ -1,4 +1,4 @@
-"""The HTML report (sim.report): self-contained, true to the log, and it renders offline.
+"""The HTML report (sim.export.report): self-contained, true to the log, and it renders offline.
 
 Two small real runs (2 days, 60 orders a day; the second with half the light trucks
 electric) are simulated once into two SQLite files; the reports of one run and of both are
@@ -17,11 +17,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.eventlog import EventLog
-from sim.report import build_report
+from sim.log.eventlog import EventLog
+from sim.export.report import build_report
 from sim.scenario import Scenario
 from sim.simulation import run
-from sim.summary import summarize
+from sim.analysis.summary import summarize
 
 TINY = ["simulation.days=2", "demand.orders_per_day=60", "world.customers=200", "catalog.products=40"]
 CHARTS_PER_RUN = 4  # emissions, Pareto fronts, load factors, green shares

@@ -134,8 +134,8 @@ def test_terminated_carries_its_signal_through_simpy_and_restores_handlers():
 def test_a_signal_during_a_flush_lands_after_its_bookkeeping(tmp_path):
     """The race CI found: SIGHUP between a batch's COMMIT and the buffer's reset wrote the
     batch (and its ledger entries) twice. Held during the flush, it lands after."""
-    from sim.eventlog import EventLog, RunStatus
-    from sim.events import Event, EventType
+    from sim.log.eventlog import EventLog, RunStatus
+    from sim.log.events import Event, EventType
 
     class SignalsMidFlush:
         """A companion that sends the process SIGTERM while its rows are being written."""

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim import EventLog, RunStatus, Scenario, check_run, run
-from sim.events import EventType
+from sim.log.events import EventType
 
 
 def _checks(db, run_id=1):

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from optimizer import RoutingInstance, VehicleType
-from sim.events import EventType
-from sim.orders import DeliveryOption, Order, OrderStatus
-from sim.vehicles import RoutePlan, drive, travel_noise
+from sim.log.events import EventType
+from sim.world.orders import DeliveryOption, Order, OrderStatus
+from sim.world.vehicles import RoutePlan, drive, travel_noise
 
 # capacity 10 units = 1000 kg; 1 kg/km empty, 2 kg/km full; 2 yuan/km, 50 fixed, 0.5/min
 VAN = VehicleType("van", 10.0, 1, 1.0, 2.0, cost_per_km=2.0, fixed_cost=50.0, cost_per_minute=0.5)

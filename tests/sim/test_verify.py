@@ -29,7 +29,7 @@ from sim import EventLog, check_run, run
 from sim.cli import main
 from sim.scenario import Scenario
 from sim.simulation import FinalRows, Simulation
-from sim.summary import summarize
+from sim.analysis.summary import summarize
 
 ROOT = Path(__file__).resolve().parents[2]
 # two days of the tiny world, some failed attempts (so some deliveries are late), sessions

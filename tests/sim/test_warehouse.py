@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from sim.catalog import build_catalog
-from sim.events import EventType
-from sim.orders import DeliveryOption, Order, OrderStatus
-from sim.warehouse import Warehouse
+from sim.world.catalog import build_catalog
+from sim.log.events import EventType
+from sim.world.orders import DeliveryOption, Order, OrderStatus
+from sim.world.warehouse import Warehouse
 
 ONE_PRODUCT = [
     'catalog.categories=["books"]', "catalog.products=1", "catalog.green_share=0",

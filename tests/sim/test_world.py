@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.catalog import build_catalog
-from sim.context import Streams
-from sim.world import ZONE_NAMES, build_world, depot_sites
+from sim.world.catalog import build_catalog
+from sim.world.context import Streams
+from sim.world.geography import ZONE_NAMES, build_world, depot_sites
 
 
 def test_streams_are_named_not_ordered():

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from .eventlog import EventLog
-from .events import FIGURE_FIELDS, ID_FIELDS, Event
+from sim.log.eventlog import EventLog
+from sim.log.events import FIGURE_FIELDS, ID_FIELDS, Event
 
 #: Columns of an event as a flat row (``data`` as a dict), the order of --csv output.
 COLUMNS: tuple[str, ...] = ("seq", "t", "type", *ID_FIELDS, *FIGURE_FIELDS, "data")

@@ -8,7 +8,7 @@ Per run: emissions over time by part, every wave's cost/CO2 Pareto front with th
 plan, the vehicles' load factors, the green shares over time and a table of the run's KPIs.
 With several runs, a comparison of their KPIs against the first run comes first.
 
-Every figure comes from the log: the KPI table is :func:`sim.summary.summarize`; the charts
+Every figure comes from the log: the KPI table is :func:`sim.analysis.summary.summarize`; the charts
 are queries over the run's events (``footprint_computed``, ``wave_planned``,
 ``vehicle_departed``, ``order_placed``, ``slate_shown``).
 
@@ -34,11 +34,11 @@ from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from .eventlog import EventLog, RunRecord, package_version
+from sim.log.eventlog import EventLog, RunRecord, package_version
 from optimizer.units import MINUTES_PER_DAY
 
-from .outputs import check_output, write_output
-from .summary import RunSummary, summarize
+from sim.export.outputs import check_output, write_output
+from sim.analysis.summary import RunSummary, summarize
 
 __all__ = ["build_report"]
 
@@ -709,7 +709,7 @@ def build_report(runs: Sequence[tuple[str | os.PathLike, int | None]], out: str 
 
     ``out`` must not exist unless ``overwrite`` (FileExistsError), and is never one of the
     logs read, even with ``overwrite``; it is written under a temporary name and renamed into
-    place (:mod:`sim.outputs`), so a link at ``out`` is replaced, not its target.
+    place (:mod:`sim.export.outputs`), so a link at ``out`` is replaced, not its target.
 
     Raises ValueError for an empty ``runs``, a missing file, a file that is not a carbonsim
     event log or holds no runs, or a run id that is not an int; KeyError for a run id the

@@ -1220,7 +1220,7 @@ class Scenario(_Section):
         """Load scenario text; ``extends`` is resolved relative to ``base``.
 
         No cap on expected work here: text is how an accepted scenario travels to a compare
-        worker (sim.compare.Job); the cap is applied where a user names a file."""
+        worker (sim.experiments.Job); the cap is applied where a user names a file."""
         raw = _parse(text, source)
         chain = _resolve_extends(raw, source, Path(base) / "<string>", ())
         return cls._load(chain, overrides, source)

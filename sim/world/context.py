@@ -17,8 +17,8 @@ import simpy
 
 from optimizer.units import MINUTES_PER_DAY
 
-from .events import Event
-from .scenario import Scenario
+from sim.log.events import Event
+from sim.scenario import Scenario
 
 
 class Streams:

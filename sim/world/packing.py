@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .scenario import Packing
+from sim.scenario import Packing
 
 
 @dataclass(frozen=True)

@@ -44,12 +44,12 @@ from recommender.choice import delivery_utilities, probabilities, sample, softma
 from recommender.consumers import draw_product_factors
 from recommender.metrics import green_exposure, position_weights
 
-from .catalog import Catalog
-from .context import MINUTES_PER_DAY, Context
-from .demand import arrival_times, place_order, scenario_shares
-from .events import Event, EventType
-from .orders import OPTIONS, DeliveryOption, Order
-from .world import World
+from sim.world.catalog import Catalog
+from sim.world.context import MINUTES_PER_DAY, Context
+from sim.world.demand import arrival_times, place_order, scenario_shares
+from sim.log.events import Event, EventType
+from sim.world.orders import OPTIONS, DeliveryOption, Order
+from sim.world.geography import World
 
 #: Most further items one purchase adds (the Poisson tail beyond it is cut).
 EXTRA_MAX = 20

@@ -34,9 +34,9 @@ from datetime import date, datetime, timedelta
 from types import MappingProxyType
 from typing import Any
 
-from .eventlog import EventLog
-from .events import FIGURE_FIELDS, ID_FIELDS, ObjectId
-from .outputs import check_output, write_output
+from sim.log.eventlog import EventLog
+from sim.log.events import FIGURE_FIELDS, ID_FIELDS, ObjectId
+from sim.export.outputs import check_output, write_output
 
 __all__ = ["OcelCounts", "export_ocel", "OBJECT_ATTRIBUTES"]
 
@@ -114,7 +114,7 @@ def export_ocel(
     ``out`` must not exist unless ``overwrite`` is true (FileExistsError otherwise), and is
     never one of ``inputs`` (the log read, say), even with ``overwrite``. The file is built
     under a temporary name in the same folder and renamed into place once complete
-    (:mod:`sim.outputs`), so a failure leaves no partial file and an overwritten file (or a
+    (:mod:`sim.export.outputs`), so a failure leaves no partial file and an overwritten file (or a
     link) is replaced whole. KeyError if the
     log has no such run. Events: all of the run's flushed events, in ``seq`` order; see the
     module docstring for ids, times, relations and attributes.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from optimizer import VehicleType
 
-from .scenario import KG_PER_CAPACITY_UNIT, Scenario
+from sim.scenario import KG_PER_CAPACITY_UNIT, Scenario
 
 
 class FleetPool:

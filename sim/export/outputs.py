@@ -17,7 +17,7 @@ import secrets
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from .errors import FileProblem
+from sim.errors import FileProblem
 
 
 def _same_file(a: Path, b: Path) -> bool:

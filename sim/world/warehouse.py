@@ -25,11 +25,11 @@ from typing import Callable
 import numpy as np
 import simpy
 
-from .catalog import Catalog
-from .context import MINUTES_PER_DAY, Context
-from .events import Event, EventType
-from .orders import Order, OrderStatus
-from .packing import choose_box
+from sim.world.catalog import Catalog
+from sim.world.context import MINUTES_PER_DAY, Context
+from sim.log.events import Event, EventType
+from sim.world.orders import Order, OrderStatus
+from sim.world.packing import choose_box
 
 
 class Warehouse:

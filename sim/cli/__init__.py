@@ -488,7 +488,7 @@ def _cell(i, share: bool, diff: bool = False) -> str:
 
 
 def _comparison_table(cmp) -> Table:
-    from sim.compare import KPIS, SHARES
+    from sim.experiments import KPIS, SHARES
 
     first = cmp.scenarios[0]
     table = Table(title=f"{len(cmp.seeds)} seeds each ({cmp.seeds[0]}..{cmp.seeds[-1]}, common random numbers);"
@@ -514,7 +514,7 @@ def _replicate(scenarios: dict, what: str, seeds: range, jobs: int, scheduler, l
     stderr, and return the Comparison (``store``: the parameter columns of the results rows).
     Ctrl-C, SIGTERM and SIGHUP stop every worker; the runs they had going are marked
     interrupted in their logs and no results row is written (exit 130, 143, 129)."""
-    from sim.compare import compare
+    from sim.experiments import compare
     from sim.signals import Terminated, stop_on_signals
 
     if not _as_json(json_out):
@@ -617,7 +617,7 @@ def sweep_command(scenario_file: Path, overrides, seeds: int, first_seed: int, j
     Example:
       carbonsim sweep scenarios/green.toml --set routing.w2=0,0.2,0.4,0.8 --set fleet.ev_share=0,0.3 --seeds 5 -j 2
     """
-    from sim.compare import SHARES, grid
+    from sim.experiments import SHARES, grid
     from sim.scenario import Scenario
     from sim.simulation import scenario_name
 
@@ -668,8 +668,8 @@ def check_command(db: Path, run_id, json_out: bool) -> None:
     Example:
       carbonsim check carbonsim.db --run 2
     """
-    from sim.check import check_run
-    from sim.eventlog import EventLog
+    from sim.analysis.check import check_run
+    from sim.log.eventlog import EventLog
 
     with EventLog.open_existing(db) as log:
         run = log.pick_run(run_id, source=db)
@@ -743,7 +743,7 @@ def _write_csv(rows: list[dict], fieldnames: list[str]) -> None:
 
 
 def _emit_rows(rows: list[dict], json_out: bool, csv_out: bool, title: str) -> None:
-    from sim.inspect import COLUMNS
+    from sim.analysis.queries import COLUMNS
 
     if _as_json(json_out, csv_out):
         click.echo(json.dumps(rows))
@@ -783,9 +783,9 @@ def events_command(db: Path, run_id, types, order_id, vehicle_id, t_from, t_to, 
       carbonsim events carbonsim.db --type delivered --limit 5
       carbonsim events carbonsim.db --vehicle light_truck-03 --from 1d --to 2d --csv > truck3.csv
     """
-    from sim.eventlog import EventLog
-    from sim.events import EventType
-    from sim.inspect import event_row
+    from sim.log.eventlog import EventLog
+    from sim.log.events import EventType
+    from sim.analysis.queries import event_row
 
     known = {t.value for t in EventType}
     for t in types:
@@ -814,8 +814,8 @@ def trace_command(order_id: int, db: Path, run_id, json_out: bool, csv_out: bool
     Example:
       carbonsim trace 42 carbonsim.db
     """
-    from sim.eventlog import EventLog
-    from sim.inspect import trace
+    from sim.log.eventlog import EventLog
+    from sim.analysis.queries import trace
 
     with EventLog.open_existing(db) as log:
         run = log.pick_run(run_id, source=db)
@@ -834,8 +834,8 @@ def kpis_command(db: Path, run_id, json_out: bool) -> None:
     Example:
       carbonsim kpis carbonsim.db --json
     """
-    from sim.eventlog import EventLog
-    from sim.summary import summarize
+    from sim.log.eventlog import EventLog
+    from sim.analysis.summary import summarize
 
     with EventLog.open_existing(db) as log:
         run = log.pick_run(run_id, source=db)
@@ -865,8 +865,8 @@ def export_ocel_command(db: Path, out: Path, run_id, force: bool, json_out: bool
     Example:
       carbonsim export-ocel carbonsim.db run.ocel.sqlite
     """
-    from sim.eventlog import EventLog
-    from sim.ocel import export_ocel
+    from sim.log.eventlog import EventLog
+    from sim.export.ocel import export_ocel
 
     with EventLog.open_existing(db) as log:
         run = log.pick_run(run_id, source=db)
@@ -922,7 +922,7 @@ def report_command(dbs, out: Path, force: bool) -> None:
       carbonsim report carbonsim.db -o report.html
       carbonsim report baseline.db green.db -o compare.html
     """
-    from sim.report import build_report
+    from sim.export.report import build_report
 
     t0 = time.perf_counter()
     refs = [_run_ref(d) for d in dbs]
@@ -957,8 +957,8 @@ def verify_command(db: Path, run_id, heads: tuple[str, ...], json_out: bool) -> 
       carbonsim verify carbonsim.db --run 1 --head 5d1c...e9
     """
     from labels.ledger import orphan_runs
-    from sim.check import verify_run
-    from sim.eventlog import EventLog
+    from sim.analysis.check import verify_run
+    from sim.log.eventlog import EventLog
 
     wanted = [_head_hash(h) for h in heads]
     with EventLog.open_existing(db) as log:
@@ -1066,7 +1066,7 @@ def footprint_command(db: Path, order_id: int, run_id, json_out: bool) -> None:
     Example:
       carbonsim footprint carbonsim.db --order 42
     """
-    from sim.eventlog import EventLog
+    from sim.log.eventlog import EventLog
 
     with EventLog.open_existing(db) as log:
         run = log.pick_run(run_id, source=db)
@@ -1113,7 +1113,7 @@ def labels_command(db: Path, run_id, category, limit: int, json_out: bool, csv_o
     Example:
       carbonsim labels carbonsim.db --limit 20
     """
-    from sim.eventlog import EventLog
+    from sim.log.eventlog import EventLog
 
     with EventLog.open_existing(db) as log:
         run = log.pick_run(run_id, source=db)

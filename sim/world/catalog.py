@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .scenario import Scenario
+from sim.scenario import Scenario
 
 #: Typical values per category: price (yuan), unit weight (kg), unit volume (litres),
 #: production footprint (kg CO2e per unit). Indicative figures of ours, not sourced; a

@@ -14,11 +14,11 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from .catalog import Catalog
-from .context import MINUTES_PER_DAY, Context
-from .events import Event, EventType
-from .orders import OPTIONS, DeliveryOption, Order
-from .world import ZONE_NAMES, World
+from sim.world.catalog import Catalog
+from sim.world.context import MINUTES_PER_DAY, Context
+from sim.log.events import Event, EventType
+from sim.world.orders import OPTIONS, DeliveryOption, Order
+from sim.world.geography import ZONE_NAMES, World
 
 
 def day_multiplier(scenario, day: int) -> float:

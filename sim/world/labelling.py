@@ -1,7 +1,7 @@
 """Carbon accounting inside a run: order footprints, order labels, product grades, ledger.
 
 When a route returns, its kg CO2e has been apportioned to the orders it carried (see
-:mod:`sim.vehicles`). An order's footprint is final once it has ended (delivered, or failed
+:mod:`sim.world.vehicles`). An order's footprint is final once it has ended (delivered, or failed
 for good) and the route that ended it is back: its last-mile shares over every route it
 rode (in the label scope: ``labels.scope``), the trunk legs that brought its units (mass x
 km x the leg's intensity, per unit of each product), its packaging and its items'
@@ -24,11 +24,11 @@ from labels.footprint import DIESEL_WTW_PER_TTW, Footprint, in_scope
 from labels.grades import grade_names, next_grade
 from labels.ledger import Ledger
 
-from .catalog import Catalog
-from .context import MINUTES_PER_DAY, Context
-from .events import Event, EventType
-from .orders import Order, OrderStatus
-from .warehouse import Warehouse
+from sim.world.catalog import Catalog
+from sim.world.context import MINUTES_PER_DAY, Context
+from sim.log.events import Event, EventType
+from sim.world.orders import Order, OrderStatus
+from sim.world.warehouse import Warehouse
 
 
 class Labeller:

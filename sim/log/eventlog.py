@@ -51,14 +51,14 @@ try:
     from sqlite_utils import Database, Migrations
 except ImportError as exc:  # pragma: no cover - depends on the installed version
     raise ImportError(
-        "sim.eventlog needs sqlite-utils >= 4.0 (Migrations, Database.atomic)"
+        "sim.log.eventlog needs sqlite-utils >= 4.0 (Migrations, Database.atomic)"
     ) from exc
 
-from .errors import LOCK_WAIT_SECONDS, FileProblem, file_problem
-from .events import FIGURE_FIELDS, ID_FIELDS, Event, EventType, ObjectId
-from .liveness import current_process, writer_gone
-from .signals import signals_held
-from .version import package_version
+from sim.errors import LOCK_WAIT_SECONDS, FileProblem, file_problem
+from sim.log.events import FIGURE_FIELDS, ID_FIELDS, Event, EventType, ObjectId
+from sim.log.liveness import current_process, writer_gone
+from sim.signals import signals_held
+from sim.version import package_version
 
 __all__ = ["EventLog", "RunRecord", "RunStatus", "MIGRATION_SET", "DEFAULT_FLUSH_EVERY", "schema_migrations"]
 
@@ -67,7 +67,7 @@ MIGRATION_SET = "carbonsim.eventlog"
 #: Events buffered before ``record`` flushes them in one transaction.
 DEFAULT_FLUSH_EVERY = 5_000
 #: Wall seconds between two heartbeats of a run being written (ours: cheap, and far below
-#: the staleness threshold of :data:`sim.liveness.STALE_HEARTBEAT_SECONDS`).
+#: the staleness threshold of :data:`sim.log.liveness.STALE_HEARTBEAT_SECONDS`).
 HEARTBEAT_SECONDS = 10.0
 #: Prefix of the canonical serialisation; bump it when that serialisation changes.
 _HASH_FORMAT = b"carbonsim.events/1\n"
@@ -82,7 +82,7 @@ class RunStatus(StrEnum):
     FAILED = "failed"
     INTERRUPTED = "interrupted"
     #: never stored: what readers report for a run still marked running whose writing
-    #: process is gone (killed, crashed, its machine down), see :mod:`sim.liveness`
+    #: process is gone (killed, crashed, its machine down), see :mod:`sim.log.liveness`
     ABANDONED = "abandoned"
 
 

@@ -24,10 +24,10 @@ import numpy as np
 from labels.apportion import DrivenArc, DrivenRoute, apportion
 from optimizer import RoutingInstance
 
-from .context import Context
-from .events import Event, EventType
-from .orders import Order, OrderStatus, record_failure
-from .scenario import KG_PER_CAPACITY_UNIT
+from sim.world.context import Context
+from sim.log.events import Event, EventType
+from sim.world.orders import Order, OrderStatus, record_failure
+from sim.scenario import KG_PER_CAPACITY_UNIT
 
 
 @dataclass(frozen=True)

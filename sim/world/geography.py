@@ -16,7 +16,7 @@ from faker import Faker
 
 from optimizer.generate import ZONES
 
-from .scenario import Scenario
+from sim.scenario import Scenario
 
 #: Zone names in the order of paper Table 7 (and of ``[world.zones]``).
 ZONE_NAMES: tuple[str, ...] = tuple(z[0] for z in ZONES)

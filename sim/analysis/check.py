@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from .eventlog import EventLog
+from sim.log.eventlog import EventLog
 
 if TYPE_CHECKING:
     from labels.ledger import RunVerification

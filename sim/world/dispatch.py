@@ -24,13 +24,13 @@ from optimizer.generate import road_grades
 from optimizer.intensify import IntensifyParams
 from optimizer.model import DEFAULT_PROFILE
 
-from .context import MINUTES_PER_DAY, Context
-from .events import Event, EventType
-from .fleet import FleetPool
-from .orders import Order, OrderStatus, record_failure
-from .scenario import KG_PER_CAPACITY_UNIT
-from .vehicles import RoutePlan, drive
-from .world import World
+from sim.world.context import MINUTES_PER_DAY, Context
+from sim.log.events import Event, EventType
+from sim.world.fleet import FleetPool
+from sim.world.orders import Order, OrderStatus, record_failure
+from sim.scenario import KG_PER_CAPACITY_UNIT
+from sim.world.vehicles import RoutePlan, drive
+from sim.world.geography import World
 
 #: Share of the idle fleet's capacity a wave fills at most (bin-packing slack for the plan).
 FILL_LIMIT = 0.9

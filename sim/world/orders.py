@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from .events import Event, EventType
+from sim.log.events import Event, EventType
 
 if TYPE_CHECKING:
-    from .context import Context
+    from sim.world.context import Context
 
 
 class DeliveryOption(StrEnum):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 
-from .eventlog import EventLog
+from sim.log.eventlog import EventLog
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 A run row stores the host, pid and (on Linux) the process's start time in clock ticks since
 boot, so a pid reused by a later process is not mistaken for the writer. A reader on the same
 host asks the operating system; a reader on another host can only look at the run's
-heartbeat, which the writer refreshes while it works (see :mod:`sim.eventlog`).
+heartbeat, which the writer refreshes while it works (see :mod:`sim.log.eventlog`).
 """
 
 from __future__ import annotations

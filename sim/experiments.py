@@ -2,7 +2,7 @@
 
 Every scenario runs with the same seeds (1..N by default), so replication i of each scenario
 faces the same consumers, sessions and travel noise (each subsystem has its own stream, see
-:mod:`sim.context`): the paired difference of a KPI between two scenarios over the same seed
+:mod:`sim.world.context`): the paired difference of a KPI between two scenarios over the same seed
 has far less variance than the difference of two independent means. For each KPI the
 comparison gives every scenario's mean with a 95% confidence interval (Student t over the
 replications) and the mean paired difference against the first scenario with its interval.
@@ -39,9 +39,9 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .scenario import Scenario
+from sim.scenario import Scenario
 
-#: The KPIs compared, as keys of :class:`sim.summary.RunSummary`, with their table labels.
+#: The KPIs compared, as keys of :class:`sim.analysis.summary.RunSummary`, with their table labels.
 KPIS: dict[str, str] = {
     "kg_co2e_per_order": "kg CO2e per order",
     "kg_co2e_per_order_transport": "  transport",
@@ -149,7 +149,7 @@ class Job:
 
     def run(self) -> tuple[str | None, dict]:
         """Run it; return the log's path (None if discarded) and the run's summary as a dict."""
-        from .simulation import run
+        from sim.simulation import run
 
         scenario = Scenario.from_toml(self.scenario_toml, source=self.name)
         if self.logs is not None:
@@ -173,7 +173,7 @@ Progress = Callable[[int, int], None]
 
 
 def _exit_on_signal(signum: int, frame) -> None:
-    from .signals import raise_or_hold
+    from sim.signals import raise_or_hold
 
     raise_or_hold(SystemExit(128 + signum))  # held while the event log commits a batch
 
