@@ -218,6 +218,8 @@ class Ledger:
         # where the committed batches end: the next batch must start right after
         row = db.execute(f"SELECT json_extract(content, '$.last'), t FROM ledger WHERE run_id = ? AND kind = '{BATCH_KIND}'"
                          " ORDER BY seq DESC LIMIT 1", [run_id]).fetchone()
+        self._last_event: int
+        self._last_t: float
         self._last_event, self._last_t = (int(row[0]), row[1]) if row else (0, 0.0)
         self._sealed = db.execute(f"SELECT 1 FROM ledger WHERE run_id = ? AND kind = '{SEAL_KIND}'", [run_id]).fetchone() is not None
 
@@ -468,6 +470,7 @@ def _check_seal(db: Database, run_id: int, seq: int, doc: dict, events: int) -> 
     if not isinstance(sealed_runs, dict) or doc.get("events") != events:
         raise _Broken(f"entry {seq}: the seal covers {doc.get('events')} events, the digests {events:,}")
     run = _runs_row(db, run_id)
+    assert run is not None  # verify_run found the runs row before the chain was read
     for column in SEALED_RUN_COLUMNS:
         if column in sealed_runs and sealed_runs[column] != run[column]:
             raise _Broken(f"runs.{column}: sealed {sealed_runs[column]!r}, now {run[column]!r} (edited)")

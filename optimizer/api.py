@@ -79,6 +79,7 @@ class ParetoFront:
     def to_dict(self) -> dict:
         """The documented JSON form (see README, "The route JSON file")."""
         inst = self.instance
+        assert inst.customer_ids is not None  # set by RoutingInstance.__post_init__
         names = [v.name for v in inst.vehicle_types]
         sols = []
         for i, s in enumerate(self.solutions):
@@ -323,6 +324,7 @@ def _with_progress(cb: Callbacks, progress: Callable[[float], None] | None) -> C
 
         def on_iteration(self, it, frac, F):
             inner.on_iteration(it, frac, F)
+            assert progress is not None  # returned above when None
             progress(frac)
 
         def on_end(self, r):
@@ -336,6 +338,7 @@ def front_from_result(
 ) -> ParetoFront:
     """Turn a search's final set into a ParetoFront of evaluated plans, sorted by cost."""
     m = result.members
+    assert m is not None  # the caller falls back to the start plan when nothing was decoded
     order = np.lexsort((m.F[:, 2], m.F[:, 1], m.F[:, 0]))
     sols = []
     for i in order:

@@ -20,6 +20,7 @@ then the archive holds the least-violating solution, so the search always has a 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
@@ -78,12 +79,14 @@ class Archive:
 
     def _index(self, F: np.ndarray) -> np.ndarray:
         """Linear cell id per row: per objective, the first cell whose upper bound exceeds f."""
+        assert self.upper is not None  # update() builds the grid before it indexes
         M = F.shape[1]
         g = self.params.n_grid
         subs = np.empty((F.shape[0], M), dtype=np.int64)
         for j in range(M):
             subs[:, j] = np.searchsorted(self.upper[j], F[:, j], side="right")
-        return np.ravel_multi_index(subs.T, (g,) * M)
+        # an array of ids for a 2-D index array (numpy's stubs pick the one-index overload)
+        return cast(np.ndarray, np.ravel_multi_index(subs.T, (g,) * M))
 
     def _outside(self) -> bool:
         if self.upper is None:
@@ -124,6 +127,7 @@ class Archive:
         return new_rows
 
     def _prune(self) -> None:
+        assert self.members is not None  # called only when the archive overflows
         extra = len(self) - self.params.size
         keep = np.ones(len(self), dtype=bool)
         cells = self._index(self.F)
@@ -137,7 +141,7 @@ class Archive:
 
     def _roulette(self, p: np.ndarray) -> int:
         c = np.cumsum(p / p.sum())
-        return int(min(np.searchsorted(c, self.rng.random(), side="left"), len(c) - 1))
+        return min(int(np.searchsorted(c, self.rng.random(), side="left")), len(c) - 1)
 
     # ------------------------------------------------------------------ leaders
     def select(self, allowed: np.ndarray | None = None) -> int:
@@ -157,6 +161,7 @@ class Archive:
         delta = self.select()
         if m <= 1:
             return delta, delta, delta
+        assert self.members is not None  # m > 1 members
         K = self.members.keys
         allowed = ~np.all(K == K[delta], axis=1)
         beta = self.select(allowed) if allowed.any() else delta

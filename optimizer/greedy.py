@@ -80,6 +80,7 @@ def _home_minutes(inst: RoutingInstance) -> np.ndarray:
 def _travel(inst: RoutingInstance, i: int, js: np.ndarray, t: float) -> tuple[np.ndarray, np.ndarray]:
     """(km, minutes) from i to each of js leaving at time t: the values of the kernels' arc
     arrays (see RoutingInstance.arcs_between), computed from one row of coordinates."""
+    assert inst.road_grade is not None  # set by RoutingInstance.__post_init__
     if inst.kernel_data_ready:
         kd = inst.kernel_data
         km, minutes = kd.arcs[0, i, js], kd.arcs[1, i, js]
@@ -125,6 +126,7 @@ def construct(instance: RoutingInstance, deadline: Deadline | None = None) -> Co
             return Construction(routes + due_order_fill(inst, rest, fleet), False)
         k = fleet.next()
         cap = inst.vehicle_types[k].capacity
+        seq: list[int]
         here, t, load, seq = 0, float(ready[0]), 0.0, []
         while True:
             cand = np.flatnonzero(unrouted & (dem <= cap - load + EPS))
@@ -215,5 +217,6 @@ def _arcs_to(inst: RoutingInstance, frm: np.ndarray, j: int, t: np.ndarray) -> t
     """(km, minutes) of the arcs frm[r] -> j, each leaving at t[r]."""
     km, minutes, _, _ = inst.arcs_between(frm, np.full(frm.shape, j))
     if not inst.unit_speed:
+        assert inst.road_grade is not None  # set by RoutingInstance.__post_init__
         minutes = minutes * inst.congestion_many(inst.road_grade[frm, j], t)
     return km, minutes

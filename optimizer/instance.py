@@ -165,10 +165,13 @@ class RoutingInstance:
 
     # ------------------------------------------------------------------ validation
     def _fail(self, node: int | None, fld: str, msg: str) -> None:
+        assert self.customer_ids is not None  # set by __post_init__
         where = "depot" if node == 0 else f"customer {self.customer_ids[node]}" if node is not None else "instance"
         raise InstanceError(f"{self.source}: {where}: field '{fld}': {msg}")
 
     def _validate(self) -> None:
+        # both set by __post_init__ before it calls this
+        assert self.customer_ids is not None and self.road_grade is not None
         n1 = self.x.shape[0]
         if n1 < 2:
             self._fail(None, "customers", "need a depot and at least one customer")
@@ -268,6 +271,7 @@ class RoutingInstance:
         kd = self.__dict__.get("_kernel_data")
         if kd is not None:
             return kd
+        assert self.road_grade is not None  # set by __post_init__
         deadline = deadline or Deadline(None)
         n1 = self.x.shape[0]
         known = self.__dict__.get("_distance")
@@ -346,6 +350,7 @@ class RoutingInstance:
             one = np.ones_like(km)
             return km, km.copy(), one, one.copy()
         speed, emission, cost = self._grade_factors()
+        assert self.road_grade is not None  # set by __post_init__
         g = self.road_grade[src, dst]
         return km, km / speed[g] * 60.0, emission[g], cost[g]
 

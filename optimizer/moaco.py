@@ -189,6 +189,7 @@ def moaco(
         archive.update(batch)
         if len(archive) == 0:
             return
+        assert archive.members is not None  # len(archive) > 0
         global_update(tau_c, tau_e, archive.members, RHO, tau_min, tau_max)
 
     colony()

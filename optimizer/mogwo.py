@@ -74,6 +74,7 @@ def mogwo(
         frac = max(frac, term.time_fraction())
         a = 2.0 - 2.0 * min(frac, 1.0)
         lead = np.array([archive.leaders() for _ in range(P)])  # (P, 3): alpha, beta, delta
+        assert archive.members is not None  # an iteration follows a first population of P rows
         LK = archive.members.keys
         new = np.zeros_like(X)
         for j in range(3):

@@ -132,6 +132,7 @@ def mopso(
     while run.next_iteration():
         it = run.iteration
         frac = (it - 1) / term.iterations if term.iterations is not None else term.time_fraction()
+        assert archive.members is not None  # an iteration follows a first population of P rows
         leaders = archive.members.keys[[archive.select() for _ in range(P)]]
         V = velocity_update(V, X, pbest, leaders, w, rng)
         X, V = move(X, V)

@@ -58,10 +58,10 @@ class Batch:
 def concat(a: Batch | None, b: Batch) -> Batch:
     if a is None:
         return b
-    return Batch(
-        *(np.concatenate([getattr(a, f), getattr(b, f)]) for f in ("keys", "tours", "rstarts", "rtypes", "nrs", "records")),
-        hard=b.hard,
+    keys, tours, rstarts, rtypes, nrs, records = (
+        np.concatenate([getattr(a, f), getattr(b, f)]) for f in ("keys", "tours", "rstarts", "rtypes", "nrs", "records")
     )
+    return Batch(keys, tours, rstarts, rtypes, nrs, records, hard=b.hard)
 
 
 def neighbour_lists(instance: RoutingInstance, size: int, deadline: Deadline | None = None) -> np.ndarray:
@@ -174,7 +174,8 @@ class RoutingProblem:
         """Weights on the simplex -> kernel weights on raw objectives."""
         return np.ascontiguousarray(np.atleast_2d(w) / self.scale)
 
-    def _alloc(self, P: int) -> tuple[np.ndarray, ...]:
+    def _alloc(self, P: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """tours, rstarts, rtypes, nrs, records, keys: the columns of a Batch (keys last)."""
         n = self.n
         return (
             np.zeros((P, n), dtype=np.int64),

@@ -34,6 +34,7 @@ def _coefficient(inst: RoutingInstance, i: int, j: int, t: float) -> float:
     """Congestion coefficient for leaving i towards j at time t."""
     if inst.unit_speed:
         return 1.0
+    assert inst.road_grade is not None  # set by RoutingInstance.__post_init__
     grade = inst.grades[int(inst.road_grade[i, j])]
     shape = inst.congestion.shape
     periods_since_midnight = int((t + inst.start_minute) // inst.congestion.period_minutes)
@@ -61,6 +62,7 @@ def evaluate_route(inst: RoutingInstance, customers: list[int], vehicle_type: in
         if inst.unit_speed:
             minutes, g_emis, g_cost = km, 1.0, 1.0
         else:
+            assert inst.road_grade is not None  # set by RoutingInstance.__post_init__
             grade = inst.grades[int(inst.road_grade[here, there])]
             minutes = km / grade.speed_kmh * 60.0 * _coefficient(inst, here, there, clock)
             g_emis, g_cost = grade.emission_factor, grade.cost_factor

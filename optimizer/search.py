@@ -48,6 +48,7 @@ class Termination:
         """Share of the time from start to the deadline used so far (0 without a time limit)."""
         if not self.deadline.limited:
             return 0.0
+        assert self.deadline.at is not None  # limited
         span = self.deadline.at - self.start
         return 1.0 if span <= 0 else self.elapsed() / span
 
@@ -83,7 +84,7 @@ class SearchResult:
     """What an algorithm returns: its final non-dominated set and how it got there."""
 
     algorithm: str
-    members: Batch
+    members: Batch | None  # None when the deadline cut the first population before its first row
     iterations: int
     evaluations: int
     seconds: float

@@ -73,7 +73,9 @@ def read_solomon(path: str | Path, *, penalty: PenaltyModel | None = None) -> Ro
         )
     name = lines[0].strip() if lines and lines[0].strip() else path.stem
     count, capacity = _vehicles(path, lines, upper)
-    rows, ids, seen = [], [], {}
+    rows: list[list[float]] = []
+    ids: list[int] = []
+    seen: dict[int, int] = {}  # id -> line number
     for j in range(upper.index("CUSTOMER") + 1, len(lines)):
         parts = lines[j].split()
         if not parts:
@@ -169,6 +171,7 @@ def write_solomon(instance: RoutingInstance, path: str | Path) -> None:
     lines = [instance.name, "", "VEHICLE", "NUMBER     CAPACITY", f"{vt.count:>6d}{vt.capacity:>14.15g}", "", "CUSTOMER",
              "CUST NO.  XCOORD.    YCOORD.    DEMAND   READY TIME  DUE DATE   SERVICE TIME", ""]
     cols = (instance.x, instance.y, instance.demand, instance.ready, instance.due, instance.service)
+    assert instance.customer_ids is not None  # set by RoutingInstance.__post_init__
     for i, cid in enumerate(instance.customer_ids):
         lines.append(f"{int(cid):>6d}" + "".join(f" {float(c[i]):>10.15g}" for c in cols))
     Path(path).write_text("\n".join(lines) + "\n")

@@ -98,6 +98,7 @@ def evaluate(instance: RoutingInstance, routes: list[Route] | tuple[Route, ...],
             problems.append(f"route {ri}: late by {res.lateness:.4g} in total (hard time windows)")
     missing = np.flatnonzero(seen[1:] == 0) + 1
     dup = np.flatnonzero(seen[1:] > 1) + 1
+    assert instance.customer_ids is not None  # set by RoutingInstance.__post_init__
     if missing.size:
         problems.append(f"{missing.size} customer(s) not served, e.g. id {instance.customer_ids[missing[0]]}")
     if dup.size:
@@ -161,6 +162,7 @@ def _route_python(instance: RoutingInstance, r: Route, seq: np.ndarray, nodes: _
     arrival, service_start, arc_load, arc_km, arc_kg = arrays
     stops = np.concatenate([seq, [0]])
     km, minutes, g_emis, g_cost = (a.tolist() for a in inst.arcs_between(np.concatenate([[0], seq]), stops))
+    assert inst.road_grade is not None  # set by RoutingInstance.__post_init__
     grade = (
         [0] * (n + 1) if inst.unit_speed else inst.road_grade[np.concatenate([[0], seq]), stops].tolist()
     )

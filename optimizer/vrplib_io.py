@@ -32,6 +32,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 import numpy as np
 
@@ -51,7 +52,7 @@ class VrplibSolution:
     cost: float | None
 
 
-def _fail(path: Path, line_no: int | None, msg: str) -> None:
+def _fail(path: Path, line_no: int | None, msg: str) -> NoReturn:
     where = f"line {line_no}: " if line_no is not None else ""
     raise InstanceError(f"{path}: {where}{msg}")
 
@@ -237,8 +238,8 @@ def read_vrplib_solution(path: str | Path) -> VrplibSolution:
         _fail(path, None, "unknown file format: no 'Route #N:' lines (expected a VRPLIB solution file)")
     cost = sol.get("cost")
     if cost is not None and isinstance(cost, str):
-        no = next((n for n, s in _content_lines(text) if s.lower().startswith("cost")), None)
-        _fail(path, no, f"field 'Cost': not a number: {cost!r}")
+        cost_no = next((n for n, s in _content_lines(text) if s.lower().startswith("cost")), None)
+        _fail(path, cost_no, f"field 'Cost': not a number: {cost!r}")
     return VrplibSolution(routes=[list(r) for r in sol["routes"]], cost=None if cost is None else float(cost))
 
 

@@ -32,7 +32,7 @@ def fill_slots(tour, rstart, rtype, nr, slot_type, routes, rlen):
     pending = np.empty(nr, dtype=np.int64)
     npend = 0
     for r in range(nr):
-        s = -1
+        s: int | np.intp = -1  # a slot index (np.argmax gives one below)
         for q in range(R):
             if free[q] and slot_type[q] == rtype[r]:
                 s = q

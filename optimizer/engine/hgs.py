@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
@@ -20,6 +21,9 @@ from .neighbourhood import granular_neighbours
 from .objective import HARD, PEN_LOAD, PEN_TW, needs_exact_check
 from .penalties import PenaltyManager
 from .split import assign_slots, split_giant_tour
+
+if TYPE_CHECKING:
+    from ..instance import KernelData
 
 
 @dataclass
@@ -65,7 +69,7 @@ class Engine:
 
     def __init__(self, instance, obj0: np.ndarray, params: HGSParams):
         self.inst = instance
-        self.kd = instance.kernel_data
+        self.kd: KernelData = instance.kernel_data
         self.params = params
         self.n = instance.n_customers
         self.obj0 = obj0.copy()  # objective weights, penalties zero
@@ -257,7 +261,9 @@ def hgs(instance, obj0: np.ndarray, *, rng: np.random.Generator, time_limit: flo
             if rep.feasible:
                 best = rep
                 break
-    result = best if best is not None else best_any
+    # None only when the budget ended before the first individual (iterations=0, or a time
+    # limit already spent at the first check); left to fail on the attribute as before
+    result = cast(Individual, best if best is not None else best_any)
     result.fitness = float(it)  # iterations done, for reports
     return result
 
