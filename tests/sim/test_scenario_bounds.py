@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 import sim.scenario as schema
+import sim.scenario.fields as fields
 from sim.cli import main
 from sim.scenario import MAX_EXPECTED_EVENTS, MAX_FILE_BYTES, Scenario, ScenarioError, Work, faker_locales
 from sim.simulation import Simulation, run
@@ -162,20 +163,20 @@ def _numeric_fields():
     """(dotted name, field, type) of every number and array of numbers in the schema."""
 
     def walk(cls, prefix):
-        hints = schema._hints(cls)
+        hints = fields.type_hints(cls)
         for f in dataclasses.fields(cls):
             tp = hints[f.name]
             arms = typing.get_args(tp) if typing.get_origin(tp) in (types.UnionType, typing.Union) else (tp,)
             for arm in arms:
-                if schema._is_section(arm):
+                if fields.is_section(arm):
                     yield from walk(arm, f"{prefix}{f.name}.")
-                elif typing.get_origin(arm) is tuple and schema._is_section(typing.get_args(arm)[0]):
+                elif typing.get_origin(arm) is tuple and fields.is_section(typing.get_args(arm)[0]):
                     yield from walk(typing.get_args(arm)[0], f"{prefix}{f.name}[].")
                 elif arm in (int, float) or (typing.get_origin(arm) is tuple and typing.get_args(arm)[0] in (int, float)):
                     yield f"{prefix}{f.name}", f, arm
 
     for top in dataclasses.fields(Scenario):
-        yield from walk(schema._hints(Scenario)[top.name], f"{top.name}.")
+        yield from walk(fields.type_hints(Scenario)[top.name], f"{top.name}.")
 
 
 def test_every_number_has_a_lower_and_an_upper_bound():
@@ -210,9 +211,9 @@ def test_every_range_is_in_the_readme_reference():
     for name, f, tp in _numeric_fields():
         m = f.metadata
         if typing.get_origin(tp) is tuple:
-            rng = "each " + schema._range_text(m.get("item_ge"), m.get("item_gt"), m.get("item_le"))
+            rng = "each " + fields._range_text(m.get("item_ge"), m.get("item_gt"), m.get("item_le"))
         else:
-            rng = schema._range_text(m.get("ge"), m.get("gt"), m.get("le"), m.get("lt"))
+            rng = fields._range_text(m.get("ge"), m.get("gt"), m.get("le"), m.get("lt"))
         assert rng in rows[name.replace("[]", "")].allowed, name
 
 
