@@ -1,4 +1,11 @@
-"""User-facing errors about files: one line that names the file and says what went wrong.
+"""User errors: the one base class the CLI reports as a message, and the errors about files.
+
+Every error a user can cause (a bad scenario, an option out of range, a run that is not in the
+file, a file that cannot be written) is a :class:`CarbonsimError`: the CLI prints its message
+after ``Error:`` and exits 2. Anything else that escapes a command is a bug in carbonsim, and
+the CLI says so (exit 1, the traceback saved to a file). The subclasses are also the built-in
+exception a library caller would expect (``ValueError``, ``KeyError``), so code that caught
+those keeps working.
 
 SQLite's own messages ("unable to open database file", "database or disk is full") do not
 say which file, nor what to do; :func:`describe_sqlite_error` turns them into a sentence a
@@ -15,9 +22,24 @@ import sqlite3
 LOCK_WAIT_SECONDS = 30.0
 
 
-class FileProblem(ValueError):
-    """A file could not be read or written as asked (a ValueError, so callers that expect
-    bad input keep catching it)."""
+class CarbonsimError(Exception):
+    """A user error: the message names what was given (file, option, field), what is wrong
+    and what is allowed. Raise a subclass."""
+
+
+class InputError(CarbonsimError, ValueError):
+    """Bad input: an option, a value or a request the data cannot answer."""
+
+
+class NotFound(CarbonsimError, KeyError):
+    """Something asked for by id (a run, an order, a footprint) is not in the file."""
+
+    def __str__(self) -> str:  # KeyError's own str() is the repr of its argument, quotes and all
+        return str(self.args[0]) if self.args else ""
+
+
+class FileProblem(CarbonsimError, ValueError):
+    """A file could not be read or written as asked."""
 
 
 def describe_sqlite_error(path: str | os.PathLike[str], exc: BaseException, *, writing: bool = True,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
+from sim.errors import NotFound
 from sim.log.eventlog import EventLog
 from sim.log.events import FIGURE_FIELDS, ID_FIELDS, Event
 
@@ -25,7 +26,7 @@ def trace(log: EventLog, run_id: int, order_id: int) -> list[dict[str, Any]]:
     own = list(log.iter_events(run_id, order_id=order_id))
     placed = [e for _, e in own if str(e.type) == "order_placed"]
     if not placed:
-        raise KeyError(f"run {run_id} has no order {order_id}")
+        raise NotFound(f"run {run_id} has no order {order_id}")
     seqs = {seq for seq, _ in own}
     rows = [event_row(seq, e) for seq, e in own]
     session = (placed[0].data or {}).get("session")

@@ -2,34 +2,66 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import sys
+import tempfile
+import traceback
 
 import click
 
-from sim.errors import describe_sqlite_error
+from sim.errors import CarbonsimError, describe_sqlite_error
 from sim.version import package_version
 
 
 class CarbonsimGroup(click.Group):
-    """Turns expected errors into one line on stderr (tracebacks only with --debug)."""
+    """How an error reaches the user. A user error (:class:`sim.errors.CarbonsimError`, SQLite
+    unable to use a file the user named, an OS error about a named file) is one line on stderr
+    and exit 2. Anything else is a bug in carbonsim: exit 1, the traceback saved to a file whose
+    path is printed, and a line asking to report it. ``--debug`` shows every traceback instead."""
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
-        except (sqlite3.Error, OverflowError) as exc:
+        except Exception as exc:
             if ctx.obj and ctx.obj.get("debug"):
                 raise
-            files = (ctx.obj or {}).get("files") or ["the event log"]
-            click.echo(f"Error: {describe_sqlite_error(files[-1] if len(files) == 1 else ', '.join(files), exc)}", err=True)
-            ctx.exit(2)
-        except (ValueError, OSError, KeyError) as exc:
-            if ctx.obj and ctx.obj.get("debug"):
-                raise
-            msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
-            click.echo(f"Error: {msg}", err=True)
-            ctx.exit(2)
+            message = user_message(exc, (ctx.obj or {}).get("files") or [])
+            if message is not None:
+                click.echo(f"Error: {message}", err=True)
+                ctx.exit(2)
+            path = save_traceback(exc)
+            click.echo(f"Error: internal error, {type(exc).__name__}: {exc}", err=True)
+            where = f"the traceback saved in {path}" if path else "the traceback that --debug prints"
+            click.echo(f"This is a bug in carbonsim, not in your input: please report it on the project's issue tracker"
+                       f" with {where}.", err=True)
+            ctx.exit(1)
+
+
+def user_message(exc: BaseException, files: list[str]) -> str | None:
+    """The one line a user error is reported with, or None when ``exc`` is a bug."""
+    if isinstance(exc, CarbonsimError):
+        return str(exc)
+    if isinstance(exc, (sqlite3.Error, OverflowError)):
+        named = files[-1] if len(files) == 1 else ", ".join(files) if files else "the event log"
+        return describe_sqlite_error(named, exc)
+    if isinstance(exc, OSError) and exc.filename is not None:  # a file the user named, or one made from it
+        return f"{exc.filename}: {exc.strerror or exc}"
+    return None
+
+
+def save_traceback(exc: BaseException) -> str | None:
+    """Write the traceback to a new file in the temporary folder; its path (None if it cannot)."""
+    text = "".join(traceback.format_exception(exc))
+    try:
+        fd, path = tempfile.mkstemp(prefix="carbonsim-bug-", suffix=".txt")
+        with os.fdopen(fd, "w") as f:
+            f.write(f"carbonsim {package_version()}, Python {sys.version.split()[0]}\n{' '.join(sys.argv)}\n\n{text}")
+    except OSError:
+        return None
+    return path
 
 
 @click.group(cls=CarbonsimGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from sim.cli.app import main
+from sim.errors import FileProblem
 from sim.cli.options import RUN_DB, RUN_OPTION, remember_file, run_ref
 from sim.cli.output import as_json, warn_partial
 
@@ -39,7 +40,7 @@ def export_ocel_command(db: Path, out: Path, run_id, force: bool, json_out: bool
         try:
             counts = export_ocel(log, run.run_id, out, overwrite=force, inputs=[db])
         except FileExistsError:
-            raise ValueError(f"{out} already exists; add --force to replace it") from None
+            raise FileProblem(f"{out} already exists; add --force to replace it") from None
     warn_partial(db, run)
     doc = {"run_id": run.run_id, "status": run.status.value, "partial": not run.finished, "out": str(out), "events": counts.events, "objects": counts.objects,
            "e2o": counts.e2o, "o2o": counts.o2o, "object_changes": counts.object_changes,
@@ -82,7 +83,7 @@ def report_command(dbs, out: Path, force: bool) -> None:
     try:
         path = build_report(refs, out, overwrite=force)
     except FileExistsError:
-        raise ValueError(f"{out} already exists; add --force to replace it") from None
+        raise FileProblem(f"{out} already exists; add --force to replace it") from None
     size = path.stat().st_size
     click.echo(f"wrote {path} ({size / 1e6:.1f} MB, {len(dbs)} run(s), {time.perf_counter() - t0:.1f} s); "
                "open it in any browser, no network needed")

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from sim.cli.app import main
+from sim.errors import InputError, NotFound
 from sim.cli.options import OBJECT_ID, RUN_DB, RUN_ID
 from sim.cli.output import as_json, write_csv
 
@@ -18,7 +19,7 @@ def _order_breakdown(log, run_id: int, order_id: int) -> dict:
     """An order's footprint from the log: its parts, and its last-mile share arc by arc."""
     fp = log.events(run_id, type="footprint_computed", order_id=order_id)
     if not fp:
-        raise KeyError(f"run {run_id} has no footprint for order {order_id} (unknown, or it never ended)")
+        raise NotFound(f"run {run_id} has no footprint for order {order_id} (unknown, or it never ended)")
     f = fp[0]
     parts = {k: f.data[k] for k in ("last_mile", "trunk", "packaging", "production", "total", "scope", "method")}
     mass = log.events(run_id, type="packed", order_id=order_id)[0].load
@@ -136,7 +137,7 @@ def labels_command(db: Path, run_id, category, limit: int, json_out: bool, csv_o
     categories = scenario["catalog"]["categories"]
     products = sorted(latest.values(), key=lambda r: (r["grade"] or "~", float("inf") if r["ratio"] is None else r["ratio"]))
     if category is not None and category not in categories:
-        raise ValueError(f"unknown category {category!r}; allowed: {', '.join(categories)}")
+        raise InputError(f"--category {category!r}: no such category in this run; allowed: {', '.join(categories)}")
     if as_json(json_out, csv_out):
         click.echo(json.dumps({"run_id": run.run_id, "categories": categories, "products": products}))
         return

@@ -13,6 +13,7 @@ from rich.table import Table
 
 from optimizer.algorithms import ALGORITHM_NAMES
 from sim.cli.app import main
+from sim.errors import InputError
 from sim.cli.output import LazyProgress, as_json
 
 
@@ -87,9 +88,13 @@ def route(file, algorithm, time_limit, seed, iterations, population, w1, w2, cho
     """
     started = time.perf_counter() - _startup_seconds()
     from optimizer import Weights, read_instance, solve
+    from optimizer.instance import InstanceError
     from optimizer.intensify import IntensifyParams
 
-    instance = read_instance(file)
+    try:
+        instance = read_instance(file)
+    except InstanceError as exc:  # the file's own fault: a user error, not a bug
+        raise InputError(str(exc)) from None
     bar = LazyProgress(f"{algorithm} on {instance.name}", sys.stderr.isatty())
     try:
         front = solve(

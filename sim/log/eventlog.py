@@ -54,7 +54,7 @@ except ImportError as exc:  # pragma: no cover - depends on the installed versio
         "sim.log.eventlog needs sqlite-utils >= 4.0 (Migrations, Database.atomic)"
     ) from exc
 
-from sim.errors import LOCK_WAIT_SECONDS, FileProblem, file_problem
+from sim.errors import LOCK_WAIT_SECONDS, FileProblem, NotFound, file_problem
 from sim.log.events import FIGURE_FIELDS, ID_FIELDS, Event, EventType, ObjectId
 from sim.log.liveness import current_process, writer_gone
 from sim.signals import signals_held
@@ -808,20 +808,20 @@ class EventLog:
         return [self._run_record(row) for row in self.db.execute(f"{self._select_runs} ORDER BY run_id")]
 
     def get_run(self, run_id: int) -> RunRecord:
-        """One run; KeyError if the file has no such run."""
+        """One run; :class:`~sim.errors.NotFound` (a KeyError) if the file has no such run."""
         row = self.db.execute(f"{self._select_runs} WHERE run_id = ?", [operator.index(run_id)]).fetchone()
         if row is None:
-            raise KeyError(f"no run {run_id} in this event log")
+            raise NotFound(f"no run {run_id} in this event log")
         return self._run_record(row)
 
     def pick_run(self, run_id: int | None = None, *, source: object = "this event log") -> RunRecord:
         """The run ``run_id``, or the file's last run when None. The errors name ``source``
-        (the file, say) and list the runs it holds: ValueError for an empty log or an id that
-        is not an integer, KeyError for an unknown id."""
+        (the file, say) and list the runs it holds: :class:`~sim.errors.NotFound` (a KeyError) for
+        an empty log or an unknown id, ValueError for an id that is not an integer."""
         if run_id is None:
             runs = self.runs()
             if not runs:
-                raise ValueError(f"{source}: the event log holds no runs")
+                raise NotFound(f"{source}: the event log holds no runs")
             return runs[-1]
         try:
             if isinstance(run_id, bool):
@@ -833,7 +833,7 @@ class EventLog:
             return self.get_run(run_id)
         except KeyError:
             known = ", ".join(str(r.run_id) for r in self.runs()) or "none"
-            raise KeyError(f"{source}: no run {run_id} in this event log (its runs: {known})") from None
+            raise NotFound(f"{source}: no run {run_id} in this event log (its runs: {known})") from None
 
     def _run_record(self, row: tuple) -> RunRecord:
         values = dict(zip(self._run_columns, row))

@@ -6,6 +6,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
+from sim.errors import CarbonsimError
 from sim.scenario.toml_text import is_tomlable, plain, toml_value
 
 
@@ -42,7 +43,7 @@ class Problem:
         return f"{head}{_dotted(self.path)}{shown}: {self.message}"
 
 
-class ScenarioError(ValueError):
+class ScenarioError(CarbonsimError, ValueError):
     """A scenario file, an override or a field value is invalid.
 
     ``str(error)`` has one line per problem, each naming the file (or ``--set``), the dotted
