@@ -39,26 +39,13 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sim.analysis.kpis import BY_KEY, COMPARED
+from sim.errors import InputError
 from sim.scenario import Scenario
 
-#: The KPIs compared, as keys of :class:`sim.analysis.summary.RunSummary`, with their table labels.
-KPIS: dict[str, str] = {
-    "kg_co2e_per_order": "kg CO2e per order",
-    "kg_co2e_per_order_transport": "  transport",
-    "kg_co2e_per_order_packaging": "  packaging",
-    "footprint_trunk_per_order": "  trunk (label)",
-    "cost_per_order": "cost per order (yuan)",
-    "on_time_share": "on time",
-    "km": "km",
-    "load_factor": "load factor",
-    "green_sales_share": "green share of units",
-    "green_slot_uptake": "green slot uptake",
-    "points_issued": "points issued",
-    "stockouts": "stock-outs (lines)",
-    "orders": "orders",
-}
-#: KPIs that are shares (0..1): tables print them in %, differences in percentage points.
-SHARES: frozenset[str] = frozenset({"on_time_share", "load_factor", "green_sales_share", "green_slot_uptake"})
+#: The KPIs compared, as keys of :class:`sim.analysis.summary.RunSummary`: those the registry
+#: marks as compared (:data:`sim.analysis.kpis.COMPARED`, with their labels and units).
+KPIS: tuple[str, ...] = tuple(k.key for k in COMPARED)
 
 #: Seconds a writer of the results file waits for another one before giving up.
 RESULTS_BUSY_TIMEOUT = 60.0
@@ -112,14 +99,14 @@ def reserve_log(folder: str | os.PathLike[str], name: str, seed: int, compare_id
     for k in range(1, 10_000):
         path = base / (f"{stem}.db" if k == 1 else f"{stem}-{k}.db")
         if path.parent != base:  # cannot happen with a sanitised stem; the guarantee is checked, not assumed
-            raise ValueError(f"--logs {base}: log name {path.name!r} would leave the folder")
+            raise InputError(f"--logs {base}: log name {path.name!r} would leave the folder")
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
         except FileExistsError:
             continue
         os.close(fd)
         return path
-    raise ValueError(f"--logs {base}: no free log name for {stem}.db")
+    raise InputError(f"--logs {base}: no free log name for {stem}.db")
 
 
 def prepare_logs(folder: str | os.PathLike[str]) -> Path:
@@ -131,7 +118,7 @@ def prepare_logs(folder: str | os.PathLike[str]) -> Path:
         with tempfile.TemporaryFile(dir=path):  # an unnamed file (O_TMPFILE): nothing is left behind
             pass
     except OSError as exc:
-        raise ValueError(f"--logs {path}: cannot write log files there ({exc.strerror or exc})") from None
+        raise InputError(f"--logs {path}: cannot write log files there ({exc.strerror or exc})") from None
     return path.resolve()
 
 
@@ -267,14 +254,14 @@ def _run_dask(job_list: list[Job], scheduler: str, progress: Progress | None, ti
         from distributed import Client
         from distributed import as_completed as dask_completed
     except ImportError:
-        raise ValueError(
+        raise InputError(
             f"--scheduler {scheduler}: running on a Dask cluster needs Dask distributed; "
             "install it with: pip install 'carbonsim[cluster]'"
         ) from None
     try:
         client = Client(scheduler, timeout=timeout)
     except OSError as exc:  # distributed raises OSError (timeouts included) when it cannot connect
-        raise ValueError(f"--scheduler {scheduler}: cannot reach the Dask scheduler ({exc})") from None
+        raise InputError(f"--scheduler {scheduler}: cannot reach the Dask scheduler ({exc})") from None
     with client:
         # pure=False: two jobs are never the same task to Dask, even if they look alike
         futures = client.map(_run_job, job_list, pure=False)
@@ -343,7 +330,8 @@ class Comparison:
             "baseline": self.scenarios[0],
             "kpis": {
                 kpi: {
-                    "label": KPIS[kpi].strip(),
+                    "label": BY_KEY[kpi].label,
+                    "unit": BY_KEY[kpi].unit,
                     "scenarios": {n: i.to_dict() for n, i in self.stats[kpi].items()},
                     "difference_vs_baseline": {n: i.to_dict() for n, i in self.diffs[kpi].items()},
                 }
@@ -451,20 +439,20 @@ def _results_transaction(path: str | os.PathLike[str]) -> Iterator[sqlite3.Conne
     path = Path(path)
     if not path.parent.is_dir():
         problem = "is not a folder" if path.parent.exists() else "does not exist"
-        raise ValueError(f"results file {path}: cannot create it, the folder {path.parent} {problem}")
+        raise InputError(f"results file {path}: cannot create it, the folder {path.parent} {problem}")
     if path.is_dir():
-        raise ValueError(f"results file {path}: is a folder")
+        raise InputError(f"results file {path}: is a folder")
     try:
         conn = sqlite3.connect(path, timeout=RESULTS_BUSY_TIMEOUT, isolation_level=None)
     except sqlite3.Error as exc:
-        raise ValueError(f"results file {path}: cannot open it ({exc})") from None
+        raise InputError(f"results file {path}: cannot open it ({exc})") from None
     try:
         conn.execute("BEGIN IMMEDIATE")
         try:
             conn.execute(_RESULTS_DDL)
             missing = [k for k in _RESULTS_KEYS if k not in _results_columns(conn)]
             if missing:
-                raise ValueError(f"results file {path}: its table results is not a carbonsim results table"
+                raise InputError(f"results file {path}: its table results is not a carbonsim results table"
                                  f" (no column {', '.join(missing)})")
             yield conn
         except BaseException:
@@ -473,9 +461,9 @@ def _results_transaction(path: str | os.PathLike[str]) -> Iterator[sqlite3.Conne
         conn.execute("COMMIT")
     except sqlite3.OperationalError as exc:
         waited = f" after waiting {RESULTS_BUSY_TIMEOUT:g} s" if "locked" in str(exc) or "busy" in str(exc) else ""
-        raise ValueError(f"results file {path}: {exc}{waited}") from None
+        raise InputError(f"results file {path}: {exc}{waited}") from None
     except sqlite3.Error as exc:
-        raise ValueError(f"results file {path}: {exc}") from None
+        raise InputError(f"results file {path}: {exc}") from None
     finally:
         conn.close()
 
@@ -532,7 +520,7 @@ def grid(overrides: list[str]) -> list[dict[str, str]]:
     axes = []
     for text in overrides:
         if "=" not in text:
-            raise ValueError(f"--set {text!r}: expected FIELD=VALUE[,VALUE...]")
+            raise InputError(f"--set {text!r}: expected FIELD=VALUE[,VALUE...]")
         key, values = text.split("=", 1)
         axes.append([(key.strip(), v) for v in split_values(values)])
     return [dict(point) for point in itertools.product(*axes)]

@@ -16,16 +16,16 @@ from sim.cli.options import ALLOW_LARGE, SCHEDULER_HELP
 from sim.cli.output import LazyProgress, as_json, fmt
 
 
-def _cell(i, share: bool, diff: bool = False) -> str:
+def _cell(i, kpi, diff: bool = False) -> str:
     """An interval as a table cell; a share in % (a difference of shares in percentage points)."""
-    if share:
+    if kpi.share:
         unit = " pp" if diff else " %"
         return f"{100 * i.mean:.1f}{unit} [{100 * i.low:.1f}, {100 * i.high:.1f}]"
     return f"{fmt(i.mean)} [{fmt(i.low)}, {fmt(i.high)}]"
 
 
 def _comparison_table(cmp) -> Table:
-    from sim.experiments import KPIS, SHARES
+    from sim.analysis.kpis import COMPARED
 
     first = cmp.scenarios[0]
     table = Table(title=f"{len(cmp.seeds)} seeds each ({cmp.seeds[0]}..{cmp.seeds[-1]}, common random numbers);"
@@ -35,10 +35,10 @@ def _comparison_table(cmp) -> Table:
         table.add_column(escape(name), justify="right")
     for name in cmp.scenarios[1:]:
         table.add_column(escape(f"{name} - {first}"), justify="right")
-    for kpi, label in KPIS.items():
-        cells = [_cell(i, kpi in SHARES) for i in cmp.stats[kpi].values()]
-        cells += [_cell(i, kpi in SHARES, diff=True) for i in cmp.diffs[kpi].values()]
-        table.add_row(label, *cells)
+    for kpi in COMPARED:
+        cells = [_cell(i, kpi) for i in cmp.stats[kpi.key].values()]
+        cells += [_cell(i, kpi, diff=True) for i in cmp.diffs[kpi.key].values()]
+        table.add_row(kpi.label if kpi.share else kpi.heading, *cells)
     return table
 
 
@@ -150,7 +150,8 @@ def sweep_command(scenario_file: Path, overrides, seeds: int, first_seed: int, j
     Example:
       carbonsim sweep scenarios/green.toml --set routing.w2=0,0.2,0.4,0.8 --set fleet.ev_share=0,0.3 --seeds 5 -j 2
     """
-    from sim.experiments import SHARES, grid
+    from sim.analysis.kpis import BY_KEY
+    from sim.experiments import grid
     from sim.scenario import Scenario
     from sim.simulation import scenario_name
 
@@ -169,12 +170,13 @@ def sweep_command(scenario_file: Path, overrides, seeds: int, first_seed: int, j
         return
     table = Table(title=f"{stem}: {len(points)} grid points x {seeds} seeds; mean [95% CI]", title_justify="left")
     table.add_column("grid point", overflow="fold", min_width=24)
-    for col in ("kg CO2e per order", "cost per order", "on time", "green share of units"):
-        table.add_column(col, justify="right")
+    shown = [BY_KEY[key] for key in ("kg_co2e_per_order", "cost_per_order", "on_time_share", "green_sales_share")]
+    for kpi in shown:
+        table.add_column(kpi.label if kpi.share else kpi.heading, justify="right")
     for name in scenarios:
         cells = []
-        for kpi in ("kg_co2e_per_order", "cost_per_order", "on_time_share", "green_sales_share"):
-            cells.append(_cell(result.stats[kpi][name], kpi in SHARES))
+        for kpi in shown:
+            cells.append(_cell(result.stats[kpi.key][name], kpi))
         table.add_row(escape(name), *cells)  # a grid point's name has [brackets], not markup
     console = Console(highlight=False)
     console.print(table)

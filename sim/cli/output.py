@@ -57,61 +57,23 @@ class LazyProgress:
             self.progress.stop()
 
 
-def _pct(x: float | None) -> str:
-    return "-" if x is None else f"{100 * x:.1f} %"
-
-
 def summary_table(summary) -> Table:
+    """A run's KPIs by group, labels, units and formats from :mod:`sim.analysis.kpis`; a KPI of
+    a mode or policy the run did not use (sessions, points, the learned recommender) is left out."""
+    from sim.analysis.kpis import GROUPS, in_group
+
     s = summary
-    table = Table(title=f"run {s.run_id}: {s.scenario}, seed {s.seed}, {s.days} days ({s.status})", title_justify="left")
+    table = Table(title=f"run {s.run_id}: {s.scenario}, seed {s.seed}, {s.days} days ({s.status});"
+                        f" labels in scope {s.footprint_scope}", title_justify="left")
     table.add_column("", style="bold")
     table.add_column("value", justify="right")
-    rows = [
-        ("orders", f"{s.orders:,}"),
-        ("delivered", f"{s.delivered:,}"),
-        ("failed", f"{s.failed:,}"),
-        ("on time", f"{100 * s.on_time_share:.1f} %"),
-        ("waves / routes", f"{s.waves:,} / {s.routes:,}"),
-        ("vehicles used", f"{s.vehicles_used:,}"),
-        ("km", f"{s.km:,.0f}"),
-        ("kg CO2e last mile", f"{s.kg_co2e_last_mile:,.1f}"),
-        ("kg CO2e trunk legs", f"{s.kg_co2e_trunk:,.1f}"),
-        ("kg CO2e packaging", f"{s.kg_co2e_packaging:,.1f}"),
-        ("kg CO2e per order", f"{s.kg_co2e_per_order:.3f}"),
-        ("  of which transport", f"{s.kg_co2e_per_order_transport:.3f}"),
-        ("  of which packaging", f"{s.kg_co2e_per_order_packaging:.3f}"),
-        ("cost per order (yuan)", f"{s.cost_per_order:.2f}"),
-        ("window penalty per order", f"{s.penalty_per_order:.2f}"),
-        ("load factor (kg)", f"{100 * s.load_factor:.1f} %"),
-        ("stock-outs (lines)", f"{s.stockouts:,} in {s.backordered_orders:,} orders"),
-        ("rail share of trunk tkm", f"{100 * s.rail_share_tkm:.0f} %"),
-        (f"order label, kg CO2e ({s.footprint_scope})", f"{s.footprint_total_per_order:.3f}"),
-        ("  last mile / trunk", f"{s.footprint_last_mile_per_order:.3f} / {s.footprint_trunk_per_order:.3f}"),
-        ("  packaging / production", f"{s.footprint_packaging_per_order:.3f} / {s.footprint_production_per_order:.3f}"),
-        ("labels / grade changes", f"{s.labels_issued:,} / {s.grade_changes:,}"),
-    ]
-    if s.sessions:
-        rows += [
-            ("sessions / conversion", f"{s.sessions:,} / {_pct(s.conversion)}"),
-            ("click-through (per product shown)", _pct(s.ctr)),
-            ("green share of exposure", _pct(s.green_exposure_share)),
-        ]
-    rows += [
-        ("green share of units sold", _pct(s.green_sales_share)),
-        ("green slot uptake", _pct(s.green_slot_uptake)),
-    ]
-    if s.points_issued or s.points_redeemed:
-        rows.append(("points issued / redeemed", f"{s.points_issued:,} / {s.points_redeemed:,}"))
-        rows.append(("points cost per order (yuan)", f"{s.points_cost_per_order:.2f}"))
-        rows.append(("points liability at the end (yuan)", f"{s.points_liability:,.2f}"))
-    if s.hit_rate_learned is not None:
-        rows.append(("hit rate: learned / popularity", f"{_pct(s.hit_rate_learned)} / {_pct(s.hit_rate_popularity)}"))
-    rows += [
-        ("events", f"{s.events:,}"),
-        ("wall / routing seconds", f"{s.wall_seconds:.1f} / {s.routing_seconds:.1f}"),
-    ]
-    for name, value in rows:
-        table.add_row(name, value)
+    for group in GROUPS:
+        shown = [k for k in in_group(group) if k.shown_for(s)]
+        if not shown:
+            continue
+        table.add_row(f"[dim]{group}[/dim]", "", end_section=False)
+        for k in shown:
+            table.add_row(f"  {k.label}", k.text(getattr(s, k.key)))
     return table
 
 

@@ -24,7 +24,7 @@ import json
 import math
 import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -38,6 +38,7 @@ from sim.log.eventlog import EventLog, RunRecord, package_version
 from optimizer.units import MINUTES_PER_DAY
 
 from sim.export.outputs import check_output, write_output
+from sim.analysis.kpis import COMPARED, GROUPS, Kpi, in_group, kpi
 from sim.analysis.summary import RunSummary, summarize
 
 __all__ = ["build_report"]
@@ -57,87 +58,8 @@ _RUN_COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9"
 # --------------------------------------------------------------------------------------------
 
 
-def _count(v: float) -> str:
-    return f"{int(v):,}"
-
-
 def _pct(v: float) -> str:
     return f"{100 * v:.1f}"
-
-
-def _fixed(digits: int, thousands: bool = False) -> Callable[[float], str]:
-    spec = f"{',' if thousands else ''}.{digits}f"
-    return lambda v: format(v, spec)
-
-
-@dataclass(frozen=True)
-class _Kpi:
-    key: str  # a RunSummary field
-    label: str
-    unit: str
-    fmt: Callable[[float], str]
-    better: int = 0  # +1 higher is better, -1 lower is better, 0 neither
-    share: bool = False  # a share in [0, 1]: differences are in percentage points
-
-
-_KPIS: dict[str, _Kpi] = {k.key: k for k in [
-    _Kpi("orders", "orders", "orders", _count),
-    _Kpi("delivered", "delivered", "orders", _count),
-    _Kpi("failed", "failed", "orders", _count, -1),
-    _Kpi("on_time_share", "on time", "%", _pct, +1, share=True),
-    _Kpi("mean_lateness_minutes", "mean lateness of late deliveries", "min", _fixed(0, True), -1),
-    _Kpi("waves", "dispatch waves", "waves", _count),
-    _Kpi("routes", "routes", "routes", _count),
-    _Kpi("vehicles_used", "vehicles used", "vehicles", _count),
-    _Kpi("km", "distance driven", "km", _fixed(0, True), -1),
-    _Kpi("kg_co2e_last_mile", "last mile", "kg CO2e", _fixed(1, True), -1),
-    _Kpi("kg_co2e_trunk", "trunk legs", "kg CO2e", _fixed(1, True), -1),
-    _Kpi("kg_co2e_packaging", "packaging", "kg CO2e", _fixed(1, True), -1),
-    _Kpi("kg_co2e_total", "total emissions", "kg CO2e", _fixed(1, True), -1),
-    _Kpi("kg_co2e_per_order", "emissions per order", "kg CO2e/order", _fixed(3), -1),
-    _Kpi("kg_co2e_per_order_transport", "of which transport", "kg CO2e/order", _fixed(3), -1),
-    _Kpi("kg_co2e_per_order_packaging", "of which packaging", "kg CO2e/order", _fixed(3), -1),
-    _Kpi("footprint_total_per_order", "order label (mean)", "kg CO2e/order", _fixed(3), -1),
-    _Kpi("footprint_production_per_order", "production per order (not in the label)", "kg CO2e/order", _fixed(3)),
-    _Kpi("cost_per_order", "transport cost per order", "yuan/order", _fixed(2), -1),
-    _Kpi("penalty_per_order", "time-window penalty per order", "yuan/order", _fixed(2), -1),
-    _Kpi("load_factor", "load factor (payload kg)", "%", _pct, +1, share=True),
-    _Kpi("stockouts", "stock-outs", "lines", _count, -1),
-    _Kpi("rail_share_tkm", "rail share of trunk tkm", "%", _pct, +1, share=True),
-    _Kpi("sessions", "sessions", "sessions", _count),
-    _Kpi("conversion", "conversion", "%", _pct, +1, share=True),
-    _Kpi("ctr", "click-through per product shown", "%", _pct, +1, share=True),
-    _Kpi("green_exposure_share", "green share of exposure", "%", _pct, +1, share=True),
-    _Kpi("green_sales_share", "green share of units sold", "%", _pct, +1, share=True),
-    _Kpi("green_slot_uptake", "green slot uptake", "%", _pct, +1, share=True),
-    _Kpi("points_issued", "points issued", "points", _count),
-    _Kpi("points_cost_per_order", "points cost per order", "yuan/order", _fixed(2), -1),
-    _Kpi("hit_rate_learned", "hit rate, learned recommender", "%", _pct, +1, share=True),
-    _Kpi("hit_rate_popularity", "hit rate, popularity", "%", _pct, share=True),
-    _Kpi("events", "events logged", "events", _count),
-    _Kpi("wall_seconds", "wall-clock time", "s", _fixed(1)),
-    _Kpi("routing_seconds", "of which routing", "s", _fixed(1)),
-]}
-
-#: The KPI table of one run, in groups.
-_TABLE_GROUPS: list[tuple[str, list[str]]] = [
-    ("orders and service", ["orders", "delivered", "failed", "on_time_share", "mean_lateness_minutes", "stockouts"]),
-    ("fleet", ["waves", "routes", "vehicles_used", "km", "load_factor", "cost_per_order", "penalty_per_order"]),
-    ("emissions", ["kg_co2e_last_mile", "kg_co2e_trunk", "kg_co2e_packaging", "kg_co2e_total", "kg_co2e_per_order",
-                   "kg_co2e_per_order_transport", "kg_co2e_per_order_packaging", "footprint_total_per_order",
-                   "footprint_production_per_order", "rail_share_tkm"]),
-    ("consumers and green choices", ["sessions", "conversion", "ctr", "green_exposure_share", "green_sales_share",
-                                     "green_slot_uptake", "points_issued", "points_cost_per_order",
-                                     "hit_rate_learned", "hit_rate_popularity"]),
-    ("the run itself", ["events", "wall_seconds", "routing_seconds"]),
-]
-
-#: The KPIs compared across runs (table and difference chart).
-_COMPARED = [
-    "kg_co2e_per_order", "kg_co2e_per_order_transport", "kg_co2e_per_order_packaging", "footprint_total_per_order",
-    "cost_per_order", "penalty_per_order", "on_time_share", "km", "load_factor", "green_sales_share",
-    "green_slot_uptake", "conversion", "orders", "delivered", "stockouts", "points_issued",
-]
 
 
 def _value(summary: RunSummary, key: str) -> float | None:
@@ -146,7 +68,7 @@ def _value(summary: RunSummary, key: str) -> float | None:
 
 def _formatted(summary: RunSummary, key: str) -> str:
     value = _value(summary, key)
-    return "—" if value is None else _KPIS[key].fmt(value)
+    return kpi(key).format(value)
 
 
 # --------------------------------------------------------------------------------------------
@@ -464,7 +386,7 @@ def _green_chart(run: _RunData, key: str) -> tuple[str | None, str]:
 
 def _difference_chart(runs: list[_RunData], key: str) -> tuple[str | None, str]:
     base, others = runs[0], runs[1:]
-    kpis = [k for k in _COMPARED if any(_relative(base.summary, o.summary, k) is not None for o in others)]
+    kpis = [k.key for k in COMPARED if any(_relative(base.summary, o.summary, k.key) is not None for o in others)]
     if not kpis:
         return None, "No KPI has a non-zero value in the first run, so no relative differences."
     height = 0.5 + 0.28 * len(kpis) * max(1, len(others) * 0.75)
@@ -482,7 +404,7 @@ def _difference_chart(runs: list[_RunData], key: str) -> tuple[str | None, str]:
                         xytext=(3 if np.isnan(v) or v >= 0 else -3, 0), textcoords="offset points",
                         ha="left" if np.isnan(v) or v >= 0 else "right", va="center", fontsize=7.5)
     ax.axvline(0, color="black", lw=0.7)
-    ax.set_yticks(y, [f"{_KPIS[k].label} ({_KPIS[k].unit})" for k in kpis])
+    ax.set_yticks(y, [kpi(k).heading for k in kpis])
     ax.invert_yaxis()
     ax.set_xlabel(f"difference vs {base.label} (% of its value)")
     lo, hi = ax.get_xlim()
@@ -567,13 +489,15 @@ def _figure_html(chart: tuple[str | None, str]) -> str:
 
 def _kpi_table(s: RunSummary) -> str:
     rows = []
-    for group, keys in _TABLE_GROUPS:
+    for group in GROUPS:
+        shown = [k for k in in_group(group) if k.shown_for(s)]
+        if not shown:
+            continue
         rows.append(f'<tr class="group"><th colspan="3">{_e(group)}</th></tr>')
-        for key in keys:
-            kpi = _KPIS[key]
-            label = kpi.label + (f" ({s.footprint_scope})" if key == "footprint_total_per_order" else "")
-            rows.append(f'<tr><td>{_e(label)}</td><td class="num" data-kpi="{key}">{_e(_formatted(s, key))}</td>'
-                        f'<td class="unit">{_e(kpi.unit)}</td></tr>')
+        for k in shown:
+            label = k.label + (f" ({s.footprint_scope})" if k.key == "footprint_total_per_order" else "")
+            rows.append(f'<tr><td>{_e(label)}</td><td class="num" data-kpi="{k.key}">{_e(_formatted(s, k.key))}</td>'
+                        f'<td class="unit">{_e(k.unit)}</td></tr>')
     return ('<div class="kpi-wrap"><table class="kpis"><thead><tr><th>figure</th><th class="num">value</th>'
             '<th>unit</th></tr></thead><tbody>\n' + "\n".join(rows) + "\n</tbody></table></div>")
 
@@ -612,9 +536,9 @@ def _compare_section(runs: list[_RunData]) -> str:
     for r in others:
         head += [f'<th class="num">Δ {_e(r.label)}</th>', '<th class="num">Δ %</th>']
     rows = []
-    for key in _COMPARED:
-        kpi = _KPIS[key]
-        cells = [f"<td>{_e(kpi.label)}</td>", f'<td class="unit">{_e(kpi.unit)}</td>']
+    for figure in COMPARED:
+        key = figure.key
+        cells = [f"<td>{_e(figure.label)}</td>", f'<td class="unit">{_e(figure.unit)}</td>']
         cells += [f'<td class="num" data-kpi="{key}">{_e(_formatted(r.summary, key))}</td>' for r in runs]
         for r in others:
             va, vb = _value(base, key), _value(r.summary, key)
@@ -622,8 +546,8 @@ def _compare_section(runs: list[_RunData]) -> str:
                 cells += ['<td class="num">—</td>', '<td class="num">—</td>']
                 continue
             diff = vb - va
-            tone = "" if not kpi.better or diff == 0 else (" better" if diff * kpi.better > 0 else " worse")
-            shown = f"{100 * diff:+.1f} pp" if kpi.share else _signed(kpi, diff)
+            tone = "" if not figure.better or diff == 0 else (" better" if diff * figure.better > 0 else " worse")
+            shown = f"{100 * diff:+.1f} pp" if figure.share else _signed(figure, diff)
             rel = _relative(base, r.summary, key)
             cells.append(f'<td class="num{tone}" data-diff="{key}">{_e(shown)}</td>')
             cells.append(f'<td class="num{tone}">{"n/a" if rel is None else f"{rel:+.1f} %"}</td>')
@@ -645,8 +569,8 @@ def _compare_section(runs: list[_RunData]) -> str:
     ])
 
 
-def _signed(kpi: _Kpi, diff: float) -> str:
-    text = kpi.fmt(abs(diff))
+def _signed(figure: Kpi, diff: float) -> str:
+    text = figure.format(abs(diff))
     return ("-" if diff < 0 else "+") + text
 
 
