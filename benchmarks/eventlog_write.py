@@ -35,17 +35,22 @@ from labels.ledger import Ledger, batch_digests, table_columns  # noqa: E402
 from sim.log.eventlog import DEFAULT_FLUSH_EVERY, EventLog  # noqa: E402
 
 
-def replay(events: list, path: Path, with_ledger: bool) -> float:
-    """Seconds to record and flush ``events`` as one run of a new log at ``path``."""
+def replay(events: list, path: Path, with_ledger: bool, trusted: bool = False, flush: bool = True) -> float:
+    """Seconds to record (``trusted``: through ``record_trusted``, the world's path) and flush
+    ``events`` as one run of a new log at ``path`` (``flush`` False: the buffering alone)."""
     with EventLog.open(path) as log:
         run_id = log.start_run(scenario="replay", scenario_json={}, seed=0)
         if with_ledger:
             log.add_companion(Ledger(log.db, run_id))
+        log._flush_every = len(events) + 1 if not flush else log._flush_every
+        record = log.record_trusted if trusted else log.record
         t0 = time.perf_counter()
         for event in events:
-            log.record(event)
-        log.flush()
+            record(event)
+        if flush:
+            log.flush()
         seconds = time.perf_counter() - t0
+        log.flush()
         log.finish_run("completed")
     return seconds
 
@@ -71,13 +76,16 @@ def main() -> None:
         rows = log.db.execute(f"SELECT {', '.join(columns)} FROM events WHERE run_id = ? ORDER BY seq", [run.run_id]).fetchall()
     print(f"# {platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}, {date.today()}")
     print(f"# python benchmarks/eventlog_write.py {' '.join(sys.argv[1:])}: {len(events):,} events of run {run.run_id}")
-    print(f"{'variant':<28}{'best s':>9}{'µs/event':>10}{'events/s':>11}")
+    print(f"{'variant':<30}{'best s':>9}{'µs/event':>10}{'events/s':>11}")
     with tempfile.TemporaryDirectory() as tmp:
-        for name, with_ledger in (("events only", False), ("events + ledger digests", True)):
-            best = min(replay(events, Path(tmp) / f"{name[:6]}{i}.db", with_ledger) for i in range(args.repeat))
-            print(f"{name:<28}{best:>9.3f}{best / len(events) * 1e6:>10.2f}{len(events) / best:>11,.0f}")
+        variants = (("record, buffer only", False, False, False), ("record_trusted, buffer only", False, True, False),
+                    ("record + flush", False, False, True), ("record_trusted + flush", False, True, True),
+                    ("events + ledger digests", True, False, True), ("trusted + ledger digests", True, True, True))
+        for k, (name, with_ledger, trusted, flush) in enumerate(variants):
+            best = min(replay(events, Path(tmp) / f"v{k}-{i}.db", with_ledger, trusted, flush) for i in range(args.repeat))
+            print(f"{name:<30}{best:>9.3f}{best / len(events) * 1e6:>10.2f}{len(events) / best:>11,.0f}")
     best = min(digests_only(rows, columns.index("type")) for _ in range(args.repeat))
-    print(f"{'ledger digests alone':<28}{best:>9.3f}{best / len(rows) * 1e6:>10.2f}{len(rows) / best:>11,.0f}")
+    print(f"{'ledger digests alone':<30}{best:>9.3f}{best / len(rows) * 1e6:>10.2f}{len(rows) / best:>11,.0f}")
 
 
 if __name__ == "__main__":

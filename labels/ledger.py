@@ -41,6 +41,8 @@ from typing import Any
 
 from sqlite_utils import Database, Migrations
 
+from labels.canonical import canonical_json
+
 GENESIS = "0" * 64
 MIGRATION_SET = "carbonsim.ledger"
 
@@ -82,7 +84,7 @@ def migrations() -> Migrations:
 
 
 def canonical(content: Mapping[str, Any]) -> str:
-    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return canonical_json(content)
 
 
 def sha256(text: str) -> str:

@@ -122,6 +122,7 @@ def run(
     name: str | None = None,
     progress: Progress | None = None,
     flush_every: int = DEFAULT_FLUSH_EVERY,
+    check_events: bool | None = None,
 ) -> RunSummary:
     """Run a scenario, log every event in ``db_path`` (created or appended to) and return
     the run's summary, computed from the log.
@@ -129,7 +130,12 @@ def run(
     ``seed`` and ``days`` override the scenario's; the runs table stores the scenario as run.
     A failure or Ctrl-C leaves the file consistent with the run marked failed or interrupted,
     and re-raises. ``flush_every``: events per transaction (and per ledger digest).
+    ``check_events``: check each event as the log's public ``record`` does and its data against
+    :mod:`sim.log.payloads` (slower; the tests and ``carbonsim --debug run`` do); None reads the
+    environment variable CARBONSIM_CHECK_EVENTS (1 to check).
     """
+    if check_events is None:
+        check_events = os.environ.get("CARBONSIM_CHECK_EVENTS", "") not in ("", "0")
     changes = {}
     if seed is not None:
         changes["seed"] = seed
@@ -138,6 +144,7 @@ def run(
     if changes:
         scenario = scenario.replace(simulation=scenario.simulation.replace(**changes))
     with EventLog.open(db_path, flush_every=flush_every) as log:
+        log.check_events = check_events
         label = name or "scenario"
         with log.run(scenario=label, scenario_json=scenario.canonical_json(), seed=scenario.simulation.seed) as run_id:
             # product_labels goes in before the ledger seals the run: companions finish in order
@@ -145,7 +152,7 @@ def run(
             log.add_companion(product_labels)
             ledger = Ledger(log.db, run_id)
             log.add_companion(ledger)
-            sim = Simulation.build(scenario, log.record, ledger)
+            sim = Simulation.build(scenario, log.record_trusted, ledger)
             try:
                 sim.run(_beating(log, progress))
                 product_labels.rows = [{"run_id": run_id, **r} for r in sim.labeller.evidence()]

@@ -6,6 +6,7 @@ CI, where only the repository itself is checked out.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,11 @@ import pytest
 
 from optimizer.generate import paper_instance
 from optimizer.solomon import read_solomon
+
+# Every run in the tests (in this process, its workers and the CLI's subprocesses) checks each
+# event the world writes as the public record() would, and its data against its declaration
+# (sim.log.payloads): the fast write path may skip the checks only because the tests prove it safe.
+os.environ.setdefault("CARBONSIM_CHECK_EVENTS", "1")
 
 #: tests/data: Solomon and Gehring-Homberger files, and SINTEF best-known route sets.
 DATA = Path(__file__).parent / "data"

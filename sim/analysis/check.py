@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from sim.log.eventlog import EventLog
+from sim.log.payloads import K, json_field
 
 if TYPE_CHECKING:
     from labels.ledger import RunVerification
@@ -31,7 +32,7 @@ class CheckResult:
         return self.violations == 0
 
 
-_TERMINAL = "(type = 'delivered' OR (type = 'delivery_failed' AND json_extract(data, '$.final')))"
+_TERMINAL = f"(type = 'delivered' OR (type = 'delivery_failed' AND {json_field(K.FINAL)}))"
 
 CHECKS: tuple[tuple[str, str, str], ...] = (
     (
@@ -101,10 +102,10 @@ CHECKS: tuple[tuple[str, str, str], ...] = (
     (
         "capacity",
         "no vehicle departs or drives an arc with more than its capacity on board",
-        """
+        f"""
         SELECT seq, type, route_id, vehicle_id, load, capacity FROM (
             SELECT seq, type, route_id, vehicle_id, load,
-                   MAX(CASE WHEN type = 'vehicle_departed' THEN json_extract(data, '$.capacity_kg') END)
+                   MAX(CASE WHEN type = 'vehicle_departed' THEN {json_field(K.CAPACITY_KG)} END)
                        OVER (PARTITION BY route_id) AS capacity
             FROM events
             WHERE run_id = :run AND type IN ('vehicle_departed', 'arrived') AND route_id IS NOT NULL
@@ -185,7 +186,7 @@ CHECKS: tuple[tuple[str, str, str], ...] = (
             SELECT r.route_id, r.kg_co2e, TOTAL(json_extract(j.value, '$[1]')) AS charged, COUNT(j.value) AS n,
                    SUM(json_extract(j.value, '$[1]') IS NULL) AS missing
             FROM events r LEFT JOIN json_each(r.data, '$.shares') j
-            WHERE r.run_id = :run AND r.type = 'vehicle_returned' AND json_extract(r.data, '$.shares') IS NOT NULL
+            WHERE r.run_id = :run AND r.type = 'vehicle_returned' AND {json_field(K.SHARES, 'r')} IS NOT NULL
             GROUP BY r.seq
         )
         SELECT route_id, kg_co2e, charged, n FROM s
@@ -202,9 +203,9 @@ CHECKS: tuple[tuple[str, str, str], ...] = (
                    NULL AS model, NULL AS total, NULL AS parts, 0 AS fp, 0 AS ended
             FROM events r, json_each(r.data, '$.shares') j WHERE r.run_id = :run AND r.type = 'vehicle_returned'
             UNION ALL
-            SELECT order_id, NULL, json_extract(data, '$.last_mile_model'), kg_co2e,
-                   json_extract(data, '$.last_mile') + json_extract(data, '$.trunk') + json_extract(data, '$.packaging')
-                   + CASE WHEN json_extract(data, '$.include_production') THEN json_extract(data, '$.production') ELSE 0 END,
+            SELECT order_id, NULL, {json_field(K.LAST_MILE_MODEL)}, kg_co2e,
+                   {json_field(K.LAST_MILE)} + {json_field(K.TRUNK)} + {json_field(K.PACKAGING)}
+                   + CASE WHEN {json_field(K.INCLUDE_PRODUCTION)} THEN {json_field(K.PRODUCTION)} ELSE 0 END,
                    1, 0
             FROM events WHERE run_id = :run AND type = 'footprint_computed'
             UNION ALL
@@ -227,7 +228,7 @@ CHECKS: tuple[tuple[str, str, str], ...] = (
         f"""
         WITH rows AS (
             SELECT order_id, kg_co2e AS fp_kg, NULL AS label_kg, 1 AS fp, 0 AS label FROM events
-            WHERE run_id = :run AND type = 'footprint_computed' AND json_extract(data, '$.delivered')
+            WHERE run_id = :run AND type = 'footprint_computed' AND {json_field(K.DELIVERED)}
             UNION ALL
             SELECT order_id, NULL, kg_co2e, 0, 1 FROM events WHERE run_id = :run AND type = 'label_issued'
         ), per_order AS (
@@ -246,16 +247,16 @@ CHECKS += (
     (
         "bought_from_the_slate",
         "every product a session's order bought, and every click, was on that session's slate",
-        """
+        f"""
         WITH shown AS (
-            SELECT json_extract(s.data, '$.session') AS session, p.value AS product
+            SELECT {json_field(K.SESSION, 's')} AS session, p.value AS product
             FROM events s, json_each(s.data, '$.products') p WHERE s.run_id = :run AND s.type = 'slate_shown'
         ), taken AS (
-            SELECT o.seq, json_extract(o.data, '$.session') AS session, json_extract(l.value, '$[0]') AS product
+            SELECT o.seq, {json_field(K.SESSION, 'o')} AS session, json_extract(l.value, '$[0]') AS product
             FROM events o, json_each(o.data, '$.lines') l
-            WHERE o.run_id = :run AND o.type = 'order_placed' AND json_extract(o.data, '$.session') IS NOT NULL
+            WHERE o.run_id = :run AND o.type = 'order_placed' AND {json_field(K.SESSION, 'o')} IS NOT NULL
             UNION ALL
-            SELECT seq, json_extract(data, '$.session'), product_id FROM events WHERE run_id = :run AND type = 'product_clicked'
+            SELECT seq, {json_field(K.SESSION)}, product_id FROM events WHERE run_id = :run AND type = 'product_clicked'
         )
         SELECT t.seq, t.session, t.product FROM taken t LEFT JOIN shown s ON s.session = t.session AND s.product = t.product
         WHERE s.session IS NULL ORDER BY t.seq
@@ -265,9 +266,9 @@ CHECKS += (
         "points_balances",
         "every consumer's points balance (earned - redeemed, in log order) matches the balance each points "
         "event states and never goes negative",
-        """
+        f"""
         WITH moves AS (
-            SELECT seq, consumer_id, json_extract(data, '$.balance') AS stated,
+            SELECT seq, consumer_id, {json_field(K.BALANCE)} AS stated,
                    SUM(CASE type WHEN 'points_earned' THEN quantity ELSE -quantity END)
                        OVER (PARTITION BY consumer_id ORDER BY seq) AS balance
             FROM events WHERE run_id = :run AND type IN ('points_earned', 'points_redeemed')

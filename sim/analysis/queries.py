@@ -7,6 +7,7 @@ from typing import Any
 
 from sim.errors import NotFound
 from sim.log.eventlog import EventLog
+from sim.log.payloads import K, json_field
 from sim.log.events import FIGURE_FIELDS, ID_FIELDS, Event
 
 #: Columns of an event as a flat row (``data`` as a dict), the order of --csv output.
@@ -34,7 +35,7 @@ def trace(log: EventLog, run_id: int, order_id: int) -> list[dict[str, Any]]:
     if session is not None:
         extra.append((
             "run_id = ? AND consumer_id = ? AND type IN ('session_started', 'slate_shown', 'product_clicked')"
-            " AND json_extract(data, '$.session') = ?",
+            f" AND {json_field(K.SESSION)} = ?",
             [run_id, placed[0].consumer_id, session],
         ))
     for route in sorted({e.route_id for _, e in own if e.route_id is not None}, key=str):

@@ -12,6 +12,7 @@ import json
 from dataclasses import asdict, dataclass
 
 from sim.log.eventlog import EventLog
+from sim.log.payloads import K, json_field
 
 
 @dataclass(frozen=True)
@@ -99,40 +100,40 @@ def summarize(log: EventLog, run_id: int) -> RunSummary:
 
     counts = dict(db.execute("SELECT type, COUNT(*) FROM events WHERE run_id = ? GROUP BY type", [run_id]).fetchall())
     failed = one("SELECT COUNT(*) FROM events WHERE run_id = ? AND type = 'delivery_failed'"
-                 " AND json_extract(data, '$.final')")[0]
+                 f" AND {json_field(K.FINAL)}")[0]
     on_time, late_n, late_sum = one(
         "SELECT SUM(lateness <= 1e-9), SUM(lateness > 1e-9), SUM(CASE WHEN lateness > 1e-9 THEN lateness END)"
         " FROM events WHERE run_id = ? AND type = 'delivered'")
     km, kg_lm, cost, penalty = one(
-        "SELECT TOTAL(km), TOTAL(kg_co2e), TOTAL(cost), TOTAL(json_extract(data, '$.penalty'))"
+        f"SELECT TOTAL(km), TOTAL(kg_co2e), TOTAL(cost), TOTAL({json_field(K.PENALTY)})"
         " FROM events WHERE run_id = ? AND type = 'vehicle_returned'")
     vehicles, load, capacity = one(
-        "SELECT COUNT(DISTINCT vehicle_id), TOTAL(load), TOTAL(json_extract(data, '$.capacity_kg'))"
+        f"SELECT COUNT(DISTINCT vehicle_id), TOTAL(load), TOTAL({json_field(K.CAPACITY_KG)})"
         " FROM events WHERE run_id = ? AND type = 'vehicle_departed'")
     kg_trunk, tkm, rail_tkm = one(
-        "SELECT TOTAL(kg_co2e), TOTAL(load * km), TOTAL(CASE WHEN json_extract(data, '$.mode') = 'rail'"
+        f"SELECT TOTAL(kg_co2e), TOTAL(load * km), TOTAL(CASE WHEN {json_field(K.MODE)} = 'rail'"
         " THEN load * km END) FROM events WHERE run_id = ? AND type = 'replenishment_received'")
     kg_pack = one("SELECT TOTAL(kg_co2e) FROM events WHERE run_id = ? AND type = 'packed'")[0]
     backordered_orders = one("SELECT COUNT(DISTINCT order_id) FROM events WHERE run_id = ? AND type = 'backordered'")[0]
     capped = one("SELECT COUNT(*) FROM events WHERE run_id = ? AND type = 'wave_planned'"
-                 " AND json_extract(data, '$.time_capped')")[0]
+                 f" AND {json_field(K.TIME_CAPPED)}")[0]
     fp = one(
-        "SELECT AVG(json_extract(data, '$.last_mile')), AVG(json_extract(data, '$.trunk')),"
-        " AVG(json_extract(data, '$.packaging')), AVG(json_extract(data, '$.production')), AVG(kg_co2e)"
-        " FROM events WHERE run_id = ? AND type = 'footprint_computed' AND json_extract(data, '$.delivered')")
+        f"SELECT AVG({json_field(K.LAST_MILE)}), AVG({json_field(K.TRUNK)}),"
+        f" AVG({json_field(K.PACKAGING)}), AVG({json_field(K.PRODUCTION)}), AVG(kg_co2e)"
+        f" FROM events WHERE run_id = ? AND type = 'footprint_computed' AND {json_field(K.DELIVERED)}")
     units, green_units, green_slot, session_orders = one(
-        "SELECT TOTAL(quantity), TOTAL(json_extract(data, '$.green_units')),"
-        " TOTAL(json_extract(data, '$.option') = 'green_slot'), TOTAL(json_extract(data, '$.session') IS NOT NULL)"
+        f"SELECT TOTAL(quantity), TOTAL({json_field(K.GREEN_UNITS)}),"
+        f" TOTAL({json_field(K.OPTION)} = 'green_slot'), TOTAL({json_field(K.SESSION)} IS NOT NULL)"
         " FROM events WHERE run_id = ? AND type = 'order_placed'")
     shown, exposure, exposure_green = one(
-        "SELECT TOTAL(quantity), TOTAL(json_extract(data, '$.exposure')), TOTAL(json_extract(data, '$.exposure_green'))"
+        f"SELECT TOTAL(quantity), TOTAL({json_field(K.EXPOSURE)}), TOTAL({json_field(K.EXPOSURE_GREEN)})"
         " FROM events WHERE run_id = ? AND type = 'slate_shown'")
     issued, issued_yuan = one("SELECT TOTAL(quantity), TOTAL(cost) FROM events WHERE run_id = ? AND type = 'points_earned'")
     redeemed, redeemed_yuan = one("SELECT TOTAL(quantity), TOTAL(cost) FROM events WHERE run_id = ? AND type = 'points_redeemed'")
     held, hits_learned, hits_pop = one(
-        "SELECT TOTAL(quantity), TOTAL(quantity * json_extract(data, '$.hit_rate_learned')),"
-        " TOTAL(quantity * json_extract(data, '$.hit_rate_popularity'))"
-        " FROM events WHERE run_id = ? AND type = 'recommender_trained' AND json_extract(data, '$.hit_rate_learned') IS NOT NULL")
+        f"SELECT TOTAL(quantity), TOTAL(quantity * {json_field(K.HIT_RATE_LEARNED)}),"
+        f" TOTAL(quantity * {json_field(K.HIT_RATE_POPULARITY)})"
+        f" FROM events WHERE run_id = ? AND type = 'recommender_trained' AND {json_field(K.HIT_RATE_LEARNED)} IS NOT NULL")
     sessions = counts.get("session_started", 0)
     scenario = json.loads(run.scenario_json)
     orders = counts.get("order_placed", 0)

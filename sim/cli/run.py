@@ -144,7 +144,8 @@ def run_command(scenario_file: Path, seed, days, db: Path, overrides, json_out: 
     bar = _RunProgress(f"{name}", sys.stderr.isatty())
     try:
         with stop_on_signals():
-            summary = run(scenario, db_path=db, seed=seed, days=days, name=name, progress=bar)
+            summary = run(scenario, db_path=db, seed=seed, days=days, name=name, progress=bar,
+                          check_events=True if click.get_current_context().find_root().obj.get("debug") else None)
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM/SIGHUP as Terminated
         bar.close()
         why = f" ({exc})" if isinstance(exc, Terminated) else ""

@@ -35,6 +35,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from sim.log.eventlog import EventLog, RunRecord, package_version
+from sim.log.payloads import K, json_field
 from optimizer.units import MINUTES_PER_DAY
 
 from sim.export.outputs import check_output, write_output
@@ -108,13 +109,13 @@ def _read_run(path: str | os.PathLike, run_id: int | None) -> _RunData:
         data = _RunData(path=path, record=record, summary=summarize(log, rid))
         db = log.db
         data.footprints = np.array(db.execute(
-            "SELECT t, json_extract(data, '$.last_mile'), json_extract(data, '$.trunk'),"
-            " json_extract(data, '$.packaging'), json_extract(data, '$.production')"
+            f"SELECT t, {json_field(K.LAST_MILE)}, {json_field(K.TRUNK)},"
+            f" {json_field(K.PACKAGING)}, {json_field(K.PRODUCTION)}"
             " FROM events WHERE run_id = ? AND type = 'footprint_computed' ORDER BY seq", [rid]).fetchall(),
             dtype=float).reshape(-1, 5)
         data.footprints = np.nan_to_num(data.footprints)  # a part a footprint lacks counts as zero
         for t, front, chosen, algorithm in db.execute(
-                "SELECT t, json_extract(data, '$.front'), json_extract(data, '$.chosen'), json_extract(data, '$.algorithm')"
+                f"SELECT t, {json_field(K.FRONT)}, {json_field(K.CHOSEN)}, {json_field(K.ALGORITHM)}"
                 " FROM events WHERE run_id = ? AND type = 'wave_planned' ORDER BY seq", [rid]):
             points = np.array(_json_list(front), dtype=float).reshape(-1, 3)
             if len(points):
@@ -122,16 +123,16 @@ def _read_run(path: str | os.PathLike, run_id: int | None) -> _RunData:
         data.departures = [
             (vtype or "?", float(load or 0.0), float(capacity or 0.0))
             for vtype, load, capacity in db.execute(
-                "SELECT json_extract(data, '$.vehicle_type'), load, json_extract(data, '$.capacity_kg')"
+                f"SELECT {json_field(K.VEHICLE_TYPE)}, load, {json_field(K.CAPACITY_KG)}"
                 " FROM events WHERE run_id = ? AND type = 'vehicle_departed' ORDER BY seq", [rid])
         ]
         data.orders = np.array(db.execute(
-            "SELECT t, COALESCE(quantity, 0), COALESCE(json_extract(data, '$.green_units'), 0),"
-            " COALESCE(json_extract(data, '$.option') = 'green_slot', 0)"
+            f"SELECT t, COALESCE(quantity, 0), COALESCE({json_field(K.GREEN_UNITS)}, 0),"
+            f" COALESCE({json_field(K.OPTION)} = 'green_slot', 0)"
             " FROM events WHERE run_id = ? AND type = 'order_placed' ORDER BY seq", [rid]).fetchall(),
             dtype=float).reshape(-1, 4)
         data.slates = np.array(db.execute(
-            "SELECT t, COALESCE(json_extract(data, '$.exposure'), 0), COALESCE(json_extract(data, '$.exposure_green'), 0)"
+            f"SELECT t, COALESCE({json_field(K.EXPOSURE)}, 0), COALESCE({json_field(K.EXPOSURE_GREEN)}, 0)"
             " FROM events WHERE run_id = ? AND type = 'slate_shown' ORDER BY seq", [rid]).fetchall(),
             dtype=float).reshape(-1, 3)
     return data

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import hashlib
-import json
 import math
 import os
 from dataclasses import dataclass, field
@@ -14,6 +13,7 @@ from functools import cache
 from pathlib import Path
 from typing import ClassVar, Iterator, Literal, Sequence
 
+from labels.canonical import canonical_json
 from labels.grades import LETTERS as GRADE_LETTERS
 from optimizer.algorithms import ALGORITHM_NAMES
 from optimizer.model import HEAVY_TRUCK, LIGHT_TRUCK, MEDIUM_TRUCK, VehicleType
@@ -703,7 +703,7 @@ class Scenario(Section):
 
     def canonical_json(self) -> str:
         """Sorted-key compact JSON of :meth:`to_dict`, the input of :meth:`canonical_hash`."""
-        return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        return canonical_json(self.to_dict())
 
     def canonical_hash(self) -> str:
         """SHA-256 (hex) of the canonical JSON: equal scenarios hash equal, whatever file they came from."""

@@ -58,14 +58,14 @@ def db_path(tmp_path: Path) -> Path:
 def test_migrations_create_the_schema_exactly_once(db_path):
     """Opening applies the named migrations in order; reopening applies nothing and keeps the record."""
     with EventLog.open(db_path) as log:
-        assert log.applied_migrations() == ["m001_create_runs", "m002_create_events", "m003_index_events", "m004_create_product_labels", "m005_run_process"]
+        assert log.applied_migrations() == ["m001_create_runs", "m002_create_events", "m003_index_events", "m004_create_product_labels", "m005_run_process", "m006_drop_duplicate_indexes"]
         assert {"runs", "events"} <= set(log.db.table_names())
     with _raw(db_path) as conn:
         first = conn.execute("SELECT migration_set, name, applied_at FROM _sqlite_migrations ORDER BY id").fetchall()
-    assert [(s, n) for s, n, _ in first] == [(MIGRATION_SET, "m001_create_runs"), (MIGRATION_SET, "m002_create_events"), (MIGRATION_SET, "m003_index_events"), (MIGRATION_SET, "m004_create_product_labels"), (MIGRATION_SET, "m005_run_process")]
+    assert [(s, n) for s, n, _ in first] == [(MIGRATION_SET, "m001_create_runs"), (MIGRATION_SET, "m002_create_events"), (MIGRATION_SET, "m003_index_events"), (MIGRATION_SET, "m004_create_product_labels"), (MIGRATION_SET, "m005_run_process"), (MIGRATION_SET, "m006_drop_duplicate_indexes")]
 
     with EventLog.open(db_path) as log:
-        assert log.applied_migrations() == ["m001_create_runs", "m002_create_events", "m003_index_events", "m004_create_product_labels", "m005_run_process"]
+        assert log.applied_migrations() == ["m001_create_runs", "m002_create_events", "m003_index_events", "m004_create_product_labels", "m005_run_process", "m006_drop_duplicate_indexes"]
     with _raw(db_path) as conn:
         again = conn.execute("SELECT migration_set, name, applied_at FROM _sqlite_migrations ORDER BY id").fetchall()
         indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='index' AND tbl_name='events'")}

@@ -199,7 +199,7 @@ def test_many_processes_create_one_log_at_once(tmp_path):
     assert sorted(run_ids) == list(range(1, 49))
     with EventLog.open_existing(path) as log:
         assert [m for m in log.applied_migrations()] == [
-            "m001_create_runs", "m002_create_events", "m003_index_events", "m004_create_product_labels", "m005_run_process"]
+            "m001_create_runs", "m002_create_events", "m003_index_events", "m004_create_product_labels", "m005_run_process", "m006_drop_duplicate_indexes"]
         assert all(r.status is RunStatus.COMPLETED for r in log.runs())
         assert log.db.execute("SELECT COUNT(*) FROM events").fetchone()[0] == 48 * 5
 
