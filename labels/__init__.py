@@ -1,1 +1,2 @@
-"""Carbon labels: per-order emission apportionment, footprints, product grades and the tamper-evident ledger."""
+"""Carbon labels: per-order emission apportionment, footprints and scopes, product grades, the
+tamper-evident ledger, and the canonical JSON the ledger and the event log hash."""

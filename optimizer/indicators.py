@@ -181,9 +181,9 @@ def non_dominated(F: ArrayLike) -> np.ndarray:
     F = _as_front(F)
     n = F.shape[0]
     keep = np.ones(n, dtype=bool)
-    # Plain numpy rather than moocore.is_nondominated: pyproject allows
-    # pymoo 0.6.1, which does not pull in moocore. O(n^2 M) in row blocks is
-    # fast enough for merged archives of a few thousand points.
+    # Plain numpy rather than moocore.is_nondominated: O(n^2 M) in row blocks is fast enough
+    # for merged archives of a few thousand points, and the filter does not depend on an API
+    # that moocore (pulled in by pymoo >= 0.6.2 for the hypervolume) may change.
     step = max(1, _CHUNK_ELEMENTS // max(1, n * F.shape[1]))
     earlier = np.arange(n)
     for start in range(0, n, step):

@@ -44,6 +44,12 @@ MAX_SPEED_KMH = max(g.speed_kmh for g in ROAD_GRADES)
 
 
 class Dispatcher:
+    """The dispatch process: holds the packed orders waiting for a vehicle and, every
+    ``routing.wave_interval_minutes``, plans one wave per depot (:meth:`wave`: select the orders,
+    build the routing instance, solve it with the scenario's policy, hand each route of the
+    chosen plan to an idle vehicle) and logs ``wave_planned``. Orders a plan does not carry, or
+    that no idle vehicle can take, wait for a later wave."""
+
     def __init__(self, ctx: Context, world: World, fleet: FleetPool) -> None:
         self.ctx = ctx
         self.world = world

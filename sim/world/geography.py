@@ -60,6 +60,9 @@ def _faker(locale: str) -> Faker:
 
 @dataclass(frozen=True)
 class World:
+    """The static world of a run: depot coordinates (km) and the consumer population with its
+    zones and coordinates; built once by :func:`build_world`, shared read-only by every process."""
+
     depots: tuple[tuple[float, float], ...]
     customers: Customers
 

@@ -32,6 +32,12 @@ from sim.world.warehouse import Warehouse
 
 
 class Labeller:
+    """Carbon accounting of a run: charges each returned route's apportioned kg CO2e to the
+    orders it carried (:meth:`route_returned`), and once an order has ended adds its trunk
+    leg, packaging and production to a footprint, logs ``footprint_computed`` and, for a
+    delivered order, ``label_issued`` (and a ledger record); its :meth:`grading` process
+    regrades products against their category's median and logs ``grade_changed``."""
+
     def __init__(self, ctx: Context, catalog: Catalog, warehouse: Warehouse, ledger: Ledger | None) -> None:
         self.ctx = ctx
         self.cfg = ctx.scenario.labels

@@ -33,6 +33,12 @@ from sim.world.packing import choose_box
 
 
 class Warehouse:
+    """Stock per product and the warehouse's processes: reserves each new order's lines or
+    backorders them (:meth:`receive`), reviews each product's stock position and orders
+    replenishment from its supplier by road or rail (:meth:`review`), receives it after the lead
+    time and serves the backlog, then picks and packs each fully reserved order (its box and
+    packaging kg CO2e) and hands it to ``on_packed``, the dispatcher."""
+
     def __init__(
         self, ctx: Context, catalog: Catalog, on_packed: Callable[[Order], None], demand_share: np.ndarray | None = None,
     ) -> None:
