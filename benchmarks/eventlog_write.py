@@ -38,11 +38,11 @@ from sim.log.eventlog import DEFAULT_FLUSH_EVERY, EventLog  # noqa: E402
 def replay(events: list, path: Path, with_ledger: bool, trusted: bool = False, flush: bool = True) -> float:
     """Seconds to record (``trusted``: through ``record_trusted``, the world's path) and flush
     ``events`` as one run of a new log at ``path`` (``flush`` False: the buffering alone)."""
-    with EventLog.open(path) as log:
+    # without the flush, one buffer holds every event: the timing is the buffering alone
+    with EventLog.open(path, flush_every=DEFAULT_FLUSH_EVERY if flush else len(events) + 1) as log:
         run_id = log.start_run(scenario="replay", scenario_json={}, seed=0)
         if with_ledger:
             log.add_companion(Ledger(log.db, run_id))
-        log._flush_every = len(events) + 1 if not flush else log._flush_every
         record = log.record_trusted if trusted else log.record
         t0 = time.perf_counter()
         for event in events:

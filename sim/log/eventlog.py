@@ -587,7 +587,9 @@ class EventLog:
         run = self._active
         if run is None:
             raise RuntimeError("no active run: call start_run() or use run() first")
-        values = _event_values(event)
+        return self._buffer_row(run, _event_values(event))
+
+    def _buffer_row(self, run: _ActiveRun, values: tuple) -> int:
         # a full buffer is flushed BEFORE this event joins it: whatever the caller adds to
         # its companions right after this call (a ledger entry for this event) then lands in
         # the same transaction as the event
@@ -609,12 +611,7 @@ class EventLog:
         values = _trusted_values(event)
         if self.check_events:
             self._check_trusted(event, values)
-        if len(self._buffer) >= self._flush_every:
-            self.flush()
-        seq = run.next_seq
-        run.next_seq = seq + 1
-        self._buffer.append((run.run_id, seq, *values))
-        return seq
+        return self._buffer_row(run, values)
 
     @staticmethod
     def _check_trusted(event: Event, values: tuple) -> None:
