@@ -174,8 +174,9 @@ class VehicleType:
         )
 
 
-# Paper Table 2 emission factors. Capacities are ours, in units of 100 kg, chosen so the
-# paper's "average load" (1.2 / 3.8 / 8.5 t) is 70-80% of capacity; costs are ours too.
+# Paper Table 2 emission factors. Capacities are ours, in units of KG_PER_CAPACITY_UNIT
+# (optimizer.units: 100 kg), chosen so the paper's "average load" (1.2 / 3.8 / 8.5 t) is
+# 70-80% of capacity; costs are ours too.
 LIGHT_TRUCK = VehicleType("light_truck", 15.0, 10, 0.18, 0.26, 1.2, 50.0, 0.5)
 MEDIUM_TRUCK = VehicleType("medium_truck", 50.0, 5, 0.35, 0.49, 2.0, 80.0, 0.5)
 HEAVY_TRUCK = VehicleType("heavy_truck", 120.0, 2, 0.68, 0.95, 3.2, 120.0, 0.6)

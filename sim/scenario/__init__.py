@@ -1,7 +1,7 @@
 """Scenario files: the schema of a simulation run, loading, ``extends`` and ``--set``.
 
 A scenario is one TOML file whose tables mirror the frozen dataclasses below
-(``[simulation]`` -> :class:`Simulation`, ``[routing]`` -> :class:`Routing`, ...). Every
+(``[simulation]`` -> :class:`SimulationConfig`, ``[routing]`` -> :class:`RoutingConfig`, ...). Every
 field has a default, so an empty file is a valid scenario (the defaults *are* the shipped
 ``scenarios/baseline.toml``), and every field declares its unit and allowed values in its
 metadata, which also generates the field reference in ``scenarios/README.md``.
@@ -38,7 +38,7 @@ starts), :mod:`.toml_text` (TOML output) and :mod:`.reference` (the README's fie
 from __future__ import annotations
 
 from sim.scenario.problems import Problem, ScenarioError
-from sim.scenario.schema import Box, Catalog, DeliveryShares, DeliveryWindows, Demand, Depot, Fleet, Incentives, KG_PER_CAPACITY_UNIT, Labels, Packing, Peak, Recommender, Routing, Scenario, Simulation, Vehicle, Warehouse, World, ZoneShares, faker_locales
+from sim.scenario.schema import BoxConfig, CatalogConfig, ConsumersConfig, DeliverySharesConfig, DeliveryWindowsConfig, DemandConfig, DepotConfig, FleetConfig, IncentivesConfig, LabelsConfig, PackingConfig, PeakConfig, RecommenderConfig, RoutingConfig, Scenario, SimulationConfig, VehicleConfig, WarehouseConfig, WorldConfig, ZoneSharesConfig, faker_locales
 from sim.scenario.work import MAX_EXPECTED_EVENTS, Work
 from sim.scenario.loading import MAX_FILE_BYTES
 from sim.scenario.toml_text import dumps_toml
@@ -48,25 +48,25 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "Problem",
-    "Simulation",
-    "World",
-    "Depot",
-    "ZoneShares",
-    "Demand",
-    "Peak",
-    "DeliveryShares",
-    "DeliveryWindows",
-    "Catalog",
-    "Warehouse",
-    "Packing",
-    "Box",
-    "Fleet",
-    "Vehicle",
-    "Routing",
-    "Labels",
-    "Recommender",
-    "Incentives",
-    "KG_PER_CAPACITY_UNIT",
+    "SimulationConfig",
+    "WorldConfig",
+    "DepotConfig",
+    "ZoneSharesConfig",
+    "DemandConfig",
+    "PeakConfig",
+    "DeliverySharesConfig",
+    "DeliveryWindowsConfig",
+    "CatalogConfig",
+    "WarehouseConfig",
+    "PackingConfig",
+    "BoxConfig",
+    "FleetConfig",
+    "VehicleConfig",
+    "RoutingConfig",
+    "LabelsConfig",
+    "ConsumersConfig",
+    "RecommenderConfig",
+    "IncentivesConfig",
     "MAX_EXPECTED_EVENTS",
     "MAX_FILE_BYTES",
     "Work",

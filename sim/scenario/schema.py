@@ -17,17 +17,13 @@ from labels.canonical import canonical_json
 from labels.grades import LETTERS as GRADE_LETTERS
 from optimizer.algorithms import ALGORITHM_NAMES
 from optimizer.model import HEAVY_TRUCK, LIGHT_TRUCK, MEDIUM_TRUCK, VehicleType
-from optimizer.units import MINUTES_PER_DAY
+from optimizer.units import KG_PER_CAPACITY_UNIT, MINUTES_PER_DAY
 from sim.scenario.fields import Section, field_spec, from_mapping, num, shares, unique
 from sim.scenario.loading import apply_override, flat, leaves, load_chain, merge, parse, parse_override, resolve_extends, source_of
 from sim.scenario.problems import Path_, Problem, ScenarioError, clip
 from sim.scenario.toml_text import dumps_toml, plain
 from sim.scenario.work import Work
 
-
-#: optimizer.model's truck capacities are in demand units of 100 kg (see its comment on
-#: LIGHT_TRUCK ...); scenario files state payloads in kg.
-KG_PER_CAPACITY_UNIT = 100.0
 
 
 #: The calendar a run may start in (ours: far enough for any study, and day 0 plus the longest
@@ -36,7 +32,7 @@ FIRST_DATE, LAST_DATE = date(1900, 1, 1), date(2199, 12, 31)
 
 
 @dataclass(frozen=True)
-class Simulation(Section):
+class SimulationConfig(Section):
     """``[simulation]``: the horizon and the seed of a run."""
 
     days: int = field_spec(7, unit="days", ge=1, le=3650, doc="Simulated horizon; day 0 starts at midnight of `start_date`.")
@@ -59,7 +55,7 @@ class Simulation(Section):
 
 
 @dataclass(frozen=True)
-class Depot(Section):
+class DepotConfig(Section):
     """One depot (distribution centre) on the plane."""
 
     x: float = field_spec(0.0, unit="km", ge=-5000.0, le=5000.0, why="ours: a plane about as wide as China", doc="East coordinate of the depot.")
@@ -67,7 +63,7 @@ class Depot(Section):
 
 
 @dataclass(frozen=True)
-class ZoneShares(Section):
+class ZoneSharesConfig(Section):
     """``[world.zones]``: how customers split over the delivery zones of paper Table 7.
 
     Table 7 reports average route lengths of 12.8, 18.6, 27.5, 35.9 and 43.4 km for the five
@@ -98,16 +94,16 @@ MAX_CUSTOMER_DEPOT_PAIRS = 10_000_000
 
 
 @dataclass(frozen=True)
-class World(Section):
+class WorldConfig(Section):
     """``[world]``: where the depots and customers are, and how roads bend."""
 
-    depots: int | tuple[Depot, ...] = field_spec(
+    depots: int | tuple[DepotConfig, ...] = field_spec(
         1, unit="count, or km coordinates", ge=1, le=100, min_len=1, max_len=100,
         doc="Either how many depots the world builder places (spread around the centre), or an array of `{x, y}` tables placing them.",
         allowed="a count between 1 and 100, or 1 to 100 `[[world.depots]]` tables", why="ours",
     )
-    zones: ZoneShares = field_spec(
-        factory=ZoneShares, unit="shares", doc="Share of customers living in each zone of paper Table 7.",
+    zones: ZoneSharesConfig = field_spec(
+        factory=ZoneSharesConfig, unit="shares", doc="Share of customers living in each zone of paper Table 7.",
         allowed="the five shares sum to 1", default_doc="see rows below",
     )
     circuity: float = field_spec(1.3, unit="ratio", ge=1.0, le=3.0, doc="Road km per straight-line km (the polyline coefficient of the routing model).")
@@ -139,7 +135,7 @@ class World(Section):
 
 
 @dataclass(frozen=True)
-class Peak(Section):
+class PeakConfig(Section):
     """One promotion peak: a run of days on which the order rate is multiplied."""
 
     name: str = field_spec("peak", unit="text", doc="Label used in reports and the event log.")
@@ -149,7 +145,7 @@ class Peak(Section):
 
 
 @dataclass(frozen=True)
-class DeliveryShares(Section):
+class DeliverySharesConfig(Section):
     """``[demand.delivery_shares]``: how often each delivery option is chosen."""
 
     standard: float = field_spec(0.8, unit="share", ge=0.0, le=1.0, doc="Standard delivery.")
@@ -161,7 +157,7 @@ class DeliveryShares(Section):
 
 
 @dataclass(frozen=True)
-class DeliveryWindows(Section):
+class DeliveryWindowsConfig(Section):
     """``[demand.window_hours]``: the width of the delivery time window promised per option."""
 
     standard: float = field_spec(4.0, unit="hours", gt=0.0, le=72.0, doc="Window of a standard delivery.")
@@ -178,7 +174,7 @@ _DAILY_PROFILE = (
 
 
 @dataclass(frozen=True)
-class Demand(Section):
+class DemandConfig(Section):
     """``[demand]``: how many orders arrive, when, and which delivery option they take."""
 
     mode: Literal["sessions", "exogenous"] = field_spec(
@@ -194,13 +190,13 @@ class Demand(Section):
         doc="Arrival intensity by hour of day, 00-01 first; normalised, so only the shape matters.",
         default_doc="evening-peaked curve, see baseline.toml",
     )
-    peaks: tuple[Peak, ...] = field_spec((), unit="-", max_len=1000, allowed="unique names", why="ours", doc="Promotion peaks (`[[demand.peaks]]` tables); none by default.", default_doc="none")
+    peaks: tuple[PeakConfig, ...] = field_spec((), unit="-", max_len=1000, allowed="unique names", why="ours", doc="Promotion peaks (`[[demand.peaks]]` tables); none by default.", default_doc="none")
     items_per_order: float = field_spec(1.8, unit="items/order", ge=1.0, le=50.0, doc="Mean number of items in an order (1 + Poisson).")
-    delivery_shares: DeliveryShares = field_spec(
-        factory=DeliveryShares, unit="shares", allowed="the three shares sum to 1", default_doc="see rows below",
+    delivery_shares: DeliverySharesConfig = field_spec(
+        factory=DeliverySharesConfig, unit="shares", allowed="the three shares sum to 1", default_doc="see rows below",
         doc="Probability of each delivery option. In `sessions` mode these are the propensities of a consumer of average green affinity before points: a 0 share means the option is not offered.",
     )
-    window_hours: DeliveryWindows = field_spec(factory=DeliveryWindows, unit="hours", default_doc="see rows below", doc="Delivery window width per option.")
+    window_hours: DeliveryWindowsConfig = field_spec(factory=DeliveryWindowsConfig, unit="hours", default_doc="see rows below", doc="Delivery window width per option.")
     delivery_start_hour: float = field_spec(8.0, unit="hour of day", ge=0.0, lt=24.0, doc="Earliest start of a delivery window.")
     delivery_end_hour: float = field_spec(
         21.0, unit="hour of day", gt=0.0, le=24.0, allowed="> delivery_start_hour + the widest window",
@@ -230,7 +226,7 @@ _CATEGORIES = ("electronics", "apparel", "home", "beauty", "food", "books", "spo
 
 
 @dataclass(frozen=True)
-class Catalog(Section):
+class CatalogConfig(Section):
     """``[catalog]``: the products on sale."""
 
     categories: tuple[str, ...] = field_spec(
@@ -260,7 +256,7 @@ class Catalog(Section):
 
 
 @dataclass(frozen=True)
-class Warehouse(Section):
+class WarehouseConfig(Section):
     """``[warehouse]``: stock, forecasting, replenishment and the trunk legs from suppliers."""
 
     policy: Literal["sS"] = field_spec("sS", unit="-", doc="Replenishment policy: `sS` reorders up to S when the stock position falls to s.")
@@ -291,7 +287,7 @@ class Warehouse(Section):
 
 
 @dataclass(frozen=True)
-class Box(Section):
+class BoxConfig(Section):
     """One packing box type."""
 
     name: str = field_spec("box", unit="text", doc="Identifier of the box type.")
@@ -301,21 +297,21 @@ class Box(Section):
 
 
 _BOXES = (
-    Box("S", 6.0, 0.15, 0.14),
-    Box("M", 20.0, 0.35, 0.32),
-    Box("L", 45.0, 0.65, 0.59),
-    Box("XL", 90.0, 1.10, 0.99),
+    BoxConfig("S", 6.0, 0.15, 0.14),
+    BoxConfig("M", 20.0, 0.35, 0.32),
+    BoxConfig("L", 45.0, 0.65, 0.59),
+    BoxConfig("XL", 90.0, 1.10, 0.99),
 )
 
 
 @dataclass(frozen=True)
-class Packing(Section):
+class PackingConfig(Section):
     """``[packing]``: which box an order ships in."""
 
     policy: Literal["fixed", "smart"] = field_spec(
         "fixed", unit="-", doc="`fixed`: every order ships in `fixed_box` (several if needed); `smart`: the smallest box that fits.",
     )
-    boxes: tuple[Box, ...] = field_spec(
+    boxes: tuple[BoxConfig, ...] = field_spec(
         _BOXES, unit="-", min_len=1, max_len=100, allowed="unique names", why="ours", default_doc="S 6 L, M 20 L, L 45 L, XL 90 L",
         doc="The box catalog (`[[packing.boxes]]` tables).",
     )
@@ -330,7 +326,7 @@ class Packing(Section):
 
 
 @dataclass(frozen=True)
-class Vehicle(Section):
+class VehicleConfig(Section):
     """One vehicle type of the fleet (optimizer.model.VehicleType, with the payload in kg)."""
 
     name: str = field_spec("van", unit="text", doc="Identifier of the type.")
@@ -356,7 +352,7 @@ class Vehicle(Section):
             yield Problem(("full_kg_per_km",), f"must be >= empty_kg_per_km ({num(self.empty_kg_per_km)})", self.full_kg_per_km)
 
     @classmethod
-    def from_model(cls, vt: VehicleType) -> "Vehicle":
+    def from_model(cls, vt: VehicleType) -> "VehicleConfig":
         return cls(
             vt.name, vt.capacity * KG_PER_CAPACITY_UNIT, vt.count, vt.empty_kg_per_km, vt.full_kg_per_km,
             vt.cost_per_km, vt.fixed_cost, vt.cost_per_minute,
@@ -370,14 +366,14 @@ class Vehicle(Section):
         )
 
 
-_VEHICLES = tuple(Vehicle.from_model(vt) for vt in (LIGHT_TRUCK, MEDIUM_TRUCK, HEAVY_TRUCK))
+_VEHICLES = tuple(VehicleConfig.from_model(vt) for vt in (LIGHT_TRUCK, MEDIUM_TRUCK, HEAVY_TRUCK))
 
 
 @dataclass(frozen=True)
-class Fleet(Section):
+class FleetConfig(Section):
     """``[fleet]``: the vehicle types and how many of them are electric."""
 
-    vehicles: tuple[Vehicle, ...] = field_spec(
+    vehicles: tuple[VehicleConfig, ...] = field_spec(
         _VEHICLES, unit="-", min_len=1, max_len=100, allowed="unique names; at least one vehicle in all", why="ours",
         doc="Vehicle types (`[[fleet.vehicles]]` tables); by default optimizer.model's light, medium and heavy trucks (paper Table 2).",
         default_doc="light 10 x 1500 kg, medium 5 x 5000 kg, heavy 2 x 12000 kg",
@@ -421,7 +417,7 @@ class Fleet(Section):
 
 
 @dataclass(frozen=True)
-class Routing(Section):
+class RoutingConfig(Section):
     """``[routing]``: how each dispatch wave is planned (paper section 2)."""
 
     policy: Literal[ALGORITHM_NAMES] = field_spec(  # type: ignore[valid-type]  # the router's registry
@@ -461,7 +457,7 @@ class Routing(Section):
 
 
 @dataclass(frozen=True)
-class Labels(Section):
+class LabelsConfig(Section):
     """``[labels]``: per-order footprints and the carbon labels shown on products."""
 
     method: Literal["demand_share", "tonne_km"] = field_spec(
@@ -493,7 +489,7 @@ class Labels(Section):
 
 
 @dataclass(frozen=True)
-class Consumers(Section):
+class ConsumersConfig(Section):
     """``[consumers]``: the population's preferences and the choice model (`sessions` mode).
 
     Utility of a shown product (recommender/choice.py)::
@@ -532,7 +528,7 @@ class Consumers(Section):
 
 
 @dataclass(frozen=True)
-class Recommender(Section):
+class RecommenderConfig(Section):
     """``[recommender]``: what consumers are shown (`sessions` mode)."""
 
     model: Literal["popularity", "learned"] = field_spec(
@@ -556,7 +552,7 @@ class Recommender(Section):
 
 
 @dataclass(frozen=True)
-class Incentives(Section):
+class IncentivesConfig(Section):
     """``[incentives]``: points for green choices (none in the baseline)."""
 
     points_per_green_purchase: int = field_spec(0, unit="points/unit", ge=0, le=1_000_000, doc="Points for each unit of a green product bought (`sessions` mode).")
@@ -581,18 +577,18 @@ SESSIONS_MAX_PRODUCTS = 5000
 class Scenario(Section):
     """A complete, validated scenario: one field per TOML table."""
 
-    simulation: Simulation = field(default_factory=Simulation)
-    world: World = field(default_factory=World)
-    demand: Demand = field(default_factory=Demand)
-    catalog: Catalog = field(default_factory=Catalog)
-    warehouse: Warehouse = field(default_factory=Warehouse)
-    packing: Packing = field(default_factory=Packing)
-    fleet: Fleet = field(default_factory=Fleet)
-    routing: Routing = field(default_factory=Routing)
-    labels: Labels = field(default_factory=Labels)
-    consumers: Consumers = field(default_factory=Consumers)
-    recommender: Recommender = field(default_factory=Recommender)
-    incentives: Incentives = field(default_factory=Incentives)
+    simulation: SimulationConfig = field(default_factory=SimulationConfig)
+    world: WorldConfig = field(default_factory=WorldConfig)
+    demand: DemandConfig = field(default_factory=DemandConfig)
+    catalog: CatalogConfig = field(default_factory=CatalogConfig)
+    warehouse: WarehouseConfig = field(default_factory=WarehouseConfig)
+    packing: PackingConfig = field(default_factory=PackingConfig)
+    fleet: FleetConfig = field(default_factory=FleetConfig)
+    routing: RoutingConfig = field(default_factory=RoutingConfig)
+    labels: LabelsConfig = field(default_factory=LabelsConfig)
+    consumers: ConsumersConfig = field(default_factory=ConsumersConfig)
+    recommender: RecommenderConfig = field(default_factory=RecommenderConfig)
+    incentives: IncentivesConfig = field(default_factory=IncentivesConfig)
 
     def _rules(self) -> Iterator[Problem]:
         depots = self.world.depots if isinstance(self.world.depots, int) else len(self.world.depots)

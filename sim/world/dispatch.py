@@ -28,7 +28,7 @@ from sim.world.context import MINUTES_PER_DAY, Context
 from sim.log.events import Event, EventType
 from sim.world.fleet import FleetPool
 from sim.world.orders import Order, OrderStatus, record_failure
-from sim.scenario import KG_PER_CAPACITY_UNIT
+from optimizer.units import KG_PER_CAPACITY_UNIT
 from sim.world.vehicles import RoutePlan, drive
 from sim.world.geography import World
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from optimizer import VehicleType
 
-from sim.scenario import KG_PER_CAPACITY_UNIT, Scenario
+from optimizer.units import KG_PER_CAPACITY_UNIT
+from sim.scenario import Scenario
 
 
 class FleetPool:

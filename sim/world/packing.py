@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from sim.scenario import Packing
+from sim.scenario import PackingConfig
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,7 @@ class PackChoice:
     kg_co2e: float  # packaging footprint of all boxes
 
 
-def choose_box(packing: Packing, volume_l: float) -> PackChoice:
+def choose_box(packing: PackingConfig, volume_l: float) -> PackChoice:
     """The box choice for an order of ``volume_l`` litres under the packing policy."""
     boxes = sorted(packing.boxes, key=lambda b: b.volume_l)
     if packing.policy == "smart":

@@ -27,7 +27,7 @@ from optimizer import RoutingInstance
 from sim.world.context import Context
 from sim.log.events import Event, EventType
 from sim.world.orders import Order, OrderStatus, record_failure
-from sim.scenario import KG_PER_CAPACITY_UNIT
+from optimizer.units import KG_PER_CAPACITY_UNIT
 
 
 @dataclass(frozen=True)

@@ -16,12 +16,12 @@ from optimizer.algorithms import ALGORITHM_NAMES, algorithm
 
 def test_the_registry_is_what_every_chooser_offers():
     from sim.cli import route
-    from sim.scenario import Routing
+    from sim.scenario import RoutingConfig
 
     assert ALGORITHM_NAMES == tuple(ALGORITHMS) and ALGORITHM_NAMES[0] == "mogwo"
     option = next(p for p in route.params if p.name == "algorithm")
     assert tuple(option.type.choices) == ALGORITHM_NAMES
-    hints = typing.get_type_hints(Routing)
+    hints = typing.get_type_hints(RoutingConfig)
     assert typing.get_args(hints["policy"]) == ALGORITHM_NAMES
     with pytest.raises(ValueError, match="unknown algorithm 'tabu'; choose one of mogwo, nsga2, mopso, moaco, greedy"):
         algorithm("tabu")

@@ -18,10 +18,10 @@ from hypothesis import strategies as st
 from optimizer.model import HEAVY_TRUCK, LIGHT_TRUCK, MEDIUM_TRUCK
 from sim.cli import main
 from sim.scenario import (
-    Routing,
+    RoutingConfig,
     Scenario,
     ScenarioError,
-    Vehicle,
+    VehicleConfig,
     dumps_toml,
     field_reference,
     reference_markdown,
@@ -184,7 +184,7 @@ def test_scenarios_are_frozen_and_replace_validates():
         s.routing.w2 = 0.9  # type: ignore[misc]
     assert s.routing.replace(w2=0.9).w2 == 0.9
     with pytest.raises(ScenarioError, match=r"w2 = 1.7: must be between 0 and 1"):
-        Routing(w2=1.7)
+        RoutingConfig(w2=1.7)
     with pytest.raises(ScenarioError, match=r"routing.w2 = -1.0: must be between 0 and 1"):
         Scenario(routing={"w2": -1.0})  # type: ignore[arg-type]
 
@@ -193,7 +193,7 @@ def test_default_fleet_is_the_optimizer_model_trucks():
     """The default vehicles are optimizer.model's light/medium/heavy trucks, capacity in kg."""
     models = Scenario().fleet.vehicle_types()
     assert models == (LIGHT_TRUCK, MEDIUM_TRUCK, HEAVY_TRUCK)
-    assert Vehicle.from_model(LIGHT_TRUCK).capacity_kg == 1500.0
+    assert VehicleConfig.from_model(LIGHT_TRUCK).capacity_kg == 1500.0
 
 
 def test_ev_share_splits_electric_vans_off_the_named_type():
