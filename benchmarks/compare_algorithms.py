@@ -76,14 +76,21 @@ def main() -> None:
             front = run(alg, inst, seed, args.budget)
             runs[alg].append(front)
             b = front.best.evaluation
-            print(f"{alg:>6} seed {seed:>2}: {len(front.solutions):>3} plans, {front.iterations:>4} it, "
-                  f"chosen cost {b.cost:,.1f} kg {b.emissions_kg:,.2f} pen {b.penalty:,.1f}", flush=True)
+            print(
+                f"{alg:>6} seed {seed:>2}: {len(front.solutions):>3} plans, {front.iterations:>4} it, "
+                f"chosen cost {b.cost:,.1f} kg {b.emissions_kg:,.2f} pen {b.penalty:,.1f}",
+                flush=True,
+            )
     if args.save:
         np.savez(args.save, **{f"{a}_{i + 1}": f.F for a in runs for i, f in enumerate(runs[a])})
     Z = reference_front(*[f.F for a in runs for f in runs[a]])
-    print(f"\nreference front: {len(Z)} points; greedy plan: cost {greedy.cost:,.1f}, {greedy.emissions_kg:,.2f} kg, "
-          f"penalty {greedy.penalty:,.1f}, {greedy.vehicles} vehicles\n")
-    print("| algorithm | HV | IGD | GD | SP | front size | iterations | cost / order | kg CO2 / order | emission cut vs greedy | greenest plan's cut | share of Z |")
+    print(
+        f"\nreference front: {len(Z)} points; greedy plan: cost {greedy.cost:,.1f}, {greedy.emissions_kg:,.2f} kg, "
+        f"penalty {greedy.penalty:,.1f}, {greedy.vehicles} vehicles\n"
+    )
+    print(
+        "| algorithm | HV | IGD | GD | SP | front size | iterations | cost / order | kg CO2 / order | emission cut vs greedy | greenest plan's cut | share of Z |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for alg in args.algorithms:
         q = [assess(f.F, Z) for f in runs[alg]]
@@ -94,22 +101,28 @@ def main() -> None:
         green = [100 * (1 - f.F[:, 1].min() / greedy.emissions_kg) for f in runs[alg]]
         on_z = {tuple(np.round(z, 9)) for z in Z}
         share = [np.mean([tuple(np.round(x, 9)) in on_z for x in f.F]) for f in runs[alg]]
-        print(f"| {alg} | {ms([x.hv for x in q])} | {ms([x.igd for x in q])} | {ms([x.gd for x in q])} | "
-              f"{ms([x.spacing for x in q])} | {np.mean([len(f.solutions) for f in runs[alg]]):.0f} | "
-              f"{np.mean([f.iterations for f in runs[alg]]):.0f} | {ms(cost)} | {ms(kg)} | {ms(cut)} % | {ms(green)} % | "
-              f"{np.mean(share):.2f} |")
+        print(
+            f"| {alg} | {ms([x.hv for x in q])} | {ms([x.igd for x in q])} | {ms([x.gd for x in q])} | "
+            f"{ms([x.spacing for x in q])} | {np.mean([len(f.solutions) for f in runs[alg]]):.0f} | "
+            f"{np.mean([f.iterations for f in runs[alg]]):.0f} | {ms(cost)} | {ms(kg)} | {ms(cut)} % | {ms(green)} % | "
+            f"{np.mean(share):.2f} |"
+        )
     if "pyvrp" in args.algorithms:
         ref = {f.seed: f.best.evaluation for f in runs["pyvrp"]}
         print("\nRatios to PyVRP's plan of the same seed (PyVRP minimises cost only; ours also kg CO2 and penalty):\n")
-        print("| algorithm | cheapest plan's cost / PyVRP | its kg CO2 / PyVRP | greenest plan's kg CO2 / PyVRP | its cost / PyVRP |")
+        print(
+            "| algorithm | cheapest plan's cost / PyVRP | its kg CO2 / PyVRP | greenest plan's kg CO2 / PyVRP | its cost / PyVRP |"
+        )
         print("|---|---|---|---|---|")
         for alg in args.algorithms:
             cheap = [min(f.solutions, key=lambda s: s.evaluation.cost).evaluation for f in runs[alg]]
             green = [min(f.solutions, key=lambda s: s.evaluation.emissions_kg).evaluation for f in runs[alg]]
             rs = [f.seed for f in runs[alg]]
             r = lambda evs, attr: np.mean([getattr(e, attr) / getattr(ref[s], attr) for e, s in zip(evs, rs)])  # noqa: E731
-            print(f"| {alg} | {r(cheap, 'cost'):.4f} | {r(cheap, 'emissions_kg'):.4f} | "
-                  f"{r(green, 'emissions_kg'):.4f} | {r(green, 'cost'):.4f} |")
+            print(
+                f"| {alg} | {r(cheap, 'cost'):.4f} | {r(cheap, 'emissions_kg'):.4f} | "
+                f"{r(green, 'emissions_kg'):.4f} | {r(green, 'cost'):.4f} |"
+            )
 
 
 if __name__ == "__main__":

@@ -75,8 +75,10 @@ def main() -> None:
     files = {Path(f).stem: str(ROOT / f) for f in args.scenarios}
     overrides = [f"simulation.days={args.days}", *args.overrides]
     modes = args.modes.split(",")
-    print(f"# compare {' vs '.join(files)}: {args.seeds} seeds x {args.days} day(s), {len(files) * args.seeds} runs; "
-          f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {date.today()}")
+    print(
+        f"# compare {' vs '.join(files)}: {args.seeds} seeds x {args.days} day(s), {len(files) * args.seeds} runs; "
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {date.today()}"
+    )
     results = {m: measure(m, files, overrides, args.seeds, args.workers) for m in modes}
     reference = results[modes[0]]
     for m, r in results.items():
@@ -88,14 +90,18 @@ def main() -> None:
     names = {"serial": "parent process (J=1)", "local": "local processes (spawn)", "dask": "Dask LocalCluster (loopback)"}
     for m, r in results.items():
         speed = f"x{serial['wall'] / r['wall']:.2f}" if serial else "-"
-        print(f"| {names[m]} | {1 if m == 'serial' else args.workers} | {r['wall']:.1f} | {r['startup']:.1f} | "
-              f"{r['sim_seconds']:.1f} | {speed} |")
+        print(
+            f"| {names[m]} | {1 if m == 'serial' else args.workers} | {r['wall']:.1f} | {r['startup']:.1f} | "
+            f"{r['sim_seconds']:.1f} | {speed} |"
+        )
     kg = reference["kg"]
     base, other = list(files)[0], list(files)[-1]
     d = kg["difference_vs_baseline"].get(other)
     if d:
-        print(f"\nkg CO2e/order {other} - {base}: {d['mean']:+.3f} [{d['low']:+.3f}, {d['high']:+.3f}] "
-              f"(identical KPIs in every executor)")
+        print(
+            f"\nkg CO2e/order {other} - {base}: {d['mean']:+.3f} [{d['low']:+.3f}, {d['high']:+.3f}] "
+            f"(identical KPIs in every executor)"
+        )
 
 
 if __name__ == "__main__":

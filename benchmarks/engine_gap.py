@@ -80,12 +80,19 @@ def pyvrp_solve(inst, budget: float, seed: int):
     down = lambda v: int(math.floor(v * SCALE + 1e-6))  # noqa: E731
     depot = pyvrp.Depot(0, tw_early=up(inst.ready[0]), tw_late=down(inst.due[0]))
     clients = [
-        pyvrp.Client(i, delivery=[int(inst.demand[i])], service_duration=up(inst.service[i]),
-                     tw_early=up(inst.ready[i]), tw_late=down(inst.due[i]))
+        pyvrp.Client(
+            i,
+            delivery=[int(inst.demand[i])],
+            service_duration=up(inst.service[i]),
+            tw_early=up(inst.ready[i]),
+            tw_late=down(inst.due[i]),
+        )
         for i in range(1, n1)
     ]
-    vts = [pyvrp.VehicleType(v.count, capacity=[int(v.capacity)], tw_early=up(inst.ready[0]), tw_late=down(inst.due[0]))
-           for v in inst.vehicle_types]
+    vts = [
+        pyvrp.VehicleType(v.count, capacity=[int(v.capacity)], tw_early=up(inst.ready[0]), tw_late=down(inst.due[0]))
+        for v in inst.vehicle_types
+    ]
     dist = np.ceil(kd.arcs[0] * SCALE - 1e-6).astype(np.int64)
     dur = np.ceil(kd.arcs[1] * SCALE - 1e-6).astype(np.int64)
     data = pyvrp.ProblemData(locs, clients, [depot], vts, [dist], [dur])
@@ -127,11 +134,18 @@ def main() -> None:
         inst = read_solomon(f)
         name = inst.name.upper()
         t0 = time.perf_counter()
-        routes, ev = solve_scalar(inst, time_limit=args.budget, seed=args.seed, distance_only=True,
-                                  params=HGSParams(granular_k=args.granular))
+        routes, ev = solve_scalar(
+            inst, time_limit=args.budget, seed=args.seed, distance_only=True, params=HGSParams(granular_k=args.granular)
+        )
         wall = time.perf_counter() - t0
-        row = {"instance": name, "set": "solomon" if name in SOLOMON else "gh200", "wall_s": round(wall, 2),
-               "feasible": ev.feasible, "distance": round(ev.distance_km, 2), "vehicles": ev.vehicles}
+        row = {
+            "instance": name,
+            "set": "solomon" if name in SOLOMON else "gh200",
+            "wall_s": round(wall, 2),
+            "feasible": ev.feasible,
+            "distance": round(ev.distance_km, 2),
+            "vehicles": ev.vehicles,
+        }
         if name in bks:
             row["bks"] = bks[name]
             row["gap_pct"] = round(100 * (ev.distance_km - bks[name]) / bks[name], 3)

@@ -101,9 +101,14 @@ def bench_instance(name: str, tours: int, repeats: int, k: int, swap_star: bool 
         moves.append(m)
     ms = 1000 * float(np.mean(times))
     return {
-        "instance": name, "customers": inst.n_customers, "slots": int(eng.slot_type.size), "tours": tours,
-        "ms_per_call": round(ms, 2), "moves_per_call": round(float(np.mean(moves)), 1),
-        "moves_per_s": round(float(np.sum(moves) / np.sum(times))), "digest": digest.hexdigest()[:16],
+        "instance": name,
+        "customers": inst.n_customers,
+        "slots": int(eng.slot_type.size),
+        "tours": tours,
+        "ms_per_call": round(ms, 2),
+        "moves_per_call": round(float(np.mean(moves)), 1),
+        "moves_per_s": round(float(np.sum(moves) / np.sum(times))),
+        "digest": digest.hexdigest()[:16],
     }
 
 
@@ -144,8 +149,10 @@ def main() -> None:
     ap.add_argument("--json", type=Path, help="write the rows to this file")
     args = ap.parse_args()
     names = args.only or list(INSTANCES)
-    print(f"# {platform.machine()}, {os.cpu_count()} cores, python {platform.python_version()}, {date.today()}, "
-          f"k {args.granular}, min of {args.repeats}")
+    print(
+        f"# {platform.machine()}, {os.cpu_count()} cores, python {platform.python_version()}, {date.today()}, "
+        f"k {args.granular}, min of {args.repeats}"
+    )
     bench_instance("R105", 1, 1, args.granular)  # compile or load the kernels first
     rows = []
     print("| instance | customers | tours | ms / call | moves / call | moves / s | digest |")
@@ -153,8 +160,11 @@ def main() -> None:
     for name in names:
         row = bench_instance(name, args.tours or INSTANCES[name][2], args.repeats, args.granular, not args.no_swap_star)
         rows.append(row)
-        print(f"| {name} | {row['customers']} | {row['tours']} | {row['ms_per_call']} | {row['moves_per_call']} "
-              f"| {row['moves_per_s']} | {row['digest']} |", flush=True)
+        print(
+            f"| {name} | {row['customers']} | {row['tours']} | {row['ms_per_call']} | {row['moves_per_call']} "
+            f"| {row['moves_per_s']} | {row['digest']} |",
+            flush=True,
+        )
     result = {"rows": rows}
     if args.hgs:
         result["hgs"] = [hgs_iterations(name, args.hgs) for name in names if name != "R1_10_1"]

@@ -59,7 +59,7 @@ def digests_only(rows: list[tuple], type_index: int) -> float:
     """Seconds to digest ``rows`` as the ledger does at each flush."""
     t0 = time.perf_counter()
     for i in range(0, len(rows), DEFAULT_FLUSH_EVERY):
-        batch_digests(rows[i:i + DEFAULT_FLUSH_EVERY], type_index)
+        batch_digests(rows[i : i + DEFAULT_FLUSH_EVERY], type_index)
     return time.perf_counter() - t0
 
 
@@ -78,9 +78,14 @@ def main() -> None:
     print(f"# python benchmarks/eventlog_write.py {' '.join(sys.argv[1:])}: {len(events):,} events of run {run.run_id}")
     print(f"{'variant':<30}{'best s':>9}{'µs/event':>10}{'events/s':>11}")
     with tempfile.TemporaryDirectory() as tmp:
-        variants = (("record, buffer only", False, False, False), ("record_trusted, buffer only", False, True, False),
-                    ("record + flush", False, False, True), ("record_trusted + flush", False, True, True),
-                    ("events + ledger digests", True, False, True), ("trusted + ledger digests", True, True, True))
+        variants = (
+            ("record, buffer only", False, False, False),
+            ("record_trusted, buffer only", False, True, False),
+            ("record + flush", False, False, True),
+            ("record_trusted + flush", False, True, True),
+            ("events + ledger digests", True, False, True),
+            ("trusted + ledger digests", True, True, True),
+        )
         for k, (name, with_ledger, trusted, flush) in enumerate(variants):
             best = min(replay(events, Path(tmp) / f"v{k}-{i}.db", with_ledger, trusted, flush) for i in range(args.repeat))
             print(f"{name:<30}{best:>9.3f}{best / len(events) * 1e6:>10.2f}{len(events) / best:>11,.0f}")

@@ -111,7 +111,9 @@ def main() -> None:
             gap = 100 * (ev.distance_km / bks[name] - 1) if name in bks else float("nan")
             ratio = hv[v] / hv["paper"] if v in hv and hv.get("paper") else float("nan")
             sums.setdefault(v, []).append((gap, ev.distance_km, ratio))
-            print(f"| {name} | {v} | {ev.distance_km:.1f} | {gap:.2f} | {ev.vehicles} | {its} | {plans} | {ratio:.3f} |", flush=True)
+            print(
+                f"| {name} | {v} | {ev.distance_km:.1f} | {gap:.2f} | {ev.vehicles} | {its} | {plans} | {ratio:.3f} |", flush=True
+            )
     print("\n| variant | mean gap % | km / pyvrp | mean HV / paper |\n|---|---|---|---|")
     for v, vals in sums.items():
         g = np.array([x[0] for x in vals])

@@ -59,11 +59,15 @@ def main() -> None:
     print(f"# machine: {platform.machine()}, {os.cpu_count()} cores, python {platform.python_version()}, {date.today()}")
     if not args.skip_cold:
         cold, warm = start_up_seconds()
-        print(f"start-up, 10-customer solve in a new process: {cold:.1f} s with an empty numba cache, "
-              f"{warm:.1f} s with the cache filled")
+        print(
+            f"start-up, 10-customer solve in a new process: {cold:.1f} s with an empty numba cache, "
+            f"{warm:.1f} s with the cache filled"
+        )
     solve(paper_instance(10, np.random.default_rng(0)), seed=0, iterations=2, population=4)
     print(f"\nls_passes = {args.ls_passes}, population 100 x 200 iterations, cap {args.cap:g} s\n")
-    print("| customers | iterations run | seconds | s / iteration | 100 x 200 time (s) | front size | best cost | best kg CO2 | greedy kg CO2 |")
+    print(
+        "| customers | iterations run | seconds | s / iteration | 100 x 200 time (s) | front size | best cost | best kg CO2 | greedy kg CO2 |"
+    )
     print("|---|---|---|---|---|---|---|---|---|")
     for n in args.sizes:
         inst = paper_instance(n, np.random.default_rng(args.seed))
@@ -77,8 +81,11 @@ def main() -> None:
         mark = "" if front.iterations >= 200 else " (extrapolated)"
         g = solve(inst, algorithm="greedy").best.evaluation
         F = front.F
-        print(f"| {n} | {front.iterations} | {wall:.1f} | {per_it:.2f} | {full:.0f}{mark} | {len(F)} | "
-              f"{F[:, 0].min():,.0f} | {F[:, 1].min():,.1f} | {g.emissions_kg:,.1f} |", flush=True)
+        print(
+            f"| {n} | {front.iterations} | {wall:.1f} | {per_it:.2f} | {full:.0f}{mark} | {len(F)} | "
+            f"{F[:, 0].min():,.0f} | {F[:, 1].min():,.1f} | {g.emissions_kg:,.1f} |",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

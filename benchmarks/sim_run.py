@@ -49,8 +49,9 @@ def measure(scenario: str, overrides: list[str], days: int | None, runs: int, em
         env = dict(os.environ)
         if empty_cache:
             env["NUMBA_CACHE_DIR"] = str(Path(tmp) / "numba")
-        code = CHILD.format(root=str(ROOT), scenario=scenario, overrides=overrides, runs=runs,
-                            db=str(Path(tmp) / "run.db"), days=days)
+        code = CHILD.format(
+            root=str(ROOT), scenario=scenario, overrides=overrides, runs=runs, db=str(Path(tmp) / "run.db"), days=days
+        )
         res = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
         return json.loads(res.stdout.strip().splitlines()[-1])
 
@@ -62,19 +63,27 @@ def main() -> None:
     ap.add_argument("--set", dest="overrides", action="append", default=[])
     ap.add_argument("--empty-numba-cache", action="store_true", help="Cold run compiles every kernel from scratch.")
     args = ap.parse_args()
-    print(f"# {platform.machine()} {platform.processor() or ''} {os.cpu_count()} cores, Python {platform.python_version()}, {date.today()}")
+    print(
+        f"# {platform.machine()} {platform.processor() or ''} {os.cpu_count()} cores, Python {platform.python_version()}, {date.today()}"
+    )
     print(f"# python benchmarks/sim_run.py {' '.join(sys.argv[1:])}")
     rows = measure(args.scenario, args.overrides, args.days, 2, args.empty_numba_cache)
-    print(f"{'run':<6}{'sessions':>9}{'orders':>8}{'events':>9}{'waves':>7}{'wall s':>9}{'orders/s':>10}{'routing s':>11}{'sim s':>8}{'sim share':>11}"
-          f"{'kg/order':>10}{'on time':>9}")
+    print(
+        f"{'run':<6}{'sessions':>9}{'orders':>8}{'events':>9}{'waves':>7}{'wall s':>9}{'orders/s':>10}{'routing s':>11}{'sim s':>8}{'sim share':>11}"
+        f"{'kg/order':>10}{'on time':>9}"
+    )
     for name, r in zip(("cold", "warm"), rows):
         sim_s = r["wall"] - r["routing"]
-        print(f"{name:<6}{r['sessions']:>9}{r['orders']:>8}{r['events']:>9}{r['waves']:>7}{r['wall']:>9.1f}{r['orders'] / r['wall']:>10.0f}"
-              f"{r['routing']:>11.1f}{sim_s:>8.1f}{sim_s / r['wall']:>10.1%}{r['kg']:>10.3f}{r['on_time']:>9.1%}")
+        print(
+            f"{name:<6}{r['sessions']:>9}{r['orders']:>8}{r['events']:>9}{r['waves']:>7}{r['wall']:>9.1f}{r['orders'] / r['wall']:>10.0f}"
+            f"{r['routing']:>11.1f}{sim_s:>8.1f}{sim_s / r['wall']:>10.1%}{r['kg']:>10.3f}{r['on_time']:>9.1%}"
+        )
         if r["capped"]:
             print(f"       {r['capped']} of {r['waves']} waves stopped by routing.time_limit")
-    print("# wall includes start-up (imports, Faker, loading or compiling numba kernels) for the cold run;"
-          " sim s = wall - routing (world, processes, event log writes, summary queries)")
+    print(
+        "# wall includes start-up (imports, Faker, loading or compiling numba kernels) for the cold run;"
+        " sim s = wall - routing (world, processes, event log writes, summary queries)"
+    )
 
 
 if __name__ == "__main__":

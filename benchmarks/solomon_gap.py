@@ -128,19 +128,26 @@ def main() -> None:
                 "hier_bks_vehicles": hv,
                 "min_vehicles_on_front": min(s.evaluation.vehicles for s in feas),
             }
-            line = (f"{budget:>4.0f}s {row['instance']:>8} dist {row['distance']:>9.2f} veh {row['vehicles']:>3} "
-                    + (f"bks {bd:>8.2f} gap {row['gap_pct']:>6.2f}% " if bd else "") + f"it {row['iterations']}")
+            line = (
+                f"{budget:>4.0f}s {row['instance']:>8} dist {row['distance']:>9.2f} veh {row['vehicles']:>3} "
+                + (f"bks {bd:>8.2f} gap {row['gap_pct']:>6.2f}% " if bd else "")
+                + f"it {row['iterations']}"
+            )
             if args.versus:
                 ref, _ = shortest(run(args.versus, inst, args.seed, budget))
-                row.update({
-                    f"{args.versus}_feasible": ref.feasible,
-                    f"{args.versus}_distance": round(ref.distance_km, 2),
-                    f"{args.versus}_vehicles": ref.vehicles,
-                    "distance_ratio": round(best.distance_km / ref.distance_km, 4),
-                    "vehicles_ratio": round(best.vehicles / ref.vehicles, 4),
-                })
-                line += (f" | {args.versus} dist {ref.distance_km:>9.2f} veh {ref.vehicles:>3}"
-                         f" ratio {row['distance_ratio']:.4f}" + ("" if ref.feasible else " (INFEASIBLE)"))
+                row.update(
+                    {
+                        f"{args.versus}_feasible": ref.feasible,
+                        f"{args.versus}_distance": round(ref.distance_km, 2),
+                        f"{args.versus}_vehicles": ref.vehicles,
+                        "distance_ratio": round(best.distance_km / ref.distance_km, 4),
+                        "vehicles_ratio": round(best.vehicles / ref.vehicles, 4),
+                    }
+                )
+                line += (
+                    f" | {args.versus} dist {ref.distance_km:>9.2f} veh {ref.vehicles:>3}"
+                    f" ratio {row['distance_ratio']:.4f}" + ("" if ref.feasible else " (INFEASIBLE)")
+                )
             rows.append(row)
             print(line, flush=True)
         path = args.out / f"{args.tag}_{int(budget)}s.csv"
@@ -156,22 +163,31 @@ def main() -> None:
             for cls in ("C1", "C2", "R1", "R2", "RC1", "RC2"):
                 sel = [r for r in rows if r["class"] == cls]
                 if sel:
-                    print(f"| {cls} | {len(sel)} | {np.mean([r['gap_pct'] for r in sel]):.2f} | "
-                          f"{max(r['gap_pct'] for r in sel):.2f} | {np.mean([r['vehicles'] for r in sel]):.1f} | "
-                          f"{np.mean([r['bks_vehicles'] for r in sel]):.1f} |")
-            print(f"| all | {len(rows)} | {np.mean([r['gap_pct'] for r in rows]):.2f} | "
-                  f"{max(r['gap_pct'] for r in rows):.2f} | | |")
+                    print(
+                        f"| {cls} | {len(sel)} | {np.mean([r['gap_pct'] for r in sel]):.2f} | "
+                        f"{max(r['gap_pct'] for r in sel):.2f} | {np.mean([r['vehicles'] for r in sel]):.1f} | "
+                        f"{np.mean([r['bks_vehicles'] for r in sel]):.1f} |"
+                    )
+            print(
+                f"| all | {len(rows)} | {np.mean([r['gap_pct'] for r in rows]):.2f} | {max(r['gap_pct'] for r in rows):.2f} | | |"
+            )
         if args.versus:
             v = args.versus
-            print(f"\n| instance | {args.algorithm} distance | vehicles | {v} distance | vehicles | distance / {v} | gap % | {v} gap % |")
+            print(
+                f"\n| instance | {args.algorithm} distance | vehicles | {v} distance | vehicles | distance / {v} | gap % | {v} gap % |"
+            )
             print("|---|---|---|---|---|---|---|---|")
             for r in rows:
                 g = f"{r['gap_pct']:.2f}" if r["gap_pct"] is not None else ""
                 gv = f"{100 * (r[f'{v}_distance'] - r['bks_distance']) / r['bks_distance']:.2f}" if r["bks_distance"] else ""
-                print(f"| {r['instance']} | {r['distance']:.2f} | {r['vehicles']} | {r[f'{v}_distance']:.2f} | "
-                      f"{r[f'{v}_vehicles']} | {r['distance_ratio']:.4f} | {g} | {gv} |")
-            print(f"| mean | | {np.mean([r['vehicles'] for r in rows]):.1f} | | {np.mean([r[f'{v}_vehicles'] for r in rows]):.1f} | "
-                  f"{np.mean([r['distance_ratio'] for r in rows]):.4f} | | |")
+                print(
+                    f"| {r['instance']} | {r['distance']:.2f} | {r['vehicles']} | {r[f'{v}_distance']:.2f} | "
+                    f"{r[f'{v}_vehicles']} | {r['distance_ratio']:.4f} | {g} | {gv} |"
+                )
+            print(
+                f"| mean | | {np.mean([r['vehicles'] for r in rows]):.1f} | | {np.mean([r[f'{v}_vehicles'] for r in rows]):.1f} | "
+                f"{np.mean([r['distance_ratio'] for r in rows]):.4f} | | |"
+            )
 
 
 if __name__ == "__main__":

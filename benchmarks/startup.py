@@ -46,8 +46,10 @@ def main() -> None:
     parser.add_argument("--reference", type=Path, help="a checkout of the previous version")
     parser.add_argument("--repeats", type=int, default=10)
     args = parser.parse_args()
-    print(f"{date.today()}, {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-          f"Python {platform.python_version()}; median of {args.repeats} fresh processes")
+    print(
+        f"{date.today()}, {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}; median of {args.repeats} fresh processes"
+    )
     print("| command | this version (s) | reference (s) | speed-up |\n|---|---|---|---|")
     for label, cli_args in COMMANDS.items():
         now = _median_seconds(ROOT, cli_args, args.repeats)

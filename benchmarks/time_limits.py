@@ -61,8 +61,9 @@ print(json.dumps(times), file=sys.stderr)
 def timed_waves(limit: float, cache: Path, db: Path) -> list[float]:
     """Seconds of every dispatch wave of a one-day MOGWO simulation (waves with no order included)."""
     env = dict(os.environ, NUMBA_CACHE_DIR=str(cache), PYTHONPATH=str(REPO))
-    res = subprocess.run([sys.executable, "-c", WAVE_CHILD, str(limit), str(db)], env=env, cwd=REPO,
-                         capture_output=True, text=True, check=True)
+    res = subprocess.run(
+        [sys.executable, "-c", WAVE_CHILD, str(limit), str(db)], env=env, cwd=REPO, capture_output=True, text=True, check=True
+    )
     return json.loads(res.stderr.strip().splitlines()[-1])
 
 
@@ -91,8 +92,16 @@ def timed_route(path: Path, limit: float | None, algorithm: str, cache: Path, ou
         raise RuntimeError(f"{' '.join(cmd)} failed: {err}")
     doc = json.loads(out.read_text())
     best = next(s for s in doc["solutions"] if s["chosen"])
-    return dict(wall=wall, rss_mb=usage.ru_maxrss / 1024, iterations=doc["iterations"], evaluations=doc["evaluations"],
-                plans=len(doc["solutions"]), fallback=doc["fallback"], cost=best["cost"], feasible=best["feasible"])
+    return dict(
+        wall=wall,
+        rss_mb=usage.ru_maxrss / 1024,
+        iterations=doc["iterations"],
+        evaluations=doc["evaluations"],
+        plans=len(doc["solutions"]),
+        fallback=doc["fallback"],
+        cost=best["cost"],
+        feasible=best["feasible"],
+    )
 
 
 def short(reason: str | None, algorithm: str) -> str:
@@ -108,9 +117,12 @@ def short(reason: str | None, algorithm: str) -> str:
     }
     if reason in labels:
         return labels[reason]
-    for key, text in (("numba", "start plan: kernels not loaded in time"), ("arc arrays", "start plan: no time for (N, N) arrays"),
-                      ("neighbour lists", "start plan: no time for neighbour lists"),
-                      ("pheromone", "start plan: no time for pheromones")):
+    for key, text in (
+        ("numba", "start plan: kernels not loaded in time"),
+        ("arc arrays", "start plan: no time for (N, N) arrays"),
+        ("neighbour lists", "start plan: no time for neighbour lists"),
+        ("pheromone", "start plan: no time for pheromones"),
+    ):
         if key in reason:
             return text
     return reason
@@ -136,8 +148,11 @@ def main() -> None:
                     timed_waves(args.waves, where, tmp / "fill.db")  # fills the cache
                 t = timed_waves(args.waves, where, tmp / f"{cache}.db")
                 planned = sum(1 for x in t if x > 1e-3)
-                print(f"| {args.waves:g} | {cache} | {len(t)} | {planned} | {max(t):.2f} | {1.1 * args.waves + 0.5:.2f} | "
-                      f"{sum(t) / len(t):.2f} | {sum(t):.1f} |", flush=True)
+                print(
+                    f"| {args.waves:g} | {cache} | {len(t)} | {planned} | {max(t):.2f} | {1.1 * args.waves + 0.5:.2f} | "
+                    f"{sum(t) / len(t):.2f} | {sum(t):.1f} |",
+                    flush=True,
+                )
         return
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -148,8 +163,12 @@ def main() -> None:
             write_solomon(solomon_like_instance(n, np.random.default_rng(n)), files[n])
         t = time.perf_counter()
         timed_route(files[args.sizes[0]], None, "mogwo", warm, tmp / "fill.json")
-        print(f"# filling the warm cache (one short run without a time limit compiles every kernel): {time.perf_counter() - t:.0f} s\n")
-        print("| customers | algorithm | -t | cache | wall s | bound s | kept | peak MB | iterations | evaluations | returned | chosen cost |")
+        print(
+            f"# filling the warm cache (one short run without a time limit compiles every kernel): {time.perf_counter() - t:.0f} s\n"
+        )
+        print(
+            "| customers | algorithm | -t | cache | wall s | bound s | kept | peak MB | iterations | evaluations | returned | chosen cost |"
+        )
         print("|---|---|---|---|---|---|---|---|---|---|---|---|")
         for n in args.sizes:
             for algorithm in args.algorithms:
@@ -159,10 +178,12 @@ def main() -> None:
                         r = timed_route(files[n], limit, algorithm, where, tmp / "out.json")
                         bound = 1.1 * limit + 0.5
                         cost = f"{r['cost']:,.0f}" if r["cost"] is not None else "null"
-                        print(f"| {n:,} | {algorithm} | {limit:g} | {cache} | {r['wall']:.2f} | {bound:.2f} | "
-                              f"{'yes' if r['wall'] <= bound else '**no**'} | {r['rss_mb']:.0f} | {r['iterations']} | "
-                              f"{r['evaluations']} | {short(r['fallback'], algorithm)} | {cost}{'' if r['feasible'] else ' (infeasible)'} |",
-                              flush=True)
+                        print(
+                            f"| {n:,} | {algorithm} | {limit:g} | {cache} | {r['wall']:.2f} | {bound:.2f} | "
+                            f"{'yes' if r['wall'] <= bound else '**no**'} | {r['rss_mb']:.0f} | {r['iterations']} | "
+                            f"{r['evaluations']} | {short(r['fallback'], algorithm)} | {cost}{'' if r['feasible'] else ' (infeasible)'} |",
+                            flush=True,
+                        )
 
 
 if __name__ == "__main__":

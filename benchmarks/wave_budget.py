@@ -40,9 +40,12 @@ def main() -> None:
         fronts[budget] = f
         cheap = min(s.evaluation.cost for s in f.solutions)
         green = min(s.evaluation.emissions_kg for s in f.solutions)
-        print(f"{budget:>5g} s: {f.iterations} iterations, {f.evaluations} plans, {len(f.solutions)} on the front, "
-              f"cheapest {cheap:,.1f} yuan, greenest {green:,.2f} kg, chosen {f.best.evaluation.cost:,.1f} yuan "
-              f"{f.best.evaluation.emissions_kg:,.2f} kg, fallback {f.fallback}", flush=True)
+        print(
+            f"{budget:>5g} s: {f.iterations} iterations, {f.evaluations} plans, {len(f.solutions)} on the front, "
+            f"cheapest {cheap:,.1f} yuan, greenest {green:,.2f} kg, chosen {f.best.evaluation.cost:,.1f} yuan "
+            f"{f.best.evaluation.emissions_kg:,.2f} kg, fallback {f.fallback}",
+            flush=True,
+        )
     s, long_ = fronts[args.short], fronts[args.long]
 
     def ratio(key):

@@ -53,8 +53,19 @@ SEAL_KIND = "run"
 DIGEST_FORMAT = "carbonsim.digests/1"
 #: The columns of ``runs`` a seal covers. Not scenario_json (covered through scenario_hash,
 #: which must be its SHA-256), nor columns a live run keeps updating (pid, heartbeat_at).
-SEALED_RUN_COLUMNS = ("run_id", "scenario", "scenario_hash", "seed", "version", "status", "started_at",
-                      "finished_at", "wall_seconds", "routing_seconds", "error")
+SEALED_RUN_COLUMNS = (
+    "run_id",
+    "scenario",
+    "scenario_hash",
+    "seed",
+    "version",
+    "status",
+    "started_at",
+    "finished_at",
+    "wall_seconds",
+    "routing_seconds",
+    "error",
+)
 #: Statuses of a run that has not been sealed yet, legitimately: it is still being written,
 #: or its process died before it could finish.
 UNSEALED_STATUSES = frozenset({"running", "abandoned"})
@@ -167,8 +178,7 @@ def product_labels_digest(db: Database, run_id: int) -> dict | None:
     columns = [c for c in table_columns(db, "product_labels") if c != "run_id"]
     if not columns:
         return None
-    rows = db.execute(f"SELECT {_quoted(columns)} FROM product_labels WHERE run_id = ? ORDER BY product_id",
-                      [run_id]).fetchall()
+    rows = db.execute(f"SELECT {_quoted(columns)} FROM product_labels WHERE run_id = ? ORDER BY product_id", [run_id]).fetchall()
     return {"rows": len(rows), "columns": column_digests(columns, rows)}
 
 
@@ -218,18 +228,32 @@ class Ledger:
         self._buffer: list[tuple] = []
         self._pending: _Pending | None = None
         # where the committed batches end: the next batch must start right after
-        row = db.execute(f"SELECT json_extract(content, '$.last'), t FROM ledger WHERE run_id = ? AND kind = '{BATCH_KIND}'"
-                         " ORDER BY seq DESC LIMIT 1", [run_id]).fetchone()
+        row = db.execute(
+            f"SELECT json_extract(content, '$.last'), t FROM ledger WHERE run_id = ? AND kind = '{BATCH_KIND}'"
+            " ORDER BY seq DESC LIMIT 1",
+            [run_id],
+        ).fetchone()
         self._last_event: int
         self._last_t: float
         self._last_event, self._last_t = (int(row[0]), row[1]) if row else (0, 0.0)
-        self._sealed = db.execute(f"SELECT 1 FROM ledger WHERE run_id = ? AND kind = '{SEAL_KIND}'", [run_id]).fetchone() is not None
+        self._sealed = (
+            db.execute(f"SELECT 1 FROM ledger WHERE run_id = ? AND kind = '{SEAL_KIND}'", [run_id]).fetchone() is not None
+        )
 
     def _entry(self, seq: int, prev: str, t: float, kind: str, subject: Any, content: Mapping[str, Any]) -> tuple:
         text = canonical(content)
         c_hash = sha256(text)
-        return (self.run_id, seq, float(t), kind, subject, text, c_hash, prev,
-                entry_hash(self.run_id, seq, t, kind, subject, prev, c_hash))
+        return (
+            self.run_id,
+            seq,
+            float(t),
+            kind,
+            subject,
+            text,
+            c_hash,
+            prev,
+            entry_hash(self.run_id, seq, t, kind, subject, prev, c_hash),
+        )
 
     def append(self, t: float, kind: str, subject: Any, content: Mapping[str, Any]) -> str:
         """Chain one record; returns its entry hash. Not between :meth:`write` and :meth:`committed`."""
@@ -275,10 +299,17 @@ class Ledger:
         seq_i, t_i, type_i = (self.columns.index(c) for c in ("seq", "t", "type"))
         first, last = rows[0][seq_i], rows[-1][seq_i]
         if first != self._last_event + 1 or last - first + 1 != len(rows):
-            raise ValueError(f"run {self.run_id}: a batch of events must continue the run's seqs "
-                             f"(expected {self._last_event + 1} to {self._last_event + len(rows)}, got {first} to {last})")
-        content = {"format": DIGEST_FORMAT, "first": first, "last": last, "columns": list(self.columns),
-                   "types": batch_digests(rows, type_i)}
+            raise ValueError(
+                f"run {self.run_id}: a batch of events must continue the run's seqs "
+                f"(expected {self._last_event + 1} to {self._last_event + len(rows)}, got {first} to {last})"
+            )
+        content = {
+            "format": DIGEST_FORMAT,
+            "first": first,
+            "last": last,
+            "columns": list(self.columns),
+            "types": batch_digests(rows, type_i),
+        }
         seq, head = self._tip()
         return self._entry(seq + 1, head, rows[-1][t_i], BATCH_KIND, f"{first}-{last}", content), last
 
@@ -296,8 +327,12 @@ class Ledger:
         run = _runs_row(db, self.run_id)
         if run is None:
             raise KeyError(f"no run {self.run_id} in runs to seal")
-        content = {"format": DIGEST_FORMAT, "events": self._last_event, "runs": run,
-                   "product_labels": product_labels_digest(db, self.run_id)}
+        content = {
+            "format": DIGEST_FORMAT,
+            "events": self._last_event,
+            "runs": run,
+            "product_labels": product_labels_digest(db, self.run_id),
+        }
         entry = self._entry(seq + 1, head, self._last_t, SEAL_KIND, self.run_id, content)
         self._pending = _Pending(0, entry)
         db.conn.execute(_INSERT, entry)
@@ -344,8 +379,8 @@ def _chain(db: Database, run_id: int) -> Iterator[tuple[tuple, str | None]]:
     """Each entry of the run's chain in order, with the reason it does not hold (or None)."""
     prev, expect_seq = GENESIS, 1
     for row in db.execute(
-        "SELECT seq, t, kind, subject, content, content_hash, prev_hash, entry_hash FROM ledger"
-        " WHERE run_id = ? ORDER BY seq", [run_id]
+        "SELECT seq, t, kind, subject, content, content_hash, prev_hash, entry_hash FROM ledger WHERE run_id = ? ORDER BY seq",
+        [run_id],
     ):
         seq, t, kind, subject, content, c_hash, p_hash, e_hash = row
         if seq != expect_seq:
@@ -431,8 +466,13 @@ def _check_batch(db: Database, run_id: int, seq: int, doc: dict, expect_first: i
     """Recompute one batch's digests from ``events``; return its last seq."""
     try:
         first, last, columns, types = doc["first"], doc["last"], doc["columns"], doc["types"]
-        if not (isinstance(first, int) and isinstance(last, int) and isinstance(types, dict)
-                and isinstance(columns, list) and {"seq", "type"} <= set(columns)):
+        if not (
+            isinstance(first, int)
+            and isinstance(last, int)
+            and isinstance(types, dict)
+            and isinstance(columns, list)
+            and {"seq", "type"} <= set(columns)
+        ):
             raise TypeError
     except (KeyError, TypeError):
         raise _Broken(f"entry {seq}: not a well-formed events digest") from None
@@ -443,8 +483,9 @@ def _check_batch(db: Database, run_id: int, seq: int, doc: dict, expect_first: i
     if unknown:
         raise _Broken(f"{span}: the digest covers columns the events table does not have: {', '.join(map(str, unknown))}")
     try:
-        rows = db.execute(f"SELECT {_quoted(columns)} FROM events WHERE run_id = ? AND seq BETWEEN ? AND ? ORDER BY seq",
-                          [run_id, first, last]).fetchall()
+        rows = db.execute(
+            f"SELECT {_quoted(columns)} FROM events WHERE run_id = ? AND seq BETWEEN ? AND ? ORDER BY seq", [run_id, first, last]
+        ).fetchall()
     except sqlite3.Error as exc:
         raise _Broken(f"{span} cannot be read back (SQLite says: {exc}): edited") from None
     seq_i, type_i = columns.index("seq"), columns.index("type")
@@ -460,8 +501,10 @@ def _check_batch(db: Database, run_id: int, seq: int, doc: dict, expect_first: i
         if recorded == now:
             continue
         if recorded[0] != now[0]:
-            raise _Broken(f"{span}: {_count(now[0], str(type_) + ' event')} where the digest recorded "
-                          f"{recorded[0]:,} (an event's type was changed)")
+            raise _Broken(
+                f"{span}: {_count(now[0], str(type_) + ' event')} where the digest recorded "
+                f"{recorded[0]:,} (an event's type was changed)"
+            )
         raise _Broken(f"{span}: the {type_} events do not match their digest (edited)")
     return last
 
@@ -507,13 +550,14 @@ def verify_run(db: Database, run_id: int) -> RunVerification:
     events_columns = set(table_columns(db, "events"))
 
     def result(state: str, problem: str | None) -> RunVerification:
-        return RunVerification(run_id, state, problem, entries, records, events, batches,
-                               labels_rows if state == VERIFIED else None, head, by_kind)
+        return RunVerification(
+            run_id, state, problem, entries, records, events, batches, labels_rows if state == VERIFIED else None, head, by_kind
+        )
 
     try:
         if hashlib.sha256(str(scenario_json).encode("utf-8")).hexdigest() != scenario_hash:
             raise _Broken("runs.scenario_json does not match runs.scenario_hash (edited)")
-        for row, reason in (_chain(db, run_id) if has_ledger else ()):
+        for row, reason in _chain(db, run_id) if has_ledger else ():
             seq, _, kind, _, content, *_, e_hash = row
             entries += 1
             head = e_hash
@@ -532,21 +576,28 @@ def verify_run(db: Database, run_id: int) -> RunVerification:
         stored = db.execute("SELECT COUNT(*), MAX(seq) FROM events WHERE run_id = ?", [run_id]).fetchone()
         if batches == 0 and seal is None:
             if stored[0] == 0 and status in UNSEALED_STATUSES:
-                return result(UNSEALED, f"the run is {status} (still being written, or its process was killed) "
-                                        "and has no events committed yet")
-            return result(LEGACY, "written before the ledger digested events (an older carbonsim): only its label "
-                                  "records are covered, not its events, runs row or product_labels")
+                return result(
+                    UNSEALED,
+                    f"the run is {status} (still being written, or its process was killed) and has no events committed yet",
+                )
+            return result(
+                LEGACY,
+                "written before the ledger digested events (an older carbonsim): only its label "
+                "records are covered, not its events, runs row or product_labels",
+            )
         if stored[0] != events:
             extra = db.execute("SELECT MIN(seq) FROM events WHERE run_id = ? AND seq > ?", [run_id, events]).fetchone()[0]
             where = f"from event {extra:,}" if extra is not None else "outside the digests' range"
             raise _Broken(f"{_count(stored[0] - events, 'event')} no digest covers ({where}): added")
         if seal is None:
             if status not in UNSEALED_STATUSES:
-                raise _Broken(f"the run is marked {status} but was never sealed (its seal was removed, or its "
-                              "status edited)")
-            return result(UNSEALED, f"the run is {status} (still being written, or its process was killed); "
-                                    f"its {events:,} committed events verify, its runs row and product_labels "
-                                    "are not covered until it is sealed")
+                raise _Broken(f"the run is marked {status} but was never sealed (its seal was removed, or its status edited)")
+            return result(
+                UNSEALED,
+                f"the run is {status} (still being written, or its process was killed); "
+                f"its {events:,} committed events verify, its runs row and product_labels "
+                "are not covered until it is sealed",
+            )
         labels_rows = _check_seal(db, run_id, seal[0], seal[1], events)
     except _Broken as broken:
         return result(TAMPERED, str(broken))
@@ -562,5 +613,9 @@ def orphan_runs(db: Database) -> list[int]:
         sources.append("SELECT DISTINCT run_id FROM ledger")
     if not sources:
         return []
-    return [r[0] for r in db.execute(
-        f"SELECT run_id FROM ({' UNION '.join(sources)}) WHERE run_id NOT IN (SELECT run_id FROM runs) ORDER BY run_id")]
+    return [
+        r[0]
+        for r in db.execute(
+            f"SELECT run_id FROM ({' UNION '.join(sources)}) WHERE run_id NOT IN (SELECT run_id FROM runs) ORDER BY run_id"
+        )
+    ]

@@ -53,7 +53,17 @@ if TYPE_CHECKING:
     from .api import ParetoFront, PlanSolution, choose_plan, solve
     from .generate import paper_instance
     from .instance import InstanceError, RoutingInstance
-    from .model import HEAVY_TRUCK, LIGHT_TRUCK, MEDIUM_TRUCK, ROAD_GRADES, CongestionProfile, PenaltyModel, RoadGrade, VehicleType, Weights
+    from .model import (
+        HEAVY_TRUCK,
+        LIGHT_TRUCK,
+        MEDIUM_TRUCK,
+        ROAD_GRADES,
+        CongestionProfile,
+        PenaltyModel,
+        RoadGrade,
+        VehicleType,
+        Weights,
+    )
     from .solomon import read_sintef_solution, read_solomon
     from .solution import Evaluation, Route, evaluate, routes_from_ids
     from .vrplib_io import read_instance, read_vrplib, read_vrplib_solution

@@ -66,15 +66,18 @@ def _moaco(problem, rng, population, term, callbacks):
 
 
 #: Every algorithm by name, in the order help texts list them (the first is the default).
-ALGORITHMS: Mapping[str, AlgorithmSpec] = MappingProxyType({
-    spec.name: spec for spec in (
-        AlgorithmSpec("mogwo", "multi-objective grey wolf optimizer (the paper's algorithm)", _mogwo),
-        AlgorithmSpec("nsga2", "NSGA-II on the same decoding", _nsga2),
-        AlgorithmSpec("mopso", "multi-objective particle swarm", _mopso),
-        AlgorithmSpec("moaco", "multi-objective ant colony", _moaco),
-        AlgorithmSpec("greedy", "nearest-neighbour baseline: one plan, no search", None),
-    )
-})
+ALGORITHMS: Mapping[str, AlgorithmSpec] = MappingProxyType(
+    {
+        spec.name: spec
+        for spec in (
+            AlgorithmSpec("mogwo", "multi-objective grey wolf optimizer (the paper's algorithm)", _mogwo),
+            AlgorithmSpec("nsga2", "NSGA-II on the same decoding", _nsga2),
+            AlgorithmSpec("mopso", "multi-objective particle swarm", _mopso),
+            AlgorithmSpec("moaco", "multi-objective ant colony", _moaco),
+            AlgorithmSpec("greedy", "nearest-neighbour baseline: one plan, no search", None),
+        )
+    }
+)
 
 #: The names, as a tuple (for ``Literal`` types and CLI choices).
 ALGORITHM_NAMES: tuple[str, ...] = tuple(ALGORITHMS)

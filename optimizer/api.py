@@ -164,7 +164,14 @@ def choose_plan(F: np.ndarray, weights: Weights = Weights(), method: Literal["we
     return int(order[0])
 
 
-def _run(algorithm: str, problem: RoutingProblem, rng: np.random.Generator, term: Termination, population: int | None, callbacks: Callbacks) -> SearchResult:
+def _run(
+    algorithm: str,
+    problem: RoutingProblem,
+    rng: np.random.Generator,
+    term: Termination,
+    population: int | None,
+    callbacks: Callbacks,
+) -> SearchResult:
     spec = algorithm_spec(algorithm)
     if spec.driver is None:
         raise ValueError(f"{algorithm} builds one plan and has no search to run")
@@ -242,9 +249,7 @@ def solve(
         iterations = 200
     cb = _with_progress(callbacks or Callbacks(), progress)
     try:
-        problem = RoutingProblem(
-            instance, ls_passes=ls_passes, start=start.evaluation, deadline=deadline, intensify=intensify
-        )
+        problem = RoutingProblem(instance, ls_passes=ls_passes, start=start.evaluation, deadline=deadline, intensify=intensify)
         if deadline.limited and not KERNELS.ready(deadline.remaining()):
             raise OutOfTime(NOT_COMPILED)
         problem.plan_seconds = _plan_seconds(instance, start, deadline)
@@ -263,8 +268,7 @@ def solve(
 
 #: Why a front is (or holds) the start plan (ParetoFront.fallback).
 CUT_CONSTRUCTION = (
-    "time limit reached while building the nearest-neighbour plan; the remaining customers "
-    "were planned in due-date order"
+    "time limit reached while building the nearest-neighbour plan; the remaining customers were planned in due-date order"
 )
 NOT_COMPILED = "loading the numba kernels (compiling them on first use takes about 40 s)"
 NOTHING_DECODED = "time limit reached before the search decoded a plan; returned the start plan"

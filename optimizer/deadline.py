@@ -31,9 +31,7 @@ def check_time_limit(seconds: float | None, what: str = "time limit") -> float |
     except (TypeError, ValueError):
         raise ValueError(f"{what} must be a number of seconds, got {seconds!r}") from None
     if not math.isfinite(value) or not 0.0 < value <= MAX_TIME_LIMIT:
-        raise ValueError(
-            f"{what} must be a finite number of seconds in (0, {MAX_TIME_LIMIT:g}] (a day), got {seconds!r}"
-        )
+        raise ValueError(f"{what} must be a finite number of seconds in (0, {MAX_TIME_LIMIT:g}] (a day), got {seconds!r}")
     return value
 
 

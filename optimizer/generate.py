@@ -134,7 +134,9 @@ def solomon_like_instance(n: int, rng: np.random.Generator, *, name: str | None 
         ready=np.concatenate([[0.0], ready]),
         due=np.concatenate([[horizon], due]),
         service=np.concatenate([[0.0], np.full(n, service)]),
-        vehicle_types=(LIGHT_TRUCK.replace(capacity=capacity, count=count, cost_per_km=1.0, fixed_cost=0.0, cost_per_minute=0.0),),
+        vehicle_types=(
+            LIGHT_TRUCK.replace(capacity=capacity, count=count, cost_per_km=1.0, fixed_cost=0.0, cost_per_minute=0.0),
+        ),
         circuity=1.0,
         unit_speed=True,
         penalty=PenaltyModel(hard_windows=True),

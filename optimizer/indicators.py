@@ -128,9 +128,7 @@ def _as_reference(Z: ArrayLike) -> np.ndarray:
     return Z
 
 
-def _min_distances(
-    P: np.ndarray, Q: np.ndarray, p: int = 2, exclude_self: bool = False
-) -> np.ndarray:
+def _min_distances(P: np.ndarray, Q: np.ndarray, p: int = 2, exclude_self: bool = False) -> np.ndarray:
     """Distance from each row of ``P`` to its nearest row of ``Q``.
 
     Parameters

@@ -188,8 +188,20 @@ class Intensifier:
         kd = self.kd
         t0 = time.perf_counter()
         educate_batch(
-            tours_in, objs, repair_objs, self.params.repair, self.slot_type, self.exact, self.neigh, orders,
-            self.params.swap_star, problem.xy, self.params.max_moves, *kd, *self.context(), *out,
+            tours_in,
+            objs,
+            repair_objs,
+            self.params.repair,
+            self.slot_type,
+            self.exact,
+            self.neigh,
+            orders,
+            self.params.swap_star,
+            problem.xy,
+            self.params.max_moves,
+            *kd,
+            *self.context(),
+            *out,
         )
         measured = (time.perf_counter() - t0) / (-(-count // threads))
         old = self._wave_seconds if self._wave_seconds is not None else measured

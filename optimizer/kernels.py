@@ -689,8 +689,7 @@ def cand_bound(routes, rlen, st, r0, f, mids, nmid, sr, sp, k, w, low, nodes, ar
     so only a move that may improve is walked exactly; the moves taken do not change.
     """
     hard = cfg[HARD_WINDOWS] > 0.5
-    state, t, ckm, gd, gdd, pen, dl, prev, load = candidate_start(routes, rlen, st, r0, f, mids, nmid, sr, sp, k,
-                                                                  nodes, veh, cfg)
+    state, t, ckm, gd, gdd, pen, dl, prev, load = candidate_start(routes, rlen, st, r0, f, mids, nmid, sr, sp, k, nodes, veh, cfg)
     if state != START_WALK:
         return 0.0 if state == START_EMPTY else INF
     has_suffix = sr >= 0 and sp < rlen[sr]
@@ -753,8 +752,7 @@ def cand_score(routes, rlen, st, r0, f, mids, nmid, sr, sp, k, w, nodes, arcs, g
     capacity or, with hard windows, late. Equals :func:`route_score` of the assembled route.
     """
     hard = cfg[HARD_WINDOWS] > 0.5
-    state, t, ckm, gd, gdd, pen, dl, prev, load = candidate_start(routes, rlen, st, r0, f, mids, nmid, sr, sp, k,
-                                                                  nodes, veh, cfg)
+    state, t, ckm, gd, gdd, pen, dl, prev, load = candidate_start(routes, rlen, st, r0, f, mids, nmid, sr, sp, k, nodes, veh, cfg)
     if state != START_WALK:
         return 0.0 if state == START_EMPTY else INF
     # walk the middle pieces, then the unchanged suffix (the last piece, which may merge)
@@ -870,7 +868,9 @@ def local_search(routes, rlen, rtype, nr, w, neigh, max_passes, nodes, arcs, gra
             where_r[routes[r, i]] = r
             where_i[routes[r, i]] = i
         _refresh(r, routes, rlen, st, nodes, arcs, grade, cong, cfg)
-        rs[r] = cand_score(routes, rlen, st, r, rlen[r], ma, zero, no_route, zero, rtype[r], w, nodes, arcs, grade, cong, veh, cfg)
+        rs[r] = cand_score(
+            routes, rlen, st, r, rlen[r], ma, zero, no_route, zero, rtype[r], w, nodes, arcs, grade, cong, veh, cfg
+        )
         if rlen[r] > 0:
             used[rtype[r]] += 1
     bufA = np.empty(W, dtype=np.int64)
@@ -1006,7 +1006,9 @@ def local_search(routes, rlen, rtype, nr, w, neigh, max_passes, nodes, arcs, gra
                     if la_b >= INF:
                         continue
                     if two:
-                        lb_b = cand_bound(routes, rlen, st, rv, fb, mb, nb, srb, spb, rtype[rv], w, low, nodes, arcs, grade, veh, cfg)
+                        lb_b = cand_bound(
+                            routes, rlen, st, rv, fb, mb, nb, srb, spb, rtype[rv], w, low, nodes, arcs, grade, veh, cfg
+                        )
                         if lb_b >= INF or bound_rejects(la_b + lb_b, rs[ru] + rs[rv], eps):
                             continue
                     elif bound_rejects(la_b, rs[ru], eps):
@@ -1015,7 +1017,9 @@ def local_search(routes, rlen, rtype, nr, w, neigh, max_passes, nodes, arcs, gra
                     if sa >= INF:
                         continue
                     if two:
-                        sb = cand_score(routes, rlen, st, rv, fb, mb, nb, srb, spb, rtype[rv], w, nodes, arcs, grade, cong, veh, cfg)
+                        sb = cand_score(
+                            routes, rlen, st, rv, fb, mb, nb, srb, spb, rtype[rv], w, nodes, arcs, grade, cong, veh, cfg
+                        )
                         if sa + sb >= rs[ru] + rs[rv] - eps:
                             continue
                         lenA = _materialize(routes, rlen, ru, fa, ma, na, sra, spa, bufA)
@@ -1071,12 +1075,16 @@ def local_search(routes, rlen, rtype, nr, w, neigh, max_passes, nodes, arcs, gra
                     for k in range(K):
                         if used[k] >= veh[k, COUNT]:
                             continue
-                        s = cand_score(routes, rlen, st, ru, zero, mb, one, no_route, zero, k, w, nodes, arcs, grade, cong, veh, cfg)
+                        s = cand_score(
+                            routes, rlen, st, ru, zero, mb, one, no_route, zero, k, w, nodes, arcs, grade, cong, veh, cfg
+                        )
                         if s < sb:
                             sb = s
                             kk = k
                     if kk >= 0:
-                        sa = cand_score(routes, rlen, st, ru, iu, ma, zero, ru, iu + 1, rtype[ru], w, nodes, arcs, grade, cong, veh, cfg)
+                        sa = cand_score(
+                            routes, rlen, st, ru, iu, ma, zero, ru, iu + 1, rtype[ru], w, nodes, arcs, grade, cong, veh, cfg
+                        )
                         if sa + sb < rs[ru] - eps:
                             lenA = _materialize(routes, rlen, ru, iu, ma, zero, ru, iu + 1, bufA)
                             for p in range(lenA):
@@ -1111,7 +1119,9 @@ def local_search(routes, rlen, rtype, nr, w, neigh, max_passes, nodes, arcs, gra
                 for k in range(K):
                     if k == rtype[r] or used[k] >= veh[k, COUNT]:
                         continue
-                    s2 = cand_score(routes, rlen, st, r, rlen[r], ma, zero, no_route, zero, k, w, nodes, arcs, grade, cong, veh, cfg)
+                    s2 = cand_score(
+                        routes, rlen, st, r, rlen[r], ma, zero, no_route, zero, k, w, nodes, arcs, grade, cong, veh, cfg
+                    )
                     if s2 < best_s - eps:
                         best_s = s2
                         best = k
@@ -1178,7 +1188,9 @@ def _route_angles(routes, rlen, nr, nodes_xy):
 
 
 @njit(cache=True)
-def decode_one(keys, w, max_routes, ls_passes, neigh, xy, nodes, arcs, grade, cong, veh, cfg, tour_out, rstart_out, rtype_out, keys_out):
+def decode_one(
+    keys, w, max_routes, ls_passes, neigh, xy, nodes, arcs, grade, cong, veh, cfg, tour_out, rstart_out, rtype_out, keys_out
+):
     """Keys -> giant tour -> Split -> local search -> canonical flat solution and new keys.
 
     The giant tour is the customers sorted by key (stable, so ties resolve by index). After
@@ -1238,20 +1250,56 @@ def decode_one(keys, w, max_routes, ls_passes, neigh, xy, nodes, arcs, grade, co
 
 
 @njit(cache=True, nogil=True)
-def decode_rows(lo, hi, keys, wts, max_routes, ls_passes, neigh, xy, nodes, arcs, grade, cong, veh, cfg, tours, rstarts,
-                rtypes, nrs, objs, keys_out):
+def decode_rows(
+    lo,
+    hi,
+    keys,
+    wts,
+    max_routes,
+    ls_passes,
+    neigh,
+    xy,
+    nodes,
+    arcs,
+    grade,
+    cong,
+    veh,
+    cfg,
+    tours,
+    rstarts,
+    rtypes,
+    nrs,
+    objs,
+    keys_out,
+):
     """decode_one for rows lo..hi-1 of ``keys``, then the totals of :func:`solution_eval`
     into ``objs``; releases the GIL, so :func:`decode_batch` runs rows in threads."""
     for i in range(lo, hi):
         nr = decode_one(
-            keys[i], wts[i], max_routes, ls_passes, neigh, xy, nodes, arcs, grade, cong, veh, cfg,
-            tours[i], rstarts[i], rtypes[i], keys_out[i],
+            keys[i],
+            wts[i],
+            max_routes,
+            ls_passes,
+            neigh,
+            xy,
+            nodes,
+            arcs,
+            grade,
+            cong,
+            veh,
+            cfg,
+            tours[i],
+            rstarts[i],
+            rtypes[i],
+            keys_out[i],
         )
         nrs[i] = nr
         objs[i] = solution_eval(tours[i], rstarts[i], rtypes[i], nr, nodes, arcs, grade, cong, veh, cfg)
 
 
-def decode_batch(keys, wts, max_routes, ls_passes, neigh, xy, nodes, arcs, grade, cong, veh, cfg, tours, rstarts, rtypes, nrs, objs, keys_out):
+def decode_batch(
+    keys, wts, max_routes, ls_passes, neigh, xy, nodes, arcs, grade, cong, veh, cfg, tours, rstarts, rtypes, nrs, objs, keys_out
+):
     """decode_one for every row of ``keys`` in parallel threads, then evaluate each solution.
 
     ``objs[i]`` receives the totals of :func:`solution_eval`. Rows are independent, so
@@ -1259,5 +1307,25 @@ def decode_batch(keys, wts, max_routes, ls_passes, neigh, xy, nodes, arcs, grade
     """
     from .rows import run_rows
 
-    run_rows(decode_rows, keys.shape[0], keys, wts, np.int64(max_routes), np.int64(ls_passes), neigh, xy, nodes, arcs,
-             grade, cong, veh, cfg, tours, rstarts, rtypes, nrs, objs, keys_out)
+    run_rows(
+        decode_rows,
+        keys.shape[0],
+        keys,
+        wts,
+        np.int64(max_routes),
+        np.int64(ls_passes),
+        neigh,
+        xy,
+        nodes,
+        arcs,
+        grade,
+        cong,
+        veh,
+        cfg,
+        tours,
+        rstarts,
+        rtypes,
+        nrs,
+        objs,
+        keys_out,
+    )

@@ -285,8 +285,19 @@ class RoutingProblem:
         sl = slice(lo, hi)
         t0 = time.perf_counter()
         kernels.decode_batch(
-            keys[sl], kw[sl], self.max_routes, passes, self.neigh, self.xy, *self.kd,
-            tours[sl], rstarts[sl], rtypes[sl], nrs[sl], recs[sl], kout[sl],
+            keys[sl],
+            kw[sl],
+            self.max_routes,
+            passes,
+            self.neigh,
+            self.xy,
+            *self.kd,
+            tours[sl],
+            rstarts[sl],
+            rtypes[sl],
+            nrs[sl],
+            recs[sl],
+            kout[sl],
         )
         seconds = time.perf_counter() - t0
         self.evaluations += hi - lo

@@ -168,8 +168,17 @@ def write_solomon(instance: RoutingInstance, path: str | Path) -> None:
     congestion, other vehicle types and costs are not (Solomon files have none).
     """
     vt = instance.vehicle_types[0]
-    lines = [instance.name, "", "VEHICLE", "NUMBER     CAPACITY", f"{vt.count:>6d}{vt.capacity:>14.15g}", "", "CUSTOMER",
-             "CUST NO.  XCOORD.    YCOORD.    DEMAND   READY TIME  DUE DATE   SERVICE TIME", ""]
+    lines = [
+        instance.name,
+        "",
+        "VEHICLE",
+        "NUMBER     CAPACITY",
+        f"{vt.count:>6d}{vt.capacity:>14.15g}",
+        "",
+        "CUSTOMER",
+        "CUST NO.  XCOORD.    YCOORD.    DEMAND   READY TIME  DUE DATE   SERVICE TIME",
+        "",
+    ]
     cols = (instance.x, instance.y, instance.demand, instance.ready, instance.due, instance.service)
     assert instance.customer_ids is not None  # set by RoutingInstance.__post_init__
     for i, cid in enumerate(instance.customer_ids):

@@ -146,9 +146,7 @@ class _NodeLists:
     """Per-node data as Python lists (indexing a list is what a Python loop does fastest)."""
 
     def __init__(self, inst: RoutingInstance) -> None:
-        self.demand, self.ready, self.due, self.service = (
-            a.tolist() for a in (inst.demand, inst.ready, inst.due, inst.service)
-        )
+        self.demand, self.ready, self.due, self.service = (a.tolist() for a in (inst.demand, inst.ready, inst.due, inst.service))
 
 
 def _route_python(instance: RoutingInstance, r: Route, seq: np.ndarray, nodes: _NodeLists) -> RouteResult:
@@ -163,9 +161,7 @@ def _route_python(instance: RoutingInstance, r: Route, seq: np.ndarray, nodes: _
     stops = np.concatenate([seq, [0]])
     km, minutes, g_emis, g_cost = (a.tolist() for a in inst.arcs_between(np.concatenate([[0], seq]), stops))
     assert inst.road_grade is not None  # set by RoutingInstance.__post_init__
-    grade = (
-        [0] * (n + 1) if inst.unit_speed else inst.road_grade[np.concatenate([[0], seq]), stops].tolist()
-    )
+    grade = [0] * (n + 1) if inst.unit_speed else inst.road_grade[np.concatenate([[0], seq]), stops].tolist()
     vt = inst.vehicle_types[r.vehicle_type]
     cap, e = float(vt.capacity), float(vt.empty_kg_per_km)
     slope = (float(vt.full_kg_per_km) - e) / cap

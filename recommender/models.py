@@ -177,7 +177,9 @@ class Learned:
         return _top_k(s, k, exclude)
 
 
-def green_likely(purchases: Interactions, green: np.ndarray, n_consumers: int, prior: tuple[float, float] = (1.0, 4.0)) -> np.ndarray:
+def green_likely(
+    purchases: Interactions, green: np.ndarray, n_consumers: int, prior: tuple[float, float] = (1.0, 4.0)
+) -> np.ndarray:
     """Per consumer, the smoothed share of purchases that were green: (g + a) / (n + a + b)."""
     a, b = prior
     n = np.bincount(purchases.consumer, minlength=n_consumers).astype(float)

@@ -53,8 +53,15 @@ class Recommender:
     """Serves slates to ``consumers`` consumers over the items flagged by ``green``."""
 
     def __init__(
-        self, green: np.ndarray, appeal: np.ndarray, category: np.ndarray, consumers: int, *,
-        model: str = "popularity", green_boost: float = 0.0, slate_size: int = 10,
+        self,
+        green: np.ndarray,
+        appeal: np.ndarray,
+        category: np.ndarray,
+        consumers: int,
+        *,
+        model: str = "popularity",
+        green_boost: float = 0.0,
+        slate_size: int = 10,
     ) -> None:
         if model not in ("popularity", "learned"):
             raise ValueError(f"model must be 'popularity' or 'learned', got {model!r}")
@@ -140,6 +147,9 @@ class Recommender:
         self._held = []
         self.trainings += 1
         return TrainingReport(
-            interactions=len(self._c), purchases=len(self._buy_c), held_out=int(held.shape[0]),
-            hit_rate_popularity=hr_pop, hit_rate_learned=hr_learned,
+            interactions=len(self._c),
+            purchases=len(self._buy_c),
+            held_out=int(held.shape[0]),
+            hit_rate_popularity=hr_pop,
+            hit_rate_learned=hr_learned,
         )

@@ -42,8 +42,9 @@ class FileProblem(CarbonsimError, ValueError):
     """A file could not be read or written as asked."""
 
 
-def describe_sqlite_error(path: str | os.PathLike[str], exc: BaseException, *, writing: bool = True,
-                          lock_wait: float = LOCK_WAIT_SECONDS) -> str:
+def describe_sqlite_error(
+    path: str | os.PathLike[str], exc: BaseException, *, writing: bool = True, lock_wait: float = LOCK_WAIT_SECONDS
+) -> str:
     """One line naming ``path`` and what the SQLite or OS error ``exc`` means for it."""
     name = os.fspath(path)
     text = str(exc)
@@ -64,8 +65,10 @@ def describe_sqlite_error(path: str | os.PathLike[str], exc: BaseException, *, w
     if "disk is full" in low or "no space" in low:
         return f"{name}: the disk is full; free some space and run again (SQLite says: {text})"
     if "database is locked" in low or "database table is locked" in low or "busy" in low:
-        return (f"{name}: locked by another writer, still after waiting {lock_wait:g} s "
-                "(one process writes a log at a time; wait for it or use another file)")
+        return (
+            f"{name}: locked by another writer, still after waiting {lock_wait:g} s "
+            "(one process writes a log at a time; wait for it or use another file)"
+        )
     if "malformed" in low or "not a database" in low or "corrupt" in low:
         return f"{name}: the file is damaged or not a SQLite database (SQLite says: {text})"
     if "no such table" in low or "no such column" in low:
@@ -82,8 +85,9 @@ def _read_only_filesystem(folder: str) -> bool:
         return False
 
 
-def file_problem(path: str | os.PathLike[str], exc: BaseException, *, writing: bool = True,
-                 lock_wait: float = LOCK_WAIT_SECONDS) -> FileProblem:
+def file_problem(
+    path: str | os.PathLike[str], exc: BaseException, *, writing: bool = True, lock_wait: float = LOCK_WAIT_SECONDS
+) -> FileProblem:
     """``exc`` as a :class:`FileProblem` about ``path`` (raise it ``from exc``)."""
     return FileProblem(describe_sqlite_error(path, exc, writing=writing, lock_wait=lock_wait))
 

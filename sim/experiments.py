@@ -234,8 +234,9 @@ def _run_local(job_list: list[Job], jobs: int, progress: Progress | None) -> lis
     # plans do not depend on the thread count).
     threads = max(1, (os.cpu_count() or 1) // jobs)
     parent = os.getpid()
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_init_worker, initargs=(threads, parent))
+    pool = ProcessPoolExecutor(
+        max_workers=jobs, mp_context=multiprocessing.get_context("spawn"), initializer=_init_worker, initargs=(threads, parent)
+    )
     try:
         futures = {pool.submit(_run_in_worker, j, parent): i for i, j in enumerate(job_list)}
         for done, f in enumerate(as_completed(futures), 1):
@@ -381,7 +382,8 @@ def compare(
         prepare_results(results_db)
     job_list = [
         Job(name, sc.to_toml(), seed, None if folder is None else str(folder), compare_id)
-        for name, sc in scenarios.items() for seed in seeds
+        for name, sc in scenarios.items()
+        for seed in seeds
     ]
     if scheduler is not None:
         results = _run_dask(job_list, scheduler, progress, connect_timeout)
@@ -391,8 +393,10 @@ def compare(
     for j, (_, summary) in zip(job_list, results):
         runs[j.name].append(summary)
     if results_db is not None:
-        rows = [_results_row(j, log, summary, compare_id, started_at, {**(swept or {}), **(params or {}).get(j.name, {})})
-                for j, (log, summary) in zip(job_list, results)]
+        rows = [
+            _results_row(j, log, summary, compare_id, started_at, {**(swept or {}), **(params or {}).get(j.name, {})})
+            for j, (log, summary) in zip(job_list, results)
+        ]
         store_results(results_db, rows)
     return Comparison(list(scenarios), list(seeds), runs, compare_id)
 
@@ -410,8 +414,13 @@ _RESULTS_KEYS = ("run_id", "scenario", "seed")
 
 
 def _results_row(job: Job, log: str | None, summary: dict, compare_id: str, started_at: str, columns: dict[str, str]) -> dict:
-    row = {"compare_id": compare_id, "compare_started_at": started_at, "scenario": job.name, "seed": job.seed,
-           **{f"param_{k}": v for k, v in columns.items()}}
+    row = {
+        "compare_id": compare_id,
+        "compare_started_at": started_at,
+        "scenario": job.name,
+        "seed": job.seed,
+        **{f"param_{k}": v for k, v in columns.items()},
+    }
     row.update({k: v for k, v in summary.items() if k not in ("run_id", "scenario", "seed")})
     row["log"] = log
     row["log_run_id"] = summary["run_id"]
@@ -452,8 +461,9 @@ def _results_transaction(path: str | os.PathLike[str]) -> Iterator[sqlite3.Conne
             conn.execute(_RESULTS_DDL)
             missing = [k for k in _RESULTS_KEYS if k not in _results_columns(conn)]
             if missing:
-                raise InputError(f"results file {path}: its table results is not a carbonsim results table"
-                                 f" (no column {', '.join(missing)})")
+                raise InputError(
+                    f"results file {path}: its table results is not a carbonsim results table (no column {', '.join(missing)})"
+                )
             yield conn
         except BaseException:
             conn.rollback()
@@ -488,8 +498,9 @@ def store_results(path: str | os.PathLike[str], rows: list[dict]) -> None:
         for column in dict.fromkeys(new):
             conn.execute(f"ALTER TABLE results ADD COLUMN {_quote(column)} {_sql_type([r.get(column) for r in rows])}")
         for r in rows:
-            conn.execute(f"INSERT INTO results ({', '.join(map(_quote, r))}) VALUES ({', '.join('?' * len(r))})",
-                         list(r.values()))
+            conn.execute(
+                f"INSERT INTO results ({', '.join(map(_quote, r))}) VALUES ({', '.join('?' * len(r))})", list(r.values())
+            )
 
 
 def split_values(text: str) -> list[str]:

@@ -99,5 +99,3 @@ def stop_on_signals(signals: tuple[int, ...] = STOP_SIGNALS) -> Iterator[None]:
     finally:
         for s, old in previous.items():
             signal.signal(s, old)
-
-

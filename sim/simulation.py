@@ -164,10 +164,12 @@ def run(
 def _beating(log: EventLog, progress: Progress | None) -> Progress:
     """``progress`` that also refreshes the run's heartbeat (every simulated hour, at most
     every few wall seconds), so readers can tell this run is alive."""
+
     def step(t: float, horizon: float, counters: Counters) -> None:
         log.heartbeat()
         if progress is not None:
             progress(t, horizon, counters)
+
     return step
 
 

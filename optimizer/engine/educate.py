@@ -109,8 +109,31 @@ def to_flat(routes, rlen, rtype, xy, tour_out, rstart_out, rtype_out, keys_out):
 
 
 @njit(cache=True)
-def educate_one(tour, obj, repair_obj, repair, slot_type, exact, neigh, order, use_swap_star, xy, max_moves,
-                nodes, arcs, grade, cong, veh, cfg, sym, bits, tour_out, rstart_out, rtype_out, keys_out):
+def educate_one(
+    tour,
+    obj,
+    repair_obj,
+    repair,
+    slot_type,
+    exact,
+    neigh,
+    order,
+    use_swap_star,
+    xy,
+    max_moves,
+    nodes,
+    arcs,
+    grade,
+    cong,
+    veh,
+    cfg,
+    sym,
+    bits,
+    tour_out,
+    rstart_out,
+    rtype_out,
+    keys_out,
+):
     """Educate one giant tour; returns (route count, load feasible, time feasible), the two
     flags as they were before any repair. ``(sym, bits)`` is the instance's search context
     (:func:`optimizer.engine.local_search.instance_context`), built once by the caller."""
@@ -122,25 +145,109 @@ def educate_one(tour, obj, repair_obj, repair, slot_type, exact, neigh, order, u
     routes = np.zeros((R, n + 2), dtype=np.int64)
     rlen = np.zeros(R, dtype=np.int64)
     fill_slots(tour, rstart, rtype, nr, slot_type, routes, rlen)
-    ls.search_ctx(routes, rlen, slot_type, obj, exact, neigh, order, use_swap_star, xy, max_moves,
-                  nodes, arcs, grade, cong, veh, cfg, sym, bits)
+    ls.search_ctx(
+        routes,
+        rlen,
+        slot_type,
+        obj,
+        exact,
+        neigh,
+        order,
+        use_swap_star,
+        xy,
+        max_moves,
+        nodes,
+        arcs,
+        grade,
+        cong,
+        veh,
+        cfg,
+        sym,
+        bits,
+    )
     over, late = violations(routes, rlen, slot_type, obj, exact, nodes, arcs, grade, cong, veh, cfg)
     if repair and (over > FEAS_EPS or late > FEAS_EPS):
-        ls.search_ctx(routes, rlen, slot_type, repair_obj, exact, neigh, order, use_swap_star, xy, max_moves,
-                      nodes, arcs, grade, cong, veh, cfg, sym, bits)
+        ls.search_ctx(
+            routes,
+            rlen,
+            slot_type,
+            repair_obj,
+            exact,
+            neigh,
+            order,
+            use_swap_star,
+            xy,
+            max_moves,
+            nodes,
+            arcs,
+            grade,
+            cong,
+            veh,
+            cfg,
+            sym,
+            bits,
+        )
     nr = to_flat(routes, rlen, slot_type, xy, tour_out, rstart_out, rtype_out, keys_out)
     return nr, over <= FEAS_EPS, late <= FEAS_EPS
 
 
 @njit(cache=True, nogil=True)
-def educate_rows(lo, hi, tours, objs, repair_objs, repair, slot_type, exact, neigh, orders, use_swap_star, xy,
-                 max_moves, nodes, arcs, grade, cong, veh, cfg, sym, bits, tours_out, rstarts, rtypes, nrs, records,
-                 keys_out, feasible):
+def educate_rows(
+    lo,
+    hi,
+    tours,
+    objs,
+    repair_objs,
+    repair,
+    slot_type,
+    exact,
+    neigh,
+    orders,
+    use_swap_star,
+    xy,
+    max_moves,
+    nodes,
+    arcs,
+    grade,
+    cong,
+    veh,
+    cfg,
+    sym,
+    bits,
+    tours_out,
+    rstarts,
+    rtypes,
+    nrs,
+    records,
+    keys_out,
+    feasible,
+):
     """:func:`educate_one` for rows lo..hi-1 (see :func:`educate_batch`); releases the GIL."""
     for i in range(lo, hi):
         nr, load_ok, time_ok = educate_one(
-            tours[i], objs[i], repair_objs[i], repair, slot_type, exact, neigh, orders[i], use_swap_star, xy,
-            max_moves, nodes, arcs, grade, cong, veh, cfg, sym, bits, tours_out[i], rstarts[i], rtypes[i], keys_out[i],
+            tours[i],
+            objs[i],
+            repair_objs[i],
+            repair,
+            slot_type,
+            exact,
+            neigh,
+            orders[i],
+            use_swap_star,
+            xy,
+            max_moves,
+            nodes,
+            arcs,
+            grade,
+            cong,
+            veh,
+            cfg,
+            sym,
+            bits,
+            tours_out[i],
+            rstarts[i],
+            rtypes[i],
+            keys_out[i],
         )
         nrs[i] = nr
         feasible[i, 0] = load_ok
@@ -148,14 +255,67 @@ def educate_rows(lo, hi, tours, objs, repair_objs, repair, slot_type, exact, nei
         records[i] = kernels.solution_eval(tours_out[i], rstarts[i], rtypes[i], nr, nodes, arcs, grade, cong, veh, cfg)
 
 
-def educate_batch(tours, objs, repair_objs, repair, slot_type, exact, neigh, orders, use_swap_star, xy, max_moves,
-                  nodes, arcs, grade, cong, veh, cfg, sym, bits, tours_out, rstarts, rtypes, nrs, records, keys_out, feasible):
+def educate_batch(
+    tours,
+    objs,
+    repair_objs,
+    repair,
+    slot_type,
+    exact,
+    neigh,
+    orders,
+    use_swap_star,
+    xy,
+    max_moves,
+    nodes,
+    arcs,
+    grade,
+    cong,
+    veh,
+    cfg,
+    sym,
+    bits,
+    tours_out,
+    rstarts,
+    rtypes,
+    nrs,
+    records,
+    keys_out,
+    feasible,
+):
     """:func:`educate_one` for every row, in parallel threads (:mod:`optimizer.rows`);
     ``records[i]`` gets the totals of :func:`optimizer.kernels.solution_eval` and
     ``feasible[i]`` whether the row kept the capacities and the windows before its repair
     (what the penalty adaptation counts)."""
     from ..rows import run_rows
 
-    run_rows(educate_rows, tours.shape[0], tours, objs, repair_objs, bool(repair), slot_type, bool(exact), neigh,
-             orders, bool(use_swap_star), xy, np.int64(max_moves), nodes, arcs, grade, cong, veh, cfg, sym, bits,
-             tours_out, rstarts, rtypes, nrs, records, keys_out, feasible)
+    run_rows(
+        educate_rows,
+        tours.shape[0],
+        tours,
+        objs,
+        repair_objs,
+        bool(repair),
+        slot_type,
+        bool(exact),
+        neigh,
+        orders,
+        bool(use_swap_star),
+        xy,
+        np.int64(max_moves),
+        nodes,
+        arcs,
+        grade,
+        cong,
+        veh,
+        cfg,
+        sym,
+        bits,
+        tours_out,
+        rstarts,
+        rtypes,
+        nrs,
+        records,
+        keys_out,
+        feasible,
+    )

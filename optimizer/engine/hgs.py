@@ -76,7 +76,9 @@ class Engine:
         self.exact = needs_exact_check(self.kd)
         self.neigh = granular_neighbours(self.kd, params.granular_k)
         self.xy = np.ascontiguousarray(np.stack([instance.x, instance.y], axis=1))
-        self.slot_type = np.repeat(np.arange(len(instance.vehicle_types)), [v.count for v in instance.vehicle_types]).astype(np.int64)
+        self.slot_type = np.repeat(np.arange(len(instance.vehicle_types)), [v.count for v in instance.vehicle_types]).astype(
+            np.int64
+        )
         self.width = self.n + 2
         # what the local search needs beyond the routes, once per instance (O(N^2))
         self.ls_sym, self.ls_bits = ls.instance_context(self.neigh, self.kd.arcs)
@@ -96,8 +98,19 @@ class Engine:
     def educate(self, routes, rlen, pm: PenaltyManager, rng, factor: float = 1.0) -> None:
         order = (rng.permutation(self.n) + 1).astype(np.int64)
         ls.search_ctx(
-            routes, rlen, self.slot_type, self.obj(pm, factor), self.exact, self.neigh, order,
-            self.params.swap_star, self.xy, self.params.max_moves, *self.kd, self.ls_sym, self.ls_bits,
+            routes,
+            rlen,
+            self.slot_type,
+            self.obj(pm, factor),
+            self.exact,
+            self.neigh,
+            order,
+            self.params.swap_star,
+            self.xy,
+            self.params.max_moves,
+            *self.kd,
+            self.ls_sym,
+            self.ls_bits,
         )
 
     def individual(self, routes, rlen) -> Individual:
@@ -110,8 +123,9 @@ class Engine:
                 seq = routes[r, : m + 2]
                 succ[seq[1:-1]] = seq[2:]
                 pred[seq[1:-1]] = seq[:-2]
-        return Individual(routes.copy(), rlen.copy(), float(vals[:, 0].sum()), float(vals[:, 1].sum()),
-                          float(vals[:, 2].sum()), succ, pred)
+        return Individual(
+            routes.copy(), rlen.copy(), float(vals[:, 0].sum()), float(vals[:, 1].sum()), float(vals[:, 2].sum()), succ, pred
+        )
 
 
 def broken_pairs(a: Individual, others_succ: np.ndarray, others_pred: np.ndarray) -> np.ndarray:
@@ -191,8 +205,15 @@ def order_crossover(a: np.ndarray, b: np.ndarray, rng: np.random.Generator) -> n
     return child
 
 
-def hgs(instance, obj0: np.ndarray, *, rng: np.random.Generator, time_limit: float | None = None,
-        iterations: int | None = None, params: HGSParams | None = None) -> Individual:
+def hgs(
+    instance,
+    obj0: np.ndarray,
+    *,
+    rng: np.random.Generator,
+    time_limit: float | None = None,
+    iterations: int | None = None,
+    params: HGSParams | None = None,
+) -> Individual:
     """Run HGS until the time limit (seconds) or the iteration count; returns the best
     feasible individual found, or the least penalised one if none is feasible."""
     if time_limit is None and iterations is None:

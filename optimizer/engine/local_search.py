@@ -220,8 +220,34 @@ def set_piece(P, slot, q, r, a, b, rev):
 
 
 @njit(cache=True)
-def apply_candidate(P, na, ra, nb, rb, va, vb, old, routes, rlen, rtype, F, B, rval, route_of, pos_of, bufa, bufb,
-                    obj, exact, nodes, arcs, grade, cong, veh, cfg):
+def apply_candidate(
+    P,
+    na,
+    ra,
+    nb,
+    rb,
+    va,
+    vb,
+    old,
+    routes,
+    rlen,
+    rtype,
+    F,
+    B,
+    rval,
+    route_of,
+    pos_of,
+    bufa,
+    bufb,
+    obj,
+    exact,
+    nodes,
+    arcs,
+    grade,
+    cong,
+    veh,
+    cfg,
+):
     """Rewrite route ra from ``P[0, :na]`` (and rb from ``P[1, :nb]`` when nb > 0), after the
     exact check when the segments are only a screen; True if applied. Out of line: it runs
     once per applied move, the scan around it once per candidate."""
@@ -246,8 +272,32 @@ def apply_candidate(P, na, ra, nb, rb, va, vb, old, routes, rlen, rtype, F, B, r
 
 
 @njit(cache=True)
-def try_apply(P, na, ra, nb, rb, routes, rlen, rtype, F, B, rval, route_of, pos_of, bufa, bufb, obj, exact, sym,
-              nodes, arcs, grade, cong, veh, cfg):
+def try_apply(
+    P,
+    na,
+    ra,
+    nb,
+    rb,
+    routes,
+    rlen,
+    rtype,
+    F,
+    B,
+    rval,
+    route_of,
+    pos_of,
+    bufa,
+    bufb,
+    obj,
+    exact,
+    sym,
+    nodes,
+    arcs,
+    grade,
+    cong,
+    veh,
+    cfg,
+):
     """Apply the candidate (route ra from ``P[0, :na]``, and route rb from ``P[1, :nb]`` when
     nb > 0) if it lowers the penalised value; returns True if applied. For the rarer moves
     (empty vehicle, SWAP*); the granular scan has its own inlined copy."""
@@ -266,8 +316,34 @@ def try_apply(P, na, ra, nb, rb, routes, rlen, rtype, F, B, rval, route_of, pos_
         vb = piece_value(P, 1, nb, rtype[rb], routes, rlen, F, B, obj, nodes, arcs, veh, cfg)
     if va + vb >= old - EPS:
         return False
-    return apply_candidate(P, na, ra, nb, rb, va, vb, old, routes, rlen, rtype, F, B, rval, route_of, pos_of,
-                           bufa, bufb, obj, exact, nodes, arcs, grade, cong, veh, cfg)
+    return apply_candidate(
+        P,
+        na,
+        ra,
+        nb,
+        rb,
+        va,
+        vb,
+        old,
+        routes,
+        rlen,
+        rtype,
+        F,
+        B,
+        rval,
+        route_of,
+        pos_of,
+        bufa,
+        bufb,
+        obj,
+        exact,
+        nodes,
+        arcs,
+        grade,
+        cong,
+        veh,
+        cfg,
+    )
 
 
 # ---------------------------------------------------------------------------- operators
@@ -299,16 +375,29 @@ def inter_candidate(c, U, V, i, j, nu, nv):
         if i + L - 1 > nu:
             return 0, 0, (NONE, NONE, NONE, NONE, NONE, NONE)
         at = j if after == 1 else j - 1
-        return 2, 3, ((U, 0, i - 1, 0), (U, i + L, nu + 1, 0), NONE,
-                      (V, 0, at, 0), (U, i, i + L - 1, rev), (V, at + 1, nv + 1, 0))
+        return (
+            2,
+            3,
+            ((U, 0, i - 1, 0), (U, i + L, nu + 1, 0), NONE, (V, 0, at, 0), (U, i, i + L - 1, rev), (V, at + 1, nv + 1, 0)),
+        )
     if c < 14:
         # swap a chain of 1-2 at u with a chain of 1-2 at v
         L1 = 1 + (c - 10) // 2
         L2 = 1 + (c - 10) % 2
         if i + L1 - 1 > nu or j + L2 - 1 > nv:
             return 0, 0, (NONE, NONE, NONE, NONE, NONE, NONE)
-        return 3, 3, ((U, 0, i - 1, 0), (V, j, j + L2 - 1, 0), (U, i + L1, nu + 1, 0),
-                      (V, 0, j - 1, 0), (U, i, i + L1 - 1, 0), (V, j + L2, nv + 1, 0))
+        return (
+            3,
+            3,
+            (
+                (U, 0, i - 1, 0),
+                (V, j, j + L2 - 1, 0),
+                (U, i + L1, nu + 1, 0),
+                (V, 0, j - 1, 0),
+                (U, i, i + L1 - 1, 0),
+                (V, j + L2, nv + 1, 0),
+            ),
+        )
     # 2-opt*: exchange the tails after u and after v (or after v's predecessor)
     jj = j if c == 14 else j - 1
     return 2, 2, ((U, 0, i, 0), (V, jj + 1, nv + 1, 0), NONE, (V, 0, jj, 0), (U, i + 1, nu + 1, 0), NONE)
@@ -397,21 +486,21 @@ def inter_bounds(U, V, i, j, routes, rlen, rtype, F, arcs, veh, obj, sym, pre, l
             break
         total = 0.0
         total += span_w(pre[0, 0, 0], pre[0, 0, 1], pre[0, 0, 2], z0, z1, z2, c_km, u_ckm, u_gd)
-        total += span_w(pre[0, 5, 0], pre[0, 5, 1], pre[0, 5, 2], pre[0, L + 1, 0], pre[0, L + 1, 1],
-                        pre[0, L + 1, 2], c_km, u_ckm, u_gd)
+        total += span_w(
+            pre[0, 5, 0], pre[0, 5, 1], pre[0, 5, 2], pre[0, L + 1, 0], pre[0, L + 1, 1], pre[0, L + 1, 2], c_km, u_ckm, u_gd
+        )
         p, f = routes[U, i - 1], routes[U, i + L]
-        total += (arcs[0, p, f] * c_km if km_only
-                  else arc_w(arcs[0, p, f], arcs[3, p, f], arcs[2, p, f], c_km, u_ckm, u_gd))
+        total += arcs[0, p, f] * c_km if km_only else arc_w(arcs[0, p, f], arcs[3, p, f], arcs[2, p, f], c_km, u_ckm, u_gd)
         b_u = total + u_fix if nu + 2 - L > 2 else 0.0
         # the chain's own arcs priced on V's vehicle
-        w_chain = span_w(pre[0, L, 0], pre[0, L, 1], pre[0, L, 2], pre[0, 1, 0], pre[0, 1, 1], pre[0, 1, 2],
-                         c_km, v_ckm, v_gd)
+        w_chain = span_w(pre[0, L, 0], pre[0, L, 1], pre[0, L, 2], pre[0, 1, 0], pre[0, 1, 1], pre[0, 1, 2], c_km, v_ckm, v_gd)
         for after in range(2):
             at = j if after == 1 else j - 1
             t = at - j + 1
             w_head = span_w(pre[1, t, 0], pre[1, t, 1], pre[1, t, 2], z0, z1, z2, c_km, v_ckm, v_gd)
-            w_tail = span_w(pre[1, 5, 0], pre[1, 5, 1], pre[1, 5, 2], pre[1, t + 1, 0], pre[1, t + 1, 1],
-                            pre[1, t + 1, 2], c_km, v_ckm, v_gd)
+            w_tail = span_w(
+                pre[1, 5, 0], pre[1, 5, 1], pre[1, 5, 2], pre[1, t + 1, 0], pre[1, t + 1, 1], pre[1, t + 1, 2], c_km, v_ckm, v_gd
+            )
             for rev in range(2 if L > 1 else 1):
                 first = routes[U, i + L - 1] if rev else routes[U, i]
                 last = routes[U, i] if rev else routes[U, i + L - 1]
@@ -421,12 +510,16 @@ def inter_bounds(U, V, i, j, routes, rlen, rtype, F, arcs, veh, obj, sym, pre, l
                     total += w_chain
                 # read from the row of u's side (see above): the same value when symmetric
                 x, y = (first, routes[V, at]) if sym else (routes[V, at], first)
-                total += (arcs[0, x, y] * c_km if km_only
-                          else arc_w(arcs[0, x, y], arcs[3, x, y], arcs[2, x, y], c_km, v_ckm, v_gd))
+                total += (
+                    arcs[0, x, y] * c_km if km_only else arc_w(arcs[0, x, y], arcs[3, x, y], arcs[2, x, y], c_km, v_ckm, v_gd)
+                )
                 total += w_tail
                 f = routes[V, at + 1]
-                total += (arcs[0, last, f] * c_km if km_only
-                          else arc_w(arcs[0, last, f], arcs[3, last, f], arcs[2, last, f], c_km, v_ckm, v_gd))
+                total += (
+                    arcs[0, last, f] * c_km
+                    if km_only
+                    else arc_w(arcs[0, last, f], arcs[3, last, f], arcs[2, last, f], c_km, v_ckm, v_gd)
+                )
                 lb = 0.0
                 lb += b_u
                 lb += total + v_fix
@@ -438,31 +531,47 @@ def inter_bounds(U, V, i, j, routes, rlen, rtype, F, arcs, veh, obj, sym, pre, l
                 continue
             total = 0.0
             total += span_w(pre[0, 0, 0], pre[0, 0, 1], pre[0, 0, 2], z0, z1, z2, c_km, u_ckm, u_gd)
-            total += span_w(pre[1, L2, 0], pre[1, L2, 1], pre[1, L2, 2], pre[1, 1, 0], pre[1, 1, 1], pre[1, 1, 2],
-                            c_km, u_ckm, u_gd)
+            total += span_w(
+                pre[1, L2, 0], pre[1, L2, 1], pre[1, L2, 2], pre[1, 1, 0], pre[1, 1, 1], pre[1, 1, 2], c_km, u_ckm, u_gd
+            )
             p, f = routes[U, i - 1], routes[V, j]
-            total += (arcs[0, p, f] * c_km if km_only
-                      else arc_w(arcs[0, p, f], arcs[3, p, f], arcs[2, p, f], c_km, u_ckm, u_gd))
-            total += span_w(pre[0, 5, 0], pre[0, 5, 1], pre[0, 5, 2], pre[0, L1 + 1, 0], pre[0, L1 + 1, 1],
-                            pre[0, L1 + 1, 2], c_km, u_ckm, u_gd)
+            total += arcs[0, p, f] * c_km if km_only else arc_w(arcs[0, p, f], arcs[3, p, f], arcs[2, p, f], c_km, u_ckm, u_gd)
+            total += span_w(
+                pre[0, 5, 0],
+                pre[0, 5, 1],
+                pre[0, 5, 2],
+                pre[0, L1 + 1, 0],
+                pre[0, L1 + 1, 1],
+                pre[0, L1 + 1, 2],
+                c_km,
+                u_ckm,
+                u_gd,
+            )
             p, f = (routes[U, i + L1], routes[V, j + L2 - 1]) if sym else (routes[V, j + L2 - 1], routes[U, i + L1])
-            total += (arcs[0, p, f] * c_km if km_only
-                      else arc_w(arcs[0, p, f], arcs[3, p, f], arcs[2, p, f], c_km, u_ckm, u_gd))
+            total += arcs[0, p, f] * c_km if km_only else arc_w(arcs[0, p, f], arcs[3, p, f], arcs[2, p, f], c_km, u_ckm, u_gd)
             lb = 0.0
             if nu + 2 + L2 - L1 > 2:
                 lb += total + u_fix
             total = 0.0
             total += span_w(pre[1, 0, 0], pre[1, 0, 1], pre[1, 0, 2], z0, z1, z2, c_km, v_ckm, v_gd)
-            total += span_w(pre[0, L1, 0], pre[0, L1, 1], pre[0, L1, 2], pre[0, 1, 0], pre[0, 1, 1], pre[0, 1, 2],
-                            c_km, v_ckm, v_gd)
+            total += span_w(
+                pre[0, L1, 0], pre[0, L1, 1], pre[0, L1, 2], pre[0, 1, 0], pre[0, 1, 1], pre[0, 1, 2], c_km, v_ckm, v_gd
+            )
             p, f = (routes[U, i], routes[V, j - 1]) if sym else (routes[V, j - 1], routes[U, i])
-            total += (arcs[0, p, f] * c_km if km_only
-                      else arc_w(arcs[0, p, f], arcs[3, p, f], arcs[2, p, f], c_km, v_ckm, v_gd))
-            total += span_w(pre[1, 5, 0], pre[1, 5, 1], pre[1, 5, 2], pre[1, L2 + 1, 0], pre[1, L2 + 1, 1],
-                            pre[1, L2 + 1, 2], c_km, v_ckm, v_gd)
+            total += arcs[0, p, f] * c_km if km_only else arc_w(arcs[0, p, f], arcs[3, p, f], arcs[2, p, f], c_km, v_ckm, v_gd)
+            total += span_w(
+                pre[1, 5, 0],
+                pre[1, 5, 1],
+                pre[1, 5, 2],
+                pre[1, L2 + 1, 0],
+                pre[1, L2 + 1, 1],
+                pre[1, L2 + 1, 2],
+                c_km,
+                v_ckm,
+                v_gd,
+            )
             p, f = routes[U, i + L1 - 1], routes[V, j + L2]
-            total += (arcs[0, p, f] * c_km if km_only
-                      else arc_w(arcs[0, p, f], arcs[3, p, f], arcs[2, p, f], c_km, v_ckm, v_gd))
+            total += arcs[0, p, f] * c_km if km_only else arc_w(arcs[0, p, f], arcs[3, p, f], arcs[2, p, f], c_km, v_ckm, v_gd)
             if nv + 2 + L1 - L2 > 2:
                 lb += total + v_fix
             lbs[10 + 2 * (L1 - 1) + (L2 - 1)] = lb
@@ -472,21 +581,19 @@ def inter_bounds(U, V, i, j, routes, rlen, rtype, F, arcs, veh, obj, sym, pre, l
         t = jj - j + 1
         total = 0.0
         total += span_w(pre[0, 1, 0], pre[0, 1, 1], pre[0, 1, 2], z0, z1, z2, c_km, u_ckm, u_gd)
-        total += span_w(pre[1, 5, 0], pre[1, 5, 1], pre[1, 5, 2], pre[1, t + 1, 0], pre[1, t + 1, 1],
-                        pre[1, t + 1, 2], c_km, u_ckm, u_gd)
+        total += span_w(
+            pre[1, 5, 0], pre[1, 5, 1], pre[1, 5, 2], pre[1, t + 1, 0], pre[1, t + 1, 1], pre[1, t + 1, 2], c_km, u_ckm, u_gd
+        )
         p, f = routes[U, i], routes[V, jj + 1]
-        total += (arcs[0, p, f] * c_km if km_only
-                  else arc_w(arcs[0, p, f], arcs[3, p, f], arcs[2, p, f], c_km, u_ckm, u_gd))
+        total += arcs[0, p, f] * c_km if km_only else arc_w(arcs[0, p, f], arcs[3, p, f], arcs[2, p, f], c_km, u_ckm, u_gd)
         lb = 0.0
         if i + 1 + nv + 1 - jj > 2:
             lb += total + u_fix
         total = 0.0
         total += span_w(pre[1, t, 0], pre[1, t, 1], pre[1, t, 2], z0, z1, z2, c_km, v_ckm, v_gd)
-        total += span_w(pre[0, 5, 0], pre[0, 5, 1], pre[0, 5, 2], pre[0, 2, 0], pre[0, 2, 1], pre[0, 2, 2],
-                        c_km, v_ckm, v_gd)
+        total += span_w(pre[0, 5, 0], pre[0, 5, 1], pre[0, 5, 2], pre[0, 2, 0], pre[0, 2, 1], pre[0, 2, 2], c_km, v_ckm, v_gd)
         p, f = (routes[U, i + 1], routes[V, jj]) if sym else (routes[V, jj], routes[U, i + 1])
-        total += (arcs[0, p, f] * c_km if km_only
-                  else arc_w(arcs[0, p, f], arcs[3, p, f], arcs[2, p, f], c_km, v_ckm, v_gd))
+        total += arcs[0, p, f] * c_km if km_only else arc_w(arcs[0, p, f], arcs[3, p, f], arcs[2, p, f], c_km, v_ckm, v_gd)
         if jj + 1 + nu + 1 - i > 2:
             lb += total + v_fix
         lbs[c] = lb
@@ -503,8 +610,37 @@ def candidate_pieces(na, nb, pieces, P):
 
 
 @njit(cache=True)
-def scan_customer(u, tested, stamp, moves, max_moves, last_mod, neigh, routes, rlen, rtype, F, B, rval, route_of,
-                  pos_of, P, bufa, bufb, pre, lbs, obj, exact, sym, nodes, arcs, grade, cong, veh, cfg):
+def scan_customer(
+    u,
+    tested,
+    stamp,
+    moves,
+    max_moves,
+    last_mod,
+    neigh,
+    routes,
+    rlen,
+    rtype,
+    F,
+    B,
+    rval,
+    route_of,
+    pos_of,
+    P,
+    bufa,
+    bufb,
+    pre,
+    lbs,
+    obj,
+    exact,
+    sym,
+    nodes,
+    arcs,
+    grade,
+    cong,
+    veh,
+    cfg,
+):
     """The granular moves of u: for each neighbour v (in the list's order) whose routes
     changed since u was last tried, the inter-route candidates (u and v in different routes)
     or the intra-route ones, the first improving one applied. Returns (stamp, moves).
@@ -608,8 +744,20 @@ def scan_customer(u, tested, stamp, moves, max_moves, last_mod, neigh, routes, r
                 k = rtype[U] if slot == 0 else rtype[V]
                 r, _, b, _ = pieces[base]
                 fb = routes[r, b] if b <= rlen[r] else N + r
-                acc = (F[fb, 0], F[fb, 1], F[fb, 2], F[fb, 3], F[fb, 4], F[fb, 5],
-                       F[fb, 6], F[fb, 7], F[fb, 8], F[fb, 9], F[fb, 10], F[fb, 11])
+                acc = (
+                    F[fb, 0],
+                    F[fb, 1],
+                    F[fb, 2],
+                    F[fb, 3],
+                    F[fb, 4],
+                    F[fb, 5],
+                    F[fb, 6],
+                    F[fb, 7],
+                    F[fb, 8],
+                    F[fb, 9],
+                    F[fb, 10],
+                    F[fb, 11],
+                )
                 length = b
                 for q in range(1, npieces):
                     r, a, b, rev = pieces[base + q]
@@ -619,9 +767,27 @@ def scan_customer(u, tested, stamp, moves, max_moves, last_mod, neigh, routes, r
                     if rev == 0 and b == rlen[r] + 1:
                         br = routes[r, a] if a >= 1 else N + r
                         y = int(B[br, sg.FIRST])
-                        acc = sg.merge_arc_t(acc, (B[br, 0], B[br, 1], B[br, 2], B[br, 3], B[br, 4], B[br, 5],
-                                                   B[br, 6], B[br, 7], B[br, 8], B[br, 9], B[br, 10], B[br, 11]),
-                                             arcs[0, x, y], arcs[1, x, y], arcs[2, x, y], arcs[3, x, y])
+                        acc = sg.merge_arc_t(
+                            acc,
+                            (
+                                B[br, 0],
+                                B[br, 1],
+                                B[br, 2],
+                                B[br, 3],
+                                B[br, 4],
+                                B[br, 5],
+                                B[br, 6],
+                                B[br, 7],
+                                B[br, 8],
+                                B[br, 9],
+                                B[br, 10],
+                                B[br, 11],
+                            ),
+                            arcs[0, x, y],
+                            arcs[1, x, y],
+                            arcs[2, x, y],
+                            arcs[3, x, y],
+                        )
                         length += b - a
                         continue
                     length += b - a + 1
@@ -643,8 +809,34 @@ def scan_customer(u, tested, stamp, moves, max_moves, last_mod, neigh, routes, r
             if not improving:
                 continue
             candidate_pieces(na, nb, pieces, P)
-            if apply_candidate(P, na, U, nb, V, va, vb, old, routes, rlen, rtype, F, B, rval, route_of, pos_of,
-                               bufa, bufb, obj, exact, nodes, arcs, grade, cong, veh, cfg):
+            if apply_candidate(
+                P,
+                na,
+                U,
+                nb,
+                V,
+                va,
+                vb,
+                old,
+                routes,
+                rlen,
+                rtype,
+                F,
+                B,
+                rval,
+                route_of,
+                pos_of,
+                bufa,
+                bufb,
+                obj,
+                exact,
+                nodes,
+                arcs,
+                grade,
+                cong,
+                veh,
+                cfg,
+            ):
                 stamp += 1
                 last_mod[U] = stamp
                 last_mod[V] = stamp
@@ -654,8 +846,30 @@ def scan_customer(u, tested, stamp, moves, max_moves, last_mod, neigh, routes, r
 
 
 @njit(cache=True)
-def empty_route_move(u, first_empty, P, routes, rlen, rtype, F, B, rval, route_of, pos_of, bufa, bufb, obj, exact,
-                     sym, nodes, arcs, grade, cong, veh, cfg):
+def empty_route_move(
+    u,
+    first_empty,
+    P,
+    routes,
+    rlen,
+    rtype,
+    F,
+    B,
+    rval,
+    route_of,
+    pos_of,
+    bufa,
+    bufb,
+    obj,
+    exact,
+    sym,
+    nodes,
+    arcs,
+    grade,
+    cong,
+    veh,
+    cfg,
+):
     """Move u alone to an empty vehicle (the first empty slot of each type)."""
     U = route_of[u]
     i = pos_of[u]
@@ -668,8 +882,32 @@ def empty_route_move(u, first_empty, P, routes, rlen, rtype, F, B, rval, route_o
         set_piece(P, 1, 0, e, 0, 0, 0)
         set_piece(P, 1, 1, U, i, i, 0)
         set_piece(P, 1, 2, e, 1, 1, 0)
-        if try_apply(P, np.int64(2), U, np.int64(3), e, routes, rlen, rtype, F, B, rval, route_of, pos_of, bufa, bufb, obj, exact, sym,
-                     nodes, arcs, grade, cong, veh, cfg):
+        if try_apply(
+            P,
+            np.int64(2),
+            U,
+            np.int64(3),
+            e,
+            routes,
+            rlen,
+            rtype,
+            F,
+            B,
+            rval,
+            route_of,
+            pos_of,
+            bufa,
+            bufb,
+            obj,
+            exact,
+            sym,
+            nodes,
+            arcs,
+            grade,
+            cong,
+            veh,
+            cfg,
+        ):
             return True
     return False
 
@@ -721,8 +959,37 @@ def best_insertion_without(c, R, j, routes, km, pos, val, row):
 
 
 @njit(cache=True)
-def swap_star(U, V, bits, P, top_u, top_uv, top_v, top_vv, seen_u, seen_v, routes, rlen, rtype, F, B, rval, route_of,
-              pos_of, bufa, bufb, obj, exact, sym, nodes, arcs, grade, cong, veh, cfg):
+def swap_star(
+    U,
+    V,
+    bits,
+    P,
+    top_u,
+    top_uv,
+    top_v,
+    top_vv,
+    seen_u,
+    seen_v,
+    routes,
+    rlen,
+    rtype,
+    F,
+    B,
+    rval,
+    route_of,
+    pos_of,
+    bufa,
+    bufb,
+    obj,
+    exact,
+    sym,
+    nodes,
+    arcs,
+    grade,
+    cong,
+    veh,
+    cfg,
+):
     """SWAP* (Vidal 2022) between routes U and V: exchange u in U and v in V, each re-inserted
     at its best place in the other route rather than in the other's old position.
 
@@ -758,8 +1025,32 @@ def swap_star(U, V, bits, P, top_u, top_uv, top_v, top_vv, seen_u, seen_v, route
             lb += piece_bound(P, 1, 4, rtype[V], routes, rlen, F, N, arcs, veh, obj, sym)
             if lb >= old:
                 continue
-            if try_apply(P, np.int64(4), U, np.int64(4), V, routes, rlen, rtype, F, B, rval, route_of, pos_of, bufa, bufb, obj, exact, sym,
-                         nodes, arcs, grade, cong, veh, cfg):
+            if try_apply(
+                P,
+                np.int64(4),
+                U,
+                np.int64(4),
+                V,
+                routes,
+                rlen,
+                rtype,
+                F,
+                B,
+                rval,
+                route_of,
+                pos_of,
+                bufa,
+                bufb,
+                obj,
+                exact,
+                sym,
+                nodes,
+                arcs,
+                grade,
+                cong,
+                veh,
+                cfg,
+            ):
                 return True
     return False
 
@@ -781,8 +1072,7 @@ def swap_star_pieces(P, slot, R, out_pos, src, src_pos, after, n):
 
 
 @njit(cache=True)
-def type_moves(first_empty, routes, rlen, rtype, F, B, rval, route_of, pos_of, obj, exact, nodes, arcs, grade, cong,
-               veh, cfg):
+def type_moves(first_empty, routes, rlen, rtype, F, B, rval, route_of, pos_of, obj, exact, nodes, arcs, grade, cong, veh, cfg):
     """Move each route to an empty vehicle of another type when that is cheaper."""
     N = nodes.shape[0]
     moved = False
@@ -861,8 +1151,9 @@ def search(routes, rlen, rtype, obj, exact, neigh, order, use_swap_star, xy, max
     :func:`instance_context` and call :func:`search_ctx`.
     """
     sym, bits = instance_context(neigh, arcs)
-    return search_ctx(routes, rlen, rtype, obj, exact, neigh, order, use_swap_star, xy, max_moves,
-                      nodes, arcs, grade, cong, veh, cfg, sym, bits)
+    return search_ctx(
+        routes, rlen, rtype, obj, exact, neigh, order, use_swap_star, xy, max_moves, nodes, arcs, grade, cong, veh, cfg, sym, bits
+    )
 
 
 @njit(cache=True)
@@ -884,8 +1175,9 @@ def initial_state(routes, rlen, rtype, obj, exact, nodes, arcs, grade, cong, veh
 
 
 @njit(cache=True)
-def search_ctx(routes, rlen, rtype, obj, exact, neigh, order, use_swap_star, xy, max_moves, nodes, arcs, grade, cong,
-               veh, cfg, sym, bits):
+def search_ctx(
+    routes, rlen, rtype, obj, exact, neigh, order, use_swap_star, xy, max_moves, nodes, arcs, grade, cong, veh, cfg, sym, bits
+):
     """:func:`search` with the per-instance context ``(sym, bits)`` of :func:`instance_context`
     given. Allocates its own work arrays (O(customers + slots^2)), shares nothing mutable:
     safe to call from parallel threads on different routes."""
@@ -923,9 +1215,37 @@ def search_ctx(routes, rlen, rtype, obj, exact, neigh, order, use_swap_star, xy,
             tested = last_test[u]
             last_test[u] = stamp
             before = moves
-            stamp, moves = scan_customer(u, tested, stamp, moves, max_moves, last_mod, neigh, routes, rlen, rtype, F, B,
-                                         rval, route_of, pos_of, P, bufa, bufb, pre, lbs, obj, exact, sym, nodes, arcs,
-                                         grade, cong, veh, cfg)
+            stamp, moves = scan_customer(
+                u,
+                tested,
+                stamp,
+                moves,
+                max_moves,
+                last_mod,
+                neigh,
+                routes,
+                rlen,
+                rtype,
+                F,
+                B,
+                rval,
+                route_of,
+                pos_of,
+                P,
+                bufa,
+                bufb,
+                pre,
+                lbs,
+                obj,
+                exact,
+                sym,
+                nodes,
+                arcs,
+                grade,
+                cong,
+                veh,
+                cfg,
+            )
             if moves > before:
                 improved = True
                 # a move may have emptied a route (never filled one: u and v were in theirs)
@@ -935,8 +1255,30 @@ def search_ctx(routes, rlen, rtype, obj, exact, neigh, order, use_swap_star, xy,
                     first_empty_slots(rlen, rtype, first_empty)
                     empties_stale = False
                 U = route_of[u]
-                if empty_route_move(u, first_empty, P, routes, rlen, rtype, F, B, rval, route_of, pos_of, bufa, bufb,
-                                    obj, exact, sym, nodes, arcs, grade, cong, veh, cfg):
+                if empty_route_move(
+                    u,
+                    first_empty,
+                    P,
+                    routes,
+                    rlen,
+                    rtype,
+                    F,
+                    B,
+                    rval,
+                    route_of,
+                    pos_of,
+                    bufa,
+                    bufb,
+                    obj,
+                    exact,
+                    sym,
+                    nodes,
+                    arcs,
+                    grade,
+                    cong,
+                    veh,
+                    cfg,
+                ):
                     stamp += 1
                     last_mod[U] = stamp
                     last_mod[route_of[u]] = stamp
@@ -957,9 +1299,37 @@ def search_ctx(routes, rlen, rtype, obj, exact, neigh, order, use_swap_star, xy,
                             sector_at[W] = last_mod[W]
                     if not sectors_overlap(sector[U, 0], sector[U, 1], sector[V, 0], sector[V, 1]):
                         continue
-                    if swap_star(U, V, bits, P, top_u, top_uv, top_v, top_vv, seen_u, seen_v, routes, rlen, rtype, F,
-                                 B, rval, route_of, pos_of, bufa, bufb, obj, exact, sym, nodes, arcs, grade, cong, veh,
-                                 cfg):
+                    if swap_star(
+                        U,
+                        V,
+                        bits,
+                        P,
+                        top_u,
+                        top_uv,
+                        top_v,
+                        top_vv,
+                        seen_u,
+                        seen_v,
+                        routes,
+                        rlen,
+                        rtype,
+                        F,
+                        B,
+                        rval,
+                        route_of,
+                        pos_of,
+                        bufa,
+                        bufb,
+                        obj,
+                        exact,
+                        sym,
+                        nodes,
+                        arcs,
+                        grade,
+                        cong,
+                        veh,
+                        cfg,
+                    ):
                         stamp += 1
                         last_mod[U] = stamp
                         last_mod[V] = stamp
@@ -970,8 +1340,9 @@ def search_ctx(routes, rlen, rtype, obj, exact, neigh, order, use_swap_star, xy,
             if empties_stale:
                 first_empty_slots(rlen, rtype, first_empty)
                 empties_stale = False
-            if type_moves(first_empty, routes, rlen, rtype, F, B, rval, route_of, pos_of, obj, exact, nodes, arcs,
-                          grade, cong, veh, cfg):
+            if type_moves(
+                first_empty, routes, rlen, rtype, F, B, rval, route_of, pos_of, obj, exact, nodes, arcs, grade, cong, veh, cfg
+            ):
                 stamp += 1
                 last_mod[:] = stamp
                 improved = True

@@ -20,7 +20,7 @@ class PenaltyManager:
     tw: float
     target: float = 0.43
     up: float = 1.34
-    down: float = 0.32 ** 0.1  # about 0.89: gentle decrease, sharp increase
+    down: float = 0.32**0.1  # about 0.89: gentle decrease, sharp increase
     floor: float = 1e-3
     ceiling: float = 1e6
     _load_ok: list = field(default_factory=list)

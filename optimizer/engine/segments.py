@@ -104,15 +104,39 @@ def merge_arc_t(a, b, km, t, grade_factor, cost_factor):
 @njit(cache=True, inline="always")
 def load_t(arr, r, p):
     """Segment stored at ``arr[r, p]`` of a (R, M, NSEG) array, as a tuple."""
-    return (arr[r, p, 0], arr[r, p, 1], arr[r, p, 2], arr[r, p, 3], arr[r, p, 4], arr[r, p, 5],
-            arr[r, p, 6], arr[r, p, 7], arr[r, p, 8], arr[r, p, 9], arr[r, p, 10], arr[r, p, 11])
+    return (
+        arr[r, p, 0],
+        arr[r, p, 1],
+        arr[r, p, 2],
+        arr[r, p, 3],
+        arr[r, p, 4],
+        arr[r, p, 5],
+        arr[r, p, 6],
+        arr[r, p, 7],
+        arr[r, p, 8],
+        arr[r, p, 9],
+        arr[r, p, 10],
+        arr[r, p, 11],
+    )
 
 
 @njit(cache=True, inline="always")
 def row_t(arr, i):
     """Segment stored at ``arr[i]`` of an (n, NSEG) array, as a tuple."""
-    return (arr[i, 0], arr[i, 1], arr[i, 2], arr[i, 3], arr[i, 4], arr[i, 5],
-            arr[i, 6], arr[i, 7], arr[i, 8], arr[i, 9], arr[i, 10], arr[i, 11])
+    return (
+        arr[i, 0],
+        arr[i, 1],
+        arr[i, 2],
+        arr[i, 3],
+        arr[i, 4],
+        arr[i, 5],
+        arr[i, 6],
+        arr[i, 7],
+        arr[i, 8],
+        arr[i, 9],
+        arr[i, 10],
+        arr[i, 11],
+    )
 
 
 @njit(cache=True, inline="always")

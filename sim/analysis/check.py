@@ -186,7 +186,7 @@ CHECKS: tuple[tuple[str, str, str], ...] = (
             SELECT r.route_id, r.kg_co2e, TOTAL(json_extract(j.value, '$[1]')) AS charged, COUNT(j.value) AS n,
                    SUM(json_extract(j.value, '$[1]') IS NULL) AS missing
             FROM events r LEFT JOIN json_each(r.data, '$.shares') j
-            WHERE r.run_id = :run AND r.type = 'vehicle_returned' AND {json_field(K.SHARES, 'r')} IS NOT NULL
+            WHERE r.run_id = :run AND r.type = 'vehicle_returned' AND {json_field(K.SHARES, "r")} IS NOT NULL
             GROUP BY r.seq
         )
         SELECT route_id, kg_co2e, charged, n FROM s
@@ -249,12 +249,12 @@ CHECKS += (
         "every product a session's order bought, and every click, was on that session's slate",
         f"""
         WITH shown AS (
-            SELECT {json_field(K.SESSION, 's')} AS session, p.value AS product
+            SELECT {json_field(K.SESSION, "s")} AS session, p.value AS product
             FROM events s, json_each(s.data, '$.products') p WHERE s.run_id = :run AND s.type = 'slate_shown'
         ), taken AS (
-            SELECT o.seq, {json_field(K.SESSION, 'o')} AS session, json_extract(l.value, '$[0]') AS product
+            SELECT o.seq, {json_field(K.SESSION, "o")} AS session, json_extract(l.value, '$[0]') AS product
             FROM events o, json_each(o.data, '$.lines') l
-            WHERE o.run_id = :run AND o.type = 'order_placed' AND {json_field(K.SESSION, 'o')} IS NOT NULL
+            WHERE o.run_id = :run AND o.type = 'order_placed' AND {json_field(K.SESSION, "o")} IS NOT NULL
             UNION ALL
             SELECT seq, {json_field(K.SESSION)}, product_id FROM events WHERE run_id = :run AND type = 'product_clicked'
         )
@@ -320,17 +320,22 @@ def _records_problem(log: EventLog, run_id: int, records: int) -> str | None:
     kinds = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in LEDGER_KINDS.items())
     # one sort-based pass: each (event type, content) must occur as often in the ledger as
     # among the events (a join on the content text would compare every pair)
-    row = db.execute(f"""
+    row = db.execute(
+        f"""
         SELECT type, content, SUM(in_ledger) AS ledger, SUM(1 - in_ledger) AS events FROM (
             SELECT CASE kind {kinds} ELSE kind END AS type, content, 1 AS in_ledger FROM ledger
             WHERE run_id = :run AND kind NOT IN ('{BATCH_KIND}', '{SEAL_KIND}')
             UNION ALL
             SELECT type, data, 0 FROM events WHERE run_id = :run AND type IN ({types})
-        ) GROUP BY type, content HAVING SUM(in_ledger) != SUM(1 - in_ledger) LIMIT 1""", {"run": run_id}).fetchone()
+        ) GROUP BY type, content HAVING SUM(in_ledger) != SUM(1 - in_ledger) LIMIT 1""",
+        {"run": run_id},
+    ).fetchone()
     if row:
         type_, content, in_ledger, in_events = row
-        return (f"a {type_} record is {in_ledger}x in the ledger but {in_events}x among the events "
-                f"(changed, added or removed): {str(content)[:80]}")
+        return (
+            f"a {type_} record is {in_ledger}x in the ledger but {in_events}x among the events "
+            f"(changed, added or removed): {str(content)[:80]}"
+        )
     if records != labels:
         return f"{records} ledger records for {labels} label events"
     return None
@@ -346,9 +351,13 @@ def ledger_problems(log: EventLog, run_id: int) -> tuple[int, str | None]:
 
 def _ledger_check(log: EventLog, run_id: int) -> CheckResult:
     _, problem = ledger_problems(log, run_id)
-    return CheckResult("ledger_chain", "the ledger's hash chain holds, records exactly the run's label and grade "
-                       "events, and its digests match every event, the runs row and product_labels",
-                       0 if problem is None else 1, problem)
+    return CheckResult(
+        "ledger_chain",
+        "the ledger's hash chain holds, records exactly the run's label and grade "
+        "events, and its digests match every event, the runs row and product_labels",
+        0 if problem is None else 1,
+        problem,
+    )
 
 
 def check_run(log: EventLog, run_id: int) -> list[CheckResult]:

@@ -33,11 +33,13 @@ def trace(log: EventLog, run_id: int, order_id: int) -> list[dict[str, Any]]:
     session = (placed[0].data or {}).get("session")
     extra: list[tuple[str, list[Any]]] = []
     if session is not None:
-        extra.append((
-            "run_id = ? AND consumer_id = ? AND type IN ('session_started', 'slate_shown', 'product_clicked')"
-            f" AND {json_field(K.SESSION)} = ?",
-            [run_id, placed[0].consumer_id, session],
-        ))
+        extra.append(
+            (
+                "run_id = ? AND consumer_id = ? AND type IN ('session_started', 'slate_shown', 'product_clicked')"
+                f" AND {json_field(K.SESSION)} = ?",
+                [run_id, placed[0].consumer_id, session],
+            )
+        )
     for route in sorted({e.route_id for _, e in own if e.route_id is not None}, key=str):
         extra.append(("run_id = ? AND route_id = ? AND type IN ('vehicle_departed', 'vehicle_returned')", [run_id, route]))
     for where, params in extra:

@@ -99,41 +99,47 @@ def summarize(log: EventLog, run_id: int) -> RunSummary:
         return db.execute(sql, [run_id, *params]).fetchone()
 
     counts = dict(db.execute("SELECT type, COUNT(*) FROM events WHERE run_id = ? GROUP BY type", [run_id]).fetchall())
-    failed = one("SELECT COUNT(*) FROM events WHERE run_id = ? AND type = 'delivery_failed'"
-                 f" AND {json_field(K.FINAL)}")[0]
+    failed = one(f"SELECT COUNT(*) FROM events WHERE run_id = ? AND type = 'delivery_failed' AND {json_field(K.FINAL)}")[0]
     on_time, late_n, late_sum = one(
         "SELECT SUM(lateness <= 1e-9), SUM(lateness > 1e-9), SUM(CASE WHEN lateness > 1e-9 THEN lateness END)"
-        " FROM events WHERE run_id = ? AND type = 'delivered'")
+        " FROM events WHERE run_id = ? AND type = 'delivered'"
+    )
     km, kg_lm, cost, penalty = one(
         f"SELECT TOTAL(km), TOTAL(kg_co2e), TOTAL(cost), TOTAL({json_field(K.PENALTY)})"
-        " FROM events WHERE run_id = ? AND type = 'vehicle_returned'")
+        " FROM events WHERE run_id = ? AND type = 'vehicle_returned'"
+    )
     vehicles, load, capacity = one(
         f"SELECT COUNT(DISTINCT vehicle_id), TOTAL(load), TOTAL({json_field(K.CAPACITY_KG)})"
-        " FROM events WHERE run_id = ? AND type = 'vehicle_departed'")
+        " FROM events WHERE run_id = ? AND type = 'vehicle_departed'"
+    )
     kg_trunk, tkm, rail_tkm = one(
         f"SELECT TOTAL(kg_co2e), TOTAL(load * km), TOTAL(CASE WHEN {json_field(K.MODE)} = 'rail'"
-        " THEN load * km END) FROM events WHERE run_id = ? AND type = 'replenishment_received'")
+        " THEN load * km END) FROM events WHERE run_id = ? AND type = 'replenishment_received'"
+    )
     kg_pack = one("SELECT TOTAL(kg_co2e) FROM events WHERE run_id = ? AND type = 'packed'")[0]
     backordered_orders = one("SELECT COUNT(DISTINCT order_id) FROM events WHERE run_id = ? AND type = 'backordered'")[0]
-    capped = one("SELECT COUNT(*) FROM events WHERE run_id = ? AND type = 'wave_planned'"
-                 f" AND {json_field(K.TIME_CAPPED)}")[0]
+    capped = one(f"SELECT COUNT(*) FROM events WHERE run_id = ? AND type = 'wave_planned' AND {json_field(K.TIME_CAPPED)}")[0]
     fp = one(
         f"SELECT AVG({json_field(K.LAST_MILE)}), AVG({json_field(K.TRUNK)}),"
         f" AVG({json_field(K.PACKAGING)}), AVG({json_field(K.PRODUCTION)}), AVG(kg_co2e)"
-        f" FROM events WHERE run_id = ? AND type = 'footprint_computed' AND {json_field(K.DELIVERED)}")
+        f" FROM events WHERE run_id = ? AND type = 'footprint_computed' AND {json_field(K.DELIVERED)}"
+    )
     units, green_units, green_slot, session_orders = one(
         f"SELECT TOTAL(quantity), TOTAL({json_field(K.GREEN_UNITS)}),"
         f" TOTAL({json_field(K.OPTION)} = 'green_slot'), TOTAL({json_field(K.SESSION)} IS NOT NULL)"
-        " FROM events WHERE run_id = ? AND type = 'order_placed'")
+        " FROM events WHERE run_id = ? AND type = 'order_placed'"
+    )
     shown, exposure, exposure_green = one(
         f"SELECT TOTAL(quantity), TOTAL({json_field(K.EXPOSURE)}), TOTAL({json_field(K.EXPOSURE_GREEN)})"
-        " FROM events WHERE run_id = ? AND type = 'slate_shown'")
+        " FROM events WHERE run_id = ? AND type = 'slate_shown'"
+    )
     issued, issued_yuan = one("SELECT TOTAL(quantity), TOTAL(cost) FROM events WHERE run_id = ? AND type = 'points_earned'")
     redeemed, redeemed_yuan = one("SELECT TOTAL(quantity), TOTAL(cost) FROM events WHERE run_id = ? AND type = 'points_redeemed'")
     held, hits_learned, hits_pop = one(
         f"SELECT TOTAL(quantity), TOTAL(quantity * {json_field(K.HIT_RATE_LEARNED)}),"
         f" TOTAL(quantity * {json_field(K.HIT_RATE_POPULARITY)})"
-        f" FROM events WHERE run_id = ? AND type = 'recommender_trained' AND {json_field(K.HIT_RATE_LEARNED)} IS NOT NULL")
+        f" FROM events WHERE run_id = ? AND type = 'recommender_trained' AND {json_field(K.HIT_RATE_LEARNED)} IS NOT NULL"
+    )
     sessions = counts.get("session_started", 0)
     scenario = json.loads(run.scenario_json)
     orders = counts.get("order_placed", 0)

@@ -35,8 +35,10 @@ class CarbonsimGroup(click.Group):
             path = save_traceback(exc)
             click.echo(f"Error: internal error, {type(exc).__name__}: {exc}", err=True)
             where = f"the traceback saved in {path}" if path else "the traceback that --debug prints"
-            click.echo(f"This is a bug in carbonsim, not in your input: please report it on the project's issue tracker"
-                       f" with {where}.", err=True)
+            click.echo(
+                f"This is a bug in carbonsim, not in your input: please report it on the project's issue tracker with {where}.",
+                err=True,
+            )
             ctx.exit(1)
 
 
@@ -67,8 +69,12 @@ def save_traceback(exc: BaseException) -> str | None:
 @click.group(cls=CarbonsimGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_version(), prog_name="carbonsim")
 @click.option("--debug", is_flag=True, help="Show full tracebacks on errors.")
-@click.option("--tables", is_flag=True, envvar="CARBONSIM_TABLES",
-              help="Print tables even when stdout is not a terminal (default there: JSON).")
+@click.option(
+    "--tables",
+    is_flag=True,
+    envvar="CARBONSIM_TABLES",
+    help="Print tables even when stdout is not a terminal (default there: JSON).",
+)
 @click.pass_context
 def main(ctx: click.Context, debug: bool, tables: bool) -> None:
     """carbonsim: green e-commerce logistics, routing and carbon footprints.

@@ -28,8 +28,10 @@ def _comparison_table(cmp) -> Table:
     from sim.analysis.kpis import COMPARED
 
     first = cmp.scenarios[0]
-    table = Table(title=f"{len(cmp.seeds)} seeds each ({cmp.seeds[0]}..{cmp.seeds[-1]}, common random numbers);"
-                        " mean [95% CI]", title_justify="left")
+    table = Table(
+        title=f"{len(cmp.seeds)} seeds each ({cmp.seeds[0]}..{cmp.seeds[-1]}, common random numbers); mean [95% CI]",
+        title_justify="left",
+    )
     table.add_column("KPI", style="bold")
     for name in cmp.scenarios:
         table.add_column(escape(name), justify="right")
@@ -54,11 +56,21 @@ def _replicate(scenarios: dict, what: str, seeds: range, jobs: int, scheduler, l
         where = scheduler or f"{jobs} worker(s)"
         click.echo(f"{len(scenarios)} {what} x {len(seeds)} seeds = {len(scenarios) * len(seeds)} runs on {where} ...", err=True)
     bar = LazyProgress("runs", sys.stderr.isatty())
-    stopped = "Interrupted: no run goes on (those that were going are marked interrupted in their logs); no results row was written."
+    stopped = (
+        "Interrupted: no run goes on (those that were going are marked interrupted in their logs); no results row was written."
+    )
     try:
         with stop_on_signals():
-            return compare(scenarios, list(seeds), jobs=jobs, logs=logs, results_db=db, scheduler=scheduler,
-                           progress=lambda done, total: bar(done / total), **store)
+            return compare(
+                scenarios,
+                list(seeds),
+                jobs=jobs,
+                logs=logs,
+                results_db=db,
+                scheduler=scheduler,
+                progress=lambda done, total: bar(done / total),
+                **store,
+            )
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM/SIGHUP as Terminated
         bar.close()
         click.echo(stopped, err=True)
@@ -76,24 +88,55 @@ def _invocation_note(logs, result) -> str:
 
 
 @main.command("compare")
-@click.argument("scenario_files", metavar="SCENARIO...", nargs=-1, required=True,
-                type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--seeds", "-n", type=click.IntRange(min=1), default=5, show_default=True,
-              help="Replications per scenario: seeds F..F+N-1 (F = --first-seed), the same for every scenario.")
-@click.option("--first-seed", type=click.IntRange(min=0), default=1, show_default=True,
-              help="First seed of the replications (another block of seeds gives independent replications).")
+@click.argument(
+    "scenario_files", metavar="SCENARIO...", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option(
+    "--seeds",
+    "-n",
+    type=click.IntRange(min=1),
+    default=5,
+    show_default=True,
+    help="Replications per scenario: seeds F..F+N-1 (F = --first-seed), the same for every scenario.",
+)
+@click.option(
+    "--first-seed",
+    type=click.IntRange(min=0),
+    default=1,
+    show_default=True,
+    help="First seed of the replications (another block of seeds gives independent replications).",
+)
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes.")
 @click.option("--scheduler", metavar="tcp://HOST:PORT", help=SCHEDULER_HELP)
 @click.option("--days", "-d", type=click.IntRange(min=1, max=3650), help="Days to simulate (default: each scenario's).")
 @click.option("--set", "overrides", multiple=True, metavar="FIELD=VALUE", help="Override a field in every scenario (repeatable).")
-@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=Path("carbonsim-results.db"), show_default=True,
-              help="Results file: one row per run in its table `results`.")
-@click.option("--logs", type=click.Path(file_okay=False, path_type=Path),
-              help="Keep each run's event log in this folder (default: discarded after the run).")
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("carbonsim-results.db"),
+    show_default=True,
+    help="Results file: one row per run in its table `results`.",
+)
+@click.option(
+    "--logs",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Keep each run's event log in this folder (default: discarded after the run).",
+)
 @click.option("--json", "json_out", is_flag=True, help="Print the comparison as JSON on stdout.")
 @ALLOW_LARGE
-def compare_command(scenario_files, seeds: int, first_seed: int, jobs: int, scheduler, days, overrides, db: Path, logs, json_out: bool,
-                    allow_large: bool) -> None:
+def compare_command(
+    scenario_files,
+    seeds: int,
+    first_seed: int,
+    jobs: int,
+    scheduler,
+    days,
+    overrides,
+    db: Path,
+    logs,
+    json_out: bool,
+    allow_large: bool,
+) -> None:
     """Compare scenarios over N replications with common random numbers.
 
     The first scenario is the baseline: each KPI gets every scenario's mean with a 95%
@@ -114,8 +157,17 @@ def compare_command(scenario_files, seeds: int, first_seed: int, jobs: int, sche
         while name in scenarios:  # two files with one stem
             name, k = f"{scenario_name(path)}-{k}", k + 1
         scenarios[name] = sc
-    result = _replicate(scenarios, "scenarios", range(first_seed, first_seed + seeds), jobs, scheduler, logs, db, json_out,
-                        swept=dict(o.split("=", 1) for o in overrides))
+    result = _replicate(
+        scenarios,
+        "scenarios",
+        range(first_seed, first_seed + seeds),
+        jobs,
+        scheduler,
+        logs,
+        db,
+        json_out,
+        swept=dict(o.split("=", 1) for o in overrides),
+    )
     if as_json(json_out):
         click.echo(json.dumps(result.to_dict()))
         return
@@ -126,21 +178,48 @@ def compare_command(scenario_files, seeds: int, first_seed: int, jobs: int, sche
 
 @main.command("sweep")
 @click.argument("scenario_file", metavar="SCENARIO", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--set", "overrides", multiple=True, metavar="FIELD=V1,V2,...",
-              help="A grid axis: the field takes each value in turn (repeatable; a single value is a fixed override).")
-@click.option("--seeds", "-n", type=click.IntRange(min=1), default=3, show_default=True,
-              help="Replications per grid point: seeds F..F+N-1 (F = --first-seed).")
+@click.option(
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="FIELD=V1,V2,...",
+    help="A grid axis: the field takes each value in turn (repeatable; a single value is a fixed override).",
+)
+@click.option(
+    "--seeds",
+    "-n",
+    type=click.IntRange(min=1),
+    default=3,
+    show_default=True,
+    help="Replications per grid point: seeds F..F+N-1 (F = --first-seed).",
+)
 @click.option("--first-seed", type=click.IntRange(min=0), default=1, show_default=True, help="First seed of the replications.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes.")
 @click.option("--scheduler", metavar="tcp://HOST:PORT", help=SCHEDULER_HELP)
 @click.option("--days", "-d", type=click.IntRange(min=1, max=3650), help="Days to simulate (default: the scenario's).")
-@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=Path("carbonsim-results.db"), show_default=True,
-              help="Results file: one row per run (grid point, seed) in its table `results`.")
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("carbonsim-results.db"),
+    show_default=True,
+    help="Results file: one row per run (grid point, seed) in its table `results`.",
+)
 @click.option("--logs", type=click.Path(file_okay=False, path_type=Path), help="Keep each run's event log in this folder.")
 @click.option("--json", "json_out", is_flag=True, help="Print the comparison of the grid points as JSON.")
 @ALLOW_LARGE
-def sweep_command(scenario_file: Path, overrides, seeds: int, first_seed: int, jobs: int, scheduler, days, db: Path, logs, json_out: bool,
-                  allow_large: bool) -> None:
+def sweep_command(
+    scenario_file: Path,
+    overrides,
+    seeds: int,
+    first_seed: int,
+    jobs: int,
+    scheduler,
+    days,
+    db: Path,
+    logs,
+    json_out: bool,
+    allow_large: bool,
+) -> None:
     """Run a scenario over a parameter grid, N seeds per point, into one results table.
 
     Every grid point uses the same seeds (common random numbers); the first point is the
@@ -163,8 +242,18 @@ def sweep_command(scenario_file: Path, overrides, seeds: int, first_seed: int, j
         name = stem + ("[" + ",".join(f"{k.split('.')[-1]}={v}" for k, v in point.items()) + "]" if point else "")
         sc = Scenario.from_file(scenario_file, [*fixed, *(f"{k}={v}" for k, v in point.items())], allow_large=allow_large)
         scenarios[name], params[name] = sc, point
-    result = _replicate(scenarios, "grid points", range(first_seed, first_seed + seeds), jobs, scheduler, logs, db, json_out,
-                        swept=dict(o.split("=", 1) for o in fixed), params=params)
+    result = _replicate(
+        scenarios,
+        "grid points",
+        range(first_seed, first_seed + seeds),
+        jobs,
+        scheduler,
+        logs,
+        db,
+        json_out,
+        swept=dict(o.split("=", 1) for o in fixed),
+        params=params,
+    )
     if as_json(json_out):
         click.echo(json.dumps(result.to_dict()))
         return
@@ -180,5 +269,6 @@ def sweep_command(scenario_file: Path, overrides, seeds: int, first_seed: int, j
         table.add_row(escape(name), *cells)  # a grid point's name has [brackets], not markup
     console = Console(highlight=False)
     console.print(table)
-    console.print(f"results: {db} (table results, one row per run; param_* columns name the grid point;"
-                  f" {_invocation_note(logs, result)})")
+    console.print(
+        f"results: {db} (table results, one row per run; param_* columns name the grid point; {_invocation_note(logs, result)})"
+    )

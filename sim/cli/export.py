@@ -42,25 +42,43 @@ def export_ocel_command(db: Path, out: Path, run_id, force: bool, json_out: bool
         except FileExistsError:
             raise FileProblem(f"{out} already exists; add --force to replace it") from None
     warn_partial(db, run)
-    doc = {"run_id": run.run_id, "status": run.status.value, "partial": not run.finished, "out": str(out), "events": counts.events, "objects": counts.objects,
-           "e2o": counts.e2o, "o2o": counts.o2o, "object_changes": counts.object_changes,
-           "events_by_type": dict(counts.events_by_type), "objects_by_type": dict(counts.objects_by_type),
-           "o2o_by_qualifier": dict(counts.o2o_by_qualifier)}
+    doc = {
+        "run_id": run.run_id,
+        "status": run.status.value,
+        "partial": not run.finished,
+        "out": str(out),
+        "events": counts.events,
+        "objects": counts.objects,
+        "e2o": counts.e2o,
+        "o2o": counts.o2o,
+        "object_changes": counts.object_changes,
+        "events_by_type": dict(counts.events_by_type),
+        "objects_by_type": dict(counts.objects_by_type),
+        "o2o_by_qualifier": dict(counts.o2o_by_qualifier),
+    }
     if as_json(json_out):
         click.echo(json.dumps(doc))
         return
     by_type = ", ".join(f"{n:,} {t}" for t, n in sorted(counts.objects_by_type.items(), key=lambda kv: -kv[1]))
     relations = ", ".join(f"{n:,} {q}" for q, n in sorted(counts.o2o_by_qualifier.items(), key=lambda kv: -kv[1]))
-    click.echo(f"wrote {out} (OCEL 2.0, SQLite) from run {run.run_id} of {db}:\n"
-               f"  {counts.events:,} events of {len(counts.events_by_type)} types, {counts.e2o:,} event-object links\n"
-               f"  {counts.objects:,} objects: {by_type}\n"
-               f"  {counts.o2o:,} object-object links: {relations}")
+    click.echo(
+        f"wrote {out} (OCEL 2.0, SQLite) from run {run.run_id} of {db}:\n"
+        f"  {counts.events:,} events of {len(counts.events_by_type)} types, {counts.e2o:,} event-object links\n"
+        f"  {counts.objects:,} objects: {by_type}\n"
+        f"  {counts.o2o:,} object-object links: {relations}"
+    )
 
 
 @main.command("report")
 @click.argument("dbs", metavar="RUN_DB[:RUN]...", nargs=-1, required=True)
-@click.option("--out", "-o", type=click.Path(dir_okay=False, path_type=Path), default=Path("report.html"),
-              show_default=True, help="The HTML file to write (an existing file only with --force, never an input).")
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("report.html"),
+    show_default=True,
+    help="The HTML file to write (an existing file only with --force, never an input).",
+)
 @click.option("--force", is_flag=True, help="Replace OUT if it exists (never one of the run databases read).")
 def report_command(dbs, out: Path, force: bool) -> None:
     """Write one self-contained HTML report (opens offline, no scripts from the network).
@@ -85,5 +103,7 @@ def report_command(dbs, out: Path, force: bool) -> None:
     except FileExistsError:
         raise FileProblem(f"{out} already exists; add --force to replace it") from None
     size = path.stat().st_size
-    click.echo(f"wrote {path} ({size / 1e6:.1f} MB, {len(dbs)} run(s), {time.perf_counter() - t0:.1f} s); "
-               "open it in any browser, no network needed")
+    click.echo(
+        f"wrote {path} ({size / 1e6:.1f} MB, {len(dbs)} run(s), {time.perf_counter() - t0:.1f} s); "
+        "open it in any browser, no network needed"
+    )

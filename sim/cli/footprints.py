@@ -27,7 +27,8 @@ def _order_breakdown(log, run_id: int, order_id: int) -> dict:
     for route_id in f.data["routes"]:
         rows = log.db.execute(
             "SELECT seq, type, order_id, km, kg_co2e, load, data FROM events WHERE run_id = ? AND route_id = ?"
-            " AND type IN ('vehicle_departed', 'arrived', 'delivered', 'vehicle_returned') ORDER BY seq", [run_id, route_id]
+            " AND type IN ('vehicle_departed', 'arrived', 'delivered', 'vehicle_returned') ORDER BY seq",
+            [run_id, route_id],
         ).fetchall()
         departed = json.loads(rows[0][6])
         returned = json.loads(rows[-1][6])
@@ -70,8 +71,10 @@ def footprint_command(db: Path, order_id: int, run_id, json_out: bool) -> None:
         click.echo(json.dumps(doc))
         return
     console = Console(highlight=False)
-    console.print(f"order {order_id} (run {run.run_id}), {doc['mass_kg']:.2f} kg shipped: kg CO2e, scope {doc['scope']}, "
-                  f"apportioned by {doc['method']}")
+    console.print(
+        f"order {order_id} (run {run.run_id}), {doc['mass_kg']:.2f} kg shipped: kg CO2e, scope {doc['scope']}, "
+        f"apportioned by {doc['method']}"
+    )
     parts = Table()
     parts.add_column("part", style="bold")
     parts.add_column("kg CO2e", justify="right")
@@ -79,14 +82,21 @@ def footprint_command(db: Path, order_id: int, run_id, json_out: bool) -> None:
         parts.add_row(name.replace("_", " "), f"{doc[name]:.4f}")
     console.print(parts)
     for r in doc["routes"]:
-        console.print(f"route {r['route_id']} ({r['vehicle_type']}): this order's share {r['share']:.4f} kg"
-                      " (vehicle factors, before the scope conversion)")
+        console.print(
+            f"route {r['route_id']} ({r['vehicle_type']}): this order's share {r['share']:.4f} kg"
+            " (vehicle factors, before the scope conversion)"
+        )
         t = Table()
         for col in ("arc to", "km", "kg CO2e", "load kg", "share kg"):
             t.add_column(col, justify="right")
         for a in r["arcs"]:
-            t.add_row(str(a["to"]), f"{a['km']:.2f}", f"{a['kg_co2e']:.4f}", f"{a['load_kg']:.1f}",
-                      "-" if a["share"] is None else f"{a['share']:.4f}")
+            t.add_row(
+                str(a["to"]),
+                f"{a['km']:.2f}",
+                f"{a['kg_co2e']:.4f}",
+                f"{a['load_kg']:.1f}",
+                "-" if a["share"] is None else f"{a['share']:.4f}",
+            )
         console.print(t)
 
 
@@ -112,10 +122,12 @@ def labels_command(db: Path, run_id, category, limit: int, json_out: bool, csv_o
 
     with EventLog.open_existing(db) as log:
         run = log.pick_run(run_id, source=db)
-        changes = dict(log.db.execute(
-            "SELECT product_id, COUNT(*) - 1 FROM events WHERE run_id = ? AND type = 'grade_changed' GROUP BY product_id",
-            [run.run_id],
-        ).fetchall())
+        changes = dict(
+            log.db.execute(
+                "SELECT product_id, COUNT(*) - 1 FROM events WHERE run_id = ? AND type = 'grade_changed' GROUP BY product_id",
+                [run.run_id],
+            ).fetchall()
+        )
         latest = {}
         cursor = log.db.execute("SELECT * FROM product_labels WHERE run_id = ?", [run.run_id])
         columns = [c[0] for c in cursor.description]
@@ -129,10 +141,17 @@ def labels_command(db: Path, run_id, category, limit: int, json_out: bool, csv_o
                 "SELECT data FROM events WHERE run_id = ? AND type = 'grade_changed' ORDER BY seq", [run.run_id]
             ):
                 d = json.loads(data)
-                latest[d["product"]] = {"product_id": d["product"], "category": d.get("category"), "grade": d["to"],
-                                        "value": d["value"], "category_median": d["category_median"], "ratio": d["ratio"],
-                                        "low_carbon": d["low_carbon"], "green": d["green"],
-                                        "changes": changes.get(d["product"], 0)}
+                latest[d["product"]] = {
+                    "product_id": d["product"],
+                    "category": d.get("category"),
+                    "grade": d["to"],
+                    "value": d["value"],
+                    "category_median": d["category_median"],
+                    "ratio": d["ratio"],
+                    "low_carbon": d["low_carbon"],
+                    "green": d["green"],
+                    "changes": changes.get(d["product"], 0),
+                }
     scenario = json.loads(run.scenario_json)
     categories = scenario["catalog"]["categories"]
     products = sorted(latest.values(), key=lambda r: (r["grade"] or "~", float("inf") if r["ratio"] is None else r["ratio"]))
@@ -142,22 +161,36 @@ def labels_command(db: Path, run_id, category, limit: int, json_out: bool, csv_o
         click.echo(json.dumps({"run_id": run.run_id, "categories": categories, "products": products}))
         return
     if csv_out:
-        write_csv([r for r in products if category is None or r["category"] == category],
-                   ["product_id", "category", "grade", "value", "category_median", "ratio", "low_carbon", "green", "changes"])
+        write_csv(
+            [r for r in products if category is None or r["category"] == category],
+            ["product_id", "category", "grade", "value", "category_median", "ratio", "low_carbon", "green", "changes"],
+        )
         return
     console = Console(highlight=False)
     counts = {}
     for r in products:
         counts[r["grade"]] = counts.get(r["grade"], 0) + 1
-    console.print(f"run {run.run_id}: {len(products)} products; grades " + ", ".join(f"{g} {n}" for g, n in sorted(counts.items()))
-                  + f"; low-carbon flag {sum(r['low_carbon'] for r in products)}; green-certified with the flag: "
-                  f"{sum(r['green'] and r['low_carbon'] for r in products)} of {sum(r['green'] for r in products)}")
+    console.print(
+        f"run {run.run_id}: {len(products)} products; grades "
+        + ", ".join(f"{g} {n}" for g, n in sorted(counts.items()))
+        + f"; low-carbon flag {sum(r['low_carbon'] for r in products)}; green-certified with the flag: "
+        f"{sum(r['green'] and r['low_carbon'] for r in products)} of {sum(r['green'] for r in products)}"
+    )
     t = Table(title="product grades (best first)", title_justify="left")
     for col in ("product", "category", "grade", "kg CO2e/unit", "category median", "ratio", "low-carbon", "green", "changes"):
         t.add_column(col, justify="right")
     shown = [r for r in products if category is None or r["category"] == category][:limit]
     for r in shown:
         ratio = "inf" if r["ratio"] is None else f"{r['ratio']:.2f}"
-        t.add_row(str(r["product_id"]), str(r["category"]), str(r["grade"]), f"{r['value']:.2f}", f"{r['category_median']:.2f}", ratio,
-                  "yes" if r["low_carbon"] else "", "yes" if r["green"] else "", str(r["changes"]))
+        t.add_row(
+            str(r["product_id"]),
+            str(r["category"]),
+            str(r["grade"]),
+            f"{r['value']:.2f}",
+            f"{r['category_median']:.2f}",
+            ratio,
+            "yes" if r["low_carbon"] else "",
+            "yes" if r["green"] else "",
+            str(r["changes"]),
+        )
     console.print(t)

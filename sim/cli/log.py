@@ -42,11 +42,26 @@ def check_command(db: Path, run_id, json_out: bool) -> None:
         results = check_run(log, run.run_id)
     failed = [r for r in results if not r.ok]
     if as_json(json_out):
-        click.echo(json.dumps({
-            "run_id": run.run_id, "status": run.status.value, "ok": not failed, "complete": run.finished,
-            "checks": [{"name": r.name, "ok": r.ok, "violations": r.violations, "example": r.example,
-                        "description": r.description} for r in results],
-        }))
+        click.echo(
+            json.dumps(
+                {
+                    "run_id": run.run_id,
+                    "status": run.status.value,
+                    "ok": not failed,
+                    "complete": run.finished,
+                    "checks": [
+                        {
+                            "name": r.name,
+                            "ok": r.ok,
+                            "violations": r.violations,
+                            "example": r.example,
+                            "description": r.description,
+                        }
+                        for r in results
+                    ],
+                }
+            )
+        )
     else:
         console = Console(highlight=False)
         table = Table(title=f"{db}: run {run.run_id} ({run.scenario}, seed {run.seed}, {run.status.value})", title_justify="left")
@@ -74,7 +89,9 @@ def check_command(db: Path, run_id, json_out: bool) -> None:
 @click.option("--limit", type=click.IntRange(min=0), default=50, show_default=True, help="At most this many events (0: all).")
 @click.option("--json", "json_out", is_flag=True, help="Print a JSON list of events.")
 @click.option("--csv", "csv_out", is_flag=True, help="Print CSV with a header row.")
-def events_command(db: Path, run_id, types, order_id, vehicle_id, t_from, t_to, limit: int, json_out: bool, csv_out: bool) -> None:
+def events_command(
+    db: Path, run_id, types, order_id, vehicle_id, t_from, t_to, limit: int, json_out: bool, csv_out: bool
+) -> None:
     """List a run's events, filtered (every filter is a bound parameter, never pasted SQL).
 
     \b
@@ -92,9 +109,18 @@ def events_command(db: Path, run_id, types, order_id, vehicle_id, t_from, t_to, 
             raise click.BadParameter(f"{t!r} is not an event type; one of: {', '.join(sorted(known))}", param_hint="--type")
     with EventLog.open_existing(db) as log:
         run = log.pick_run(run_id, source=db)
-        rows = [event_row(seq, e) for seq, e in log.iter_events(
-            run.run_id, type=list(types) or None, order_id=order_id, vehicle_id=vehicle_id,
-            t_from=parse_minutes(t_from), t_to=parse_minutes(t_to), limit=limit or None)]
+        rows = [
+            event_row(seq, e)
+            for seq, e in log.iter_events(
+                run.run_id,
+                type=list(types) or None,
+                order_id=order_id,
+                vehicle_id=vehicle_id,
+                t_from=parse_minutes(t_from),
+                t_to=parse_minutes(t_to),
+                limit=limit or None,
+            )
+        ]
     emit_rows(rows, json_out, csv_out, f"{db}: run {run.run_id}, {len(rows)} events")
 
 
@@ -149,8 +175,13 @@ def kpis_command(db: Path, run_id, json_out: bool) -> None:
 @main.command("verify")
 @RUN_DB
 @click.option("--run", "run_id", type=int, help="Run to verify (default: every run in the file).")
-@click.option("--head", "heads", multiple=True, metavar="HASH",
-              help="A head hash published earlier: it must still be the head of a run (repeatable).")
+@click.option(
+    "--head",
+    "heads",
+    multiple=True,
+    metavar="HASH",
+    help="A head hash published earlier: it must still be the head of a run (repeatable).",
+)
 @click.option("--json", "json_out", is_flag=True, help="Print the result as JSON.")
 def verify_command(db: Path, run_id, heads: tuple[str, ...], json_out: bool) -> None:
     """Verify the ledger of each run: exit 1 unless every run verifies (and every --head matches).
@@ -180,15 +211,33 @@ def verify_command(db: Path, run_id, heads: tuple[str, ...], json_out: bool) -> 
     ok = all(r.ok for r in results) and not orphans and all(v is not None for v in matched.values())
     if as_json(json_out):
         first_bad = next((r for r in results if r.state == "tampered"), None)
-        click.echo(json.dumps({
-            "ok": ok, "entries": sum(r.entries for r in results),
-            "tampered": None if first_bad is None else {"run_id": first_bad.run_id, "problem": first_bad.problem},
-            "runs": [{"run_id": run.run_id, "scenario": run.scenario, "seed": run.seed, "status": run.status.value,
-                      "state": r.state, "problem": r.problem, "head": r.head, "events": r.events, "digests": r.batches,
-                      "records": r.records, "product_labels": r.product_labels} for run, r in zip(runs, results)],
-            "orphan_runs": orphans,
-            "heads": [{"head": h, "run_id": matched[h]} for h in wanted],
-        }))
+        click.echo(
+            json.dumps(
+                {
+                    "ok": ok,
+                    "entries": sum(r.entries for r in results),
+                    "tampered": None if first_bad is None else {"run_id": first_bad.run_id, "problem": first_bad.problem},
+                    "runs": [
+                        {
+                            "run_id": run.run_id,
+                            "scenario": run.scenario,
+                            "seed": run.seed,
+                            "status": run.status.value,
+                            "state": r.state,
+                            "problem": r.problem,
+                            "head": r.head,
+                            "events": r.events,
+                            "digests": r.batches,
+                            "records": r.records,
+                            "product_labels": r.product_labels,
+                        }
+                        for run, r in zip(runs, results)
+                    ],
+                    "orphan_runs": orphans,
+                    "heads": [{"head": h, "run_id": matched[h]} for h in wanted],
+                }
+            )
+        )
     else:
         for run, r in zip(runs, results):
             click.echo(f"{db} run {run.run_id} ({run.scenario}, seed {run.seed}, {run.status.value}): {_verdict(r)}")
@@ -198,16 +247,26 @@ def verify_command(db: Path, run_id, heads: tuple[str, ...], json_out: bool) -> 
             click.echo(f"{db} run {orphan}: TAMPERED: it has events or ledger entries but no row in runs (deleted)")
         for h in wanted:
             found = matched[h]
-            click.echo(f"{db}: head {h} " + (f"matches run {found}" if found is not None else
-                                             "is not the head of any run: the ledger was rewritten, extended or "
-                                             "truncated since it was recorded"))
+            click.echo(
+                f"{db}: head {h} "
+                + (
+                    f"matches run {found}"
+                    if found is not None
+                    else "is not the head of any run: the ledger was rewritten, extended or truncated since it was recorded"
+                )
+            )
         failing = sum(not r.ok for r in results) + len(orphans)
         if failing:
             click.echo(f"{db}: {failing} of {len(results) + len(orphans)} run(s) do not verify")
         elif ok:
-            click.echo(f"{db}: {len(results)} run(s) verified"
-                       + ("" if wanted else "; record the head(s) elsewhere: --head then also catches a consistent "
-                                            "rewrite of the ledger"))
+            click.echo(
+                f"{db}: {len(results)} run(s) verified"
+                + (
+                    ""
+                    if wanted
+                    else "; record the head(s) elsewhere: --head then also catches a consistent rewrite of the ledger"
+                )
+            )
     if not ok:
         sys.exit(1)
 

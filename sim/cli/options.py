@@ -10,8 +10,9 @@ from optimizer.units import MINUTES_PER_DAY
 
 
 #: Lifts the cap on a scenario's expected events (sim.scenario.MAX_EXPECTED_EVENTS).
-ALLOW_LARGE = click.option("--allow-large", is_flag=True,
-                            help="Accept a scenario expected to log more than 50 million events (refused by default).")
+ALLOW_LARGE = click.option(
+    "--allow-large", is_flag=True, help="Accept a scenario expected to log more than 50 million events (refused by default)."
+)
 
 
 #: Ids as SQLite stores them: 64-bit signed integers (a larger one is an error, not an overflow).
@@ -30,8 +31,9 @@ def remember_file(ctx: click.Context, param: click.Parameter, value):
 
 
 #: The run database argument and run choice that every command reading a run back takes.
-RUN_DB = click.argument("db", metavar="RUN_DB", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-                         callback=remember_file)
+RUN_DB = click.argument(
+    "db", metavar="RUN_DB", type=click.Path(exists=True, dir_okay=False, path_type=Path), callback=remember_file
+)
 
 
 RUN_OPTION = click.option("--run", "run_id", type=RUN_ID, help="Run id (default: the last run in the file).")
@@ -40,8 +42,10 @@ RUN_OPTION = click.option("--run", "run_id", type=RUN_ID, help="Run id (default:
 OVERRIDE_HELP = "Override one field (repeatable); VALUE is TOML, a bare word is a string."
 
 
-SCHEDULER_HELP = ("Run on this Dask distributed scheduler's workers instead of local processes "
-                   "(pip install 'carbonsim[cluster]'; carbonsim must be installed on the workers).")
+SCHEDULER_HELP = (
+    "Run on this Dask distributed scheduler's workers instead of local processes "
+    "(pip install 'carbonsim[cluster]'; carbonsim must be installed on the workers)."
+)
 
 
 def parse_minutes(text: str | None) -> float | None:

@@ -63,8 +63,10 @@ def summary_table(summary) -> Table:
     from sim.analysis.kpis import GROUPS, in_group
 
     s = summary
-    table = Table(title=f"run {s.run_id}: {s.scenario}, seed {s.seed}, {s.days} days ({s.status});"
-                        f" labels in scope {s.footprint_scope}", title_justify="left")
+    table = Table(
+        title=f"run {s.run_id}: {s.scenario}, seed {s.seed}, {s.days} days ({s.status}); labels in scope {s.footprint_scope}",
+        title_justify="left",
+    )
     table.add_column("", style="bold")
     table.add_column("value", justify="right")
     for group in GROUPS:
@@ -85,10 +87,13 @@ def fmt(x: float) -> str:
 def warn_partial(db: Path, run) -> None:
     """A plain warning on stderr when a run's figures do not cover a whole run."""
     if not run.finished:
-        why = {"running": "is still being written", "abandoned": "was abandoned (its process is gone)",
-               "interrupted": "was interrupted", "failed": "failed"}.get(run.status.value, run.status.value)
-        click.echo(f"warning: {db}: run {run.run_id} {why}: these figures are partial, "
-                   "they cover only what it logged", err=True)
+        why = {
+            "running": "is still being written",
+            "abandoned": "was abandoned (its process is gone)",
+            "interrupted": "was interrupted",
+            "failed": "failed",
+        }.get(run.status.value, run.status.value)
+        click.echo(f"warning: {db}: run {run.run_id} {why}: these figures are partial, they cover only what it logged", err=True)
 
 
 def _clock(t: float) -> str:

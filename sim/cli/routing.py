@@ -61,18 +61,49 @@ def _time_limit(value: float | None) -> float | None:
     show_default=True,
     help="Search algorithm; greedy is the nearest-neighbour baseline (one plan).",
 )
-@click.option("--time-limit", "-t", type=float, callback=lambda ctx, param, value: _time_limit(value), metavar="SECONDS",
-              help="Wall-clock budget of the whole command in seconds, in (0, 86400]; the start plan is printed when nothing better fits.")
+@click.option(
+    "--time-limit",
+    "-t",
+    type=float,
+    callback=lambda ctx, param, value: _time_limit(value),
+    metavar="SECONDS",
+    help="Wall-clock budget of the whole command in seconds, in (0, 86400]; the start plan is printed when nothing better fits.",
+)
 @click.option("--seed", "-s", type=int, default=0, show_default=True, help="Seed of the search's random generator.")
 @click.option("--iterations", "-i", type=click.IntRange(min=1), help="Iteration budget (default 200 when no time limit).")
 @click.option("--population", "-p", type=click.IntRange(min=2), help="Population size (default 100).")
-@click.option("--w1", type=click.FloatRange(min=0), default=0.6, show_default=True, help="Weight of cost (plus penalty) when picking the plan.")
-@click.option("--w2", type=click.FloatRange(min=0), default=0.4, show_default=True, help="Weight of emissions when picking the plan.")
-@click.option("--choose", type=click.Choice(["weights", "knee"]), default="weights", show_default=True, help="How the executed plan is picked from the front.")
-@click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), help="Write the front as JSON to this file ('-' for stdout).")
+@click.option(
+    "--w1",
+    type=click.FloatRange(min=0),
+    default=0.6,
+    show_default=True,
+    help="Weight of cost (plus penalty) when picking the plan.",
+)
+@click.option(
+    "--w2", type=click.FloatRange(min=0), default=0.4, show_default=True, help="Weight of emissions when picking the plan."
+)
+@click.option(
+    "--choose",
+    type=click.Choice(["weights", "knee"]),
+    default="weights",
+    show_default=True,
+    help="How the executed plan is picked from the front.",
+)
+@click.option(
+    "--json",
+    "json_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the front as JSON to this file ('-' for stdout).",
+)
 @click.option("--routes/--no-routes", default=False, help="Also print the chosen plan's routes.")
-@click.option("--engine-children", type=click.FloatRange(min=0, max=10), default=0.25, show_default=True, metavar="SHARE",
-              help="Plans the routing engine makes between two updates of the population, as a share of it; 0 = the algorithm alone.")
+@click.option(
+    "--engine-children",
+    type=click.FloatRange(min=0, max=10),
+    default=0.25,
+    show_default=True,
+    metavar="SHARE",
+    help="Plans the routing engine makes between two updates of the population, as a share of it; 0 = the algorithm alone.",
+)
 def route(file, algorithm, time_limit, seed, iterations, population, w1, w2, choose, json_out, routes, engine_children) -> None:
     """Route a VRPTW instance and print its Pareto front of cost, kg CO2 and penalty.
 
@@ -103,7 +134,9 @@ def route(file, algorithm, time_limit, seed, iterations, population, w1, w2, cho
             seed=seed,
             # what is left of the command's budget after start-up, reading the file, and the
             # time kept for printing the result and exiting
-            time_limit=None if time_limit is None else max(time_limit - (time.perf_counter() - started) - ROUTE_EXIT_SECONDS, 1e-3),
+            time_limit=None
+            if time_limit is None
+            else max(time_limit - (time.perf_counter() - started) - ROUTE_EXIT_SECONDS, 1e-3),
             iterations=iterations,
             population=population,
             weights=Weights(cost=w1, emissions=w2),
@@ -114,7 +147,11 @@ def route(file, algorithm, time_limit, seed, iterations, population, w1, w2, cho
     finally:
         bar.close()
     if front.fallback:
-        hint = " (a run without --time-limit compiles them once; later runs load them in about a second)" if "numba" in front.fallback else ""
+        hint = (
+            " (a run without --time-limit compiles them once; later runs load them in about a second)"
+            if "numba" in front.fallback
+            else ""
+        )
         click.echo(f"note: {front.fallback}{hint}", err=True)
     if json_out is None and as_json(False):
         json_out = "-"
@@ -137,8 +174,14 @@ def route(file, algorithm, time_limit, seed, iterations, population, w1, w2, cho
         mark = "*" if i == front.chosen else ""
         style = "bold green" if i == front.chosen else None
         table.add_row(
-            mark, str(i), f"{ev.cost:,.2f}", f"{ev.emissions_kg:,.2f}", f"{ev.penalty:,.2f}",
-            str(ev.vehicles), f"{ev.distance_km:,.2f}", style=style,
+            mark,
+            str(i),
+            f"{ev.cost:,.2f}",
+            f"{ev.emissions_kg:,.2f}",
+            f"{ev.penalty:,.2f}",
+            str(ev.vehicles),
+            f"{ev.distance_km:,.2f}",
+            style=style,
         )
     console.print(table)
     best = front.best.evaluation

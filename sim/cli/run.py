@@ -46,9 +46,18 @@ def validate(file: Path, overrides: tuple[str, ...], resolved: bool, json_out: b
     scenario = Scenario.from_file(file, overrides, allow_large=allow_large)  # a ScenarioError (ValueError) exits 2 via the group
     work = scenario.expected_work()
     if as_json(json_out):
-        click.echo(json.dumps({"file": str(file), "valid": True, "overrides": list(overrides),
-                               "hash": scenario.canonical_hash(), "expected_events": round(work.events),
-                               "scenario": json.loads(scenario.canonical_json())}))
+        click.echo(
+            json.dumps(
+                {
+                    "file": str(file),
+                    "valid": True,
+                    "overrides": list(overrides),
+                    "hash": scenario.canonical_hash(),
+                    "expected_events": round(work.events),
+                    "scenario": json.loads(scenario.canonical_json()),
+                }
+            )
+        )
         return
     click.echo(f"{file}: valid")
     s, d, r = scenario.simulation, scenario.demand, scenario.routing
@@ -61,15 +70,20 @@ def validate(file: Path, overrides: tuple[str, ...], resolved: bool, json_out: b
     routing = f"{r.policy}, w1={r.w1:g}, w2={r.w2:g}, waves every {r.wave_interval_minutes:g} min"
     if ALGORITHMS[r.policy].searches:
         routing += f", {r.population} x {r.iterations} iterations, " + (
-            f"time limit {r.time_limit:g} s" if r.time_limit else "no time limit")
+            f"time limit {r.time_limit:g} s" if r.time_limit else "no time limit"
+        )
     table.add_row("routing", routing)
     if d.mode == "sessions":
         rec, inc = scenario.recommender, scenario.incentives
-        shop = (f"{rec.model} ranking, green boost {rec.green_boost:g}, slate {rec.slate_size}, "
-                f"labels {'shown' if scenario.labels.display else 'hidden'}")
+        shop = (
+            f"{rec.model} ranking, green boost {rec.green_boost:g}, slate {rec.slate_size}, "
+            f"labels {'shown' if scenario.labels.display else 'hidden'}"
+        )
         if inc.points_per_green_purchase or inc.points_per_green_slot:
-            shop += (f"; points {inc.points_per_green_purchase}/green unit, {inc.points_per_green_slot}/green slot,"
-                     f" budget {inc.budget:,}")
+            shop += (
+                f"; points {inc.points_per_green_purchase}/green unit, {inc.points_per_green_slot}/green slot,"
+                f" budget {inc.budget:,}"
+            )
         table.add_row("shop", shop)
     table.add_row("packing", scenario.packing.policy)
     fleet = ", ".join(f"{v.count} {v.name}" for v in scenario.fleet.vehicles)
@@ -91,8 +105,12 @@ class _RunProgress:
         self.progress: Progress | None = None
         if enabled:
             self.progress = Progress(
-                TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[status]}"),
-                TimeElapsedColumn(), console=Console(stderr=True), transient=True,
+                TextColumn("{task.description}"),
+                BarColumn(),
+                TextColumn("{task.fields[status]}"),
+                TimeElapsedColumn(),
+                console=Console(stderr=True),
+                transient=True,
             )
             self.progress.start()
             self.task = self.progress.add_task(label, total=1.0, status="")
@@ -103,8 +121,10 @@ class _RunProgress:
         day = int(t // MINUTES_PER_DAY)
         days = int(horizon // MINUTES_PER_DAY)
         phase = f"day {min(day, days)}/{days}" if t <= horizon else f"drain +{(t - horizon) / 60:.0f} h"
-        status = (f"{phase} · {counters.orders:,} orders · {counters.delivered:,} delivered · "
-                  f"{counters.routes:,} routes · routing {counters.routing_seconds:.0f} s")
+        status = (
+            f"{phase} · {counters.orders:,} orders · {counters.delivered:,} delivered · "
+            f"{counters.routes:,} routes · routing {counters.routing_seconds:.0f} s"
+        )
         self.progress.update(self.task, completed=min(1.0, t / horizon), status=status)
 
     def close(self) -> None:
@@ -114,11 +134,18 @@ class _RunProgress:
 
 @main.command("run")
 @click.argument("scenario_file", metavar="SCENARIO", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--seed", "-s", type=click.IntRange(min=0, max=2**63 - 1), help="Root seed (default: the scenario's simulation.seed).")
+@click.option(
+    "--seed", "-s", type=click.IntRange(min=0, max=2**63 - 1), help="Root seed (default: the scenario's simulation.seed)."
+)
 @click.option("--days", "-d", type=click.IntRange(min=1, max=3650), help="Days to simulate (default: the scenario's).")
-@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=Path("carbonsim.db"), show_default=True,
-              callback=remember_file,
-              help="Event-log file (SQLite); created, or the run is added to it (a SQLite file that is not a log is refused).")
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("carbonsim.db"),
+    show_default=True,
+    callback=remember_file,
+    help="Event-log file (SQLite); created, or the run is added to it (a SQLite file that is not a log is refused).",
+)
 @click.option("--set", "overrides", multiple=True, metavar="TABLE.KEY=VALUE", help=OVERRIDE_HELP)
 @click.option("--json", "json_out", is_flag=True, help="Print the summary as one JSON object on stdout.")
 @ALLOW_LARGE
@@ -139,13 +166,22 @@ def run_command(scenario_file: Path, seed, days, db: Path, overrides, json_out: 
     from sim.signals import Terminated, stop_on_signals
     from sim.simulation import run, scenario_name
 
-    scenario = Scenario.from_file(scenario_file, [*overrides, *([f"simulation.days={days}"] if days else [])], allow_large=allow_large)
+    scenario = Scenario.from_file(
+        scenario_file, [*overrides, *([f"simulation.days={days}"] if days else [])], allow_large=allow_large
+    )
     name = scenario_name(scenario_file)
     bar = _RunProgress(f"{name}", sys.stderr.isatty())
     try:
         with stop_on_signals():
-            summary = run(scenario, db_path=db, seed=seed, days=days, name=name, progress=bar,
-                          check_events=True if click.get_current_context().find_root().obj.get("debug") else None)
+            summary = run(
+                scenario,
+                db_path=db,
+                seed=seed,
+                days=days,
+                name=name,
+                progress=bar,
+                check_events=True if click.get_current_context().find_root().obj.get("debug") else None,
+            )
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM/SIGHUP as Terminated
         bar.close()
         why = f" ({exc})" if isinstance(exc, Terminated) else ""
@@ -159,6 +195,8 @@ def run_command(scenario_file: Path, seed, days, db: Path, overrides, json_out: 
     console = Console(highlight=False)
     console.print(summary_table(summary))
     if summary.waves_time_capped:
-        console.print(f"note: {summary.waves_time_capped} of {summary.waves} waves hit routing.time_limit; "
-                      "their plans depend on machine speed (set routing.time_limit = 0 for a reproducible log)")
+        console.print(
+            f"note: {summary.waves_time_capped} of {summary.waves} waves hit routing.time_limit; "
+            "their plans depend on machine speed (set routing.time_limit = 0 for a reproducible log)"
+        )
     console.print(f"log: {db} (run {summary.run_id}); verify it with: carbonsim check {db}")

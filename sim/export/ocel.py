@@ -43,26 +43,45 @@ __all__ = ["OcelCounts", "export_ocel", "OBJECT_ATTRIBUTES"]
 #: Object types and their attribute columns (name, OCEL/SQLite type), in table order.
 #: ``recommender`` is the run's recommender: the one object of the events that touch no
 #: object in the log (``recommender_trained``), which readers such as pm4py would drop.
-OBJECT_ATTRIBUTES: Mapping[str, tuple[tuple[str, str], ...]] = MappingProxyType({
-    "order": (
-        ("value", "REAL"), ("mass_kg", "REAL"), ("units", "REAL"), ("volume_l", "REAL"),
-        ("zone", "TEXT"), ("option", "TEXT"), ("depot", "INTEGER"), ("green_units", "INTEGER"),
-        ("window_start", "TIMESTAMP"), ("window_end", "TIMESTAMP"),
-    ),
-    "product": (("category", "TEXT"), ("grade", "TEXT"), ("green", "BOOLEAN"), ("low_carbon", "BOOLEAN")),
-    "vehicle": (("vehicle_type", "TEXT"), ("capacity_kg", "REAL"), ("depot", "INTEGER"), ("electric", "BOOLEAN")),
-    "route": (
-        ("depot", "INTEGER"), ("km", "REAL"), ("kg_co2e", "REAL"), ("cost", "REAL"),
-        ("penalty", "REAL"), ("duration_min", "REAL"),
-    ),
-    "consumer": (("points_balance", "INTEGER"),),
-    "wave": (
-        ("algorithm", "TEXT"), ("depot", "INTEGER"), ("vehicles", "INTEGER"), ("iterations", "INTEGER"),
-        ("time_capped", "BOOLEAN"), ("km", "REAL"), ("kg_co2e", "REAL"), ("cost", "REAL"),
-    ),
-    "label": (("subject", "TEXT"), ("kg_co2e", "REAL"), ("method", "TEXT"), ("scope", "TEXT")),
-    "recommender": (),
-})
+OBJECT_ATTRIBUTES: Mapping[str, tuple[tuple[str, str], ...]] = MappingProxyType(
+    {
+        "order": (
+            ("value", "REAL"),
+            ("mass_kg", "REAL"),
+            ("units", "REAL"),
+            ("volume_l", "REAL"),
+            ("zone", "TEXT"),
+            ("option", "TEXT"),
+            ("depot", "INTEGER"),
+            ("green_units", "INTEGER"),
+            ("window_start", "TIMESTAMP"),
+            ("window_end", "TIMESTAMP"),
+        ),
+        "product": (("category", "TEXT"), ("grade", "TEXT"), ("green", "BOOLEAN"), ("low_carbon", "BOOLEAN")),
+        "vehicle": (("vehicle_type", "TEXT"), ("capacity_kg", "REAL"), ("depot", "INTEGER"), ("electric", "BOOLEAN")),
+        "route": (
+            ("depot", "INTEGER"),
+            ("km", "REAL"),
+            ("kg_co2e", "REAL"),
+            ("cost", "REAL"),
+            ("penalty", "REAL"),
+            ("duration_min", "REAL"),
+        ),
+        "consumer": (("points_balance", "INTEGER"),),
+        "wave": (
+            ("algorithm", "TEXT"),
+            ("depot", "INTEGER"),
+            ("vehicles", "INTEGER"),
+            ("iterations", "INTEGER"),
+            ("time_capped", "BOOLEAN"),
+            ("km", "REAL"),
+            ("kg_co2e", "REAL"),
+            ("cost", "REAL"),
+        ),
+        "label": (("subject", "TEXT"), ("kg_co2e", "REAL"), ("method", "TEXT"), ("scope", "TEXT")),
+        "recommender": (),
+    }
+)
 
 #: Event types whose events touch no object, and the object that stands in for them.
 _CONTEXT_OBJECT = {"recommender_trained": "recommender"}
@@ -267,10 +286,17 @@ class _ObjectFacts:
             window = d.get("window")
             start, end = window if isinstance(window, list) and len(window) == 2 else (None, None)
             self._set(
-                ("order", ev.order_id), value=d.get("value"), mass_kg=ev.load, units=ev.quantity,
-                volume_l=d.get("volume_l"), zone=d.get("zone"), option=d.get("option"),
-                depot=d.get("depot"), green_units=d.get("green_units"),
-                window_start=self._clock.minutes(start), window_end=self._clock.minutes(end),
+                ("order", ev.order_id),
+                value=d.get("value"),
+                mass_kg=ev.load,
+                units=ev.quantity,
+                volume_l=d.get("volume_l"),
+                zone=d.get("zone"),
+                option=d.get("option"),
+                depot=d.get("depot"),
+                green_units=d.get("green_units"),
+                window_start=self._clock.minutes(start),
+                window_end=self._clock.minutes(end),
             )
             self._relate(("order", ev.order_id), ("consumer", ev.consumer_id), "placed_by")
             for line in d.get("lines") or ():
@@ -280,21 +306,33 @@ class _ObjectFacts:
             self._relate(("order", ev.order_id), ("product", ev.product_id), "contains")
         elif etype == "grade_changed":
             self._set(("product", ev.product_id), category=d.get("category"))
-            self._change(("product", ev.product_id), time, grade=d.get("to"),
-                         green=d.get("green"), low_carbon=d.get("low_carbon"))
+            self._change(
+                ("product", ev.product_id), time, grade=d.get("to"), green=d.get("green"), low_carbon=d.get("low_carbon")
+            )
             self._set(("label", ev.label_id), subject="product")
             self._relate(("label", ev.label_id), ("product", ev.product_id), "labels")
         elif etype == "label_issued":
-            self._set(("label", ev.label_id), subject="order", kg_co2e=ev.kg_co2e,
-                      method=d.get("method"), scope=d.get("scope"))
+            self._set(("label", ev.label_id), subject="order", kg_co2e=ev.kg_co2e, method=d.get("method"), scope=d.get("scope"))
             self._relate(("label", ev.label_id), ("order", ev.order_id), "labels")
         elif etype == "wave_planned":
-            self._set(("wave", ev.wave_id), algorithm=d.get("algorithm"), depot=d.get("depot"),
-                      vehicles=d.get("vehicles"), iterations=d.get("iterations"),
-                      time_capped=d.get("time_capped"), km=ev.km, kg_co2e=ev.kg_co2e, cost=ev.cost)
+            self._set(
+                ("wave", ev.wave_id),
+                algorithm=d.get("algorithm"),
+                depot=d.get("depot"),
+                vehicles=d.get("vehicles"),
+                iterations=d.get("iterations"),
+                time_capped=d.get("time_capped"),
+                km=ev.km,
+                kg_co2e=ev.kg_co2e,
+                cost=ev.cost,
+            )
         elif etype == "vehicle_departed":
-            self._set(("vehicle", ev.vehicle_id), vehicle_type=d.get("vehicle_type"),
-                      capacity_kg=d.get("capacity_kg"), depot=d.get("depot"))
+            self._set(
+                ("vehicle", ev.vehicle_id),
+                vehicle_type=d.get("vehicle_type"),
+                capacity_kg=d.get("capacity_kg"),
+                depot=d.get("depot"),
+            )
             self._set(("route", ev.route_id), depot=d.get("depot"))
             self._relate(("route", ev.route_id), ("vehicle", ev.vehicle_id), "driven_by")
             self._relate(("wave", ev.wave_id), ("route", ev.route_id), "plans")
@@ -304,8 +342,14 @@ class _ObjectFacts:
             self._relate(("route", ev.route_id), ("order", ev.order_id), "carries")
         elif etype == "vehicle_returned":
             self._set(("vehicle", ev.vehicle_id), electric=d.get("electric"))
-            self._set(("route", ev.route_id), km=ev.km, kg_co2e=ev.kg_co2e, cost=ev.cost,
-                      penalty=d.get("penalty"), duration_min=d.get("duration"))
+            self._set(
+                ("route", ev.route_id),
+                km=ev.km,
+                kg_co2e=ev.kg_co2e,
+                cost=ev.cost,
+                penalty=d.get("penalty"),
+                duration_min=d.get("duration"),
+            )
         elif etype in ("points_earned", "points_redeemed"):
             self._change(("consumer", ev.consumer_id), time, points_balance=d.get("balance"))
 
@@ -463,16 +507,18 @@ def _write(model: _Model, path: str) -> None:
 def _write_tables(conn: sqlite3.Connection, model: _Model) -> None:
     conn.execute("CREATE TABLE event_map_type (ocel_type TEXT PRIMARY KEY, ocel_type_map TEXT)")
     conn.execute("CREATE TABLE object_map_type (ocel_type TEXT PRIMARY KEY, ocel_type_map TEXT)")
-    conn.execute("CREATE TABLE event (ocel_id TEXT PRIMARY KEY,"
-                 " ocel_type TEXT REFERENCES event_map_type (ocel_type))")
-    conn.execute("CREATE TABLE object (ocel_id TEXT PRIMARY KEY,"
-                 " ocel_type TEXT REFERENCES object_map_type (ocel_type))")
-    conn.execute("CREATE TABLE event_object (ocel_event_id TEXT REFERENCES event (ocel_id),"
-                 " ocel_object_id TEXT REFERENCES object (ocel_id), ocel_qualifier TEXT,"
-                 " PRIMARY KEY (ocel_event_id, ocel_object_id, ocel_qualifier))")
-    conn.execute("CREATE TABLE object_object (ocel_source_id TEXT REFERENCES object (ocel_id),"
-                 " ocel_target_id TEXT REFERENCES object (ocel_id), ocel_qualifier TEXT,"
-                 " PRIMARY KEY (ocel_source_id, ocel_target_id, ocel_qualifier))")
+    conn.execute("CREATE TABLE event (ocel_id TEXT PRIMARY KEY, ocel_type TEXT REFERENCES event_map_type (ocel_type))")
+    conn.execute("CREATE TABLE object (ocel_id TEXT PRIMARY KEY, ocel_type TEXT REFERENCES object_map_type (ocel_type))")
+    conn.execute(
+        "CREATE TABLE event_object (ocel_event_id TEXT REFERENCES event (ocel_id),"
+        " ocel_object_id TEXT REFERENCES object (ocel_id), ocel_qualifier TEXT,"
+        " PRIMARY KEY (ocel_event_id, ocel_object_id, ocel_qualifier))"
+    )
+    conn.execute(
+        "CREATE TABLE object_object (ocel_source_id TEXT REFERENCES object (ocel_id),"
+        " ocel_target_id TEXT REFERENCES object (ocel_id), ocel_qualifier TEXT,"
+        " PRIMARY KEY (ocel_source_id, ocel_target_id, ocel_qualifier))"
+    )
 
     event_maps = _map_names(model.by_type)
     conn.executemany("INSERT INTO event_map_type VALUES (?, ?)", event_maps.items())
@@ -484,11 +530,17 @@ def _write_tables(conn: sqlite3.Connection, model: _Model) -> None:
         columns = [f"{name} REAL" for name in figures]
         columns += [f"{_q(column)} {sql_type}" for (_, column), sql_type in zip(keys, key_types)]
         table = _q(f"event_{event_maps[etype]}")
-        conn.execute(f"CREATE TABLE {table} (ocel_id TEXT PRIMARY KEY REFERENCES event (ocel_id),"
-                     f" ocel_time TIMESTAMP{''.join(', ' + c for c in columns)})")
+        conn.execute(
+            f"CREATE TABLE {table} (ocel_id TEXT PRIMARY KEY REFERENCES event (ocel_id),"
+            f" ocel_time TIMESTAMP{''.join(', ' + c for c in columns)})"
+        )
         rows = (
-            (eid, time, *(fig[i] for i in fig_index),
-             *(_cell((d or {}).get(key), sql_type) for (key, _), sql_type in zip(keys, key_types)))
+            (
+                eid,
+                time,
+                *(fig[i] for i in fig_index),
+                *(_cell((d or {}).get(key), sql_type) for (key, _), sql_type in zip(keys, key_types)),
+            )
             for eid, time, fig, d in zip(group.ids, group.times, group.figures, group.data)
         )
         marks = ", ".join("?" * (2 + len(figures) + len(keys)))
@@ -505,19 +557,21 @@ def _write_tables(conn: sqlite3.Connection, model: _Model) -> None:
     for otype in object_types:
         attrs = OBJECT_ATTRIBUTES.get(otype, ())
         table = _q(f"object_{object_maps[otype]}")
-        conn.execute(f"CREATE TABLE {table} (ocel_id TEXT REFERENCES object (ocel_id), ocel_time TIMESTAMP,"
-                     f" ocel_changed_field TEXT{''.join(f', {_q(n)} {t}' for n, t in attrs)})")
+        conn.execute(
+            f"CREATE TABLE {table} (ocel_id TEXT REFERENCES object (ocel_id), ocel_time TIMESTAMP,"
+            f" ocel_changed_field TEXT{''.join(f', {_q(n)} {t}' for n, t in attrs)})"
+        )
         marks = ", ".join("?" * (3 + len(attrs)))
         # every object gets its initial row, even with no known attribute: readers drop an
         # object that has none
         initial = (
             (oid, _EPOCH, None, *(_cell(facts.static.get(key, {}).get(n), t) for n, t in attrs))
-            for key, oid in model.objects.items() if key[0] == otype
+            for key, oid in model.objects.items()
+            if key[0] == otype
         )
         conn.executemany(f"INSERT INTO {table} VALUES ({marks})", initial)
         changes = (
-            (model.objects[key], time, name,
-             *(_cell(value, t) if n == name else None for n, t in attrs))
+            (model.objects[key], time, name, *(_cell(value, t) if n == name else None for n, t in attrs))
             for key, time, name, value in changes_by_type.get(otype, ())
         )
         conn.executemany(f"INSERT INTO {table} VALUES ({marks})", changes)

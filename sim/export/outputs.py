@@ -27,8 +27,9 @@ def _same_file(a: Path, b: Path) -> bool:
         return os.path.abspath(a) == os.path.abspath(b)
 
 
-def check_output(out: str | os.PathLike[str], *, overwrite: bool, inputs: Iterable[str | os.PathLike[str]] = (),
-                 flag: str = "--force") -> Path:
+def check_output(
+    out: str | os.PathLike[str], *, overwrite: bool, inputs: Iterable[str | os.PathLike[str]] = (), flag: str = "--force"
+) -> Path:
     """Refuse ``out`` before any work is done: it is one of ``inputs`` (followed through
     links: writing there would destroy what is read), it exists and ``overwrite`` is off, or
     its folder does not exist. Returns ``out`` as a Path."""
@@ -69,8 +70,14 @@ def publish(tmp_name: str, out: Path, *, overwrite: bool, flag: str = "--force")
     os.unlink(tmp_name)
 
 
-def write_output(out: str | os.PathLike[str], write: Callable[[str], None], *, overwrite: bool = False,
-                 inputs: Iterable[str | os.PathLike[str]] = (), flag: str = "--force") -> Path:
+def write_output(
+    out: str | os.PathLike[str],
+    write: Callable[[str], None],
+    *,
+    overwrite: bool = False,
+    inputs: Iterable[str | os.PathLike[str]] = (),
+    flag: str = "--force",
+) -> Path:
     """Check ``out``, call ``write(tmp_name)`` to build the file under a temporary name, then
     publish it; the temporary file is removed on any failure. Returns ``out`` as a Path."""
     inputs = list(inputs)

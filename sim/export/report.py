@@ -86,7 +86,9 @@ class _RunData:
     summary: RunSummary
     label: str = ""
     footprints: np.ndarray = field(default_factory=lambda: np.empty((0, 5)))  # t, last_mile, trunk, packaging, production
-    waves: list[tuple[float, np.ndarray, int, str]] = field(default_factory=list)  # t, front (cost, kg, penalty), chosen, algorithm
+    waves: list[tuple[float, np.ndarray, int, str]] = field(
+        default_factory=list
+    )  # t, front (cost, kg, penalty), chosen, algorithm
     departures: list[tuple[str, float, float]] = field(default_factory=list)  # vehicle type, load kg, capacity kg
     orders: np.ndarray = field(default_factory=lambda: np.empty((0, 4)))  # t, units, green units, green slot (0/1)
     slates: np.ndarray = field(default_factory=lambda: np.empty((0, 3)))  # t, exposure, green exposure
@@ -108,15 +110,21 @@ def _read_run(path: str | os.PathLike, run_id: int | None) -> _RunData:
         rid = record.run_id
         data = _RunData(path=path, record=record, summary=summarize(log, rid))
         db = log.db
-        data.footprints = np.array(db.execute(
-            f"SELECT t, {json_field(K.LAST_MILE)}, {json_field(K.TRUNK)},"
-            f" {json_field(K.PACKAGING)}, {json_field(K.PRODUCTION)}"
-            " FROM events WHERE run_id = ? AND type = 'footprint_computed' ORDER BY seq", [rid]).fetchall(),
-            dtype=float).reshape(-1, 5)
+        data.footprints = np.array(
+            db.execute(
+                f"SELECT t, {json_field(K.LAST_MILE)}, {json_field(K.TRUNK)},"
+                f" {json_field(K.PACKAGING)}, {json_field(K.PRODUCTION)}"
+                " FROM events WHERE run_id = ? AND type = 'footprint_computed' ORDER BY seq",
+                [rid],
+            ).fetchall(),
+            dtype=float,
+        ).reshape(-1, 5)
         data.footprints = np.nan_to_num(data.footprints)  # a part a footprint lacks counts as zero
         for t, front, chosen, algorithm in db.execute(
-                f"SELECT t, {json_field(K.FRONT)}, {json_field(K.CHOSEN)}, {json_field(K.ALGORITHM)}"
-                " FROM events WHERE run_id = ? AND type = 'wave_planned' ORDER BY seq", [rid]):
+            f"SELECT t, {json_field(K.FRONT)}, {json_field(K.CHOSEN)}, {json_field(K.ALGORITHM)}"
+            " FROM events WHERE run_id = ? AND type = 'wave_planned' ORDER BY seq",
+            [rid],
+        ):
             points = np.array(_json_list(front), dtype=float).reshape(-1, 3)
             if len(points):
                 data.waves.append((t, points, int(chosen or 0), algorithm or "?"))
@@ -124,17 +132,27 @@ def _read_run(path: str | os.PathLike, run_id: int | None) -> _RunData:
             (vtype or "?", float(load or 0.0), float(capacity or 0.0))
             for vtype, load, capacity in db.execute(
                 f"SELECT {json_field(K.VEHICLE_TYPE)}, load, {json_field(K.CAPACITY_KG)}"
-                " FROM events WHERE run_id = ? AND type = 'vehicle_departed' ORDER BY seq", [rid])
+                " FROM events WHERE run_id = ? AND type = 'vehicle_departed' ORDER BY seq",
+                [rid],
+            )
         ]
-        data.orders = np.array(db.execute(
-            f"SELECT t, COALESCE(quantity, 0), COALESCE({json_field(K.GREEN_UNITS)}, 0),"
-            f" COALESCE({json_field(K.OPTION)} = 'green_slot', 0)"
-            " FROM events WHERE run_id = ? AND type = 'order_placed' ORDER BY seq", [rid]).fetchall(),
-            dtype=float).reshape(-1, 4)
-        data.slates = np.array(db.execute(
-            f"SELECT t, COALESCE({json_field(K.EXPOSURE)}, 0), COALESCE({json_field(K.EXPOSURE_GREEN)}, 0)"
-            " FROM events WHERE run_id = ? AND type = 'slate_shown' ORDER BY seq", [rid]).fetchall(),
-            dtype=float).reshape(-1, 3)
+        data.orders = np.array(
+            db.execute(
+                f"SELECT t, COALESCE(quantity, 0), COALESCE({json_field(K.GREEN_UNITS)}, 0),"
+                f" COALESCE({json_field(K.OPTION)} = 'green_slot', 0)"
+                " FROM events WHERE run_id = ? AND type = 'order_placed' ORDER BY seq",
+                [rid],
+            ).fetchall(),
+            dtype=float,
+        ).reshape(-1, 4)
+        data.slates = np.array(
+            db.execute(
+                f"SELECT t, COALESCE({json_field(K.EXPOSURE)}, 0), COALESCE({json_field(K.EXPOSURE_GREEN)}, 0)"
+                " FROM events WHERE run_id = ? AND type = 'slate_shown' ORDER BY seq",
+                [rid],
+            ).fetchall(),
+            dtype=float,
+        ).reshape(-1, 3)
     return data
 
 
@@ -179,7 +197,7 @@ def _inline_svg(fig: Figure, key: str, title: str) -> str:
     # no metadata block: it would only carry matplotlib's URL and a date into the page
     fig.savefig(buf, format="svg", metadata={"Creator": None, "Date": None, "Format": None, "Type": None})
     text = buf.getvalue()
-    text = text[text.index("<svg"):]  # the XML prolog and DOCTYPE are not allowed inside HTML
+    text = text[text.index("<svg") :]  # the XML prolog and DOCTYPE are not allowed inside HTML
     # every chart defines the same glyph ids (DejaVuSans-xx) and its own clip paths: ids are
     # document-wide in HTML, so each chart gets its own prefix
     text = _ID_REF.sub(lambda m: f"{m.group(1)}{key}-{m.group(2)}", text)
@@ -224,9 +242,9 @@ def _emissions_chart(run: _RunData, key: str) -> tuple[str | None, str]:
     caption = (
         f"Emissions charged to orders, in kg CO2e per simulated {unit}, by part, dated when each order's "
         f"footprint was computed (when its route returned): {len(fp):,} footprints. "
-        f"Totals: last mile <span data-total=\"last_mile\">{totals['last_mile']:,.1f}</span> kg, "
-        f"trunk <span data-total=\"trunk\">{totals['trunk']:,.1f}</span> kg, "
-        f"packaging <span data-total=\"packaging\">{totals['packaging']:,.1f}</span> kg. "
+        f'Totals: last mile <span data-total="last_mile">{totals["last_mile"]:,.1f}</span> kg, '
+        f'trunk <span data-total="trunk">{totals["trunk"]:,.1f}</span> kg, '
+        f'packaging <span data-total="packaging">{totals["packaging"]:,.1f}</span> kg. '
         f"Trunk is each order's share of the inbound legs as its label apportions it, so it need not equal "
         f"the {s.kg_co2e_trunk:,.1f} kg the trunk legs emitted in the run. Production "
         f"({float(fp[:, 4].sum()):,.0f} kg, embodied in the goods) is not drawn."
@@ -258,12 +276,18 @@ def _pareto_chart(run: _RunData, key: str) -> tuple[str | None, str]:
     cheapest = sum(chosen == int(np.argmin(front[:, 0])) for _, front, chosen, _ in waves)
     cleanest = sum(chosen == int(np.argmin(front[:, 1])) for _, front, chosen, _ in waves)
     algorithms = ", ".join(sorted({a for *_, a in waves}))
-    subset = (f"The fronts of {len(shown)} of the {n} waves are drawn (evenly spaced in time); the chosen plans "
-              f"of all {n} are marked. " if len(shown) < n else "")
-    panels = ("Left: absolute values per wave; right: each front relative to its chosen plan, in %, where the "
-              "trade-off within a wave is visible (the fronts also trade off the time-window penalty, so in this "
-              "projection some plans look dominated). " if relative else
-              "Every front drawn has a single plan, so there is no trade-off within a wave to show. ")
+    subset = (
+        f"The fronts of {len(shown)} of the {n} waves are drawn (evenly spaced in time); the chosen plans of all {n} are marked. "
+        if len(shown) < n
+        else ""
+    )
+    panels = (
+        "Left: absolute values per wave; right: each front relative to its chosen plan, in %, where the "
+        "trade-off within a wave is visible (the fronts also trade off the time-window penalty, so in this "
+        "projection some plans look dominated). "
+        if relative
+        else "Every front drawn has a single plan, so there is no trade-off within a wave to show. "
+    )
     caption = (
         f"Cost (yuan) against emissions (kg CO2e) of the plans on each dispatch wave's Pareto front "
         f"(router: {html.escape(algorithms)}); light dots are the front's plans, diamonds the plan executed, "
@@ -279,11 +303,21 @@ def _draw_fronts(ax, waves: list, shown: np.ndarray, norm: Normalize):
     plans' scatter (its colours are the colour bar's)."""
     for i in shown:
         front = waves[i][1]
-        ax.scatter(front[:, 0], front[:, 1], c=np.full(len(front), i + 1), cmap="viridis", norm=norm, s=12,
-                   alpha=0.45, lw=0)
+        ax.scatter(front[:, 0], front[:, 1], c=np.full(len(front), i + 1), cmap="viridis", norm=norm, s=12, alpha=0.45, lw=0)
     chosen = np.array([front[c, :2] for _, front, c, _ in waves])
-    points = ax.scatter(chosen[:, 0], chosen[:, 1], c=np.arange(1, len(waves) + 1), cmap="viridis", norm=norm,
-                        s=26, marker="D", edgecolors="black", linewidths=0.6, label="chosen plan", zorder=3)
+    points = ax.scatter(
+        chosen[:, 0],
+        chosen[:, 1],
+        c=np.arange(1, len(waves) + 1),
+        cmap="viridis",
+        norm=norm,
+        s=26,
+        marker="D",
+        edgecolors="black",
+        linewidths=0.6,
+        label="chosen plan",
+        zorder=3,
+    )
     if chosen.min() > 0 and chosen.max(axis=0).min() / chosen.min(axis=0).max() > 8:
         ax.set_xscale("log")  # wave sizes span decades: a linear axis crushes the small waves
         ax.set_yscale("log")
@@ -319,8 +353,16 @@ def _load_chart(run: _RunData, key: str) -> tuple[str | None, str]:
     values = [100 * np.array([f for v, f in deps if v == t]) for t in types]
     fig = _figure(9, 1.1 + 0.55 * len(types))
     ax = fig.add_subplot()
-    ax.boxplot(values, orientation="horizontal", widths=0.55, showfliers=False, medianprops={"color": "black"},
-               boxprops={"color": "#555555"}, whiskerprops={"color": "#555555"}, capprops={"color": "#555555"})
+    ax.boxplot(
+        values,
+        orientation="horizontal",
+        widths=0.55,
+        showfliers=False,
+        medianprops={"color": "black"},
+        boxprops={"color": "#555555"},
+        whiskerprops={"color": "#555555"},
+        capprops={"color": "#555555"},
+    )
     rng = np.random.default_rng(0)  # fixed jitter: the same log draws the same picture
     for row, v in enumerate(values, start=1):
         ax.scatter(v, row + rng.uniform(-0.18, 0.18, len(v)), s=9, alpha=0.45, color=_RUN_COLOURS[(row - 1) % 8], lw=0)
@@ -360,8 +402,10 @@ def _green_chart(run: _RunData, key: str) -> tuple[str | None, str]:
         lines.append(("green delivery slot share of orders", slot, "#56B4E9", s.green_slot_uptake))
     if len(run.slates):
         with np.errstate(invalid="ignore", divide="ignore"):
-            exposure = 100 * (_bucket_sums(run.slates[:, 0], run.slates[:, 2], width, n)
-                              / _bucket_sums(run.slates[:, 0], run.slates[:, 1], width, n))
+            exposure = 100 * (
+                _bucket_sums(run.slates[:, 0], run.slates[:, 2], width, n)
+                / _bucket_sums(run.slates[:, 0], run.slates[:, 1], width, n)
+            )
         lines.append(("green share of slate exposure", exposure, "#CC79A7", s.green_exposure_share))
     for label, y, colour, overall in lines:
         ax.plot(x, y, marker="o", ms=4, color=colour, label=label)
@@ -401,9 +445,15 @@ def _difference_chart(runs: list[_RunData], key: str) -> tuple[str | None, str]:
         vals = np.array([np.nan if r is None else r for r in rel])
         ax.barh(pos, np.nan_to_num(vals), height=bar * 0.9, color=_RUN_COLOURS[(j + 1) % 8], label=other.label)
         for p, v in zip(pos, vals):
-            ax.annotate("n/a" if np.isnan(v) else f"{v:+.1f} %", (0 if np.isnan(v) else v, p),
-                        xytext=(3 if np.isnan(v) or v >= 0 else -3, 0), textcoords="offset points",
-                        ha="left" if np.isnan(v) or v >= 0 else "right", va="center", fontsize=7.5)
+            ax.annotate(
+                "n/a" if np.isnan(v) else f"{v:+.1f} %",
+                (0 if np.isnan(v) else v, p),
+                xytext=(3 if np.isnan(v) or v >= 0 else -3, 0),
+                textcoords="offset points",
+                ha="left" if np.isnan(v) or v >= 0 else "right",
+                va="center",
+                fontsize=7.5,
+            )
     ax.axvline(0, color="black", lw=0.7)
     ax.set_yticks(y, [kpi(k).heading for k in kpis])
     ax.invert_yaxis()
@@ -497,10 +547,14 @@ def _kpi_table(s: RunSummary) -> str:
         rows.append(f'<tr class="group"><th colspan="3">{_e(group)}</th></tr>')
         for k in shown:
             label = k.label + (f" ({s.footprint_scope})" if k.key == "footprint_total_per_order" else "")
-            rows.append(f'<tr><td>{_e(label)}</td><td class="num" data-kpi="{k.key}">{_e(_formatted(s, k.key))}</td>'
-                        f'<td class="unit">{_e(k.unit)}</td></tr>')
-    return ('<div class="kpi-wrap"><table class="kpis"><thead><tr><th>figure</th><th class="num">value</th>'
-            '<th>unit</th></tr></thead><tbody>\n' + "\n".join(rows) + "\n</tbody></table></div>")
+            rows.append(
+                f'<tr><td>{_e(label)}</td><td class="num" data-kpi="{k.key}">{_e(_formatted(s, k.key))}</td>'
+                f'<td class="unit">{_e(k.unit)}</td></tr>'
+            )
+    return (
+        '<div class="kpi-wrap"><table class="kpis"><thead><tr><th>figure</th><th class="num">value</th>'
+        "<th>unit</th></tr></thead><tbody>\n" + "\n".join(rows) + "\n</tbody></table></div>"
+    )
 
 
 def _run_section(run: _RunData, index: int) -> str:
@@ -515,15 +569,22 @@ def _run_section(run: _RunData, index: int) -> str:
         f"<span>carbonsim {_e(r.version)}</span><span>started {_e(r.started_at)}</span></p>\n"
     )
     if s.status != "completed":
-        head += (f'<p class="note warn">This run did not complete (status {_e(s.status)}): the figures cover '
-                 f"what it logged before it stopped.</p>\n")
+        head += (
+            f'<p class="note warn">This run did not complete (status {_e(s.status)}): the figures cover '
+            f"what it logged before it stopped.</p>\n"
+        )
     parts = [
         head,
-        "<h3>Emissions over time</h3>", _figure_html(_emissions_chart(run, f"{key}-emissions")),
-        "<h3>Cost and CO2 of the dispatch plans</h3>", _figure_html(_pareto_chart(run, f"{key}-pareto")),
-        "<h3>Vehicle load factors</h3>", _figure_html(_load_chart(run, f"{key}-load")),
-        "<h3>Green choices over time</h3>", _figure_html(_green_chart(run, f"{key}-green")),
-        "<h3>Key figures</h3>", _kpi_table(s),
+        "<h3>Emissions over time</h3>",
+        _figure_html(_emissions_chart(run, f"{key}-emissions")),
+        "<h3>Cost and CO2 of the dispatch plans</h3>",
+        _figure_html(_pareto_chart(run, f"{key}-pareto")),
+        "<h3>Vehicle load factors</h3>",
+        _figure_html(_load_chart(run, f"{key}-load")),
+        "<h3>Green choices over time</h3>",
+        _figure_html(_green_chart(run, f"{key}-green")),
+        "<h3>Key figures</h3>",
+        _kpi_table(s),
         "</section>",
     ]
     return "\n".join(parts)
@@ -532,7 +593,7 @@ def _run_section(run: _RunData, index: int) -> str:
 def _compare_section(runs: list[_RunData]) -> str:
     base = runs[0].summary
     others = runs[1:]
-    head = ['<th>KPI</th><th>unit</th>']
+    head = ["<th>KPI</th><th>unit</th>"]
     head += [f'<th class="num">{_e(r.label)}</th>' for r in runs]
     for r in others:
         head += [f'<th class="num">Δ {_e(r.label)}</th>', '<th class="num">Δ %</th>']
@@ -553,21 +614,32 @@ def _compare_section(runs: list[_RunData]) -> str:
             cells.append(f'<td class="num{tone}" data-diff="{key}">{_e(shown)}</td>')
             cells.append(f'<td class="num{tone}">{"n/a" if rel is None else f"{rel:+.1f} %"}</td>')
         rows.append("<tr>" + "".join(cells) + "</tr>")
-    table = ('<div class="kpi-wrap"><table class="compare"><thead><tr>' + "".join(head) + "</tr></thead><tbody>\n"
-             + "\n".join(rows) + "\n</tbody></table></div>")
+    table = (
+        '<div class="kpi-wrap"><table class="compare"><thead><tr>'
+        + "".join(head)
+        + "</tr></thead><tbody>\n"
+        + "\n".join(rows)
+        + "\n</tbody></table></div>"
+    )
     same = len({r.summary.scenario for r in runs}) == 1 and len({r.summary.seed for r in runs}) == len(runs)
-    note = ("<p class=\"note\">All runs are the same scenario with different seeds: the differences are "
-            "replication noise, not a policy effect (<code>carbonsim compare</code> gives intervals).</p>"
-            if same else "")
-    return "\n".join([
-        '<section id="comparison">',
-        f"<h2>Comparison against {_e(runs[0].label)}</h2>",
-        '<p class="note">Green: better than the first run; red: worse (for KPIs with a direction). '
-        "Δ is the run minus the first run; shares in percentage points (pp).</p>",
-        note, table,
-        _figure_html(_difference_chart(runs, "cmp-diff")),
-        "</section>",
-    ])
+    note = (
+        '<p class="note">All runs are the same scenario with different seeds: the differences are '
+        "replication noise, not a policy effect (<code>carbonsim compare</code> gives intervals).</p>"
+        if same
+        else ""
+    )
+    return "\n".join(
+        [
+            '<section id="comparison">',
+            f"<h2>Comparison against {_e(runs[0].label)}</h2>",
+            '<p class="note">Green: better than the first run; red: worse (for KPIs with a direction). '
+            "Δ is the run minus the first run; shares in percentage points (pp).</p>",
+            note,
+            table,
+            _figure_html(_difference_chart(runs, "cmp-diff")),
+            "</section>",
+        ]
+    )
 
 
 def _signed(figure: Kpi, diff: float) -> str:
@@ -584,8 +656,11 @@ def _labels(runs: list[_RunData]) -> None:
 
 def _page(runs: list[_RunData]) -> str:
     generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
-    nav = "".join(f'<li><a href="#run-{i}">{_e(r.label)}</a>: {_e(r.summary.scenario)}, seed {r.summary.seed}, '
-                  f"{r.summary.days} days, {_e(r.summary.status)}</li>" for i, r in enumerate(runs, start=1))
+    nav = "".join(
+        f'<li><a href="#run-{i}">{_e(r.label)}</a>: {_e(r.summary.scenario)}, seed {r.summary.seed}, '
+        f"{r.summary.days} days, {_e(r.summary.status)}</li>"
+        for i, r in enumerate(runs, start=1)
+    )
     if len(runs) > 1:
         nav = f'<li><a href="#comparison">comparison against {_e(runs[0].label)}</a></li>' + nav
     body = [_compare_section(runs)] if len(runs) > 1 else []
@@ -606,7 +681,7 @@ def _page(runs: list[_RunData]) -> str:
 <main>
 <h1>carbonsim report</h1>
 <p class="meta"><span>generated {generated}</span><span>carbonsim {_e(package_version())}</span>
-<span>{len(runs)} run{'s' if len(runs) != 1 else ''}</span><span>{charts} charts</span></p>
+<span>{len(runs)} run{"s" if len(runs) != 1 else ""}</span><span>{charts} charts</span></p>
 <p class="note">A simulated green e-commerce supply chain: every figure is read from the runs' event logs.
 Units: kg CO2e (kg of CO2-equivalent), yuan, km; shares in %.</p>
 <nav><ul>{nav}</ul></nav>
@@ -619,8 +694,9 @@ Units: kg CO2e (kg of CO2-equivalent), yuan, km; shares in %.</p>
 """
 
 
-def build_report(runs: Sequence[tuple[str | os.PathLike, int | None]], out: str | os.PathLike, *,
-                 overwrite: bool = False) -> Path:
+def build_report(
+    runs: Sequence[tuple[str | os.PathLike, int | None]], out: str | os.PathLike, *, overwrite: bool = False
+) -> Path:
     """Write an HTML report of ``runs`` to ``out`` and return its path.
 
     ``runs``: ``(event log path, run id)`` pairs; a run id of None means the last run in that

@@ -50,9 +50,7 @@ from typing import Any
 try:
     from sqlite_utils import Database, Migrations
 except ImportError as exc:  # pragma: no cover - depends on the installed version
-    raise ImportError(
-        "sim.log.eventlog needs sqlite-utils >= 4.0 (Migrations, Database.atomic)"
-    ) from exc
+    raise ImportError("sim.log.eventlog needs sqlite-utils >= 4.0 (Migrations, Database.atomic)") from exc
 
 from labels.canonical import canonical_json
 from sim.errors import LOCK_WAIT_SECONDS, FileProblem, NotFound, file_problem
@@ -240,8 +238,7 @@ def _data_text(data: Any) -> str | None:
         raise type(exc)(f"Event.data is not JSON-serialisable: {exc}") from exc
     if json.loads(text) != data:
         raise ValueError(
-            "Event.data must survive a JSON round trip unchanged "
-            "(str keys, lists rather than tuples, JSON scalars only)"
+            "Event.data must survive a JSON round trip unchanged (str keys, lists rather than tuples, JSON scalars only)"
         )
     return text
 
@@ -337,8 +334,10 @@ def _refuse_foreign(path: Path) -> None:
         tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         ours = False
         if "_sqlite_migrations" in tables:
-            ours = conn.execute("SELECT 1 FROM _sqlite_migrations WHERE migration_set = ? LIMIT 1",
-                                [MIGRATION_SET]).fetchone() is not None
+            ours = (
+                conn.execute("SELECT 1 FROM _sqlite_migrations WHERE migration_set = ? LIMIT 1", [MIGRATION_SET]).fetchone()
+                is not None
+            )
     except sqlite3.Error as exc:
         raise file_problem(path, exc) from exc
     finally:
@@ -401,17 +400,21 @@ class _ActiveRun:
     routing_seconds: float | None = None
 
 
-_INSERT_EVENTS = "INSERT INTO events ({}) VALUES ({})".format(
-    ", ".join(_EVENT_COLUMNS), ", ".join("?" * len(_EVENT_COLUMNS))
-)
+_INSERT_EVENTS = "INSERT INTO events ({}) VALUES ({})".format(", ".join(_EVENT_COLUMNS), ", ".join("?" * len(_EVENT_COLUMNS)))
 _SELECT_EVENTS = "SELECT {} FROM events".format(", ".join(_EVENT_COLUMNS[1:]))
 
 
 class EventLog:
     """An open event-log file: writes one run at a time, reads any run. Use :meth:`open`."""
 
-    def __init__(self, db: Database, *, flush_every: int = DEFAULT_FLUSH_EVERY,
-                 path: str | os.PathLike[str] | None = None, read_only: bool = False) -> None:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        flush_every: int = DEFAULT_FLUSH_EVERY,
+        path: str | os.PathLike[str] | None = None,
+        read_only: bool = False,
+    ) -> None:
         #: Check every event given to :meth:`record_trusted` as :meth:`record` would, and its
         #: data against its type's declaration (:mod:`sim.log.payloads`): tests and debug runs.
         self.check_events = False
@@ -432,8 +435,9 @@ class EventLog:
         self._select_runs = "SELECT {} FROM runs".format(", ".join(self._run_columns))
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str], *, flush_every: int = DEFAULT_FLUSH_EVERY,
-             lock_wait: float = LOCK_WAIT_SECONDS) -> "EventLog":
+    def open(
+        cls, path: str | os.PathLike[str], *, flush_every: int = DEFAULT_FLUSH_EVERY, lock_wait: float = LOCK_WAIT_SECONDS
+    ) -> "EventLog":
         """Open the log at ``path`` for writing runs, creating it if needed: WAL on, pending
         migrations applied. A write lock held by another process is waited for up to
         ``lock_wait`` seconds.
@@ -569,9 +573,19 @@ class EventLog:
             cursor = db.execute(
                 "INSERT INTO runs (scenario, scenario_hash, scenario_json, seed, version, status, started_at,"
                 " host, pid, pid_start, heartbeat_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [scenario, hashlib.sha256(text.encode("utf-8")).hexdigest(), text, seed,
-                 version if version is not None else package_version(), RunStatus.RUNNING.value, now,
-                 me.host, me.pid, me.start_ticks, now],
+                [
+                    scenario,
+                    hashlib.sha256(text.encode("utf-8")).hexdigest(),
+                    text,
+                    seed,
+                    version if version is not None else package_version(),
+                    RunStatus.RUNNING.value,
+                    now,
+                    me.host,
+                    me.pid,
+                    me.start_ticks,
+                    now,
+                ],
             )
         run_id = int(cursor.lastrowid)
         self._active = _ActiveRun(run_id=run_id, next_seq=1, started=time.perf_counter())
@@ -617,8 +631,11 @@ class EventLog:
     def _check_trusted(event: Event, values: tuple) -> None:
         checked = _event_values(event)
         problems = payload_problems(event.type, event.data)
-        wrong = [f"{name} = {v!r} ({type(v).__name__}), stored as {c!r}" for name, v, c in zip(_ROW_FIELDS, values, checked)
-                 if v != c or type(v) is not type(c)]
+        wrong = [
+            f"{name} = {v!r} ({type(v).__name__}), stored as {c!r}"
+            for name, v, c in zip(_ROW_FIELDS, values, checked)
+            if v != c or type(v) is not type(c)
+        ]
         if wrong or problems:
             raise ValueError(f"event {event.type} at t={event.t} is not as the package promises: " + "; ".join(wrong + problems))
 
@@ -714,8 +731,14 @@ class EventLog:
                 db.execute(
                     "UPDATE runs SET status = ?, finished_at = ?, wall_seconds = ?, routing_seconds = ?, error = ?"
                     " WHERE run_id = ?",
-                    [status.value, _utc_now(), float(wall_seconds),
-                     None if routing_seconds is None else float(routing_seconds), error, run.run_id],
+                    [
+                        status.value,
+                        _utc_now(),
+                        float(wall_seconds),
+                        None if routing_seconds is None else float(routing_seconds),
+                        error,
+                        run.run_id,
+                    ],
                 )
                 for companion in self._companions:
                     companion.finish(db)
@@ -830,10 +853,18 @@ class EventLog:
         ``type`` one type or several; ``order_id`` / ``vehicle_id`` exact match (an int id never
         matches its str spelling); ``t_from <= t < t_to``; at most ``limit`` events.
         """
-        return [event for _, event in self.iter_events(
-            run_id, type=type, order_id=order_id, vehicle_id=vehicle_id,
-            t_from=t_from, t_to=t_to, limit=limit,
-        )]
+        return [
+            event
+            for _, event in self.iter_events(
+                run_id,
+                type=type,
+                order_id=order_id,
+                vehicle_id=vehicle_id,
+                t_from=t_from,
+                t_to=t_to,
+                limit=limit,
+            )
+        ]
 
     def runs(self) -> list[RunRecord]:
         """Every run in the file, oldest first."""

@@ -55,11 +55,23 @@ ObjectId = int | str
 
 #: The id fields, in the log's column order. Each names one OCEL object type.
 ID_FIELDS: tuple[str, ...] = (
-    "order_id", "vehicle_id", "product_id", "route_id", "consumer_id", "wave_id", "label_id",
+    "order_id",
+    "vehicle_id",
+    "product_id",
+    "route_id",
+    "consumer_id",
+    "wave_id",
+    "label_id",
 )
 #: The figure fields, in the log's column order (floats; None where the event has none).
 FIGURE_FIELDS: tuple[str, ...] = (
-    "km", "kg_co2e", "load", "lateness", "stock_level", "quantity", "cost",
+    "km",
+    "kg_co2e",
+    "load",
+    "lateness",
+    "stock_level",
+    "quantity",
+    "cost",
 )
 
 

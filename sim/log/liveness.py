@@ -33,7 +33,7 @@ def _start_ticks(pid: int) -> int | None:
     except OSError:
         return None
     # the command name (field 2) may hold spaces and parentheses: split after its last ')'
-    fields = stat[stat.rfind(b")") + 2:].split()
+    fields = stat[stat.rfind(b")") + 2 :].split()
     return int(fields[19])  # field 22 of stat(5): starttime
 
 
@@ -56,8 +56,9 @@ def process_alive(identity: ProcessIdentity) -> bool:
     return _start_ticks(identity.pid) == identity.start_ticks
 
 
-def writer_gone(host: str | None, pid: int | None, start_ticks: int | None, heartbeat_at: str | None,
-                *, now: datetime | None = None) -> bool:
+def writer_gone(
+    host: str | None, pid: int | None, start_ticks: int | None, heartbeat_at: str | None, *, now: datetime | None = None
+) -> bool:
     """Whether a run marked running has lost its writer. Logs written before runs recorded
     their process (no host, no pid) are never called abandoned: nothing tells."""
     if host is None or pid is None:

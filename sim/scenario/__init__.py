@@ -38,7 +38,29 @@ starts), :mod:`.toml_text` (TOML output) and :mod:`.reference` (the README's fie
 from __future__ import annotations
 
 from sim.scenario.problems import Problem, ScenarioError
-from sim.scenario.schema import BoxConfig, CatalogConfig, ConsumersConfig, DeliverySharesConfig, DeliveryWindowsConfig, DemandConfig, DepotConfig, FleetConfig, IncentivesConfig, LabelsConfig, PackingConfig, PeakConfig, RecommenderConfig, RoutingConfig, Scenario, SimulationConfig, VehicleConfig, WarehouseConfig, WorldConfig, ZoneSharesConfig, faker_locales
+from sim.scenario.schema import (
+    BoxConfig,
+    CatalogConfig,
+    ConsumersConfig,
+    DeliverySharesConfig,
+    DeliveryWindowsConfig,
+    DemandConfig,
+    DepotConfig,
+    FleetConfig,
+    IncentivesConfig,
+    LabelsConfig,
+    PackingConfig,
+    PeakConfig,
+    RecommenderConfig,
+    RoutingConfig,
+    Scenario,
+    SimulationConfig,
+    VehicleConfig,
+    WarehouseConfig,
+    WorldConfig,
+    ZoneSharesConfig,
+    faker_locales,
+)
 from sim.scenario.work import MAX_EXPECTED_EVENTS, Work
 from sim.scenario.loading import MAX_FILE_BYTES
 from sim.scenario.toml_text import dumps_toml

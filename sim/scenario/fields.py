@@ -42,8 +42,21 @@ def field_spec(
     a definition (a share is in [0, 1] by definition; a truck's payload cap is our choice);
     it is shown in the README's allowed column."""
     meta = dict(
-        unit=unit, doc=doc, ge=ge, gt=gt, le=le, lt=lt, item_ge=item_ge, item_gt=item_gt, item_le=item_le,
-        length=length, min_len=min_len, max_len=max_len, allowed=allowed, default_doc=default_doc, why=why,
+        unit=unit,
+        doc=doc,
+        ge=ge,
+        gt=gt,
+        le=le,
+        lt=lt,
+        item_ge=item_ge,
+        item_gt=item_gt,
+        item_le=item_le,
+        length=length,
+        min_len=min_len,
+        max_len=max_len,
+        allowed=allowed,
+        default_doc=default_doc,
+        why=why,
     )
     if factory is not None:
         return field(default_factory=factory, metadata=meta)
@@ -223,9 +236,7 @@ def unknown_key(path: Path_, key: str, value: Any, allowed: Sequence[str], top: 
 def from_mapping(cls: type, mapping: dict, path: Path_ = ()) -> Any:
     """Build a section from a TOML table, reporting unknown keys and every bad field."""
     names = [f.name for f in fields(cls)]
-    problems = [
-        unknown_key(path, k, v, names, top=not path) for k, v in mapping.items() if k not in names
-    ]
+    problems = [unknown_key(path, k, v, names, top=not path) for k, v in mapping.items() if k not in names]
     known = {k: v for k, v in mapping.items() if k in names}
     try:
         obj = cls(**known)
@@ -273,8 +284,7 @@ def _entries(n: int) -> str:
 
 def _within(value: float, ge=None, gt=None, le=None, lt=None) -> bool:
     return (
-        (ge is None or value >= ge) and (gt is None or value > gt)
-        and (le is None or value <= le) and (lt is None or value < lt)
+        (ge is None or value >= ge) and (gt is None or value > gt) and (le is None or value <= le) and (lt is None or value < lt)
     )
 
 

@@ -165,7 +165,9 @@ def parse_override(text: str, root: type) -> tuple[list[Part], Any]:
     for chunk in key.split("."):
         m = _PART.match(chunk)
         if not m:
-            raise ScenarioError.of([Problem((), f"bad override {clip(repr(text))}: {clip(repr(key))} is not a dotted field name; {_SYNTAX}")])
+            raise ScenarioError.of(
+                [Problem((), f"bad override {clip(repr(text))}: {clip(repr(key))} is not a dotted field name; {_SYNTAX}")]
+            )
         parts.append((m.group(1), None if m.group(2) is None else int(m.group(2))))
     if len(parts) < 2:
         raise ScenarioError.of([Problem((), f"bad override {clip(repr(text))}: name a table and a key; {_SYNTAX}")])
@@ -177,7 +179,7 @@ def parse_override(text: str, root: type) -> tuple[list[Part], Any]:
     except tomllib.TOMLDecodeError:
         if not _BARE.match(raw_value):
             raise ScenarioError.of(
-                [Problem(flat(parts), f"bad override value {clip(repr(raw_value))}: not a TOML value (quote strings: \"text\")")]
+                [Problem(flat(parts), f'bad override value {clip(repr(raw_value))}: not a TOML value (quote strings: "text")')]
             ) from None
         value = raw_value  # a bare word: routing.policy=mogwo
     return parts, value
@@ -204,7 +206,9 @@ def _check_override_path(parts: Sequence[Part], root: type) -> None:
         if depth < len(parts) - 1:
             tables = [a for a in arms if is_section(a)]
             if not tables:
-                raise ScenarioError.of([Problem(here + (name,), f"is {kind(tp)}, not a table; it has no field {parts[depth + 1][0]!r}")])
+                raise ScenarioError.of(
+                    [Problem(here + (name,), f"is {kind(tp)}, not a table; it has no field {parts[depth + 1][0]!r}")]
+                )
             cls = tables[0]
 
 

@@ -43,8 +43,12 @@ def field_reference() -> list[tuple[str, list[FieldDoc]]]:
             tp = hints[f.name]
             rows.append(
                 FieldDoc(
-                    f"{prefix}{f.name}", type_word(tp), f.metadata["unit"], _default_text(f),
-                    allowed_text(f, tp), f.metadata["doc"],
+                    f"{prefix}{f.name}",
+                    type_word(tp),
+                    f.metadata["unit"],
+                    _default_text(f),
+                    allowed_text(f, tp),
+                    f.metadata["doc"],
                 )
             )
             arms = typing.get_args(tp) if typing.get_origin(tp) in (types.UnionType, typing.Union) else (tp,)

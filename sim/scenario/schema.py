@@ -19,11 +19,20 @@ from optimizer.algorithms import ALGORITHM_NAMES
 from optimizer.model import HEAVY_TRUCK, LIGHT_TRUCK, MEDIUM_TRUCK, VehicleType
 from optimizer.units import KG_PER_CAPACITY_UNIT, MINUTES_PER_DAY
 from sim.scenario.fields import Section, field_spec, from_mapping, num, shares, unique
-from sim.scenario.loading import apply_override, flat, leaves, load_chain, merge, parse, parse_override, resolve_extends, source_of
+from sim.scenario.loading import (
+    apply_override,
+    flat,
+    leaves,
+    load_chain,
+    merge,
+    parse,
+    parse_override,
+    resolve_extends,
+    source_of,
+)
 from sim.scenario.problems import Path_, Problem, ScenarioError, clip
 from sim.scenario.toml_text import dumps_toml, plain
 from sim.scenario.work import Work
-
 
 
 #: The calendar a run may start in (ours: far enough for any study, and day 0 plus the longest
@@ -37,15 +46,24 @@ class SimulationConfig(Section):
 
     days: int = field_spec(7, unit="days", ge=1, le=3650, doc="Simulated horizon; day 0 starts at midnight of `start_date`.")
     seed: int = field_spec(
-        0, unit="-", ge=0, le=2**63 - 1,
+        0,
+        unit="-",
+        ge=0,
+        le=2**63 - 1,
         doc="Root seed; every subsystem (demand, travel noise, choice, optimizer) gets its own stream spawned from it. `carbonsim run --seed` overrides it.",
     )
     start_date: date = field_spec(
-        date(2024, 6, 13), unit="calendar date", allowed=f"{FIRST_DATE} to {LAST_DATE}", why="ours",
-        doc="Date of day 0 (weekdays and festival dates are read from it); a TOML date `2024-06-13` or the string \"2024-06-13\".",
+        date(2024, 6, 13),
+        unit="calendar date",
+        allowed=f"{FIRST_DATE} to {LAST_DATE}",
+        why="ours",
+        doc='Date of day 0 (weekdays and festival dates are read from it); a TOML date `2024-06-13` or the string "2024-06-13".',
     )
     drain_days: int = field_spec(
-        3, unit="days", ge=0, le=60,
+        3,
+        unit="days",
+        ge=0,
+        le=60,
         doc="After the horizon no new orders arrive and the world runs up to this many more days so orders in flight can finish; what is still open then ends `delivery_failed` (reason `run_ended`).",
     )
 
@@ -58,8 +76,12 @@ class SimulationConfig(Section):
 class DepotConfig(Section):
     """One depot (distribution centre) on the plane."""
 
-    x: float = field_spec(0.0, unit="km", ge=-5000.0, le=5000.0, why="ours: a plane about as wide as China", doc="East coordinate of the depot.")
-    y: float = field_spec(0.0, unit="km", ge=-5000.0, le=5000.0, why="ours: a plane about as wide as China", doc="North coordinate of the depot.")
+    x: float = field_spec(
+        0.0, unit="km", ge=-5000.0, le=5000.0, why="ours: a plane about as wide as China", doc="East coordinate of the depot."
+    )
+    y: float = field_spec(
+        0.0, unit="km", ge=-5000.0, le=5000.0, why="ours: a plane about as wide as China", doc="North coordinate of the depot."
+    )
 
 
 @dataclass(frozen=True)
@@ -70,9 +92,15 @@ class ZoneSharesConfig(Section):
     zones; the world builder places each zone's customers at matching distances from the depots.
     """
 
-    urban_core: float = field_spec(0.35, unit="share", ge=0.0, le=1.0, doc="Urban core distribution zone (Table 7: 12.84 km average route).")
-    urban_suburban_transition: float = field_spec(0.25, unit="share", ge=0.0, le=1.0, doc="Urban-suburban transition zone (18.63 km).")
-    urban_rural_integration: float = field_spec(0.20, unit="share", ge=0.0, le=1.0, doc="Urban-rural integration zone (27.48 km).")
+    urban_core: float = field_spec(
+        0.35, unit="share", ge=0.0, le=1.0, doc="Urban core distribution zone (Table 7: 12.84 km average route)."
+    )
+    urban_suburban_transition: float = field_spec(
+        0.25, unit="share", ge=0.0, le=1.0, doc="Urban-suburban transition zone (18.63 km)."
+    )
+    urban_rural_integration: float = field_spec(
+        0.20, unit="share", ge=0.0, le=1.0, doc="Urban-rural integration zone (27.48 km)."
+    )
     remote_county: float = field_spec(0.12, unit="share", ge=0.0, le=1.0, doc="Remote county-level delivery zone (35.92 km).")
     cross_region_hub: float = field_spec(0.08, unit="share", ge=0.0, le=1.0, doc="Cross-region hub aggregation zone (43.37 km).")
 
@@ -98,22 +126,44 @@ class WorldConfig(Section):
     """``[world]``: where the depots and customers are, and how roads bend."""
 
     depots: int | tuple[DepotConfig, ...] = field_spec(
-        1, unit="count, or km coordinates", ge=1, le=100, min_len=1, max_len=100,
+        1,
+        unit="count, or km coordinates",
+        ge=1,
+        le=100,
+        min_len=1,
+        max_len=100,
         doc="Either how many depots the world builder places (spread around the centre), or an array of `{x, y}` tables placing them.",
-        allowed="a count between 1 and 100, or 1 to 100 `[[world.depots]]` tables", why="ours",
+        allowed="a count between 1 and 100, or 1 to 100 `[[world.depots]]` tables",
+        why="ours",
     )
     zones: ZoneSharesConfig = field_spec(
-        factory=ZoneSharesConfig, unit="shares", doc="Share of customers living in each zone of paper Table 7.",
-        allowed="the five shares sum to 1", default_doc="see rows below",
+        factory=ZoneSharesConfig,
+        unit="shares",
+        doc="Share of customers living in each zone of paper Table 7.",
+        allowed="the five shares sum to 1",
+        default_doc="see rows below",
     )
-    circuity: float = field_spec(1.3, unit="ratio", ge=1.0, le=3.0, doc="Road km per straight-line km (the polyline coefficient of the routing model).")
-    customers: int = field_spec(3000, unit="consumers", ge=1, le=1_000_000, doc="Size of the consumer population (names and addresses from Faker, seeded).")
+    circuity: float = field_spec(
+        1.3, unit="ratio", ge=1.0, le=3.0, doc="Road km per straight-line km (the polyline coefficient of the routing model)."
+    )
+    customers: int = field_spec(
+        3000,
+        unit="consumers",
+        ge=1,
+        le=1_000_000,
+        doc="Size of the consumer population (names and addresses from Faker, seeded).",
+    )
     locale: str = field_spec(
-        "zh_CN", unit="Faker locale", allowed="a name in faker.config.AVAILABLE_LOCALES, e.g. `zh_CN`, `en_US`, `de_DE`",
+        "zh_CN",
+        unit="Faker locale",
+        allowed="a name in faker.config.AVAILABLE_LOCALES, e.g. `zh_CN`, `en_US`, `de_DE`",
         doc="Locale of the generated names and addresses.",
     )
     travel_time_cv: float = field_spec(
-        0.1, unit="coefficient of variation", ge=0.0, le=2.0,
+        0.1,
+        unit="coefficient of variation",
+        ge=0.0,
+        le=2.0,
         doc="Spread of driven travel times around the planned ones (lognormal factor with mean 1 on each arc); 0 drives exactly the plan.",
     )
 
@@ -139,9 +189,13 @@ class PeakConfig(Section):
     """One promotion peak: a run of days on which the order rate is multiplied."""
 
     name: str = field_spec("peak", unit="text", doc="Label used in reports and the event log.")
-    start_day: int = field_spec(0, unit="day index", ge=0, le=3650, why="the longest horizon", doc="First day of the peak, counted from 0 = `start_date`.")
+    start_day: int = field_spec(
+        0, unit="day index", ge=0, le=3650, why="the longest horizon", doc="First day of the peak, counted from 0 = `start_date`."
+    )
     days: int = field_spec(1, unit="days", ge=1, le=3650, why="the longest horizon", doc="How many days the peak lasts.")
-    multiplier: float = field_spec(2.0, unit="ratio", gt=0.0, le=100.0, doc="Factor on the day's order rate (overlapping peaks multiply).")
+    multiplier: float = field_spec(
+        2.0, unit="ratio", gt=0.0, le=100.0, doc="Factor on the day's order rate (overlapping peaks multiply)."
+    )
 
 
 @dataclass(frozen=True)
@@ -150,7 +204,9 @@ class DeliverySharesConfig(Section):
 
     standard: float = field_spec(0.8, unit="share", ge=0.0, le=1.0, doc="Standard delivery.")
     expedited: float = field_spec(0.2, unit="share", ge=0.0, le=1.0, doc="Expedited delivery (narrower window, more urgent).")
-    green_slot: float = field_spec(0.0, unit="share", ge=0.0, le=1.0, doc="Green consolidated slot (wider window, earns points when incentives are on).")
+    green_slot: float = field_spec(
+        0.0, unit="share", ge=0.0, le=1.0, doc="Green consolidated slot (wider window, earns points when incentives are on)."
+    )
 
     def _rules(self) -> Iterator[Problem]:
         return shares(self, ())
@@ -166,10 +222,30 @@ class DeliveryWindowsConfig(Section):
 
 
 _DAILY_PROFILE = (
-    0.50, 0.30, 0.20, 0.15, 0.15, 0.20,  # 00-06
-    0.40, 0.80, 1.20, 1.50, 1.70, 1.60,  # 06-12
-    1.30, 1.30, 1.40, 1.40, 1.30, 1.20,  # 12-18
-    1.30, 1.60, 1.90, 2.00, 1.60, 1.00,  # 18-24
+    0.50,
+    0.30,
+    0.20,
+    0.15,
+    0.15,
+    0.20,  # 00-06
+    0.40,
+    0.80,
+    1.20,
+    1.50,
+    1.70,
+    1.60,  # 06-12
+    1.30,
+    1.30,
+    1.40,
+    1.40,
+    1.30,
+    1.20,  # 12-18
+    1.30,
+    1.60,
+    1.90,
+    2.00,
+    1.60,
+    1.00,  # 18-24
 )
 
 
@@ -178,36 +254,75 @@ class DemandConfig(Section):
     """``[demand]``: how many orders arrive, when, and which delivery option they take."""
 
     mode: Literal["sessions", "exogenous"] = field_spec(
-        "sessions", unit="-",
+        "sessions",
+        unit="-",
         doc="`sessions`: consumers arrive, see a recommendation slate and a choice model decides what they buy and how it is delivered; `exogenous`: orders arrive as a non-homogeneous Poisson process with fixed product and delivery shares (no recommender, no points).",
     )
     orders_per_day: int = field_spec(
-        600, unit="orders/day", ge=0, le=1_000_000,
+        600,
+        unit="orders/day",
+        ge=0,
+        le=1_000_000,
         doc="Mean number of orders on an ordinary day (before peaks). In `sessions` mode the session rate is this divided by the expected conversion of a reference shop (a trained popularity ranking, no boost, no labels, no points), so the same seed gives every policy the same sessions and a policy that changes conversion changes the orders.",
     )
     daily_profile: tuple[float, ...] = field_spec(
-        _DAILY_PROFILE, unit="relative weight per hour", length=24, item_ge=0.0, item_le=1e6, allowed="sum > 0",
+        _DAILY_PROFILE,
+        unit="relative weight per hour",
+        length=24,
+        item_ge=0.0,
+        item_le=1e6,
+        allowed="sum > 0",
         doc="Arrival intensity by hour of day, 00-01 first; normalised, so only the shape matters.",
         default_doc="evening-peaked curve, see baseline.toml",
     )
-    peaks: tuple[PeakConfig, ...] = field_spec((), unit="-", max_len=1000, allowed="unique names", why="ours", doc="Promotion peaks (`[[demand.peaks]]` tables); none by default.", default_doc="none")
-    items_per_order: float = field_spec(1.8, unit="items/order", ge=1.0, le=50.0, doc="Mean number of items in an order (1 + Poisson).")
+    peaks: tuple[PeakConfig, ...] = field_spec(
+        (),
+        unit="-",
+        max_len=1000,
+        allowed="unique names",
+        why="ours",
+        doc="Promotion peaks (`[[demand.peaks]]` tables); none by default.",
+        default_doc="none",
+    )
+    items_per_order: float = field_spec(
+        1.8, unit="items/order", ge=1.0, le=50.0, doc="Mean number of items in an order (1 + Poisson)."
+    )
     delivery_shares: DeliverySharesConfig = field_spec(
-        factory=DeliverySharesConfig, unit="shares", allowed="the three shares sum to 1", default_doc="see rows below",
+        factory=DeliverySharesConfig,
+        unit="shares",
+        allowed="the three shares sum to 1",
+        default_doc="see rows below",
         doc="Probability of each delivery option. In `sessions` mode these are the propensities of a consumer of average green affinity before points: a 0 share means the option is not offered.",
     )
-    window_hours: DeliveryWindowsConfig = field_spec(factory=DeliveryWindowsConfig, unit="hours", default_doc="see rows below", doc="Delivery window width per option.")
+    window_hours: DeliveryWindowsConfig = field_spec(
+        factory=DeliveryWindowsConfig, unit="hours", default_doc="see rows below", doc="Delivery window width per option."
+    )
     delivery_start_hour: float = field_spec(8.0, unit="hour of day", ge=0.0, lt=24.0, doc="Earliest start of a delivery window.")
     delivery_end_hour: float = field_spec(
-        21.0, unit="hour of day", gt=0.0, le=24.0, allowed="> delivery_start_hour + the widest window",
+        21.0,
+        unit="hour of day",
+        gt=0.0,
+        le=24.0,
+        allowed="> delivery_start_hour + the widest window",
         doc="Latest end of a delivery window.",
     )
-    expedited_lead_hours: float = field_spec(2.0, unit="hours", ge=0.0, le=48.0, doc="An expedited window opens this long after the order, at the next full hour (same day when it fits).")
+    expedited_lead_hours: float = field_spec(
+        2.0,
+        unit="hours",
+        ge=0.0,
+        le=48.0,
+        doc="An expedited window opens this long after the order, at the next full hour (same day when it fits).",
+    )
     failed_attempt_share: float = field_spec(
-        0.03, unit="share", ge=0.0, le=1.0,
+        0.03,
+        unit="share",
+        ge=0.0,
+        le=1.0,
         doc="Chance that a delivery attempt fails (nobody home); the parcel rides back and waits for the next day's window. Assumption, not sourced.",
     )
-    max_attempts: int = field_spec(2, unit="attempts", ge=1, le=10, doc="Attempts before an order ends `delivery_failed` (returned to the warehouse).")
+    max_attempts: int = field_spec(
+        2, unit="attempts", ge=1, le=10, doc="Attempts before an order ends `delivery_failed` (returned to the warehouse)."
+    )
 
     def _rules(self) -> Iterator[Problem]:
         if sum(self.daily_profile) <= 0:
@@ -230,19 +345,36 @@ class CatalogConfig(Section):
     """``[catalog]``: the products on sale."""
 
     categories: tuple[str, ...] = field_spec(
-        _CATEGORIES, unit="names", min_len=1, max_len=100, allowed="unique, non-empty names",
+        _CATEGORIES,
+        unit="names",
+        min_len=1,
+        max_len=100,
+        allowed="unique, non-empty names",
         why="ours: every consumer holds a taste per category",
-        doc="Product categories; labels grade a product against its category.", default_doc="8 categories, see baseline.toml",
+        doc="Product categories; labels grade a product against its category.",
+        default_doc="8 categories, see baseline.toml",
     )
-    products: int = field_spec(400, unit="products", ge=1, le=1_000_000, allowed="at least one per category", doc="Number of products in the catalog.")
-    green_share: float = field_spec(0.2, unit="share", ge=0.0, le=1.0, doc="Share of products that come in a green-certified variant.")
-    green_premium: float = field_spec(0.05, unit="fraction of price", ge=0.0, le=1.0, doc="Price premium of a green variant (0.05 = 5% dearer, seed 000).")
+    products: int = field_spec(
+        400, unit="products", ge=1, le=1_000_000, allowed="at least one per category", doc="Number of products in the catalog."
+    )
+    green_share: float = field_spec(
+        0.2, unit="share", ge=0.0, le=1.0, doc="Share of products that come in a green-certified variant."
+    )
+    green_premium: float = field_spec(
+        0.05, unit="fraction of price", ge=0.0, le=1.0, doc="Price premium of a green variant (0.05 = 5% dearer, seed 000)."
+    )
     green_footprint_cut: float = field_spec(
-        0.3, unit="share", ge=0.0, le=1.0,
+        0.3,
+        unit="share",
+        ge=0.0,
+        le=1.0,
         doc="A green variant's production footprint is this much below its conventional twin's (assumption, not sourced).",
     )
     green_uptake: float = field_spec(
-        0.25, unit="share", ge=0.0, le=1.0,
+        0.25,
+        unit="share",
+        ge=0.0,
+        le=1.0,
         doc="`exogenous` mode: share of purchases of a product with a green variant that take the green variant.",
     )
 
@@ -259,27 +391,71 @@ class CatalogConfig(Section):
 class WarehouseConfig(Section):
     """``[warehouse]``: stock, forecasting, replenishment and the trunk legs from suppliers."""
 
-    policy: Literal["sS"] = field_spec("sS", unit="-", doc="Replenishment policy: `sS` reorders up to S when the stock position falls to s.")
-    reorder_point: float = field_spec(3.0, unit="days of forecast demand", ge=0.0, le=365.0, doc="s: reorder when stock on hand plus on order covers this many days.")
+    policy: Literal["sS"] = field_spec(
+        "sS", unit="-", doc="Replenishment policy: `sS` reorders up to S when the stock position falls to s."
+    )
+    reorder_point: float = field_spec(
+        3.0,
+        unit="days of forecast demand",
+        ge=0.0,
+        le=365.0,
+        doc="s: reorder when stock on hand plus on order covers this many days.",
+    )
     order_up_to: float = field_spec(
-        10.0, unit="days of forecast demand", gt=0.0, le=365.0, allowed=">= reorder_point",
+        10.0,
+        unit="days of forecast demand",
+        gt=0.0,
+        le=365.0,
+        allowed=">= reorder_point",
         doc="S: a replenishment tops the stock position up to this many days; also the initial stock.",
     )
-    lead_time_days: float = field_spec(2.0, unit="days", ge=0.0, le=90.0, doc="Time from a replenishment order to its receipt (road; rail legs add `rail_extra_days`).")
-    forecast: Literal["exp_smoothing"] = field_spec("exp_smoothing", unit="-", doc="Demand forecast per product: simple exponential smoothing of daily sales.")
+    lead_time_days: float = field_spec(
+        2.0,
+        unit="days",
+        ge=0.0,
+        le=90.0,
+        doc="Time from a replenishment order to its receipt (road; rail legs add `rail_extra_days`).",
+    )
+    forecast: Literal["exp_smoothing"] = field_spec(
+        "exp_smoothing", unit="-", doc="Demand forecast per product: simple exponential smoothing of daily sales."
+    )
     alpha: float = field_spec(0.3, unit="-", gt=0.0, le=1.0, doc="Smoothing constant of the forecast (weight of the newest day).")
     supplier_km: tuple[float, ...] = field_spec(
-        (250.0, 1200.0), unit="km", min_len=1, max_len=1000, item_gt=0.0, item_le=20000.0,
+        (250.0, 1200.0),
+        unit="km",
+        min_len=1,
+        max_len=1000,
+        item_gt=0.0,
+        item_le=20000.0,
         why="20,000 km is half the Earth's circumference; the number of suppliers is ours",
         doc="Trunk distance from each supplier to the warehouse; each product gets one supplier at random (warehouse stream).",
     )
-    rail_over_km: float = field_spec(800.0, unit="km", gt=0.0, le=20000.0, why="half the Earth's circumference", doc="Trunk legs longer than this go by rail when `road_to_rail` is on.")
+    rail_over_km: float = field_spec(
+        800.0,
+        unit="km",
+        gt=0.0,
+        le=20000.0,
+        why="half the Earth's circumference",
+        doc="Trunk legs longer than this go by rail when `road_to_rail` is on.",
+    )
     road_to_rail: bool = field_spec(False, unit="-", doc="Allow the road-to-rail shift of long trunk legs.")
     rail_extra_days: float = field_spec(1.0, unit="days", ge=0.0, le=30.0, doc="Extra lead time of a rail leg over road.")
-    pick_minutes_per_item: float = field_spec(1.0, unit="minutes/item", ge=0.0, le=60.0, doc="Picking time per item before an order can be packed.")
-    pickers: int = field_spec(6, unit="pickers", ge=1, le=10_000, doc="Pickers working in parallel; an order waits for a free one.")
-    road_kg_per_tkm: float = field_spec(0.08, unit="kg CO2e/tkm", ge=0.0, le=2.0, doc="Trunk leg by road, articulated truck (GLEC-style default intensity, DOMAIN.md 3.3; verify for your region).")
-    rail_kg_per_tkm: float = field_spec(0.022, unit="kg CO2e/tkm", ge=0.0, le=2.0, doc="Trunk leg by rail (indicative default intensity; verify for your region).")
+    pick_minutes_per_item: float = field_spec(
+        1.0, unit="minutes/item", ge=0.0, le=60.0, doc="Picking time per item before an order can be packed."
+    )
+    pickers: int = field_spec(
+        6, unit="pickers", ge=1, le=10_000, doc="Pickers working in parallel; an order waits for a free one."
+    )
+    road_kg_per_tkm: float = field_spec(
+        0.08,
+        unit="kg CO2e/tkm",
+        ge=0.0,
+        le=2.0,
+        doc="Trunk leg by road, articulated truck (GLEC-style default intensity, DOMAIN.md 3.3; verify for your region).",
+    )
+    rail_kg_per_tkm: float = field_spec(
+        0.022, unit="kg CO2e/tkm", ge=0.0, le=2.0, doc="Trunk leg by rail (indicative default intensity; verify for your region)."
+    )
 
     def _rules(self) -> Iterator[Problem]:
         if self.order_up_to < self.reorder_point:
@@ -292,8 +468,17 @@ class BoxConfig(Section):
 
     name: str = field_spec("box", unit="text", doc="Identifier of the box type.")
     volume_l: float = field_spec(20.0, unit="litres", gt=0.0, le=10000.0, why="ours: 10 m³", doc="Inner volume.")
-    weight_kg: float = field_spec(0.3, unit="kg", gt=0.0, le=1000.0, why="ours", doc="Weight of the empty box (it rides with the order).")
-    kg_co2e: float = field_spec(0.3, unit="kg CO2e per box", ge=0.0, le=1000.0, why="ours", doc="Cradle-to-gate footprint of one box (corrugated board about 0.9 kg CO2e per kg, ours).")
+    weight_kg: float = field_spec(
+        0.3, unit="kg", gt=0.0, le=1000.0, why="ours", doc="Weight of the empty box (it rides with the order)."
+    )
+    kg_co2e: float = field_spec(
+        0.3,
+        unit="kg CO2e per box",
+        ge=0.0,
+        le=1000.0,
+        why="ours",
+        doc="Cradle-to-gate footprint of one box (corrugated board about 0.9 kg CO2e per kg, ours).",
+    )
 
 
 _BOXES = (
@@ -309,14 +494,28 @@ class PackingConfig(Section):
     """``[packing]``: which box an order ships in."""
 
     policy: Literal["fixed", "smart"] = field_spec(
-        "fixed", unit="-", doc="`fixed`: every order ships in `fixed_box` (several if needed); `smart`: the smallest box that fits.",
+        "fixed",
+        unit="-",
+        doc="`fixed`: every order ships in `fixed_box` (several if needed); `smart`: the smallest box that fits.",
     )
     boxes: tuple[BoxConfig, ...] = field_spec(
-        _BOXES, unit="-", min_len=1, max_len=100, allowed="unique names", why="ours", default_doc="S 6 L, M 20 L, L 45 L, XL 90 L",
+        _BOXES,
+        unit="-",
+        min_len=1,
+        max_len=100,
+        allowed="unique names",
+        why="ours",
+        default_doc="S 6 L, M 20 L, L 45 L, XL 90 L",
         doc="The box catalog (`[[packing.boxes]]` tables).",
     )
     fixed_box: str = field_spec("L", unit="box name", allowed="a name in `boxes`", doc="The box used by the `fixed` policy.")
-    fill_ratio: float = field_spec(0.8, unit="share of box volume", gt=0.0, le=1.0, doc="Usable share of a box's volume: items fit when their volume is at most this share of it.")
+    fill_ratio: float = field_spec(
+        0.8,
+        unit="share of box volume",
+        gt=0.0,
+        le=1.0,
+        doc="Usable share of a box's volume: items fit when their volume is at most this share of it.",
+    )
 
     def _rules(self) -> Iterator[Problem]:
         names = [b.name for b in self.boxes]
@@ -331,21 +530,44 @@ class VehicleConfig(Section):
 
     name: str = field_spec("van", unit="text", doc="Identifier of the type.")
     capacity_kg: float = field_spec(
-        1500.0, unit="kg", gt=0.0, le=100_000.0, why="ours: four times the payload of a 40 t articulated truck",
+        1500.0,
+        unit="kg",
+        gt=0.0,
+        le=100_000.0,
+        why="ours: four times the payload of a 40 t articulated truck",
         doc="Payload capacity.",
     )
-    count: int = field_spec(1, unit="vehicles", ge=0, le=100_000, doc="How many vehicles of the type the fleet has; with several depots the fleet is dealt over them in turn.")
+    count: int = field_spec(
+        1,
+        unit="vehicles",
+        ge=0,
+        le=100_000,
+        doc="How many vehicles of the type the fleet has; with several depots the fleet is dealt over them in turn.",
+    )
     empty_kg_per_km: float = field_spec(
-        0.18, unit="kg CO2e/km", ge=0.0, le=10.0, why="ours: ten times a loaded heavy truck (paper Table 2: 0.95)",
+        0.18,
+        unit="kg CO2e/km",
+        ge=0.0,
+        le=10.0,
+        why="ours: ten times a loaded heavy truck (paper Table 2: 0.95)",
         doc="Emission factor when empty (paper Table 2).",
     )
     full_kg_per_km: float = field_spec(
-        0.26, unit="kg CO2e/km", ge=0.0, le=10.0, allowed=">= empty_kg_per_km", why="ours: ten times a loaded heavy truck",
+        0.26,
+        unit="kg CO2e/km",
+        ge=0.0,
+        le=10.0,
+        allowed=">= empty_kg_per_km",
+        why="ours: ten times a loaded heavy truck",
         doc="Emission factor at full load (paper Table 2).",
     )
     cost_per_km: float = field_spec(1.2, unit="yuan/km", ge=0.0, le=1000.0, why="ours", doc="Operating cost per road km.")
-    fixed_cost: float = field_spec(50.0, unit="yuan/route", ge=0.0, le=1_000_000.0, why="ours", doc="Cost charged once per vehicle dispatched on a route.")
-    cost_per_minute: float = field_spec(0.5, unit="yuan/min", ge=0.0, le=1000.0, why="ours", doc="Driver cost from departure to return.")
+    fixed_cost: float = field_spec(
+        50.0, unit="yuan/route", ge=0.0, le=1_000_000.0, why="ours", doc="Cost charged once per vehicle dispatched on a route."
+    )
+    cost_per_minute: float = field_spec(
+        0.5, unit="yuan/min", ge=0.0, le=1000.0, why="ours", doc="Driver cost from departure to return."
+    )
 
     def _rules(self) -> Iterator[Problem]:
         if self.full_kg_per_km < self.empty_kg_per_km:
@@ -354,15 +576,27 @@ class VehicleConfig(Section):
     @classmethod
     def from_model(cls, vt: VehicleType) -> "VehicleConfig":
         return cls(
-            vt.name, vt.capacity * KG_PER_CAPACITY_UNIT, vt.count, vt.empty_kg_per_km, vt.full_kg_per_km,
-            vt.cost_per_km, vt.fixed_cost, vt.cost_per_minute,
+            vt.name,
+            vt.capacity * KG_PER_CAPACITY_UNIT,
+            vt.count,
+            vt.empty_kg_per_km,
+            vt.full_kg_per_km,
+            vt.cost_per_km,
+            vt.fixed_cost,
+            vt.cost_per_minute,
         )
 
     def to_model(self, count: int | None = None) -> VehicleType:
         """The optimizer's VehicleType (capacity in units of 100 kg)."""
         return VehicleType(
-            self.name, self.capacity_kg / KG_PER_CAPACITY_UNIT, self.count if count is None else count,
-            self.empty_kg_per_km, self.full_kg_per_km, self.cost_per_km, self.fixed_cost, self.cost_per_minute,
+            self.name,
+            self.capacity_kg / KG_PER_CAPACITY_UNIT,
+            self.count if count is None else count,
+            self.empty_kg_per_km,
+            self.full_kg_per_km,
+            self.cost_per_km,
+            self.fixed_cost,
+            self.cost_per_minute,
         )
 
 
@@ -374,18 +608,35 @@ class FleetConfig(Section):
     """``[fleet]``: the vehicle types and how many of them are electric."""
 
     vehicles: tuple[VehicleConfig, ...] = field_spec(
-        _VEHICLES, unit="-", min_len=1, max_len=100, allowed="unique names; at least one vehicle in all", why="ours",
+        _VEHICLES,
+        unit="-",
+        min_len=1,
+        max_len=100,
+        allowed="unique names; at least one vehicle in all",
+        why="ours",
         doc="Vehicle types (`[[fleet.vehicles]]` tables); by default optimizer.model's light, medium and heavy trucks (paper Table 2).",
         default_doc="light 10 x 1500 kg, medium 5 x 5000 kg, heavy 2 x 12000 kg",
     )
     ev_share: float = field_spec(
-        0.0, unit="share", ge=0.0, le=1.0,
+        0.0,
+        unit="share",
+        ge=0.0,
+        le=1.0,
         doc="Share of the `ev_replaces` vehicles swapped for electric vans of the same payload (rounded to whole vehicles).",
     )
-    ev_replaces: str = field_spec("light_truck", unit="vehicle name", allowed="a name in `vehicles` when ev_share > 0", doc="Which vehicle type the electric vans replace.")
-    grid_kg_per_kwh: float = field_spec(0.55, unit="kg CO2e/kWh", ge=0.0, le=2.0, doc="Carbon intensity of the grid that charges the electric vans.")
+    ev_replaces: str = field_spec(
+        "light_truck",
+        unit="vehicle name",
+        allowed="a name in `vehicles` when ev_share > 0",
+        doc="Which vehicle type the electric vans replace.",
+    )
+    grid_kg_per_kwh: float = field_spec(
+        0.55, unit="kg CO2e/kWh", ge=0.0, le=2.0, doc="Carbon intensity of the grid that charges the electric vans."
+    )
     ev_kwh_per_km_empty: float = field_spec(0.20, unit="kWh/km", gt=0.0, le=5.0, doc="Electric van consumption when empty.")
-    ev_kwh_per_km_full: float = field_spec(0.28, unit="kWh/km", gt=0.0, le=5.0, allowed=">= ev_kwh_per_km_empty", doc="Electric van consumption at full load.")
+    ev_kwh_per_km_full: float = field_spec(
+        0.28, unit="kWh/km", gt=0.0, le=5.0, allowed=">= ev_kwh_per_km_empty", doc="Electric van consumption at full load."
+    )
 
     def _rules(self) -> Iterator[Problem]:
         names = [v.name for v in self.vehicles]
@@ -395,9 +646,17 @@ class FleetConfig(Section):
         if self.ev_share > 0 and self.ev_replaces not in names:
             yield Problem(("ev_replaces",), f"must name a vehicle type; allowed: {', '.join(names)}", self.ev_replaces)
         if self.ev_share > 0 and "electric_van" in names:
-            yield Problem(("vehicles",), "a vehicle type may not be named electric_van when ev_share > 0 (the electric vans take that name)", names)
+            yield Problem(
+                ("vehicles",),
+                "a vehicle type may not be named electric_van when ev_share > 0 (the electric vans take that name)",
+                names,
+            )
         if self.ev_kwh_per_km_full < self.ev_kwh_per_km_empty:
-            yield Problem(("ev_kwh_per_km_full",), f"must be >= ev_kwh_per_km_empty ({num(self.ev_kwh_per_km_empty)})", self.ev_kwh_per_km_full)
+            yield Problem(
+                ("ev_kwh_per_km_full",),
+                f"must be >= ev_kwh_per_km_empty ({num(self.ev_kwh_per_km_empty)})",
+                self.ev_kwh_per_km_full,
+            )
 
     def vehicle_types(self) -> tuple[VehicleType, ...]:
         """The fleet as optimizer VehicleTypes, with the electric vans split off ``ev_replaces``."""
@@ -409,8 +668,11 @@ class FleetConfig(Section):
             if n_ev:
                 out.append(
                     VehicleType.electric_van(
-                        v.capacity_kg / KG_PER_CAPACITY_UNIT, n_ev, grid_kg_per_kwh=self.grid_kg_per_kwh,
-                        kwh_per_km_empty=self.ev_kwh_per_km_empty, kwh_per_km_full=self.ev_kwh_per_km_full,
+                        v.capacity_kg / KG_PER_CAPACITY_UNIT,
+                        n_ev,
+                        grid_kg_per_kwh=self.grid_kg_per_kwh,
+                        kwh_per_km_empty=self.ev_kwh_per_km_empty,
+                        kwh_per_km_full=self.ev_kwh_per_km_full,
                     )
                 )
         return tuple(out)
@@ -421,35 +683,82 @@ class RoutingConfig(Section):
     """``[routing]``: how each dispatch wave is planned (paper section 2)."""
 
     policy: Literal[ALGORITHM_NAMES] = field_spec(  # type: ignore[valid-type]  # the router's registry
-        "greedy", unit="-", doc="The routing algorithm of every wave, any of `optimizer.ALGORITHMS`: `greedy`, the nearest-neighbour baseline (one plan); `mogwo`, the multi-objective grey wolf optimizer (a Pareto front); `nsga2`, `mopso`, `moaco`, the paper's comparison algorithms on the same decoding.",
+        "greedy",
+        unit="-",
+        doc="The routing algorithm of every wave, any of `optimizer.ALGORITHMS`: `greedy`, the nearest-neighbour baseline (one plan); `mogwo`, the multi-objective grey wolf optimizer (a Pareto front); `nsga2`, `mopso`, `moaco`, the paper's comparison algorithms on the same decoding.",
     )
-    w1: float = field_spec(0.6, unit="weight", ge=0.0, le=1.0, allowed="w1 + w2 > 0", doc="Weight of cost (plus time-window penalty) when picking the plan to execute (eq. 6).")
-    w2: float = field_spec(0.4, unit="weight", ge=0.0, le=1.0, allowed="w1 + w2 > 0", doc="Weight of emissions when picking the plan to execute (eq. 6).")
-    choose: Literal["weights", "knee"] = field_spec("weights", unit="-", doc="Pick the plan by the weights, or the plan nearest the front's ideal point.")
+    w1: float = field_spec(
+        0.6,
+        unit="weight",
+        ge=0.0,
+        le=1.0,
+        allowed="w1 + w2 > 0",
+        doc="Weight of cost (plus time-window penalty) when picking the plan to execute (eq. 6).",
+    )
+    w2: float = field_spec(
+        0.4,
+        unit="weight",
+        ge=0.0,
+        le=1.0,
+        allowed="w1 + w2 > 0",
+        doc="Weight of emissions when picking the plan to execute (eq. 6).",
+    )
+    choose: Literal["weights", "knee"] = field_spec(
+        "weights", unit="-", doc="Pick the plan by the weights, or the plan nearest the front's ideal point."
+    )
     time_limit: float = field_spec(
-        1.0, unit="seconds per wave", ge=0.0, le=3600.0,
+        1.0,
+        unit="seconds per wave",
+        ge=0.0,
+        le=3600.0,
         doc="Wall-clock cap on one wave's search; 0 = no cap. When it binds, results depend on machine speed: use 0 and `iterations` for reproducible logs.",
     )
-    wave_interval_minutes: float = field_spec(60.0, unit="minutes", ge=5.0, le=MINUTES_PER_DAY, doc="Time between dispatch waves; orders that miss a wave wait for the next.")
+    wave_interval_minutes: float = field_spec(
+        60.0,
+        unit="minutes",
+        ge=5.0,
+        le=MINUTES_PER_DAY,
+        doc="Time between dispatch waves; orders that miss a wave wait for the next.",
+    )
     lookahead_minutes: float = field_spec(
-        120.0, unit="minutes", ge=0.0, le=2880.0,
+        120.0,
+        unit="minutes",
+        ge=0.0,
+        le=2880.0,
         doc="A wave takes the packed orders whose window opens within this time; later ones wait for a later wave.",
     )
-    max_orders_per_wave: int = field_spec(300, unit="orders", ge=1, le=100_000, doc="Cap on one wave's orders (most urgent first); the rest wait for the next wave.")
-    service_minutes: float = field_spec(5.0, unit="minutes/stop", ge=0.0, le=240.0, doc="Time at each customer to hand over a parcel.")
+    max_orders_per_wave: int = field_spec(
+        300, unit="orders", ge=1, le=100_000, doc="Cap on one wave's orders (most urgent first); the rest wait for the next wave."
+    )
+    service_minutes: float = field_spec(
+        5.0, unit="minutes/stop", ge=0.0, le=240.0, doc="Time at each customer to hand over a parcel."
+    )
     population: int = field_spec(100, unit="wolves", ge=2, le=10_000, doc="MOGWO population size (paper: 100).")
     iterations: int = field_spec(200, unit="iterations per wave", ge=1, le=100_000, doc="MOGWO iteration budget (paper: 200).")
     ls_passes: int = field_spec(
-        50, unit="sweeps", ge=0, le=1000,
+        50,
+        unit="sweeps",
+        ge=0,
+        le=1000,
         doc="MOGWO only: local-search sweeps per decoded plan (0 = none). The search's cost grows with it and with the wave's size; a few sweeps keep most of the gain.",
     )
     engine_children: float = field_spec(
-        0.25, unit="share of the population per iteration", ge=0.0, le=10.0, why="ours: measured best of 0.25 and 0.5 (BENCHMARKS.md j)",
+        0.25,
+        unit="share of the population per iteration",
+        ge=0.0,
+        le=10.0,
+        why="ours: measured best of 0.25 and 0.5 (BENCHMARKS.md j)",
         doc="Searching policies only: plans the routing engine makes between two updates of the population, each a crossover of two archive members educated by its granular local search (`optimizer.intensify`); 0 = none, the algorithm alone.",
     )
-    hard_windows: bool = field_spec(False, unit="-", doc="`true`: a late arrival makes a plan infeasible; `false`: lateness is penalised (eq. 7).")
-    late_weight: float = field_spec(1.5, unit="yuan/min", ge=0.0, le=1000.0, why="ours", doc="lambda of eq. 7: penalty per minute late.")
-    early_weight: float = field_spec(0.3, unit="yuan/min", ge=0.0, le=1000.0, why="ours", doc="mu of eq. 7: penalty per minute early (the vehicle waits).")
+    hard_windows: bool = field_spec(
+        False, unit="-", doc="`true`: a late arrival makes a plan infeasible; `false`: lateness is penalised (eq. 7)."
+    )
+    late_weight: float = field_spec(
+        1.5, unit="yuan/min", ge=0.0, le=1000.0, why="ours", doc="lambda of eq. 7: penalty per minute late."
+    )
+    early_weight: float = field_spec(
+        0.3, unit="yuan/min", ge=0.0, le=1000.0, why="ours", doc="mu of eq. 7: penalty per minute early (the vehicle waits)."
+    )
 
     def _rules(self) -> Iterator[Problem]:
         if self.w1 + self.w2 <= 0:
@@ -461,23 +770,46 @@ class LabelsConfig(Section):
     """``[labels]``: per-order footprints and the carbon labels shown on products."""
 
     method: Literal["demand_share", "tonne_km"] = field_spec(
-        "demand_share", unit="-",
+        "demand_share",
+        unit="-",
         doc="How a route's emissions are split over its orders: `demand_share` (eq. 5: each arc by the demand on board) or `tonne_km` (ISO 14083 / GLEC style).",
     )
     grade_thresholds: tuple[float, ...] = field_spec(
-        (0.6, 0.85, 1.15, 1.5), unit="ratio to the category median", min_len=1, max_len=len(GRADE_LETTERS) - 1,
-        item_gt=0.0, item_le=100.0, allowed="strictly increasing", why="one grade letter A..Z per band; the 100 is ours",
+        (0.6, 0.85, 1.15, 1.5),
+        unit="ratio to the category median",
+        min_len=1,
+        max_len=len(GRADE_LETTERS) - 1,
+        item_gt=0.0,
+        item_le=100.0,
+        allowed="strictly increasing",
+        why="one grade letter A..Z per band; the 100 is ours",
         doc="Upper bounds of grades A, B, C, ...: a product whose footprint / category median is <= the first value gets A; above the last, the last grade (E by default).",
     )
-    scope: Literal["ttw", "wtw"] = field_spec("ttw", unit="-", doc="Emission scope: tank-to-wheel, or well-to-wheel (adds fuel and electricity supply).")
-    display: bool = field_spec(True, unit="-", doc="Show the carbon label (grade) on products in `sessions` mode; `false` removes the label term from consumers' choices (the control arm).")
+    scope: Literal["ttw", "wtw"] = field_spec(
+        "ttw", unit="-", doc="Emission scope: tank-to-wheel, or well-to-wheel (adds fuel and electricity supply)."
+    )
+    display: bool = field_spec(
+        True,
+        unit="-",
+        doc="Show the carbon label (grade) on products in `sessions` mode; `false` removes the label term from consumers' choices (the control arm).",
+    )
     rolling_days: int = field_spec(14, unit="days", ge=1, le=365, doc="Window of the rolling product label.")
     hysteresis: float = field_spec(
-        0.05, unit="fraction of a threshold", ge=0.0, le=1.0,
+        0.05,
+        unit="fraction of a threshold",
+        ge=0.0,
+        le=1.0,
         doc="A product changes grade only when its ratio is past a grade boundary by more than this fraction of it (no flicker).",
     )
-    low_carbon_max_grade: str = field_spec("B", unit="grade letter", allowed="a grade the thresholds define (A, B, ...)", doc="Products graded this or better carry the low-carbon flag.")
-    include_production: bool = field_spec(False, unit="-", doc="Count the items' production footprint in an order's label total (it is always reported as a part).")
+    low_carbon_max_grade: str = field_spec(
+        "B",
+        unit="grade letter",
+        allowed="a grade the thresholds define (A, B, ...)",
+        doc="Products graded this or better carry the low-carbon flag.",
+    )
+    include_production: bool = field_spec(
+        False, unit="-", doc="Count the items' production footprint in an order's label total (it is always reported as a part)."
+    )
 
     def _rules(self) -> Iterator[Problem]:
         t = self.grade_thresholds
@@ -500,31 +832,74 @@ class ConsumersConfig(Section):
     """
 
     trust_share: float = field_spec(
-        0.45, unit="share", ge=0.0, le=1.0,
+        0.45,
+        unit="share",
+        ge=0.0,
+        le=1.0,
         doc="Share of consumers who fully trust the platform's green labels (about 45%, seed 000); the others trust them uniformly between 0 and 0.5.",
     )
     price_sensitivity: float = field_spec(
-        2.0, unit="utility per log price ratio", gt=0.0, le=50.0,
+        2.0,
+        unit="utility per log price ratio",
+        gt=0.0,
+        le=50.0,
         doc="Mean coefficient on the log of price over the category's typical price (lognormal over consumers). 2 makes a 5% premium cost about 0.1 utility.",
     )
-    price_sensitivity_spread: float = field_spec(0.4, unit="sd of log", ge=0.0, le=3.0, doc="Spread of price sensitivity over consumers (lognormal sigma).")
+    price_sensitivity_spread: float = field_spec(
+        0.4, unit="sd of log", ge=0.0, le=3.0, doc="Spread of price sensitivity over consumers (lognormal sigma)."
+    )
     green_affinity: float = field_spec(
-        0.4, unit="share", gt=0.0, lt=1.0,
+        0.4,
+        unit="share",
+        gt=0.0,
+        lt=1.0,
         doc="Mean green affinity in [0, 1] (Beta with concentration 5); scales the green and the label terms.",
     )
-    beta_green: float = field_spec(1.0, unit="utility", ge=0.0, le=20.0, doc="Stated utility of a green-certified product (or the green slot) at full affinity.")
+    beta_green: float = field_spec(
+        1.0,
+        unit="utility",
+        ge=0.0,
+        le=20.0,
+        doc="Stated utility of a green-certified product (or the green slot) at full affinity.",
+    )
     intention_gap: float = field_spec(
-        0.3, unit="share", ge=0.0, le=1.0,
+        0.3,
+        unit="share",
+        ge=0.0,
+        le=1.0,
         doc="Share of the stated green preference that shows in choices (BCG 2022: up to 80% concerned, 1-7% paid a premium).",
     )
-    beta_label: float = field_spec(0.25, unit="utility per grade step", ge=0.0, le=10.0, doc="Utility of each grade step better than the middle grade (A = +2 ... E = -2 with five grades) for a fully trusting consumer of full affinity.")
+    beta_label: float = field_spec(
+        0.25,
+        unit="utility per grade step",
+        ge=0.0,
+        le=10.0,
+        doc="Utility of each grade step better than the middle grade (A = +2 ... E = -2 with five grades) for a fully trusting consumer of full affinity.",
+    )
     match_spread: float = field_spec(
-        0.7, unit="utility (sd)", ge=0.0, le=5.0,
+        0.7,
+        unit="utility (sd)",
+        ge=0.0,
+        le=5.0,
         doc="Spread of the consumer-product match term (latent factors): the personal taste a learned recommender can find and popularity cannot.",
     )
-    no_buy: float = field_spec(2.5, unit="utility", ge=-10.0, le=20.0, doc="Utility of leaving without buying; sets the conversion rate of a session.")
-    browse_click: float = field_spec(0.3, unit="probability", ge=0.0, le=1.0, doc="Chance that a session that buys nothing still clicks a product (which one follows the same logit).")
-    points_kappa: float = field_spec(0.6, unit="share of cash value", ge=0.0, le=1.0, doc="What a point is worth to a consumer relative to its cash value (DOMAIN.md 4.4: 0.5-0.8, an assumption).")
+    no_buy: float = field_spec(
+        2.5, unit="utility", ge=-10.0, le=20.0, doc="Utility of leaving without buying; sets the conversion rate of a session."
+    )
+    browse_click: float = field_spec(
+        0.3,
+        unit="probability",
+        ge=0.0,
+        le=1.0,
+        doc="Chance that a session that buys nothing still clicks a product (which one follows the same logit).",
+    )
+    points_kappa: float = field_spec(
+        0.6,
+        unit="share of cash value",
+        ge=0.0,
+        le=1.0,
+        doc="What a point is worth to a consumer relative to its cash value (DOMAIN.md 4.4: 0.5-0.8, an assumption).",
+    )
 
 
 @dataclass(frozen=True)
@@ -532,37 +907,81 @@ class RecommenderConfig(Section):
     """``[recommender]``: what consumers are shown (`sessions` mode)."""
 
     model: Literal["popularity", "learned"] = field_spec(
-        "popularity", unit="-",
+        "popularity",
+        unit="-",
         doc="Ranking model serving the slates: `popularity` (weighted clicks and purchases) or `learned` (item-item similarity over the logged implicit feedback). Both are trained and evaluated in every run.",
     )
     green_boost: float = field_spec(
-        0.0, unit="fraction of score", ge=0.0, le=10.0,
+        0.0,
+        unit="fraction of score",
+        ge=0.0,
+        le=10.0,
         doc="Green re-rank: a green product's score is multiplied by 1 + green_boost x (the consumer's green-likely score / its prior mean).",
     )
-    slate_size: int = field_spec(10, unit="products", ge=1, le=100, allowed="<= candidates", doc="Products shown per session (also the k of the hit rate at k).")
+    slate_size: int = field_spec(
+        10,
+        unit="products",
+        ge=1,
+        le=100,
+        allowed="<= candidates",
+        doc="Products shown per session (also the k of the hit rate at k).",
+    )
     candidates: int = field_spec(
-        50, unit="products", ge=1, le=10_000,
+        50,
+        unit="products",
+        ge=1,
+        le=10_000,
         doc="Products retrieved per session (sampled by appeal and the consumer's category taste) that the model ranks to fill the slate.",
     )
     explore_share: float = field_spec(
-        0.05, unit="share of sessions", ge=0.0, le=1.0,
+        0.05,
+        unit="share of sessions",
+        ge=0.0,
+        le=1.0,
         doc="Sessions shown their retrieval sample unranked (an exploration bucket, the same whatever the model); their purchases are the held-out set both models' hit rates are measured on.",
     )
-    retrain_days: int = field_spec(1, unit="days", ge=1, le=365, doc="Days between retrainings (at midnight); each retraining first scores the previous models on the purchases made since.")
+    retrain_days: int = field_spec(
+        1,
+        unit="days",
+        ge=1,
+        le=365,
+        doc="Days between retrainings (at midnight); each retraining first scores the previous models on the purchases made since.",
+    )
 
 
 @dataclass(frozen=True)
 class IncentivesConfig(Section):
     """``[incentives]``: points for green choices (none in the baseline)."""
 
-    points_per_green_purchase: int = field_spec(0, unit="points/unit", ge=0, le=1_000_000, doc="Points for each unit of a green product bought (`sessions` mode).")
-    points_per_green_slot: int = field_spec(0, unit="points/order", ge=0, le=1_000_000, doc="Points for choosing the green consolidated delivery slot (`sessions` mode).")
+    points_per_green_purchase: int = field_spec(
+        0, unit="points/unit", ge=0, le=1_000_000, doc="Points for each unit of a green product bought (`sessions` mode)."
+    )
+    points_per_green_slot: int = field_spec(
+        0,
+        unit="points/order",
+        ge=0,
+        le=1_000_000,
+        doc="Points for choosing the green consolidated delivery slot (`sessions` mode).",
+    )
     budget: int = field_spec(
-        0, unit="points per run", ge=0, le=10**12, allowed="> 0 when any points are offered", why="ours",
+        0,
+        unit="points per run",
+        ge=0,
+        le=10**12,
+        allowed="> 0 when any points are offered",
+        why="ours",
         doc="Total points that may be issued over the run; offers stop when it is spent.",
     )
-    point_value: float = field_spec(0.01, unit="yuan/point", ge=0.0, le=100.0, doc="Cash value of a point: what it takes off a price when redeemed, and its cost to the platform.")
-    max_redeem_share: float = field_spec(0.2, unit="share of order value", ge=0.0, le=1.0, doc="At most this share of an order's value may be paid with points.")
+    point_value: float = field_spec(
+        0.01,
+        unit="yuan/point",
+        ge=0.0,
+        le=100.0,
+        doc="Cash value of a point: what it takes off a price when redeemed, and its cost to the platform.",
+    )
+    max_redeem_share: float = field_spec(
+        0.2, unit="share of order value", ge=0.0, le=1.0, doc="At most this share of an order's value may be paid with points."
+    )
 
     def _rules(self) -> Iterator[Problem]:
         if (self.points_per_green_purchase or self.points_per_green_slot) and self.budget == 0:
@@ -603,7 +1022,7 @@ class Scenario(Section):
             yield Problem(
                 ("catalog", "products"),
                 f"must be <= {SESSIONS_MAX_PRODUCTS} in `sessions` mode (the learned recommender keeps a dense"
-                " product x product similarity); use demand.mode = \"exogenous\" for larger catalogs",
+                ' product x product similarity); use demand.mode = "exogenous" for larger catalogs',
                 self.catalog.products,
             )
         if self.recommender.slate_size > self.recommender.candidates:
@@ -614,8 +1033,18 @@ class Scenario(Section):
             )
 
     TABLES: ClassVar[tuple[str, ...]] = (
-        "simulation", "world", "demand", "catalog", "warehouse", "packing", "fleet", "routing", "labels",
-        "consumers", "recommender", "incentives",
+        "simulation",
+        "world",
+        "demand",
+        "catalog",
+        "warehouse",
+        "packing",
+        "fleet",
+        "routing",
+        "labels",
+        "consumers",
+        "recommender",
+        "incentives",
     )
 
     # -- loading --------------------------------------------------------------------------
@@ -636,7 +1065,9 @@ class Scenario(Section):
         return scenario
 
     @classmethod
-    def from_toml(cls, text: str, *, source: str = "<string>", overrides: Sequence[str] = (), base: str | os.PathLike = ".") -> "Scenario":
+    def from_toml(
+        cls, text: str, *, source: str = "<string>", overrides: Sequence[str] = (), base: str | os.PathLike = "."
+    ) -> "Scenario":
         """Load scenario text; ``extends`` is resolved relative to ``base``.
 
         No cap on expected work here: text is how an accepted scenario travels to a compare

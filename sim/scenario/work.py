@@ -146,11 +146,16 @@ class Work:
         """The refusal when the events pass :data:`MAX_EXPECTED_EVENTS`, else None."""
         if self.events <= MAX_EXPECTED_EVENTS:
             return None
-        how = (f"simulation.days = {self.days} x demand.orders_per_day = {self.orders_per_day:,}"
-               f"{' with demand.peaks' if self.peaks else ''} is {_count(self.orders)} orders x {self.events_per_order:.1f} events")
+        how = (
+            f"simulation.days = {self.days} x demand.orders_per_day = {self.orders_per_day:,}"
+            f"{' with demand.peaks' if self.peaks else ''} is {_count(self.orders)} orders x {self.events_per_order:.1f} events"
+        )
         if self.sessions:
             how += f", plus {_count(self.sessions)} sessions x {self.events_per_session:.1f} events"
-        return Problem((), (
-            f"{how}: {self.summary()}, above the cap of {MAX_EXPECTED_EVENTS:,} events; lower simulation.days or"
-            " demand.orders_per_day, or pass --allow-large (allow_large=True in Python) to run it anyway"
-        ))
+        return Problem(
+            (),
+            (
+                f"{how}: {self.summary()}, above the cap of {MAX_EXPECTED_EVENTS:,} events; lower simulation.days or"
+                " demand.orders_per_day, or pass --allow-large (allow_large=True in Python) to run it anyway"
+            ),
+        )

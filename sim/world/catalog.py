@@ -64,7 +64,7 @@ def build_catalog(scenario: Scenario, rng: np.random.Generator) -> Catalog:
     rng.shuffle(category)
     typical = np.array([CATEGORY_DEFAULTS.get(name, GENERIC) for name in cats])
     table = typical[category]
-    noise = rng.lognormal(-SPREAD**2 / 2, SPREAD, size=(n, 4))
+    noise = rng.lognormal(-(SPREAD**2) / 2, SPREAD, size=(n, 4))
     price, unit_kg, unit_l, prod = (table * noise).T
     rank = rng.permutation(n) + 1
     pop = rank.astype(float) ** -ZIPF_EXPONENT

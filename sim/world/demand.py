@@ -123,17 +123,38 @@ class Demand:
         # the travel noise of the arc to this customer, per attempt, belongs to the order
         # (not to whichever route serves it), so routing policies face the same traffic
         travel_z = rng.standard_normal(d.max_attempts)
-        order = place_order(ctx, self.world, self.catalog, order_id=self.next_id, t=t, customer=customer,
-                            lines=lines, option=option, u_slot=float(u_slot), absent_u=absent_u, travel_z=travel_z)
+        order = place_order(
+            ctx,
+            self.world,
+            self.catalog,
+            order_id=self.next_id,
+            t=t,
+            customer=customer,
+            lines=lines,
+            option=option,
+            u_slot=float(u_slot),
+            absent_u=absent_u,
+            travel_z=travel_z,
+        )
         self.next_id += 1
         self.orders.append(order)
         return order
 
 
 def place_order(
-    ctx: Context, world: World, catalog: Catalog, *, order_id: int, t: float, customer: int,
-    lines: tuple[tuple[int, int], ...], option: DeliveryOption, u_slot: float,
-    absent_u: np.ndarray, travel_z: np.ndarray, data: dict | None = None,
+    ctx: Context,
+    world: World,
+    catalog: Catalog,
+    *,
+    order_id: int,
+    t: float,
+    customer: int,
+    lines: tuple[tuple[int, int], ...],
+    option: DeliveryOption,
+    u_slot: float,
+    absent_u: np.ndarray,
+    travel_z: np.ndarray,
+    data: dict | None = None,
 ) -> Order:
     """Build the order (window from ``u_slot``, nobody-home per attempt from ``absent_u``),
     count it and record ``order_placed`` (``data`` adds to the event's data)."""
@@ -146,23 +167,45 @@ def place_order(
     value = float(sum(catalog.price[p] * q for p, q in lines))
     green_units = sum(q for p, q in lines if catalog.green[p])
     order = Order(
-        id=order_id, customer=customer, depot=int(cust.depot[customer]),
-        x=float(cust.x[customer]), y=float(cust.y[customer]), placed=t, lines=lines, option=option,
-        ready=ready, due=due, items=items, weight_kg=weight, volume_l=volume,
+        id=order_id,
+        customer=customer,
+        depot=int(cust.depot[customer]),
+        x=float(cust.x[customer]),
+        y=float(cust.y[customer]),
+        placed=t,
+        lines=lines,
+        option=option,
+        ready=ready,
+        due=due,
+        items=items,
+        weight_kg=weight,
+        volume_l=volume,
         absent=tuple(bool(u < d.failed_attempt_share) for u in absent_u),
         travel_z=tuple(float(z) for z in travel_z),
     )
     ctx.counters.orders += 1
     ctx.counters.open_orders += 1
-    ctx.record(Event(
-        t=t, type=EventType.ORDER_PLACED, order_id=order.id, consumer_id=customer,
-        quantity=float(items), load=weight,
-        data={
-            "option": option.value, "window": [ready, due], "lines": [list(line) for line in lines],
-            "zone": ZONE_NAMES[int(cust.zone[customer])], "depot": order.depot,
-            "volume_l": volume, "value": round(value, 2), "green_units": green_units, **(data or {}),
-        },
-    ))
+    ctx.record(
+        Event(
+            t=t,
+            type=EventType.ORDER_PLACED,
+            order_id=order.id,
+            consumer_id=customer,
+            quantity=float(items),
+            load=weight,
+            data={
+                "option": option.value,
+                "window": [ready, due],
+                "lines": [list(line) for line in lines],
+                "zone": ZONE_NAMES[int(cust.zone[customer])],
+                "depot": order.depot,
+                "volume_l": volume,
+                "value": round(value, 2),
+                "green_units": green_units,
+                **(data or {}),
+            },
+        )
+    )
     return order
 
 

@@ -133,9 +133,11 @@ class Dispatcher:
         fleet = tuple(self.fleet.types[k].replace(count=counts[k]) for k in types)
         return RoutingInstance(
             name=f"wave{self.next_wave}-depot{depot}",
-            x=x, y=y,
+            x=x,
+            y=y,
             demand=np.array([0.0] + [o.weight_kg / KG_PER_CAPACITY_UNIT for o in orders]),
-            ready=ready, due=due,
+            ready=ready,
+            due=due,
             service=np.array([0.0] + [r.service_minutes] * len(orders)),
             vehicle_types=fleet,
             customer_ids=np.array([0] + [o.id for o in orders]),
@@ -167,9 +169,16 @@ class Dispatcher:
         else:
             left = max(r.time_limit - (time.perf_counter() - t0), MIN_SOLVE_SECONDS) if r.time_limit else None
             front = solve(
-                inst, algorithm=r.policy, seed=seed, time_limit=left, iterations=r.iterations,
-                population=r.population, ls_passes=r.ls_passes,
-                intensify=IntensifyParams(children=r.engine_children) if r.engine_children > 0 else None, weights=Weights(cost=r.w1, emissions=r.w2), choose=r.choose,
+                inst,
+                algorithm=r.policy,
+                seed=seed,
+                time_limit=left,
+                iterations=r.iterations,
+                population=r.population,
+                ls_passes=r.ls_passes,
+                intensify=IntensifyParams(children=r.engine_children) if r.engine_children > 0 else None,
+                weights=Weights(cost=r.w1, emissions=r.w2),
+                choose=r.choose,
             )
         seconds = time.perf_counter() - t0
         ctx.counters.routing_seconds += seconds
@@ -179,20 +188,41 @@ class Dispatcher:
         # for uneven iterations), not just those cut short, so no machine-dependent plan passes
         # as reproducible; a wave that fell back to the start plan (kernels still compiling,
         # or no room for the search) is flagged too
-        capped = searches and r.time_limit > 0 and (
-            front.fallback is not None or front.iterations < r.iterations
-            or seconds / r.time_limit > 0.5 * front.iterations / r.iterations)
+        capped = (
+            searches
+            and r.time_limit > 0
+            and (
+                front.fallback is not None
+                or front.iterations < r.iterations
+                or seconds / r.time_limit > 0.5 * front.iterations / r.iterations
+            )
+        )
         ctx.counters.waves_time_capped += int(capped)
         best = front.best.evaluation
-        ctx.record(Event(
-            t=ctx.now, type=EventType.WAVE_PLANNED, wave_id=wave_id, quantity=float(len(orders)),
-            km=best.distance_km, kg_co2e=best.emissions_kg, cost=best.cost,
-            data={
-                "depot": depot, "algorithm": front.algorithm, "seed": seed, "iterations": front.iterations,
-                "time_capped": capped, "fallback": front.fallback, "relaxed_windows": self._relaxed, "chosen": front.chosen, "vehicles": best.vehicles, "penalty": best.penalty,
-                "front": [[s.evaluation.cost, s.evaluation.emissions_kg, s.evaluation.penalty] for s in front.solutions],
-            },
-        ))
+        ctx.record(
+            Event(
+                t=ctx.now,
+                type=EventType.WAVE_PLANNED,
+                wave_id=wave_id,
+                quantity=float(len(orders)),
+                km=best.distance_km,
+                kg_co2e=best.emissions_kg,
+                cost=best.cost,
+                data={
+                    "depot": depot,
+                    "algorithm": front.algorithm,
+                    "seed": seed,
+                    "iterations": front.iterations,
+                    "time_capped": capped,
+                    "fallback": front.fallback,
+                    "relaxed_windows": self._relaxed,
+                    "chosen": front.chosen,
+                    "vehicles": best.vehicles,
+                    "penalty": best.penalty,
+                    "front": [[s.evaluation.cost, s.evaluation.emissions_kg, s.evaluation.penalty] for s in front.solutions],
+                },
+            )
+        )
         by_id = {o.id: o for o in orders}
         dispatched: set[int] = set()
         for rr in best.routes:
@@ -211,8 +241,14 @@ class Dispatcher:
             if not stops:
                 continue
             plan = RoutePlan(
-                route_id=self.next_route, wave_id=wave_id, depot=depot, vehicle_id=self.fleet.take(depot, k),
-                vehicle_type=k_local, instance=inst, start=ctx.now, stops=tuple(stops),
+                route_id=self.next_route,
+                wave_id=wave_id,
+                depot=depot,
+                vehicle_id=self.fleet.take(depot, k),
+                vehicle_type=k_local,
+                instance=inst,
+                start=ctx.now,
+                stops=tuple(stops),
             )
             self.next_route += 1
             for _, o in stops:

@@ -90,20 +90,47 @@ class Labeller:
         production = float(sum(q * cat.production_kg_co2e[p] for p, q in o.lines))
         charge = self.charged.pop(o.id)
         fp = Footprint(
-            order_id=o.id, last_mile=charge.scoped, trunk=trunk, packaging=o.packaging_kg_co2e,
-            production=production, scope=self.cfg.scope, include_production=self.cfg.include_production,
+            order_id=o.id,
+            last_mile=charge.scoped,
+            trunk=trunk,
+            packaging=o.packaging_kg_co2e,
+            production=production,
+            scope=self.cfg.scope,
+            include_production=self.cfg.include_production,
         )
         parts = fp.to_dict()
         del parts["order_id"]
-        ctx.record(Event(t=ctx.now, type=EventType.FOOTPRINT_COMPUTED, order_id=o.id, kg_co2e=fp.total,
-                         data={**parts, "method": self.cfg.method, "last_mile_model": charge.model, "routes": charge.routes,
-                               "delivered": o.status is OrderStatus.DELIVERED}))
+        ctx.record(
+            Event(
+                t=ctx.now,
+                type=EventType.FOOTPRINT_COMPUTED,
+                order_id=o.id,
+                kg_co2e=fp.total,
+                data={
+                    **parts,
+                    "method": self.cfg.method,
+                    "last_mile_model": charge.model,
+                    "routes": charge.routes,
+                    "delivered": o.status is OrderStatus.DELIVERED,
+                },
+            )
+        )
         if o.status is not OrderStatus.DELIVERED:
             return
-        label = {"order": o.id, "t": ctx.now, "kg_co2e": fp.total, "last_mile": fp.last_mile, "trunk": fp.trunk,
-                 "packaging": fp.packaging, "production": fp.production, "scope": fp.scope, "method": self.cfg.method}
-        ctx.record(Event(t=ctx.now, type=EventType.LABEL_ISSUED, order_id=o.id, label_id=f"order-{o.id}",
-                         kg_co2e=fp.total, data=label))
+        label = {
+            "order": o.id,
+            "t": ctx.now,
+            "kg_co2e": fp.total,
+            "last_mile": fp.last_mile,
+            "trunk": fp.trunk,
+            "packaging": fp.packaging,
+            "production": fp.production,
+            "scope": fp.scope,
+            "method": self.cfg.method,
+        }
+        ctx.record(
+            Event(t=ctx.now, type=EventType.LABEL_ISSUED, order_id=o.id, label_id=f"order-{o.id}", kg_co2e=fp.total, data=label)
+        )
         if self.ledger is not None:
             self.ledger.append(ctx.now, "order_label", o.id, label)
         self.labels_issued += 1
@@ -111,8 +138,9 @@ class Labeller:
         logistics = fp.last_mile + fp.packaging
         goods = sum(q * float(cat.unit_kg[p]) for p, q in o.lines) or 1.0
         for p, q in o.lines:
-            self.window[p].append((ctx.now, float(q), logistics * q * float(cat.unit_kg[p]) / goods,
-                                   q * float(self.unit_trunk[p])))
+            self.window[p].append(
+                (ctx.now, float(q), logistics * q * float(cat.unit_kg[p]) / goods, q * float(self.unit_trunk[p]))
+            )
 
     # -- products -------------------------------------------------------------------------------
 
@@ -153,9 +181,16 @@ class Labeller:
         """Every product's current grade and the figures behind it (for reports)."""
         cat = self.catalog
         return [
-            {"product_id": p, "category": cat.categories[c], "grade": self.grade[p], "value": value,
-             "category_median": median, "ratio": _finite(ratio), "low_carbon": self.grade[p] in self.low_carbon_grades,
-             "green": bool(cat.green[p])}
+            {
+                "product_id": p,
+                "category": cat.categories[c],
+                "grade": self.grade[p],
+                "value": value,
+                "category_median": median,
+                "ratio": _finite(ratio),
+                "low_carbon": self.grade[p] in self.low_carbon_grades,
+                "green": bool(cat.green[p]),
+            }
             for p, c, value, median, ratio in self._against_medians()
         ]
 
@@ -166,11 +201,21 @@ class Labeller:
             new = next_grade(self.grade[p], ratio, cfg.grade_thresholds, cfg.hysteresis)
             if new == self.grade[p]:
                 continue
-            record = {"product": p, "category": cat.categories[c], "t": ctx.now, "from": self.grade[p], "to": new,
-                      "ratio": _finite(ratio), "value": value, "category_median": median, "low_carbon": new in self.low_carbon_grades,
-                      "green": bool(cat.green[p])}
-            ctx.record(Event(t=ctx.now, type=EventType.GRADE_CHANGED, product_id=p, label_id=f"product-{p}",
-                             kg_co2e=value, data=record))
+            record = {
+                "product": p,
+                "category": cat.categories[c],
+                "t": ctx.now,
+                "from": self.grade[p],
+                "to": new,
+                "ratio": _finite(ratio),
+                "value": value,
+                "category_median": median,
+                "low_carbon": new in self.low_carbon_grades,
+                "green": bool(cat.green[p]),
+            }
+            ctx.record(
+                Event(t=ctx.now, type=EventType.GRADE_CHANGED, product_id=p, label_id=f"product-{p}", kg_co2e=value, data=record)
+            )
             if self.ledger is not None:
                 self.ledger.append(ctx.now, "product_grade", p, record)
             self.grade[p] = new

@@ -75,8 +75,15 @@ def record_failure(ctx: "Context", order: Order, *, reason: str, final: bool, **
 
     ``fields`` are further Event fields (vehicle_id, route_id, lateness, load ...).
     """
-    ctx.record(Event(t=ctx.now, type=EventType.DELIVERY_FAILED, order_id=order.id,
-                     data={"attempt": order.attempts, "final": final, "reason": reason}, **fields))
+    ctx.record(
+        Event(
+            t=ctx.now,
+            type=EventType.DELIVERY_FAILED,
+            order_id=order.id,
+            data={"attempt": order.attempts, "final": final, "reason": reason},
+            **fields,
+        )
+    )
     if final:
         order.status = OrderStatus.FAILED
         ctx.counters.failed += 1

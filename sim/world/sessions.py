@@ -70,8 +70,13 @@ class Sessions:
     """
 
     def __init__(
-        self, ctx: Context, world: World, catalog: Catalog, label_score: Callable[[], np.ndarray],
-        on_order: Callable[[Order], None] | None = None, in_stock: Callable[[], np.ndarray] | None = None,
+        self,
+        ctx: Context,
+        world: World,
+        catalog: Catalog,
+        label_score: Callable[[], np.ndarray],
+        on_order: Callable[[Order], None] | None = None,
+        in_stock: Callable[[], np.ndarray] | None = None,
     ) -> None:
         sc = ctx.scenario
         cons, rec, inc = sc.consumers, sc.recommender, sc.incentives
@@ -81,19 +86,35 @@ class Sessions:
         n = len(world.customers)
         rng = ctx.streams.get("consumers")
         self.people = draw_consumers(
-            n, len(catalog.categories), rng, trust_share=cons.trust_share,
-            price_sensitivity_mean=cons.price_sensitivity, price_sensitivity_spread=cons.price_sensitivity_spread,
+            n,
+            len(catalog.categories),
+            rng,
+            trust_share=cons.trust_share,
+            price_sensitivity_mean=cons.price_sensitivity,
+            price_sensitivity_spread=cons.price_sensitivity_spread,
             green_affinity_mean=cons.green_affinity,
         )
         self.product_factors = draw_product_factors(sc.catalog.products, rng, cons.match_spread)[catalog.base]
         self.params = ChoiceParams(
-            beta_green=cons.beta_green, beta_label=cons.beta_label, intention_gap=cons.intention_gap,
-            kappa=cons.points_kappa, no_buy=cons.no_buy, display=sc.labels.display,
+            beta_green=cons.beta_green,
+            beta_label=cons.beta_label,
+            intention_gap=cons.intention_gap,
+            kappa=cons.points_kappa,
+            no_buy=cons.no_buy,
+            display=sc.labels.display,
         )
-        self.recommender = Recommender(catalog.green, catalog.appeal, catalog.category, n, model=rec.model,
-                                       green_boost=rec.green_boost, slate_size=rec.slate_size)
-        self.points = PointsBank(n, inc.budget, inc.point_value, inc.max_redeem_share,
-                                 inc.points_per_green_purchase, inc.points_per_green_slot)
+        self.recommender = Recommender(
+            catalog.green,
+            catalog.appeal,
+            catalog.category,
+            n,
+            model=rec.model,
+            green_boost=rec.green_boost,
+            slate_size=rec.slate_size,
+        )
+        self.points = PointsBank(
+            n, inc.budget, inc.point_value, inc.max_redeem_share, inc.points_per_green_purchase, inc.points_per_green_slot
+        )
         self.n_candidates = min(rec.candidates, len(catalog))
         self.explore_share = rec.explore_share
         self.log_attention = np.log(position_weights(rec.slate_size))
@@ -125,8 +146,9 @@ class Sessions:
         points. Its conversion is the divisor of the session rate. The unit shares, which
         stock the warehouse at the start, are those of the same sessions with the scenario's
         green boost (a planner stocks for its own ranking policy)."""
-        ref = Recommender(self.catalog.green, self.catalog.appeal, self.catalog.category, len(self.people),
-                          slate_size=self.recommender.k)
+        ref = Recommender(
+            self.catalog.green, self.catalog.appeal, self.catalog.category, len(self.people), slate_size=self.recommender.k
+        )
         params = replace(self.params, display=False)
         n_people, n_items = len(self.people), len(self.catalog)
         for _ in range(CALIBRATION_WARMUP):
@@ -174,9 +196,13 @@ class Sessions:
     def retrain(self) -> None:
         report = self.recommender.retrain()
         data = {
-            "serving": self.recommender.model, "interactions": report.interactions, "purchases": report.purchases,
-            "held_out": report.held_out, "k": self.recommender.k,
-            "hit_rate_popularity": report.hit_rate_popularity, "hit_rate_learned": report.hit_rate_learned,
+            "serving": self.recommender.model,
+            "interactions": report.interactions,
+            "purchases": report.purchases,
+            "held_out": report.held_out,
+            "k": self.recommender.k,
+            "hit_rate_popularity": report.hit_rate_popularity,
+            "hit_rate_learned": report.hit_rate_learned,
         }
         self.ctx.record(Event(t=self.ctx.now, type=EventType.RECOMMENDER_TRAINED, quantity=float(report.held_out), data=data))
 
@@ -238,12 +264,22 @@ class Sessions:
             return None
         green_w, total_w = green_exposure(cat.green[slate])
         ctx.record(Event(t=t, type=EventType.SESSION_STARTED, consumer_id=c, data={"session": sid}))
-        ctx.record(Event(
-            t=t, type=EventType.SLATE_SHOWN, consumer_id=c, quantity=float(slate.size),
-            data={"session": sid, "products": slate.tolist(), "green": int(cat.green[slate].sum()),
-                  "exposure_green": green_w, "exposure": total_w,
-                  "model": "explore" if explore else self.recommender.model},
-        ))
+        ctx.record(
+            Event(
+                t=t,
+                type=EventType.SLATE_SHOWN,
+                consumer_id=c,
+                quantity=float(slate.size),
+                data={
+                    "session": sid,
+                    "products": slate.tolist(),
+                    "green": int(cat.green[slate].sum()),
+                    "exposure_green": green_w,
+                    "exposure": total_w,
+                    "model": "explore" if explore else self.recommender.model,
+                },
+            )
+        )
         p = probabilities(self._utilities(c, slate, self.params), self.params.no_buy)
         pick = sample(p, float(u[0]))
         if pick == 0:
@@ -251,7 +287,7 @@ class Sessions:
                 self._click(t, c, sid, slate, sample(p[1:], float(u[2])))
             return None
         extra = int(np.searchsorted(self._extra_cdf, u[3], side="right"))
-        positions = [pick - 1] + [sample(p[1:], float(x)) for x in u[_FIXED:_FIXED + min(extra, EXTRA_MAX)]]
+        positions = [pick - 1] + [sample(p[1:], float(x)) for x in u[_FIXED : _FIXED + min(extra, EXTRA_MAX)]]
         counts: dict[int, int] = {}
         for j in positions:
             counts[j] = counts.get(j, 0) + 1
@@ -263,27 +299,47 @@ class Sessions:
     def _click(self, t: float, c: int, sid: int, slate: np.ndarray, j: int) -> None:
         p = int(slate[j])
         self.recommender.click(c, p)
-        self.ctx.record(Event(t=t, type=EventType.PRODUCT_CLICKED, consumer_id=c, product_id=p,
-                              data={"session": sid, "position": j + 1}))
+        self.ctx.record(
+            Event(t=t, type=EventType.PRODUCT_CLICKED, consumer_id=c, product_id=p, data={"session": sid, "position": j + 1})
+        )
 
     def _buy(
-        self, t: float, c: int, sid: int, lines: tuple[tuple[int, int], ...], u: np.ndarray, travel_z: np.ndarray,
+        self,
+        t: float,
+        c: int,
+        sid: int,
+        lines: tuple[tuple[int, int], ...],
+        u: np.ndarray,
+        travel_z: np.ndarray,
         explore: bool,
     ) -> Order:
         ctx, cat, bank, people = self.ctx, self.catalog, self.points, self.people
         value = float(sum(cat.price[p] * q for p, q in lines))
         slot_points = bank.offer(bank.per_green_slot)
         v = delivery_utilities(
-            self.params, shares=self.shares, green=self.green_option,
-            green_affinity=float(people.green_affinity[c]), mean_affinity=ctx.scenario.consumers.green_affinity,
-            price_sensitivity=float(people.price_sensitivity[c]), basket_value=value,
+            self.params,
+            shares=self.shares,
+            green=self.green_option,
+            green_affinity=float(people.green_affinity[c]),
+            mean_affinity=ctx.scenario.consumers.green_affinity,
+            price_sensitivity=float(people.price_sensitivity[c]),
+            basket_value=value,
             points_value=self.green_option * (slot_points * bank.point_value),
         )
         option = OPTIONS[sample(softmax(v), float(u[4]))]
         redeemed = bank.redeem(c, value)
         order = place_order(
-            ctx, self.world, cat, order_id=self.next_id, t=t, customer=c, lines=lines, option=option,
-            u_slot=float(u[5]), absent_u=u[_FIXED + EXTRA_MAX:], travel_z=travel_z,
+            ctx,
+            self.world,
+            cat,
+            order_id=self.next_id,
+            t=t,
+            customer=c,
+            lines=lines,
+            option=option,
+            u_slot=float(u[5]),
+            absent_u=u[_FIXED + EXTRA_MAX :],
+            travel_z=travel_z,
             data={"session": sid, "points_redeemed": redeemed},
         )
         self.next_id += 1
@@ -291,15 +347,33 @@ class Sessions:
         for p, q in lines:
             self.recommender.purchase(c, p, q, held_out=explore)
         if redeemed:
-            ctx.record(Event(t=t, type=EventType.POINTS_REDEEMED, order_id=order.id, consumer_id=c,
-                             quantity=float(redeemed), cost=redeemed * bank.point_value,
-                             data={"balance": int(bank.balance[c])}))
+            ctx.record(
+                Event(
+                    t=t,
+                    type=EventType.POINTS_REDEEMED,
+                    order_id=order.id,
+                    consumer_id=c,
+                    quantity=float(redeemed),
+                    cost=redeemed * bank.point_value,
+                    data={"balance": int(bank.balance[c])},
+                )
+            )
         green_units = sum(q for p, q in lines if cat.green[p])
-        for reason, points in (("green_purchase", green_units * bank.per_green_unit),
-                               ("green_slot", bank.per_green_slot if option is DeliveryOption.GREEN_SLOT else 0)):
+        for reason, points in (
+            ("green_purchase", green_units * bank.per_green_unit),
+            ("green_slot", bank.per_green_slot if option is DeliveryOption.GREEN_SLOT else 0),
+        ):
             if points and (n := bank.award(c, points)):
-                ctx.record(Event(t=t, type=EventType.POINTS_EARNED, order_id=order.id, consumer_id=c,
-                                 quantity=float(n), cost=n * bank.point_value,
-                                 data={"reason": reason, "balance": int(bank.balance[c]), "budget_left": bank.left}))
+                ctx.record(
+                    Event(
+                        t=t,
+                        type=EventType.POINTS_EARNED,
+                        order_id=order.id,
+                        consumer_id=c,
+                        quantity=float(n),
+                        cost=n * bank.point_value,
+                        data={"reason": reason, "balance": int(bank.balance[c]), "budget_left": bank.left},
+                    )
+                )
         self.on_order(order)
         return order

@@ -59,7 +59,9 @@ def travel_noise(rng: np.random.Generator, cv: float) -> float:
 
 
 def drive(
-    ctx: Context, plan: RoutePlan, rng: np.random.Generator,
+    ctx: Context,
+    plan: RoutePlan,
+    rng: np.random.Generator,
     on_return: Callable[[RoutePlan, list[Order], dict[int, float]], None],
 ):
     """The SimPy process of one route: depart, serve each stop, return; records every step."""
@@ -72,12 +74,22 @@ def drive(
     ids = dict(vehicle_id=plan.vehicle_id, route_id=plan.route_id)
     t0 = ctx.now
     load = sum(o.weight_kg for _, o in plan.stops)
-    rec(Event(
-        t=t0, type=EventType.VEHICLE_DEPARTED, wave_id=plan.wave_id, load=load, **ids,
-        quantity=float(len(plan.stops)),
-        data={"vehicle_type": vt.name, "capacity_kg": vt.capacity * KG_PER_CAPACITY_UNIT, "depot": plan.depot,
-              "orders": [o.id for _, o in plan.stops]},
-    ))
+    rec(
+        Event(
+            t=t0,
+            type=EventType.VEHICLE_DEPARTED,
+            wave_id=plan.wave_id,
+            load=load,
+            **ids,
+            quantity=float(len(plan.stops)),
+            data={
+                "vehicle_type": vt.name,
+                "capacity_kg": vt.capacity * KG_PER_CAPACITY_UNIT,
+                "depot": plan.depot,
+                "orders": [o.id for _, o in plan.stops],
+            },
+        )
+    )
     km = kg = km_cost = penalty = 0.0
     carried_back: list[Order] = []
     on_board = {o.id: o.weight_kg for _, o in plan.stops}
@@ -91,22 +103,41 @@ def drive(
         km_cost += leg.cost
         arcs.append(DrivenArc(leg.km, leg.kg_co2e, dict(on_board)))
         arrival = ctx.now
-        rec(Event(t=arrival, type=EventType.ARRIVED, order_id=order.id, km=leg.km, kg_co2e=leg.kg_co2e, load=load,
-                  lateness=arrival - order.due, **ids))
+        rec(
+            Event(
+                t=arrival,
+                type=EventType.ARRIVED,
+                order_id=order.id,
+                km=leg.km,
+                kg_co2e=leg.kg_co2e,
+                load=load,
+                lateness=arrival - order.due,
+                **ids,
+            )
+        )
         wait = max(0.0, order.ready - arrival)
         late = max(0.0, arrival - order.due)
         penalty += early_w * wait + late_w * late
         yield env.timeout(wait + service)
         order.attempts += 1
         if order.absent[order.attempts - 1]:
-            record_failure(ctx, order, reason="nobody_home", final=order.attempts >= len(order.absent),
-                           lateness=arrival - order.due, **ids)
+            record_failure(
+                ctx, order, reason="nobody_home", final=order.attempts >= len(order.absent), lateness=arrival - order.due, **ids
+            )
             carried_back.append(order)
         else:
             # lateness against the first promise: a parcel delivered at the second attempt is late
-            rec(Event(t=ctx.now, type=EventType.DELIVERED, order_id=order.id, load=order.weight_kg,
-                      lateness=arrival - order.promised_due, **ids,
-                      data={"attempt": order.attempts, "option": order.option.value, "waited": wait}))
+            rec(
+                Event(
+                    t=ctx.now,
+                    type=EventType.DELIVERED,
+                    order_id=order.id,
+                    load=order.weight_kg,
+                    lateness=arrival - order.promised_due,
+                    **ids,
+                    data={"attempt": order.attempts, "option": order.option.value, "waited": wait},
+                )
+            )
             load -= order.weight_kg
             del on_board[order.id]
             if not on_board:
@@ -121,8 +152,7 @@ def drive(
     kg += leg.kg_co2e
     km_cost += leg.cost
     arcs.append(DrivenArc(leg.km, leg.kg_co2e, dict(on_board)))
-    rec(Event(t=ctx.now, type=EventType.ARRIVED, km=leg.km, kg_co2e=leg.kg_co2e, load=load, **ids,
-              data={"depot": plan.depot}))
+    rec(Event(t=ctx.now, type=EventType.ARRIVED, km=leg.km, kg_co2e=leg.kg_co2e, load=load, **ids, data={"depot": plan.depot}))
     duration = ctx.now - t0
     cost = km_cost + vt.fixed_cost + vt.cost_per_minute * duration
     driven = DrivenRoute(
@@ -131,10 +161,22 @@ def drive(
         sfd_km={o.id: float(inst.distance[0, node]) for node, o in plan.stops},
     )
     shares = apportion(driven, sc.labels.method)
-    rec(Event(
-        t=ctx.now, type=EventType.VEHICLE_RETURNED, km=km, kg_co2e=kg, cost=cost, **ids,
-        load=sum(o.weight_kg for _, o in plan.stops),
-        data={"duration": duration, "penalty": penalty, "returned": [o.id for o in carried_back],
-              "electric": vt.electric, "shares": [[o.id, shares[o.id]] for _, o in plan.stops]},
-    ))
+    rec(
+        Event(
+            t=ctx.now,
+            type=EventType.VEHICLE_RETURNED,
+            km=km,
+            kg_co2e=kg,
+            cost=cost,
+            **ids,
+            load=sum(o.weight_kg for _, o in plan.stops),
+            data={
+                "duration": duration,
+                "penalty": penalty,
+                "returned": [o.id for o in carried_back],
+                "electric": vt.electric,
+                "shares": [[o.id, shares[o.id]] for _, o in plan.stops],
+            },
+        )
+    )
     on_return(plan, carried_back, shares)

@@ -40,7 +40,11 @@ class Warehouse:
     packaging kg CO2e) and hands it to ``on_packed``, the dispatcher."""
 
     def __init__(
-        self, ctx: Context, catalog: Catalog, on_packed: Callable[[Order], None], demand_share: np.ndarray | None = None,
+        self,
+        ctx: Context,
+        catalog: Catalog,
+        on_packed: Callable[[Order], None],
+        demand_share: np.ndarray | None = None,
     ) -> None:
         """``demand_share``: each product's expected share of units sold, which sizes the
         opening stock and starts the forecast (the catalog's popularity by default)."""
@@ -69,8 +73,18 @@ class Warehouse:
         rec = self.ctx.record
         for p in range(len(self.catalog)):
             q = float(self.stock[p])
-            rec(Event(t=0.0, type=EventType.REPLENISHMENT_RECEIVED, product_id=p, quantity=q, stock_level=q,
-                      km=0.0, kg_co2e=0.0, data={"initial": True}))
+            rec(
+                Event(
+                    t=0.0,
+                    type=EventType.REPLENISHMENT_RECEIVED,
+                    product_id=p,
+                    quantity=q,
+                    stock_level=q,
+                    km=0.0,
+                    kg_co2e=0.0,
+                    data={"initial": True},
+                )
+            )
 
     def receive(self, order: Order) -> None:
         """Reserve stock for each line of a new order, backordering what is short."""
@@ -80,15 +94,31 @@ class Warehouse:
             self.demand_today[p] += q
             if not self.backlog[p] and self.stock[p] >= q:
                 self.stock[p] -= q
-                ctx.record(Event(t=t, type=EventType.STOCK_RESERVED, order_id=order.id, product_id=p,
-                                 quantity=float(q), stock_level=float(self.stock[p])))
+                ctx.record(
+                    Event(
+                        t=t,
+                        type=EventType.STOCK_RESERVED,
+                        order_id=order.id,
+                        product_id=p,
+                        quantity=float(q),
+                        stock_level=float(self.stock[p]),
+                    )
+                )
             else:
                 self.backlog[p].append((order, q))
                 self.backlog_qty[p] += q
                 order.unreserved += 1
                 self.stockouts += 1
-                ctx.record(Event(t=t, type=EventType.BACKORDERED, order_id=order.id, product_id=p,
-                                 quantity=float(q), stock_level=float(self.stock[p])))
+                ctx.record(
+                    Event(
+                        t=t,
+                        type=EventType.BACKORDERED,
+                        order_id=order.id,
+                        product_id=p,
+                        quantity=float(q),
+                        stock_level=float(self.stock[p]),
+                    )
+                )
             self.review(p)
         if order.unreserved == 0:
             self._start_picking(order)
@@ -113,12 +143,17 @@ class Warehouse:
         km = float(w.supplier_km[self.supplier[p]])
         rail = w.road_to_rail and km > w.rail_over_km
         lead = w.lead_time_days + (w.rail_extra_days if rail else 0.0)
-        self.ctx.record(Event(
-            t=self.ctx.now, type=EventType.REPLENISHMENT_ORDERED, product_id=p, quantity=float(q), km=km,
-            stock_level=float(self.stock[p]),
-            data={"mode": "rail" if rail else "road", "supplier": int(self.supplier[p]), "lead_days": lead,
-                  "position": ip},
-        ))
+        self.ctx.record(
+            Event(
+                t=self.ctx.now,
+                type=EventType.REPLENISHMENT_ORDERED,
+                product_id=p,
+                quantity=float(q),
+                km=km,
+                stock_level=float(self.stock[p]),
+                data={"mode": "rail" if rail else "road", "supplier": int(self.supplier[p]), "lead_days": lead, "position": ip},
+            )
+        )
         self.ctx.env.process(self._replenish(p, q, km, rail, lead))
 
     def _replenish(self, p: int, q: int, km: float, rail: bool, lead_days: float):
@@ -128,19 +163,36 @@ class Warehouse:
         self.on_order[p] -= q
         mass_kg = q * float(self.catalog.unit_kg[p])
         kg = mass_kg / 1000.0 * km * (w.rail_kg_per_tkm if rail else w.road_kg_per_tkm)
-        ctx.record(Event(
-            t=ctx.now, type=EventType.REPLENISHMENT_RECEIVED, product_id=p, quantity=float(q),
-            stock_level=float(self.stock[p]), km=km, kg_co2e=kg, load=mass_kg,
-            data={"mode": "rail" if rail else "road"},
-        ))
+        ctx.record(
+            Event(
+                t=ctx.now,
+                type=EventType.REPLENISHMENT_RECEIVED,
+                product_id=p,
+                quantity=float(q),
+                stock_level=float(self.stock[p]),
+                km=km,
+                kg_co2e=kg,
+                load=mass_kg,
+                data={"mode": "rail" if rail else "road"},
+            )
+        )
         queue = self.backlog[p]
         while queue and self.stock[p] >= queue[0][1]:
             order, qty = queue.popleft()
             self.stock[p] -= qty
             self.backlog_qty[p] -= qty
             order.unreserved -= 1
-            ctx.record(Event(t=ctx.now, type=EventType.STOCK_RESERVED, order_id=order.id, product_id=p,
-                             quantity=float(qty), stock_level=float(self.stock[p]), data={"backorder": True}))
+            ctx.record(
+                Event(
+                    t=ctx.now,
+                    type=EventType.STOCK_RESERVED,
+                    order_id=order.id,
+                    product_id=p,
+                    quantity=float(qty),
+                    stock_level=float(self.stock[p]),
+                    data={"backorder": True},
+                )
+            )
             if order.unreserved == 0:
                 self._start_picking(order)
         self.review(p)
@@ -168,9 +220,16 @@ class Warehouse:
         choice = choose_box(ctx.scenario.packing, order.volume_l)
         order.box, order.boxes, order.packaging_kg_co2e = choice.box, choice.count, choice.kg_co2e
         order.weight_kg += choice.weight_kg
-        ctx.record(Event(
-            t=ctx.now, type=EventType.PACKED, order_id=order.id, kg_co2e=choice.kg_co2e, load=order.weight_kg,
-            quantity=float(choice.count), data={"box": choice.box},
-        ))
+        ctx.record(
+            Event(
+                t=ctx.now,
+                type=EventType.PACKED,
+                order_id=order.id,
+                kg_co2e=choice.kg_co2e,
+                load=order.weight_kg,
+                quantity=float(choice.count),
+                data={"box": choice.box},
+            )
+        )
         order.status = OrderStatus.READY
         self.on_packed(order)

@@ -9,7 +9,10 @@ from labels.grades import next_grade, raw_grade
 T = (0.6, 0.85, 1.15, 1.5)
 
 
-@pytest.mark.parametrize(("ratio", "grade"), [(0.1, "A"), (0.6, "A"), (0.61, "B"), (0.85, "B"), (1.0, "C"), (1.15, "C"), (1.49, "D"), (1.5, "D"), (1.51, "E"), (9, "E")])
+@pytest.mark.parametrize(
+    ("ratio", "grade"),
+    [(0.1, "A"), (0.6, "A"), (0.61, "B"), (0.85, "B"), (1.0, "C"), (1.15, "C"), (1.49, "D"), (1.5, "D"), (1.51, "E"), (9, "E")],
+)
 def test_raw_grades(ratio, grade):
     assert raw_grade(ratio, T) == grade
 

@@ -70,8 +70,12 @@ def test_appending_later_continues_the_chain(db_path):
     [
         ("UPDATE ledger SET content = replace(content, '0.4', '0.3') WHERE run_id = 1 AND seq = 5", 5, "edited"),
         ("DELETE FROM ledger WHERE run_id = 1 AND seq = 4", 5, "missing or moved"),
-        ("UPDATE ledger SET seq = -3 WHERE run_id = 1 AND seq = 3; UPDATE ledger SET seq = 3 WHERE run_id = 1 AND seq = 4;"
-         " UPDATE ledger SET seq = 4 WHERE run_id = 1 AND seq = -3", 3, "chain"),
+        (
+            "UPDATE ledger SET seq = -3 WHERE run_id = 1 AND seq = 3; UPDATE ledger SET seq = 3 WHERE run_id = 1 AND seq = 4;"
+            " UPDATE ledger SET seq = 4 WHERE run_id = 1 AND seq = -3",
+            3,
+            "chain",
+        ),
     ],
     ids=["changed", "deleted", "reordered"],
 )
@@ -92,8 +96,10 @@ def test_a_consistent_rewrite_of_content_and_its_hash_is_still_caught(db_path):
 
     con = sqlite3.connect(db_path)
     content = json.dumps({"kg_co2e": 0.0, "order": 5, "run": 1}, sort_keys=True, separators=(",", ":"))
-    con.execute("UPDATE ledger SET content = ?, content_hash = ? WHERE run_id = 1 AND seq = 6",
-                [content, hashlib.sha256(content.encode()).hexdigest()])
+    con.execute(
+        "UPDATE ledger SET content = ?, content_hash = ? WHERE run_id = 1 AND seq = 6",
+        [content, hashlib.sha256(content.encode()).hexdigest()],
+    )
     con.commit()
     _, bad = _verify(db_path)
     assert (bad.seq, bad.reason) == (6, "entry hash does not match (edited)")
@@ -101,9 +107,11 @@ def test_a_consistent_rewrite_of_content_and_its_hash_is_still_caught(db_path):
 
 def test_every_column_is_covered_by_the_hash(db_path):
     """Changing an entry's time, kind or subject (not its content) is caught too."""
-    for sql in ("UPDATE ledger SET t = -1 WHERE run_id = 2 AND seq = 3",
-                "UPDATE ledger SET kind = 'product_grade' WHERE run_id = 2 AND seq = 3",
-                "UPDATE ledger SET subject = 999 WHERE run_id = 2 AND seq = 3"):
+    for sql in (
+        "UPDATE ledger SET t = -1 WHERE run_id = 2 AND seq = 3",
+        "UPDATE ledger SET kind = 'product_grade' WHERE run_id = 2 AND seq = 3",
+        "UPDATE ledger SET subject = 999 WHERE run_id = 2 AND seq = 3",
+    ):
         import shutil
 
         copy = db_path.with_name("copy.db")
@@ -155,8 +163,27 @@ def _reference(rows) -> bytes:
 
 
 EDGE_ROWS = [
-    (1, 1, 0.0, "order_placed", 7, None, "p-1", 2**40, -1, -(2**31), 2**31, -0.0, 1e-320, -2.5, 1.7976931348623157e308,
-     None, 255, 256, '{"a":"é 𝄞 \\u0000"}'),
+    (
+        1,
+        1,
+        0.0,
+        "order_placed",
+        7,
+        None,
+        "p-1",
+        2**40,
+        -1,
+        -(2**31),
+        2**31,
+        -0.0,
+        1e-320,
+        -2.5,
+        1.7976931348623157e308,
+        None,
+        255,
+        256,
+        '{"a":"é 𝄞 \\u0000"}',
+    ),
     (1, 2, 1.5, "", 65535, 65536, -(2**63), 2**63 - 1, "", "x" * 300, "\ud800", 0.1, None, None, None, None, None, None, None),
     (),
     (None,),
@@ -181,11 +208,13 @@ def test_digests_depend_on_values_not_on_objects_and_see_every_change():
     b = "".join(["arr", "ived"])
     assert a is not b and rows_digest([(a, a)]) == rows_digest([(a, b)])
     base = [(1, 1, 0.0, "x", None), (1, 2, 1.0, "y", 5)]
-    for changed in ([(1, 1, 0.0, "x", None), (1, 2, 1.0, "y", "5")],  # an int id is not its str spelling
-                    [(1, 1, 0.0, "x", None), (1, 2, 1.0, "y", 5.0)],
-                    [(1, 1, 0.0, "x", 0), (1, 2, 1.0, "y", 5)],  # None is not 0
-                    [(1, 2, 1.0, "y", 5), (1, 1, 0.0, "x", None)],  # order counts
-                    [(1, 1, 0.0, "x", None)]):
+    for changed in (
+        [(1, 1, 0.0, "x", None), (1, 2, 1.0, "y", "5")],  # an int id is not its str spelling
+        [(1, 1, 0.0, "x", None), (1, 2, 1.0, "y", 5.0)],
+        [(1, 1, 0.0, "x", 0), (1, 2, 1.0, "y", 5)],  # None is not 0
+        [(1, 2, 1.0, "y", 5), (1, 1, 0.0, "x", None)],  # order counts
+        [(1, 1, 0.0, "x", None)],
+    ):
         assert rows_digest(changed) != rows_digest(base)
     assert rows_digest([(-0.0,)]) == rows_digest([(0.0,)])  # SQLite keeps no -0.0 in a REAL column
 
@@ -194,10 +223,15 @@ def test_rows_read_back_from_sqlite_hash_as_they_were_written(tmp_path):
     """The writer digests the rows it inserts; verify digests what SQLite gives back. The
     log's column types (REAL, ANY, TEXT; STRICT) must give back the same values."""
     con = sqlite3.connect(tmp_path / "round.db")
-    con.execute("CREATE TABLE events (run_id INTEGER, seq INTEGER, t REAL NOT NULL, type TEXT NOT NULL, a ANY, b ANY,"
-                " km REAL, kg REAL, data TEXT) STRICT")
-    rows = [(1, 1, 0.0, "t", 1, "1", -0.0, 5.0, None), (1, 2, -0.0, "t", 2**62, None, 1e300, None, '{"x":-0.0}'),
-            (1, 3, 1e-310, "tt", -5, "é", 0.1 + 0.2, -(2.0**63), "\u2028")]
+    con.execute(
+        "CREATE TABLE events (run_id INTEGER, seq INTEGER, t REAL NOT NULL, type TEXT NOT NULL, a ANY, b ANY,"
+        " km REAL, kg REAL, data TEXT) STRICT"
+    )
+    rows = [
+        (1, 1, 0.0, "t", 1, "1", -0.0, 5.0, None),
+        (1, 2, -0.0, "t", 2**62, None, 1e300, None, '{"x":-0.0}'),
+        (1, 3, 1e-310, "tt", -5, "é", 0.1 + 0.2, -(2.0**63), "\u2028"),
+    ]
     con.executemany("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
     back = con.execute("SELECT * FROM events ORDER BY seq").fetchall()
     assert repr(back) != repr(rows)  # SQLite did turn -0.0 into 0.0 (equal under ==, not as bytes)
@@ -207,12 +241,16 @@ def test_rows_read_back_from_sqlite_hash_as_they_were_written(tmp_path):
 
 def _events_db(tmp_path):
     db = Database(tmp_path / "log.db")
-    db.execute("CREATE TABLE runs (run_id INTEGER PRIMARY KEY, scenario TEXT, scenario_hash TEXT, scenario_json TEXT,"
-               " seed INTEGER, version TEXT, status TEXT, started_at TEXT, finished_at TEXT, wall_seconds REAL,"
-               " routing_seconds REAL, error TEXT)")
+    db.execute(
+        "CREATE TABLE runs (run_id INTEGER PRIMARY KEY, scenario TEXT, scenario_hash TEXT, scenario_json TEXT,"
+        " seed INTEGER, version TEXT, status TEXT, started_at TEXT, finished_at TEXT, wall_seconds REAL,"
+        " routing_seconds REAL, error TEXT)"
+    )
     db.execute("CREATE TABLE events (run_id INTEGER, seq INTEGER, t REAL, type TEXT, data TEXT, PRIMARY KEY (run_id, seq))")
-    db.execute("INSERT INTO runs VALUES (1, 's', ?, '{}', 0, 'v', 'running', 'now', NULL, NULL, NULL, NULL)",
-               [hashlib.sha256(b"{}").hexdigest()])
+    db.execute(
+        "INSERT INTO runs VALUES (1, 's', ?, '{}', 0, 'v', 'running', 'now', NULL, NULL, NULL, NULL)",
+        [hashlib.sha256(b"{}").hexdigest()],
+    )
     return db
 
 

@@ -13,7 +13,18 @@ from optimizer.api import ParetoFront, choose_plan, solve
 from optimizer.model import Weights
 from optimizer.solomon import read_solomon
 
-TOP_KEYS = {"format_version", "instance", "source", "algorithm", "seed", "seconds", "iterations", "evaluations", "fallback", "solutions"}
+TOP_KEYS = {
+    "format_version",
+    "instance",
+    "source",
+    "algorithm",
+    "seed",
+    "seconds",
+    "iterations",
+    "evaluations",
+    "fallback",
+    "solutions",
+}
 SOLUTION_KEYS = {"cost", "emissions_kg", "penalty", "distance_km", "vehicles", "feasible", "chosen", "routes"}
 ROUTE_KEYS = {"vehicle_type", "customers"}
 

@@ -1,7 +1,6 @@
 """Tests for the baseline searches (NSGA-II, MOPSO, MOACO): valid fronts, determinism,
 time limits, and the algorithm-specific helpers (velocity clamp, tour construction)."""
 
-
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -127,9 +126,7 @@ def test_population_below_two_rejected(paper):
 
 # ---------------------------------------------------------------- MOPSO helpers
 
-arrays = st.integers(1, 6).flatmap(
-    lambda p: st.integers(1, 12).map(lambda n: (p, n))
-)
+arrays = st.integers(1, 6).flatmap(lambda p: st.integers(1, 12).map(lambda n: (p, n)))
 
 
 @settings(max_examples=60, deadline=None)

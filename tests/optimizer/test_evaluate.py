@@ -91,9 +91,7 @@ def test_two_routes_totals_by_hand():
         assert_allclose(ev.routes[0].cost, 2 * 6 + 50 + 0.5 * 9)
         assert_allclose(ev.routes[1].cost, 2 * 12 + 50 + 0.5 * 19)
         assert_allclose(ev.routes[1].emissions_kg, 1.8 * 5 + 1.5 * 3 + 1.0 * 4)
-        assert_allclose(
-            [ev.cost, ev.emissions_kg, ev.penalty, ev.distance_km], [150.0, 24.1, 0.3 * 2 + 0.3 * 5, 18.0]
-        )
+        assert_allclose([ev.cost, ev.emissions_kg, ev.penalty, ev.distance_km], [150.0, 24.1, 0.3 * 2 + 0.3 * 5, 18.0])
         assert ev.vehicles == 2
         assert ev.feasible, ev.problems
 

@@ -40,9 +40,7 @@ def test_non_dominated_drops_dominated_and_later_duplicates():
             [1.0, 4.0],  # weakly dominated by (1, 3)
         ]
     )
-    assert_array_equal(
-        non_dominated(F), [True, True, False, False, False, True, True, False]
-    )
+    assert_array_equal(non_dominated(F), [True, True, False, False, False, True, True, False])
 
 
 def test_non_dominated_empty_front():

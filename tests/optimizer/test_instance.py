@@ -160,25 +160,50 @@ def test_kernel_data_columns_hold_the_fields_their_layout_names_say():
     from optimizer.model import CongestionProfile, PenaltyModel, RoadGrade
 
     grades = (RoadGrade("fast", 60.0, 1.1, 0.9, 1.3), RoadGrade("slow", 30.0, 1.4, 1.2, 0.8))
-    odd = VehicleType("odd", capacity=11.0, count=3, empty_kg_per_km=0.7, full_kg_per_km=1.9,
-                      cost_per_km=2.3, fixed_cost=41.0, cost_per_minute=0.13)
+    odd = VehicleType(
+        "odd",
+        capacity=11.0,
+        count=3,
+        empty_kg_per_km=0.7,
+        full_kg_per_km=1.9,
+        cost_per_km=2.3,
+        fixed_cost=41.0,
+        cost_per_minute=0.13,
+    )
     shape = tuple(float(p % 5) for p in range(12))
     for unit in (True, False):
-        inst = RoutingInstance(**arrays(
-            vehicle_types=(VAN, odd), unit_speed=unit, start_minute=125.0, grades=grades,
-            road_grade=np.array([[0, 1, 0, 1], [1, 0, 1, 0], [0, 1, 0, 1], [1, 0, 1, 0]]),
-            congestion=CongestionProfile(shape=shape, period_minutes=120.0),
-            penalty=PenaltyModel(late_weight=1.7, early_weight=0.4, hard_windows=True),
-        ))
+        inst = RoutingInstance(
+            **arrays(
+                vehicle_types=(VAN, odd),
+                unit_speed=unit,
+                start_minute=125.0,
+                grades=grades,
+                road_grade=np.array([[0, 1, 0, 1], [1, 0, 1, 0], [0, 1, 0, 1], [1, 0, 1, 0]]),
+                congestion=CongestionProfile(shape=shape, period_minutes=120.0),
+                penalty=PenaltyModel(late_weight=1.7, early_weight=0.4, hard_windows=True),
+            )
+        )
         kd = inst.kernel_data
         for col, field in ((L.DEMAND, "demand"), (L.READY, "ready"), (L.DUE, "due"), (L.SERVICE, "service")):
             assert_array_equal(kd.nodes[:, col], getattr(inst, field))
-        for col, field in ((L.CAPACITY, "capacity"), (L.COUNT, "count"), (L.EMPTY_KG_PER_KM, "empty_kg_per_km"),
-                           (L.FULL_KG_PER_KM, "full_kg_per_km"), (L.COST_PER_KM, "cost_per_km"),
-                           (L.FIXED_COST, "fixed_cost"), (L.COST_PER_MINUTE, "cost_per_minute")):
+        for col, field in (
+            (L.CAPACITY, "capacity"),
+            (L.COUNT, "count"),
+            (L.EMPTY_KG_PER_KM, "empty_kg_per_km"),
+            (L.FULL_KG_PER_KM, "full_kg_per_km"),
+            (L.COST_PER_KM, "cost_per_km"),
+            (L.FIXED_COST, "fixed_cost"),
+            (L.COST_PER_MINUTE, "cost_per_minute"),
+        ):
             assert kd.veh[1, col] == getattr(odd, field)
-        want_cfg = {L.LATE_WEIGHT: 1.7, L.EARLY_WEIGHT: 0.4, L.HARD_WINDOWS: 1.0, L.START_MINUTE: 125.0,
-                    L.PERIOD_MINUTES: 1440.0 if unit else 120.0, L.PERIODS: 1.0 if unit else 12.0}
+        want_cfg = {
+            L.LATE_WEIGHT: 1.7,
+            L.EARLY_WEIGHT: 0.4,
+            L.HARD_WINDOWS: 1.0,
+            L.START_MINUTE: 125.0,
+            L.PERIOD_MINUTES: 1440.0 if unit else 120.0,
+            L.PERIODS: 1.0 if unit else 12.0,
+        }
         assert {c: kd.cfg[c] for c in want_cfg} == want_cfg
         # a copy without kernel arrays computes its arcs from the coordinates and grades
         src, dst = np.array([0, 1, 2, 3]), np.array([1, 2, 3, 0])

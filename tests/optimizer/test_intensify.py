@@ -75,8 +75,11 @@ def test_a_passed_deadline_makes_no_children(small):
 
 @pytest.mark.parametrize(
     "field, value, message",
-    [("children", 0.0, "children must be > 0"), ("extreme_share", 1.5, r"extreme_share must be in \[0, 1\]"),
-     ("granular_k", 0, "granular_k must be >= 1")],
+    [
+        ("children", 0.0, "children must be > 0"),
+        ("extreme_share", 1.5, r"extreme_share must be in \[0, 1\]"),
+        ("granular_k", 0, "granular_k must be >= 1"),
+    ],
 )
 def test_bad_parameters_are_refused(field, value, message):
     with pytest.raises(ValueError, match=message):

@@ -47,8 +47,14 @@ def small_instances(draw, max_n: int = 7) -> RoutingInstance:
         e = rng.uniform(0.1, 1.0)
         fleet.append(
             VehicleType(
-                f"t{k}", float(caps[k]), int(rng.integers(1, 4)), e, e + rng.uniform(0.0, 1.0),
-                cost_per_km=rng.uniform(0.5, 3.0), fixed_cost=rng.uniform(0, 100), cost_per_minute=rng.uniform(0, 1),
+                f"t{k}",
+                float(caps[k]),
+                int(rng.integers(1, 4)),
+                e,
+                e + rng.uniform(0.0, 1.0),
+                cost_per_km=rng.uniform(0.5, 3.0),
+                fixed_cost=rng.uniform(0, 100),
+                cost_per_minute=rng.uniform(0, 1),
             )
         )
     ready = rng.uniform(0.0, 200.0, n)
@@ -313,7 +319,9 @@ def test_py_func_decode_one_identical():
             for _ in range(4):
                 keys = rng.random(n)
                 w = prob.weights(simplex_weights(rng, 1, inst.penalty.hard_windows))[0]
-                outs = [(np.zeros(n, np.int64), np.zeros(n + 2, np.int64), np.zeros(n + 1, np.int64), np.zeros(n)) for _ in range(2)]
+                outs = [
+                    (np.zeros(n, np.int64), np.zeros(n + 2, np.int64), np.zeros(n + 1, np.int64), np.zeros(n)) for _ in range(2)
+                ]
                 args = (keys, w, prob.max_routes, ls, prob.neigh, prob.xy, *prob.kd)
                 a = kernels.decode_one(*args, *outs[0])
                 b = kernels.decode_one.py_func(*args, *outs[1])
@@ -346,9 +354,14 @@ def _departures(rng: np.random.Generator, inst: RoutingInstance, count: int) -> 
     period = inst.congestion.period_minutes
     edges = np.arange(0, 3 * 1440.0, period) - inst.start_minute
     edges = edges[edges >= 0]
-    return np.concatenate([
-        rng.uniform(0.0, 3 * 1440.0, count), edges, np.nextafter(edges, -np.inf)[edges > 0], np.nextafter(edges, np.inf),
-    ])
+    return np.concatenate(
+        [
+            rng.uniform(0.0, 3 * 1440.0, count),
+            edges,
+            np.nextafter(edges, -np.inf)[edges > 0],
+            np.nextafter(edges, np.inf),
+        ]
+    )
 
 
 def test_python_form_is_the_kernels_own_code():
@@ -383,7 +396,8 @@ def test_arc_helpers_compiled_equal_their_python_form(which, request):
             assert _arrive_compiled(c, t, kd.nodes, kd.cfg) == tuple(kernels.python.arrive(c, t, kd.nodes, kd.cfg))
         sums = tuple(float(x) for x in rng.uniform(0.0, 500.0, 4))
         assert _totals_compiled(k, *sums, kd.veh) == (
-            kernels.python.route_kg(k, sums[0], sums[1], kd.veh), kernels.python.route_cost(k, sums[2], sums[3], kd.veh)
+            kernels.python.route_kg(k, sums[0], sums[1], kd.veh),
+            kernels.python.route_cost(k, sums[2], sums[3], kd.veh),
         )
     if not inst.unit_speed:
         assert len({round(m, 9) for m in minutes}) > 10  # congestion coefficients of many periods and grades
@@ -421,9 +435,7 @@ def _brute_split(inst: RoutingInstance, tour: np.ndarray, w: np.ndarray, max_rou
     K = len(inst.vehicle_types)
 
     def seg(i, j):
-        return min(
-            kernels.route_score(tour, i, j - i, k, w, *kd) for k in range(K) if inst.vehicle_types[k].count >= 1
-        )
+        return min(kernels.route_score(tour, i, j - i, k, w, *kd) for k in range(K) if inst.vehicle_types[k].count >= 1)
 
     best = INF
     for m in range(0, min(n, max_routes)):
@@ -442,9 +454,7 @@ def _brute_split(inst: RoutingInstance, tour: np.ndarray, w: np.ndarray, max_rou
 
 def _split_score(inst, tour, w, nr, rstart, rtype) -> float:
     kd = inst.kernel_data
-    return sum(
-        kernels.route_score(tour, rstart[r], rstart[r + 1] - rstart[r], rtype[r], w, *kd) for r in range(nr)
-    )
+    return sum(kernels.route_score(tour, rstart[r], rstart[r + 1] - rstart[r], rtype[r], w, *kd) for r in range(nr))
 
 
 @SETTINGS

@@ -81,7 +81,14 @@ def test_construction_without_arrays_matches_the_kernel_arrays(name, request):
     compiled = evaluate(fresh, routes)
     for a, b in zip(plain.routes, compiled.routes):
         assert (a.cost, a.emissions_kg, a.penalty, a.distance_km, a.duration, a.lateness, a.overload) == (
-            b.cost, b.emissions_kg, b.penalty, b.distance_km, b.duration, b.lateness, b.overload)
+            b.cost,
+            b.emissions_kg,
+            b.penalty,
+            b.distance_km,
+            b.duration,
+            b.lateness,
+            b.overload,
+        )
         for f in ("arrival", "service_start", "arc_load", "arc_km", "arc_kg"):
             assert np.array_equal(getattr(a, f), getattr(b, f)), f
     assert plain.problems == compiled.problems
@@ -257,7 +264,12 @@ def _route(path: Path, limit: float, env: dict) -> tuple[float, dict, str]:
     t = time.perf_counter()
     res = subprocess.run(
         [sys.executable, "-m", "sim.cli", "route", str(path), "-t", str(limit), "--json", "-"],
-        capture_output=True, text=True, env=env, cwd=REPO, timeout=300, check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+        timeout=300,
+        check=False,
     )
     wall = time.perf_counter() - t
     assert res.returncode == 0, res.stderr

@@ -70,8 +70,9 @@ def test_cand_score_equals_score_of_the_built_route(make):
             else:
                 assert got == pytest.approx(want, rel=1e-9, abs=1e-12)
             # the screen's bound never exceeds the value (else it would reject a better move)
-            bound = K.cand_bound(routes, rlen, st, r0, f, mids, nmid, sr, sp, k, w, low, kd.nodes, kd.arcs,
-                                 kd.grade, kd.veh, kd.cfg)
+            bound = K.cand_bound(
+                routes, rlen, st, r0, f, mids, nmid, sr, sp, k, w, low, kd.nodes, kd.arcs, kd.grade, kd.veh, kd.cfg
+            )
             if bound >= K.INF:
                 assert want >= K.INF
             else:

@@ -201,7 +201,9 @@ def test_best_known_solution_broken_is_infeasible(data):
 def test_vehicle_number_outside_bounds_names_line_and_field(data, tmp_path, number):
     """NUMBER must be a whole number 1..100,000 (1e9 used to exhaust memory): line 5, field 'NUMBER'."""
     path = _c101_with(data, tmp_path, 5, f"  {number}         200")
-    with pytest.raises(InstanceError, match=r"C101_bad.txt: line 5: field 'NUMBER': vehicles must be a whole number from 1 to 100,000"):
+    with pytest.raises(
+        InstanceError, match=r"C101_bad.txt: line 5: field 'NUMBER': vehicles must be a whole number from 1 to 100,000"
+    ):
         read_solomon(path)
 
 

@@ -61,7 +61,11 @@ def test_vrplib_file_reads_as_the_same_instance_as_its_solomon_text(src, tmp_pat
     for name in ("x", "y", "demand", "ready", "due", "service", "customer_ids", "road_grade"):
         assert_array_equal(getattr(vrp_inst, name), getattr(sol_inst, name), err_msg=name)
     assert vrp_inst.vehicle_types == sol_inst.vehicle_types
-    assert (vrp_inst.circuity, vrp_inst.unit_speed, vrp_inst.penalty) == (sol_inst.circuity, sol_inst.unit_speed, sol_inst.penalty)
+    assert (vrp_inst.circuity, vrp_inst.unit_speed, vrp_inst.penalty) == (
+        sol_inst.circuity,
+        sol_inst.unit_speed,
+        sol_inst.penalty,
+    )
     for a, b in zip(vrp_inst.kernel_data, sol_inst.kernel_data):
         assert_array_equal(a, b)
 
@@ -107,7 +111,10 @@ def test_gh1000_best_known_solution_has_its_stated_cost():
     ("edit", "expected"),
     [
         (lambda t: t.replace("EDGE_WEIGHT_TYPE : EUC_2D", "EDGE_WEIGHT_TYPE : EUC_2D\nhello world"), "line 8: "),
-        (lambda t: t.replace("DEMAND_SECTION\n1 0\n2 21", "DEMAND_SECTION\n1 0\n2 lots"), "line 1012: field 'DEMAND_SECTION': not a number"),
+        (
+            lambda t: t.replace("DEMAND_SECTION\n1 0\n2 21", "DEMAND_SECTION\n1 0\n2 lots"),
+            "line 1012: field 'DEMAND_SECTION': not a number",
+        ),
         (lambda t: t.replace("\n3 67 190\n", "\n3 67\n"), "line 11: field 'NODE_COORD_SECTION': expected 3 values"),
         (lambda t: t.replace("1001 84 94\n", "", 1), "field 'TIME_WINDOW_SECTION': 1000 rows, but DIMENSION is 1001"),
         (lambda t: t.split("TIME_WINDOW_SECTION")[0] + "DEPOT_SECTION\n1\n-1\nEOF\n", "field 'TIME_WINDOW_SECTION': missing"),
@@ -116,11 +123,26 @@ def test_gh1000_best_known_solution_has_its_stated_cost():
         (lambda t: t.replace("EUC_2D", "EXPLICIT"), "field 'EDGE_WEIGHT_TYPE': EXPLICIT is not supported"),
         (lambda t: t.replace("TYPE : VRPTW", "TYPE : CVRP"), "field 'TYPE'"),
         (lambda t: t.replace("DEPOT_SECTION\n1 \n-1", "DEPOT_SECTION\n1\n2\n-1"), "field 'DEPOT_SECTION': 2 depots"),
-        (lambda t: t.replace("DEPOT_SECTION", "VEHICLES : 3\nDEPOT_SECTION"), "line 3014: not a readable VRPLIB file: specification 'VEHICLES' after"),
+        (
+            lambda t: t.replace("DEPOT_SECTION", "VEHICLES : 3\nDEPOT_SECTION"),
+            "line 3014: not a readable VRPLIB file: specification 'VEHICLES' after",
+        ),
         (lambda t: t.replace("\n2 1153 1163\n", "\n2 1163 1153\n"), "customer 1: field 'due': due time is before the ready time"),
     ],
-    ids=["stray-line", "demand-text", "short-row", "short-section", "no-windows", "capacity-text",
-         "vehicles-fraction", "explicit-weights", "cvrp", "two-depots", "spec-after-section", "window-reversed"],
+    ids=[
+        "stray-line",
+        "demand-text",
+        "short-row",
+        "short-section",
+        "no-windows",
+        "capacity-text",
+        "vehicles-fraction",
+        "explicit-weights",
+        "cvrp",
+        "two-depots",
+        "spec-after-section",
+        "window-reversed",
+    ],
 )
 def test_bad_vrplib_file_is_one_error_naming_file_and_line_or_field(tmp_path, edit, expected):
     bad = tmp_path / "bad.vrp"

@@ -25,11 +25,13 @@ def test_shares_match_the_closed_form_logit():
     """Utilities by hand, then exp(V_j) / (exp(no_buy) + sum exp(V_k)); sampled shares agree."""
     p = ChoiceParams()
     v = _v(p)
-    expect_v = np.array([
-        0.5,
-        0.5 - 2.0 * np.log(1.05) + 0.3 * 0.8 * 1.0 + 1.0 * 0.8 * 0.25 * 1.0,
-        0.2 + 1.0 * 0.8 * 0.25 * -1.0,
-    ])
+    expect_v = np.array(
+        [
+            0.5,
+            0.5 - 2.0 * np.log(1.05) + 0.3 * 0.8 * 1.0 + 1.0 * 0.8 * 0.25 * 1.0,
+            0.2 + 1.0 * 0.8 * 0.25 * -1.0,
+        ]
+    )
     assert v == pytest.approx(expect_v)
     e = np.exp(np.concatenate([[p.no_buy], expect_v]))
     assert probabilities(v, p.no_buy) == pytest.approx(e / e.sum())
@@ -79,15 +81,39 @@ def test_delivery_choice_matches_its_closed_form():
     p = ChoiceParams()
     shares = np.array([0.6, 0.2, 0.2])
     green = np.array([False, False, True])
-    v = delivery_utilities(p, shares=shares, green=green, green_affinity=0.9, mean_affinity=0.4,
-                           price_sensitivity=2.0, basket_value=100.0, points_value=np.array([0.0, 0.0, 5.0]))
+    v = delivery_utilities(
+        p,
+        shares=shares,
+        green=green,
+        green_affinity=0.9,
+        mean_affinity=0.4,
+        price_sensitivity=2.0,
+        basket_value=100.0,
+        points_value=np.array([0.0, 0.0, 5.0]),
+    )
     expect = np.log(shares) + green * (0.3 * 1.0 * 0.5 - 2.0 * np.log(1 - 0.6 * 5.0 / 100.0))
     assert v == pytest.approx(expect)
-    average = delivery_utilities(p, shares=shares, green=green, green_affinity=0.4, mean_affinity=0.4,
-                                 price_sensitivity=2.0, basket_value=100.0, points_value=np.zeros(3))
+    average = delivery_utilities(
+        p,
+        shares=shares,
+        green=green,
+        green_affinity=0.4,
+        mean_affinity=0.4,
+        price_sensitivity=2.0,
+        basket_value=100.0,
+        points_value=np.zeros(3),
+    )
     assert softmax(average) == pytest.approx(shares)  # the average consumer, no points: the stated shares
-    closed = delivery_utilities(p, shares=np.array([0.8, 0.2, 0.0]), green=green, green_affinity=0.9, mean_affinity=0.4,
-                                price_sensitivity=2.0, basket_value=100.0, points_value=np.array([0.0, 0.0, 50.0]))
+    closed = delivery_utilities(
+        p,
+        shares=np.array([0.8, 0.2, 0.0]),
+        green=green,
+        green_affinity=0.9,
+        mean_affinity=0.4,
+        price_sensitivity=2.0,
+        basket_value=100.0,
+        points_value=np.array([0.0, 0.0, 50.0]),
+    )
     assert softmax(closed)[2] == 0.0
 
 

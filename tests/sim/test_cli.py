@@ -28,7 +28,18 @@ def test_route_json_is_documented_and_recheckable(tmp_path, c101):
     res = CliRunner().invoke(main, ["route", str(C101), "-i", "2", "-p", "6", "-s", "3", "--json", str(out)])
     assert res.exit_code == 0, res.output
     doc = json.loads(out.read_text())
-    assert set(doc) == {"format_version", "instance", "source", "algorithm", "seed", "seconds", "iterations", "evaluations", "fallback", "solutions"}
+    assert set(doc) == {
+        "format_version",
+        "instance",
+        "source",
+        "algorithm",
+        "seed",
+        "seconds",
+        "iterations",
+        "evaluations",
+        "fallback",
+        "solutions",
+    }
     assert doc["instance"] == "C101" and doc["algorithm"] == "mogwo" and doc["seed"] == 3
     assert sum(s["chosen"] for s in doc["solutions"]) == 1
     for sol in doc["solutions"]:
@@ -90,7 +101,9 @@ def test_console_script_runs_as_a_process(tmp_path):
     """The installed entry point routes a file in a real process and writes JSON to stdout."""
     proc = subprocess.run(
         [sys.executable, "-m", "sim.cli", "route", str(C101), "-a", "greedy", "--json", "-"],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)
@@ -103,8 +116,9 @@ def _in_a_terminal(args: list[str]) -> str:
     import pty
 
     leader, follower = pty.openpty()
-    proc = subprocess.Popen([sys.executable, "-m", "sim.cli", *args], stdout=follower, stderr=subprocess.DEVNULL,
-                            env={**os.environ, "COLUMNS": "160"})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sim.cli", *args], stdout=follower, stderr=subprocess.DEVNULL, env={**os.environ, "COLUMNS": "160"}
+    )
     os.close(follower)
     chunks = []
     while True:
@@ -127,18 +141,25 @@ def test_tables_on_a_terminal_json_in_a_pipe(tmp_path):
     from sim.simulation import run
 
     db = tmp_path / "run.db"
-    run(Scenario().apply_overrides(["simulation.days=1", "demand.orders_per_day=40", "world.customers=100",
-                                    "catalog.products=30"]), db_path=db, seed=1)
+    run(
+        Scenario().apply_overrides(
+            ["simulation.days=1", "demand.orders_per_day=40", "world.customers=100", "catalog.products=30"]
+        ),
+        db_path=db,
+        seed=1,
+    )
     piped = subprocess.run([sys.executable, "-m", "sim.cli", "check", str(db)], capture_output=True, text=True, timeout=300)
     assert piped.returncode == 0, piped.stderr
     assert json.loads(piped.stdout)["ok"] is True
     terminal = _in_a_terminal(["check", str(db)])
     assert "first violation" in terminal and not terminal.lstrip().startswith("{")
-    forced = subprocess.run([sys.executable, "-m", "sim.cli", "--tables", "check", str(db)], capture_output=True, text=True,
-                            timeout=300)
+    forced = subprocess.run(
+        [sys.executable, "-m", "sim.cli", "--tables", "check", str(db)], capture_output=True, text=True, timeout=300
+    )
     assert "first violation" in forced.stdout
-    events = subprocess.run([sys.executable, "-m", "sim.cli", "events", str(db), "--limit", "3", "--csv"], capture_output=True,
-                            text=True, timeout=300)
+    events = subprocess.run(
+        [sys.executable, "-m", "sim.cli", "events", str(db), "--limit", "3", "--csv"], capture_output=True, text=True, timeout=300
+    )
     assert events.stdout.splitlines()[0].startswith("seq,t,type")  # an explicit --csv wins over the pipe's JSON
 
 
@@ -146,15 +167,28 @@ def test_tables_on_a_terminal_json_in_a_pipe(tmp_path):
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 TINY_SET = ["--set", "demand.orders_per_day=50", "--set", "world.customers=150", "--set", "catalog.products=30"]
-SUMMARY_KEYS = {"orders", "delivered", "on_time_share", "km", "kg_co2e_transport", "kg_co2e_packaging",
-                "kg_co2e_per_order", "cost_per_order", "load_factor", "stockouts", "wall_seconds", "routing_seconds"}
+SUMMARY_KEYS = {
+    "orders",
+    "delivered",
+    "on_time_share",
+    "km",
+    "kg_co2e_transport",
+    "kg_co2e_packaging",
+    "kg_co2e_per_order",
+    "cost_per_order",
+    "load_factor",
+    "stockouts",
+    "wall_seconds",
+    "routing_seconds",
+}
 
 
 def test_run_json_then_check(tmp_path):
     """`run --json` prints one JSON object with the documented keys; `check` on its file passes."""
     db = tmp_path / "cli.db"
-    res = CliRunner().invoke(main, ["run", str(SCENARIOS / "baseline.toml"), "--days", "1", "--seed", "3",
-                                    "--db", str(db), "--json", *TINY_SET])
+    res = CliRunner().invoke(
+        main, ["run", str(SCENARIOS / "baseline.toml"), "--days", "1", "--seed", "3", "--db", str(db), "--json", *TINY_SET]
+    )
     assert res.exit_code == 0, res.output
     summary = json.loads(res.stdout)
     assert SUMMARY_KEYS <= summary.keys()
@@ -166,16 +200,38 @@ def test_run_json_then_check(tmp_path):
 
 
 #: The recommender metrics issue 5 names, under these keys.
-RECOMMENDER_KEYS = {"green_exposure_share", "ctr", "conversion", "green_sales_share", "green_slot_uptake",
-                    "points_issued", "points_redeemed"}
+RECOMMENDER_KEYS = {
+    "green_exposure_share",
+    "ctr",
+    "conversion",
+    "green_sales_share",
+    "green_slot_uptake",
+    "points_issued",
+    "points_redeemed",
+}
 
 
 def test_green_run_json_carries_the_recommender_metrics_and_checks_out(tmp_path):
     """The green policy (greedy routing here, for speed) over two days: the metrics are
     present and in range, points flow both ways, and every check (points included) passes."""
     db = tmp_path / "green.db"
-    res = CliRunner().invoke(main, ["run", str(SCENARIOS / "green.toml"), "--days", "2", "--db", str(db), "--json",
-                                    *TINY_SET, "--set", "routing.policy=greedy", "--set", "incentives.points_per_green_purchase=1000"])
+    res = CliRunner().invoke(
+        main,
+        [
+            "run",
+            str(SCENARIOS / "green.toml"),
+            "--days",
+            "2",
+            "--db",
+            str(db),
+            "--json",
+            *TINY_SET,
+            "--set",
+            "routing.policy=greedy",
+            "--set",
+            "incentives.points_per_green_purchase=1000",
+        ],
+    )
     assert res.exit_code == 0, res.output
     s = json.loads(res.stdout)
     assert RECOMMENDER_KEYS <= s.keys()
@@ -190,8 +246,21 @@ def test_green_run_json_carries_the_recommender_metrics_and_checks_out(tmp_path)
 
 
 def test_exogenous_run_has_no_session_metrics(tmp_path):
-    res = CliRunner().invoke(main, ["run", str(SCENARIOS / "baseline.toml"), "-d", "1", "--db", str(tmp_path / "x.db"),
-                                    "--json", *TINY_SET, "--set", "demand.mode=exogenous"])
+    res = CliRunner().invoke(
+        main,
+        [
+            "run",
+            str(SCENARIOS / "baseline.toml"),
+            "-d",
+            "1",
+            "--db",
+            str(tmp_path / "x.db"),
+            "--json",
+            *TINY_SET,
+            "--set",
+            "demand.mode=exogenous",
+        ],
+    )
     assert res.exit_code == 0, res.output
     s = json.loads(res.stdout)
     assert s["sessions"] == 0 and s["ctr"] is None and s["conversion"] is None and s["green_exposure_share"] is None
@@ -199,10 +268,24 @@ def test_exogenous_run_has_no_session_metrics(tmp_path):
 
 
 def test_run_table_names_the_kpis(tmp_path):
-    res = CliRunner().invoke(main, ["--tables", "run", str(SCENARIOS / "baseline.toml"), "-d", "1", "--db", str(tmp_path / "t.db"), *TINY_SET])
+    res = CliRunner().invoke(
+        main, ["--tables", "run", str(SCENARIOS / "baseline.toml"), "-d", "1", "--db", str(tmp_path / "t.db"), *TINY_SET]
+    )
     assert res.exit_code == 0, res.output
-    for label in ("orders", "on time", "vehicles used", "kg CO2e per order", "cost per order", "load factor", "stock-outs",
-                  "sessions", "conversion", "click-through", "green share of exposure", "green share of units sold"):
+    for label in (
+        "orders",
+        "on time",
+        "vehicles used",
+        "kg CO2e per order",
+        "cost per order",
+        "load factor",
+        "stock-outs",
+        "sessions",
+        "conversion",
+        "click-through",
+        "green share of exposure",
+        "green share of units sold",
+    ):
         assert label in res.stdout
     assert "carbonsim check" in res.stdout
 
@@ -211,7 +294,9 @@ def test_check_catches_a_tampered_log(tmp_path):
     """Editing one arc's kg CO2e in the file breaks route_emissions; deleting a delivery breaks
     orders_end; check exits 1 and names the check."""
     db = tmp_path / "tamper.db"
-    assert CliRunner().invoke(main, ["run", str(SCENARIOS / "baseline.toml"), "-d", "1", "--db", str(db), *TINY_SET]).exit_code == 0
+    assert (
+        CliRunner().invoke(main, ["run", str(SCENARIOS / "baseline.toml"), "-d", "1", "--db", str(db), *TINY_SET]).exit_code == 0
+    )
     import sqlite3
 
     con = sqlite3.connect(db)
@@ -229,7 +314,9 @@ def test_check_catches_a_tampered_log(tmp_path):
 
 
 def test_run_rejects_a_bad_override_in_one_line(tmp_path):
-    res = CliRunner().invoke(main, ["run", str(SCENARIOS / "baseline.toml"), "--set", "routing.w2=2", "--db", str(tmp_path / "x.db")])
+    res = CliRunner().invoke(
+        main, ["run", str(SCENARIOS / "baseline.toml"), "--set", "routing.w2=2", "--db", str(tmp_path / "x.db")]
+    )
     assert res.exit_code == 2
     assert res.stderr.strip().count("\n") == 0 and "routing.w2" in res.stderr and "between 0 and 1" in res.stderr
     assert not (tmp_path / "x.db").exists()
@@ -237,7 +324,9 @@ def test_run_rejects_a_bad_override_in_one_line(tmp_path):
 
 def test_check_of_a_missing_run(tmp_path):
     db = tmp_path / "empty.db"
-    assert CliRunner().invoke(main, ["run", str(SCENARIOS / "baseline.toml"), "-d", "1", "--db", str(db), *TINY_SET]).exit_code == 0
+    assert (
+        CliRunner().invoke(main, ["run", str(SCENARIOS / "baseline.toml"), "-d", "1", "--db", str(db), *TINY_SET]).exit_code == 0
+    )
     res = CliRunner().invoke(main, ["check", str(db), "--run", "9"])
     assert res.exit_code == 2 and "no run 9" in res.stderr
 
@@ -252,7 +341,9 @@ def test_ctrl_c_marks_the_run_interrupted(tmp_path):
     db = tmp_path / "sigint.db"
     proc = subprocess.Popen(
         [sys.executable, "-m", "sim.cli", "run", str(SCENARIOS / "baseline.toml"), "--days", "60", "--db", str(db)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     deadline = time.monotonic() + 120
     try:
@@ -281,7 +372,7 @@ def test_ctrl_c_marks_the_run_interrupted(tmp_path):
 def test_every_command_is_in_the_readme_tour():
     """A command missing from the README's tour of the commands fails this test."""
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
-    tour = readme[readme.index("## A tour of the commands"):]
+    tour = readme[readme.index("## A tour of the commands") :]
     missing = [name for name in main.commands if f"### `carbonsim {name}" not in tour]
     assert not missing, f"not in the README's command tour: {missing}"
 
@@ -295,7 +386,9 @@ def _small_run(tmp_path) -> Path:
 
 def test_events_filters_are_bound_and_combine(tmp_path):
     db = _small_run(tmp_path)
-    res = CliRunner().invoke(main, ["events", str(db), "--type", "delivered", "--from", "0.5d", "--to", "2d", "--limit", "0", "--json"])
+    res = CliRunner().invoke(
+        main, ["events", str(db), "--type", "delivered", "--from", "0.5d", "--to", "2d", "--limit", "0", "--json"]
+    )
     assert res.exit_code == 0, res.output
     rows = json.loads(res.stdout)
     assert rows and all(r["type"] == "delivered" and 720 <= r["t"] < 2880 for r in rows)
@@ -316,8 +409,18 @@ def test_trace_follows_an_order_from_session_to_label(tmp_path):
     res = CliRunner().invoke(main, ["trace", "3", str(db), "--json"])
     assert res.exit_code == 0, res.output
     types = [r["type"] for r in json.loads(res.stdout)]
-    for t in ("session_started", "slate_shown", "product_clicked", "order_placed", "packed", "vehicle_departed",
-              "delivered", "vehicle_returned", "footprint_computed", "label_issued"):
+    for t in (
+        "session_started",
+        "slate_shown",
+        "product_clicked",
+        "order_placed",
+        "packed",
+        "vehicle_departed",
+        "delivered",
+        "vehicle_returned",
+        "footprint_computed",
+        "label_issued",
+    ):
         assert t in types, t
     assert types.index("session_started") < types.index("order_placed") < types.index("delivered") < types.index("label_issued")
     res = CliRunner().invoke(main, ["trace", "999999", str(db)])

@@ -85,8 +85,22 @@ def test_user_errors_share_one_base_and_keep_their_builtin_kind():
 @pytest.fixture(scope="module")
 def run_db(tmp_path_factory):
     db = tmp_path_factory.mktemp("errors") / "run.db"
-    res = CliRunner().invoke(main, ["run", str(ROOT / "scenarios" / "baseline.toml"), "--days", "1", "--db", str(db),
-                                    "--set", "demand.orders_per_day=40", "--set", "demand.mode=\"exogenous\"", "--json"])
+    res = CliRunner().invoke(
+        main,
+        [
+            "run",
+            str(ROOT / "scenarios" / "baseline.toml"),
+            "--days",
+            "1",
+            "--db",
+            str(db),
+            "--set",
+            "demand.orders_per_day=40",
+            "--set",
+            'demand.mode="exogenous"',
+            "--json",
+        ],
+    )
     assert res.exit_code == 0, res.output
     return db
 

@@ -44,8 +44,9 @@ def test_results_do_not_depend_on_the_number_of_workers(tmp_path):
     # common random numbers: smart packing changes boxes, not who orders what
     assert [r["orders"] for r in one.runs["base"]] == [r["orders"] for r in one.runs["boxes"]]
     d = one.diffs["kg_co2e_per_order_packaging"]["boxes"]
-    per_seed = [b["kg_co2e_per_order_packaging"] - a["kg_co2e_per_order_packaging"]
-                for a, b in zip(one.runs["base"], one.runs["boxes"])]
+    per_seed = [
+        b["kg_co2e_per_order_packaging"] - a["kg_co2e_per_order_packaging"] for a, b in zip(one.runs["base"], one.runs["boxes"])
+    ]
     assert d.mean == pytest.approx(sum(per_seed) / 2) and d.mean < 0
     rows = list(Database(tmp_path / "r1.db")["results"].rows)
     assert len(rows) == 4 and {r["scenario"] for r in rows} == {"base", "boxes"}
@@ -55,8 +56,21 @@ def test_results_do_not_depend_on_the_number_of_workers(tmp_path):
 
 def test_cli_compare_json(tmp_path):
     db = tmp_path / "results.db"
-    args = ["compare", str(SCENARIOS / "baseline.toml"), str(SCENARIOS / "green.toml"), "--seeds", "2", "--first-seed", "3", "--db", str(db),
-            "--json", "--set", "routing.policy=greedy", *[a for s in SMALL for a in ("--set", s)]]
+    args = [
+        "compare",
+        str(SCENARIOS / "baseline.toml"),
+        str(SCENARIOS / "green.toml"),
+        "--seeds",
+        "2",
+        "--first-seed",
+        "3",
+        "--db",
+        str(db),
+        "--json",
+        "--set",
+        "routing.policy=greedy",
+        *[a for s in SMALL for a in ("--set", s)],
+    ]
     res = CliRunner().invoke(main, args)
     assert res.exit_code == 0, res.output
     doc = json.loads(res.stdout)
@@ -68,8 +82,16 @@ def test_cli_compare_json(tmp_path):
 
 
 def test_compare_table_prints_shares_in_percent(tmp_path):
-    args = ["--tables", "compare", str(SCENARIOS / "baseline.toml"), "--seeds", "1", "--db", str(tmp_path / "r.db"),
-            *[a for s in SMALL for a in ("--set", s)]]
+    args = [
+        "--tables",
+        "compare",
+        str(SCENARIOS / "baseline.toml"),
+        "--seeds",
+        "1",
+        "--db",
+        str(tmp_path / "r.db"),
+        *[a for s in SMALL for a in ("--set", s)],
+    ]
     res = CliRunner().invoke(main, args, env={"COLUMNS": "200"})
     assert res.exit_code == 0, res.output
     on_time = next(line for line in res.stdout.splitlines() if "on time" in line)
@@ -91,15 +113,32 @@ def test_grid_and_value_splitting():
 
 def test_cli_sweep_writes_one_row_per_run_and_point(tmp_path):
     db = tmp_path / "sweep.db"
-    args = ["sweep", str(SCENARIOS / "baseline.toml"), "--set", "packing.policy=fixed,smart", "--set", "routing.w2=0.4",
-            "--seeds", "2", "--db", str(db), "--json", *[a for s in SMALL for a in ("--set", s)]]
+    args = [
+        "sweep",
+        str(SCENARIOS / "baseline.toml"),
+        "--set",
+        "packing.policy=fixed,smart",
+        "--set",
+        "routing.w2=0.4",
+        "--seeds",
+        "2",
+        "--db",
+        str(db),
+        "--json",
+        *[a for s in SMALL for a in ("--set", s)],
+    ]
     res = CliRunner().invoke(main, args)
     assert res.exit_code == 0, res.output
     doc = json.loads(res.stdout)
     assert len(doc["scenarios"]) == 2 and doc["scenarios"][0].startswith("baseline[policy=fixed")
     rows = list(Database(db)["results"].rows)
     assert len(rows) == 4
-    assert sorted((r["param_packing.policy"], r["seed"]) for r in rows) == [("fixed", 1), ("fixed", 2), ("smart", 1), ("smart", 2)]
+    assert sorted((r["param_packing.policy"], r["seed"]) for r in rows) == [
+        ("fixed", 1),
+        ("fixed", 2),
+        ("smart", 1),
+        ("smart", 2),
+    ]
     packaging = doc["kpis"]["kg_co2e_per_order_packaging"]["difference_vs_baseline"]
     assert list(packaging.values())[0]["mean"] < 0  # smart boxes are lighter than the fixed L box
 
@@ -114,16 +153,25 @@ def test_dask_cluster_gives_the_same_results_as_local_workers(tmp_path):
     }
     local = compare(scenarios, [1, 2], jobs=1)
     ticks = []
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                  dashboard_address=None) as cluster:
-        remote = compare(scenarios, [1, 2], scheduler=cluster.scheduler_address, logs=tmp_path / "logs",
-                         results_db=tmp_path / "r.db", progress=lambda done, total: ticks.append((done, total)))
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    ) as cluster:
+        remote = compare(
+            scenarios,
+            [1, 2],
+            scheduler=cluster.scheduler_address,
+            logs=tmp_path / "logs",
+            results_db=tmp_path / "r.db",
+            progress=lambda done, total: ticks.append((done, total)),
+        )
     strip = lambda runs: [{k: v for k, v in r.items() if k not in ("wall_seconds", "routing_seconds")} for r in runs]  # noqa: E731
     for name in scenarios:
         assert strip(local.runs[name]) == strip(remote.runs[name])
     assert ticks == [(1, 4), (2, 4), (3, 4), (4, 4)]
     rows = list(Database(tmp_path / "r.db")["results"].rows)
-    assert sorted(Path(r["log"]).name for r in rows) == [f"{n}-seed{k}-{remote.compare_id}.db" for n in ("base", "ev") for k in (1, 2)]
+    assert sorted(Path(r["log"]).name for r in rows) == [
+        f"{n}-seed{k}-{remote.compare_id}.db" for n in ("base", "ev") for k in (1, 2)
+    ]
     assert all(Path(r["log"]).parent == (tmp_path / "logs").resolve() and _run_of(r).seed == r["seed"] for r in rows)
 
 
@@ -150,7 +198,18 @@ def test_rerun_into_one_logs_folder_keeps_every_log_and_each_row_names_its_own_r
     """Two compares into the same --logs and --db: nothing is unlinked or reused; each row's log
     and log_run_id name the very run the row's KPIs came from (wall_seconds tells runs apart)."""
     logs, db = tmp_path / "logs", tmp_path / "r.db"
-    args = ["compare", str(SCENARIOS / "baseline.toml"), "--seeds", "1", "--db", str(db), "--logs", str(logs), "--json", *GREEDY_SETS]
+    args = [
+        "compare",
+        str(SCENARIOS / "baseline.toml"),
+        "--seeds",
+        "1",
+        "--db",
+        str(db),
+        "--logs",
+        str(logs),
+        "--json",
+        *GREEDY_SETS,
+    ]
     for _ in range(2):
         res = CliRunner().invoke(main, args)
         assert res.exit_code == 0, res.output
@@ -189,8 +248,20 @@ def test_sweep_value_with_dot_dot_stays_inside_logs(tmp_path):
     work = tmp_path / "a" / "b"
     work.mkdir(parents=True)
     logs = work / "logs"
-    args = ["sweep", str(SCENARIOS / "baseline.toml"), "--seeds", "1", "--db", str(work / "r.db"), "--logs", str(logs), "--json",
-            *GREEDY_SETS, "--set", 'demand.peaks=[{name="x/../../../escaped"}]']
+    args = [
+        "sweep",
+        str(SCENARIOS / "baseline.toml"),
+        "--seeds",
+        "1",
+        "--db",
+        str(work / "r.db"),
+        "--logs",
+        str(logs),
+        "--json",
+        *GREEDY_SETS,
+        "--set",
+        'demand.peaks=[{name="x/../../../escaped"}]',
+    ]
     res = CliRunner().invoke(main, args)
     assert res.exit_code == 0, res.output
     outside = [p for p in tmp_path.rglob("*") if p.is_file() and p.parent != logs and p.name != "r.db"]
@@ -219,7 +290,18 @@ def test_path_hostile_scenario_names_stay_inside_logs(tmp_path):
 def test_results_file_that_cannot_be_opened_fails_before_simulating(tmp_path, where):
     (tmp_path / "file").write_text("not a folder")
     db, logs = tmp_path / where, tmp_path / "logs"
-    args = ["compare", str(SCENARIOS / "baseline.toml"), "--seeds", "1", "--db", str(db), "--logs", str(logs), "--json", *GREEDY_SETS]
+    args = [
+        "compare",
+        str(SCENARIOS / "baseline.toml"),
+        "--seeds",
+        "1",
+        "--db",
+        str(db),
+        "--logs",
+        str(logs),
+        "--json",
+        *GREEDY_SETS,
+    ]
     res = CliRunner().invoke(main, args)
     assert res.exit_code == 2, res.output
     lines = res.stderr.strip().splitlines()
@@ -230,8 +312,20 @@ def test_results_file_that_cannot_be_opened_fails_before_simulating(tmp_path, wh
 def test_logs_folder_that_cannot_be_created_fails_before_simulating(tmp_path):
     (tmp_path / "file").write_text("not a folder")
     db, logs = tmp_path / "r.db", tmp_path / "file" / "logs"
-    args = ["compare", str(SCENARIOS / "baseline.toml"), "--seeds", "1", "--jobs", "2", "--db", str(db), "--logs", str(logs),
-            "--json", *GREEDY_SETS]
+    args = [
+        "compare",
+        str(SCENARIOS / "baseline.toml"),
+        "--seeds",
+        "1",
+        "--jobs",
+        "2",
+        "--db",
+        str(db),
+        "--logs",
+        str(logs),
+        "--json",
+        *GREEDY_SETS,
+    ]
     res = CliRunner().invoke(main, args)
     assert res.exit_code == 2, res.output
     lines = res.stderr.strip().splitlines()
@@ -244,8 +338,20 @@ def _store_one_row(path: str, barrier, i: int) -> None:
 
     barrier.wait(timeout=60)
     prepare_results(path)
-    store_results(path, [{"compare_id": f"c{i}", "scenario": f"s{i}", "seed": i, "kg": i / 10, f"param_p{i % 3}": "v",
-                          "log": None, "log_run_id": None}])
+    store_results(
+        path,
+        [
+            {
+                "compare_id": f"c{i}",
+                "scenario": f"s{i}",
+                "seed": i,
+                "kg": i / 10,
+                f"param_p{i % 3}": "v",
+                "log": None,
+                "log_run_id": None,
+            }
+        ],
+    )
 
 
 def test_many_processes_create_one_results_file_at_once(tmp_path):
@@ -338,8 +444,23 @@ def test_compare_workers_stop_when_the_parent_dies_or_is_stopped(tmp_path, sig):
     logs, db = tmp_path / "logs", tmp_path / "r.db"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SCENARIOS.parent), os.environ.get("PYTHONPATH", "")])}
     seeds = 8
-    cmd = [sys.executable, "-m", "sim.cli", "compare", str(SCENARIOS / "baseline.toml"), "--seeds", str(seeds), "-j", "2",
-           "--db", str(db), "--logs", str(logs), "--json", *GREEDY_SETS]
+    cmd = [
+        sys.executable,
+        "-m",
+        "sim.cli",
+        "compare",
+        str(SCENARIOS / "baseline.toml"),
+        "--seeds",
+        str(seeds),
+        "-j",
+        "2",
+        "--db",
+        str(db),
+        "--logs",
+        str(logs),
+        "--json",
+        *GREEDY_SETS,
+    ]
     with open(tmp_path / "stderr.txt", "wb") as err:
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=err)
     workers: set[int] = set()
@@ -351,8 +472,9 @@ def test_compare_workers_stop_when_the_parent_dies_or_is_stopped(tmp_path, sig):
         proc.send_signal(getattr(signal, sig))
         proc.wait(timeout=60)
         started = len(list(logs.glob("*.db")))
-        assert _wait_for(lambda: not any(_alive(w) for w in workers), 60), \
+        assert _wait_for(lambda: not any(_alive(w) for w in workers), 60), (
             f"workers still running after the parent's {sig}: {sorted(w for w in workers if _alive(w))}"
+        )
         assert len(list(logs.glob("*.db"))) <= started + 1 < seeds, "workers went on starting new runs"
         statuses = [status for log in logs.glob("*.db") for status in _run_statuses(log)]
         assert statuses and set(statuses) <= {"completed", "interrupted"}, statuses  # none left "running"

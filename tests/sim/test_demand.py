@@ -37,9 +37,11 @@ def test_hourly_counts_follow_the_profile(tiny, make_context):
 
 def test_peaks_multiply_the_day(tiny, make_context):
     """A 3x peak on day 1 (and an overlapping 2x) gives about 6x the orders of day 0."""
-    s = tiny("demand.orders_per_day=200",
-             'demand.peaks=[{name = "618", start_day = 1, days = 1, multiplier = 3.0}, '
-             '{name = "extra", start_day = 1, days = 2, multiplier = 2.0}]')
+    s = tiny(
+        "demand.orders_per_day=200",
+        'demand.peaks=[{name = "618", start_day = 1, days = 1, multiplier = 3.0}, '
+        '{name = "extra", start_day = 1, days = 2, multiplier = 2.0}]',
+    )
     assert [day_multiplier(s, d) for d in range(4)] == [1.0, 6.0, 2.0, 1.0]
     orders, _ = _orders(s, make_context, 3)
     per_day = np.bincount([int(o.placed // 1440) for o in orders], minlength=3)

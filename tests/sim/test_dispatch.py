@@ -9,8 +9,10 @@ from sim.world.fleet import FleetPool
 from sim.world.orders import DeliveryOption, Order
 from sim.world.geography import build_world
 
-FLEET = ('fleet.vehicles=[{name = "light", capacity_kg = 100.0, count = 1}, '
-         '{name = "medium", capacity_kg = 500.0, count = 1}, {name = "heavy", capacity_kg = 2000.0, count = 1}]')
+FLEET = (
+    'fleet.vehicles=[{name = "light", capacity_kg = 100.0, count = 1}, '
+    '{name = "medium", capacity_kg = 500.0, count = 1}, {name = "heavy", capacity_kg = 2000.0, count = 1}]'
+)
 
 
 def _dispatcher(tiny, make_context, *extra):
@@ -21,8 +23,23 @@ def _dispatcher(tiny, make_context, *extra):
 
 
 def _order(i, ready, due, kg):
-    return Order(id=i, customer=0, depot=0, x=5.0, y=0.0, placed=0.0, lines=((0, 1),), option=DeliveryOption.STANDARD,
-                 ready=ready, due=due, items=1, weight_kg=kg, volume_l=1.0, absent=(False,), travel_z=(0.0,))
+    return Order(
+        id=i,
+        customer=0,
+        depot=0,
+        x=5.0,
+        y=0.0,
+        placed=0.0,
+        lines=((0, 1),),
+        option=DeliveryOption.STANDARD,
+        ready=ready,
+        due=due,
+        items=1,
+        weight_kg=kg,
+        volume_l=1.0,
+        absent=(False,),
+        travel_z=(0.0,),
+    )
 
 
 def test_excess_routes_go_to_the_smallest_idle_vehicle_that_fits(tiny, make_context):
@@ -45,8 +62,13 @@ def test_a_wave_takes_urgent_orders_first_within_the_lookahead(tiny, make_contex
     most urgent first, up to max_orders_per_wave; one heavier than the whole fleet's largest
     vehicle never queues (it ends delivery_failed, too_heavy)."""
     d, _, events = _dispatcher(tiny, make_context, "routing.max_orders_per_wave=2")
-    orders = [_order(1, 60, 300, 5.0), _order(2, 30, 200, 5.0), _order(3, 500, 700, 5.0), _order(4, 0, 100, 2500.0),
-              _order(5, 0, 250, 5.0)]
+    orders = [
+        _order(1, 60, 300, 5.0),
+        _order(2, 30, 200, 5.0),
+        _order(3, 500, 700, 5.0),
+        _order(4, 0, 100, 2500.0),
+        _order(5, 0, 250, 5.0),
+    ]
     for o in orders:
         d.add(o)
     assert [o.id for o in d.select(0)] == [2, 5]

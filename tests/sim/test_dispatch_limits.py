@@ -13,8 +13,23 @@ from sim.world.geography import build_world
 
 
 def _order(i, x, y):
-    return Order(id=i, customer=0, depot=0, x=x, y=y, placed=0.0, lines=((0, 1),), option=DeliveryOption.STANDARD,
-                 ready=30.0, due=300.0, items=1, weight_kg=5.0, volume_l=1.0, absent=(False,), travel_z=(0.0,))
+    return Order(
+        id=i,
+        customer=0,
+        depot=0,
+        x=x,
+        y=y,
+        placed=0.0,
+        lines=((0, 1),),
+        option=DeliveryOption.STANDARD,
+        ready=30.0,
+        due=300.0,
+        items=1,
+        weight_kg=5.0,
+        volume_l=1.0,
+        absent=(False,),
+        travel_z=(0.0,),
+    )
 
 
 def _wave(tiny, make_context, limit):

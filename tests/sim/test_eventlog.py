@@ -31,8 +31,13 @@ def _count(path: Path, sql: str = "SELECT count(*) FROM events", params=()) -> i
 
 
 def _start(log: EventLog, **kw) -> int:
-    return log.start_run(scenario=kw.pop("scenario", "tiny"), scenario_json=kw.pop("scenario_json", SCENARIO),
-                         seed=kw.pop("seed", 7), version=kw.pop("version", "test"), **kw)
+    return log.start_run(
+        scenario=kw.pop("scenario", "tiny"),
+        scenario_json=kw.pop("scenario_json", SCENARIO),
+        seed=kw.pop("seed", 7),
+        version=kw.pop("version", "test"),
+        **kw,
+    )
 
 
 def _sample_events() -> list[Event]:
@@ -58,14 +63,35 @@ def db_path(tmp_path: Path) -> Path:
 def test_migrations_create_the_schema_exactly_once(db_path):
     """Opening applies the named migrations in order; reopening applies nothing and keeps the record."""
     with EventLog.open(db_path) as log:
-        assert log.applied_migrations() == ["m001_create_runs", "m002_create_events", "m003_index_events", "m004_create_product_labels", "m005_run_process", "m006_drop_duplicate_indexes"]
+        assert log.applied_migrations() == [
+            "m001_create_runs",
+            "m002_create_events",
+            "m003_index_events",
+            "m004_create_product_labels",
+            "m005_run_process",
+            "m006_drop_duplicate_indexes",
+        ]
         assert {"runs", "events"} <= set(log.db.table_names())
     with _raw(db_path) as conn:
         first = conn.execute("SELECT migration_set, name, applied_at FROM _sqlite_migrations ORDER BY id").fetchall()
-    assert [(s, n) for s, n, _ in first] == [(MIGRATION_SET, "m001_create_runs"), (MIGRATION_SET, "m002_create_events"), (MIGRATION_SET, "m003_index_events"), (MIGRATION_SET, "m004_create_product_labels"), (MIGRATION_SET, "m005_run_process"), (MIGRATION_SET, "m006_drop_duplicate_indexes")]
+    assert [(s, n) for s, n, _ in first] == [
+        (MIGRATION_SET, "m001_create_runs"),
+        (MIGRATION_SET, "m002_create_events"),
+        (MIGRATION_SET, "m003_index_events"),
+        (MIGRATION_SET, "m004_create_product_labels"),
+        (MIGRATION_SET, "m005_run_process"),
+        (MIGRATION_SET, "m006_drop_duplicate_indexes"),
+    ]
 
     with EventLog.open(db_path) as log:
-        assert log.applied_migrations() == ["m001_create_runs", "m002_create_events", "m003_index_events", "m004_create_product_labels", "m005_run_process", "m006_drop_duplicate_indexes"]
+        assert log.applied_migrations() == [
+            "m001_create_runs",
+            "m002_create_events",
+            "m003_index_events",
+            "m004_create_product_labels",
+            "m005_run_process",
+            "m006_drop_duplicate_indexes",
+        ]
     with _raw(db_path) as conn:
         again = conn.execute("SELECT migration_set, name, applied_at FROM _sqlite_migrations ORDER BY id").fetchall()
         indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='index' AND tbl_name='events'")}
@@ -89,9 +115,22 @@ def test_events_round_trip_with_every_field_in_seq_order(db_path):
     """Every id, figure and the data dict come back equal, int ids as ints and str ids as strs, in seq order."""
     front = {"chosen": 1, "front": [[120.5, 33.25, 0.0], [118.0, 35.5, 4.0]], "policy": "mogwo", "note": "vague 1 ✓"}
     full = Event(
-        t=12.75, type=EventType.WAVE_PLANNED,
-        order_id=42, vehicle_id="ev-3", product_id=7, route_id="w2-r1", consumer_id=9001, wave_id=2, label_id="L-0a1",
-        km=18.25, kg_co2e=3.5, load=420.0, lateness=-5.5, stock_level=17.0, quantity=3.0, cost=99.9,
+        t=12.75,
+        type=EventType.WAVE_PLANNED,
+        order_id=42,
+        vehicle_id="ev-3",
+        product_id=7,
+        route_id="w2-r1",
+        consumer_id=9001,
+        wave_id=2,
+        label_id="L-0a1",
+        km=18.25,
+        kg_co2e=3.5,
+        load=420.0,
+        lateness=-5.5,
+        stock_level=17.0,
+        quantity=3.0,
+        cost=99.9,
         data=front,
     )
     bare = Event(t=13.0, type=EventType.SESSION_STARTED)
@@ -133,8 +172,9 @@ def test_a_failed_flush_leaves_no_partial_batch_and_keeps_the_buffer(db_path):
             log.record(Event(t=float(i), type=EventType.PICKED, order_id=i))
         log.flush()  # batch 1: seq 1..3, committed
         # A real SQLite failure on the 4th row of the next batch, after its first 3 rows were inserted.
-        log.db.execute("CREATE TRIGGER boom BEFORE INSERT ON events WHEN NEW.seq = 7 "
-                       "BEGIN SELECT RAISE(ABORT, 'boom at seq 7'); END")
+        log.db.execute(
+            "CREATE TRIGGER boom BEFORE INSERT ON events WHEN NEW.seq = 7 BEGIN SELECT RAISE(ABORT, 'boom at seq 7'); END"
+        )
         for i in range(3, 13):
             log.record(Event(t=float(i), type=EventType.PACKED, order_id=i))
         with pytest.raises(sqlite3.IntegrityError, match="boom at seq 7"):
@@ -317,6 +357,7 @@ def test_filter_values_containing_sql_match_nothing_and_break_nothing(db_path, e
 
 def test_canonical_hash_depends_on_the_events_only(tmp_path):
     """Same events give the same hash across files and run ids; a changed figure or id type changes it."""
+
     def write(path: Path, events: list[Event], runs_before: int = 0) -> str:
         with EventLog.open(path) as log:
             for _ in range(runs_before):  # shifts the run id

@@ -52,8 +52,11 @@ def test_compare_compares_the_registrys_kpis():
 def tiny_run(tmp_path_factory):
     folder = tmp_path_factory.mktemp("kpis")
     db = folder / "run.db"
-    res = CliRunner().invoke(main, ["--tables", "run", str(ROOT / "scenarios" / "baseline.toml"), "-d", "1", "--db", str(db), *TINY],
-                             env={"COLUMNS": "200"})
+    res = CliRunner().invoke(
+        main,
+        ["--tables", "run", str(ROOT / "scenarios" / "baseline.toml"), "-d", "1", "--db", str(db), *TINY],
+        env={"COLUMNS": "200"},
+    )
     assert res.exit_code == 0, res.output
     return db, res.stdout, folder
 

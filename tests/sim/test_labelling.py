@@ -24,8 +24,15 @@ def day(tmp_path_factory):
     from sim.scenario import Scenario
 
     db = tmp_path_factory.mktemp("lab") / "day.db"
-    s = Scenario().apply_overrides(["simulation.days=1", "demand.orders_per_day=80", "world.customers=200",
-                                    "catalog.products=40", "demand.failed_attempt_share=0.2"])
+    s = Scenario().apply_overrides(
+        [
+            "simulation.days=1",
+            "demand.orders_per_day=80",
+            "world.customers=200",
+            "catalog.products=40",
+            "demand.failed_attempt_share=0.2",
+        ]
+    )
     run(s, db_path=db, seed=3)
     return db
 
@@ -194,7 +201,9 @@ def test_each_committed_batch_holds_labels_and_their_ledger_entries_together(tin
                 labels = c.execute("SELECT COUNT(*) FROM events WHERE type IN ('label_issued', 'grade_changed')").fetchone()[0]
                 entries = c.execute("SELECT COUNT(*) FROM ledger WHERE kind NOT IN ('events', 'run')").fetchone()[0]
                 events = c.execute("SELECT COUNT(*) FROM events").fetchone()[0]
-                digested = c.execute("SELECT MAX(json_extract(content, '$.last')) FROM ledger WHERE kind = 'events'").fetchone()[0]
+                digested = c.execute("SELECT MAX(json_extract(content, '$.last')) FROM ledger WHERE kind = 'events'").fetchone()[
+                    0
+                ]
                 seen.append((labels, entries, events, digested))
 
         log.add_companion(Spy())
@@ -226,20 +235,48 @@ def _tampered(day, tmp_path, *sql):
         (["DELETE FROM ledger WHERE seq > 100"], {"ledger_chain"}),
         (["DELETE FROM ledger"], {"ledger_chain"}),
         (["DROP TABLE ledger"], {"ledger_chain"}),
-        (["UPDATE events SET kg_co2e = kg_co2e + 1 WHERE seq = (SELECT MIN(seq) FROM events WHERE type = 'label_issued')"],
-         {"labels_match_footprints"}),
-        (["UPDATE events SET data = json_set(data, '$.kg_co2e', 0.0) WHERE seq = (SELECT MIN(seq) FROM events WHERE type = 'label_issued')"],
-         {"ledger_chain"}),
-        (["INSERT INTO events SELECT run_id, 1000000, t, type, order_id, vehicle_id, product_id, route_id, consumer_id,"
-          " wave_id, label_id, km, kg_co2e, load, lateness, stock_level, quantity, cost, data FROM events"
-          " WHERE type = 'footprint_computed' LIMIT 1"], {"footprints_match_shares"}),
-        (["UPDATE events SET data = json_remove(data, '$.last_mile_model')"
-          " WHERE seq = (SELECT MIN(seq) FROM events WHERE type = 'footprint_computed')"], {"footprints_match_shares"}),
-        (["UPDATE events SET kg_co2e = kg_co2e * 2 WHERE seq = (SELECT MIN(seq) FROM events WHERE type = 'footprint_computed')"],
-         {"footprints_match_shares", "labels_match_footprints"}),
+        (
+            ["UPDATE events SET kg_co2e = kg_co2e + 1 WHERE seq = (SELECT MIN(seq) FROM events WHERE type = 'label_issued')"],
+            {"labels_match_footprints"},
+        ),
+        (
+            [
+                "UPDATE events SET data = json_set(data, '$.kg_co2e', 0.0) WHERE seq = (SELECT MIN(seq) FROM events WHERE type = 'label_issued')"
+            ],
+            {"ledger_chain"},
+        ),
+        (
+            [
+                "INSERT INTO events SELECT run_id, 1000000, t, type, order_id, vehicle_id, product_id, route_id, consumer_id,"
+                " wave_id, label_id, km, kg_co2e, load, lateness, stock_level, quantity, cost, data FROM events"
+                " WHERE type = 'footprint_computed' LIMIT 1"
+            ],
+            {"footprints_match_shares"},
+        ),
+        (
+            [
+                "UPDATE events SET data = json_remove(data, '$.last_mile_model')"
+                " WHERE seq = (SELECT MIN(seq) FROM events WHERE type = 'footprint_computed')"
+            ],
+            {"footprints_match_shares"},
+        ),
+        (
+            [
+                "UPDATE events SET kg_co2e = kg_co2e * 2 WHERE seq = (SELECT MIN(seq) FROM events WHERE type = 'footprint_computed')"
+            ],
+            {"footprints_match_shares", "labels_match_footprints"},
+        ),
     ],
-    ids=["ledger tail deleted", "ledger emptied", "ledger dropped", "label column edited", "label record edited", "footprint duplicated",
-         "footprint field removed", "footprint total edited"],
+    ids=[
+        "ledger tail deleted",
+        "ledger emptied",
+        "ledger dropped",
+        "label column edited",
+        "label record edited",
+        "footprint duplicated",
+        "footprint field removed",
+        "footprint total edited",
+    ],
 )
 def test_check_catches_tampered_accounts(day, tmp_path, sql, broken):
     got = _tampered(day, tmp_path, *sql)
@@ -248,8 +285,11 @@ def test_check_catches_tampered_accounts(day, tmp_path, sql, broken):
 
 def test_a_run_from_before_the_labels_still_checks(day, tmp_path):
     """A log with no shares, footprints, labels or ledger (an older run) passes the new checks."""
-    got = _tampered(day, tmp_path,
-                    "UPDATE events SET data = json_remove(data, '$.shares') WHERE type = 'vehicle_returned'",
-                    "DELETE FROM events WHERE type IN ('footprint_computed', 'label_issued', 'grade_changed')",
-                    "DROP TABLE ledger")
+    got = _tampered(
+        day,
+        tmp_path,
+        "UPDATE events SET data = json_remove(data, '$.shares') WHERE type = 'vehicle_returned'",
+        "DELETE FROM events WHERE type IN ('footprint_computed', 'label_issued', 'grade_changed')",
+        "DROP TABLE ledger",
+    )
     assert got == set()

@@ -78,8 +78,11 @@ SOURCES = sorted(p for top in ("sim", "optimizer", "labels", "recommender") for 
 
 def test_every_module_of_sim_belongs_to_a_layer():
     shared = {"sim", "sim.errors", "sim.signals", "sim.version"}
-    loose = [module_name(p) for p in SOURCES if within(module_name(p), "sim")
-             and layer_of(module_name(p)) is None and module_name(p) not in shared]
+    loose = [
+        module_name(p)
+        for p in SOURCES
+        if within(module_name(p), "sim") and layer_of(module_name(p)) is None and module_name(p) not in shared
+    ]
     assert loose == [], f"modules of sim/ outside every layer (give them a folder or a row in FORBIDDEN): {loose}"
 
 
@@ -90,9 +93,11 @@ def test_imports_follow_the_layers(path: Path):
     if layer is None:
         return
     wrong = sorted(
-        target for target in imported_modules(path)
+        target
+        for target in imported_modules(path)
         for banned in FORBIDDEN[layer]
-        if within(target, banned) and (name, target) not in ALLOWED
+        if within(target, banned)
+        and (name, target) not in ALLOWED
         and not any(within(target, a) for n, a in ALLOWED if n == name)
     )
     assert wrong == [], f"{name} ({layer}) imports {wrong}"

@@ -54,7 +54,7 @@ def test_run_refuses_a_sqlite_file_that_is_not_a_log(tmp_path, tiny):
     assert other.read_bytes() == before and text.read_text() == "hello\n"
     assert not (tmp_path / "app.db-wal").exists()
     scenario = tmp_path / "s.toml"
-    scenario.write_text('[simulation]\ndays = 1\n')
+    scenario.write_text("[simulation]\ndays = 1\n")
     err = _one_line_exit_2(CliRunner().invoke(main, ["run", str(scenario), "--db", str(other)]))
     assert "not a carbonsim event log" in err
     assert other.read_bytes() == before
@@ -72,7 +72,9 @@ def test_reading_never_modifies_the_file(tmp_path, tiny):
         conn.execute("CREATE TABLE runs (x)")
     conn.close()
     before = foreign.read_bytes()
-    with pytest.raises(FileProblem, match="foreign.db: not a complete carbonsim event log: table events, product_labels is missing"):
+    with pytest.raises(
+        FileProblem, match="foreign.db: not a complete carbonsim event log: table events, product_labels is missing"
+    ):
         EventLog.open_existing(foreign)
     assert foreign.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["foreign.db"]  # no -wal, no -shm left
@@ -81,8 +83,12 @@ def test_reading_never_modifies_the_file(tmp_path, tiny):
     log_path = tmp_path / "log.db"
     run(tiny(), db_path=log_path, name="tiny")
     before = log_path.read_bytes()
-    for args in (["kpis", str(log_path), "--json"], ["check", str(log_path), "--json"],
-                 ["events", str(log_path), "--json"], ["verify", str(log_path), "--json"]):
+    for args in (
+        ["kpis", str(log_path), "--json"],
+        ["check", str(log_path), "--json"],
+        ["events", str(log_path), "--json"],
+        ["verify", str(log_path), "--json"],
+    ):
         res = CliRunner().invoke(main, args)
         assert res.exit_code in (0, 1), res.output
     assert log_path.read_bytes() == before
@@ -154,7 +160,7 @@ def test_missing_folder_damaged_file_and_dropped_table(tmp_path):
     damaged = tmp_path / "damaged.db"
     raw = bytearray(path.read_bytes())
     page = 4096
-    raw[2 * page:len(raw)] = b"\xff" * (len(raw) - 2 * page)  # every page after the second
+    raw[2 * page : len(raw)] = b"\xff" * (len(raw) - 2 * page)  # every page after the second
     damaged.write_bytes(bytes(raw))
     err = _one_line_exit_2(CliRunner().invoke(main, ["check", str(damaged)]))
     assert "damaged.db" in err and "damaged" in err
@@ -199,7 +205,13 @@ def test_many_processes_create_one_log_at_once(tmp_path):
     assert sorted(run_ids) == list(range(1, 49))
     with EventLog.open_existing(path) as log:
         assert [m for m in log.applied_migrations()] == [
-            "m001_create_runs", "m002_create_events", "m003_index_events", "m004_create_product_labels", "m005_run_process", "m006_drop_duplicate_indexes"]
+            "m001_create_runs",
+            "m002_create_events",
+            "m003_index_events",
+            "m004_create_product_labels",
+            "m005_run_process",
+            "m006_drop_duplicate_indexes",
+        ]
         assert all(r.status is RunStatus.COMPLETED for r in log.runs())
         assert log.db.execute("SELECT COUNT(*) FROM events").fetchone()[0] == 48 * 5
 
@@ -221,8 +233,13 @@ def test_a_run_whose_process_died_is_abandoned(tmp_path):
         "print(os.getpid(), flush=True)\n"
         "os._exit(0)  # no cleanup: as if killed\n"
     )
-    out = subprocess.run([os.sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])})
+    out = subprocess.run(
+        [os.sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])},
+    )
     pid = int(out.stdout.strip())
     with sqlite3.connect(path) as conn:
         stored = conn.execute("SELECT status, pid, host, heartbeat_at FROM runs").fetchone()

@@ -99,8 +99,7 @@ def test_objects_per_type_equal_the_distinct_ids_in_the_log(exported):
 def test_event_object_relations_are_the_filled_id_fields(exported):
     db, run_id, _, counts, ocel = exported
     per_field = {
-        f.removesuffix("_id"): _sql(db, f"SELECT count({f}) FROM events WHERE run_id = ?", [run_id])[0][0]
-        for f in ID_FIELDS
+        f.removesuffix("_id"): _sql(db, f"SELECT count({f}) FROM events WHERE run_id = ?", [run_id])[0][0] for f in ID_FIELDS
     }
     objectless = _sql(db, f"SELECT count(*) FROM events WHERE run_id = ? AND {_NO_OBJECT}", [run_id])[0][0]
     expected = {q: n for q, n in per_field.items() if n} | {"recommender": objectless}
@@ -116,7 +115,8 @@ def test_directly_follows_of_orders_equal_the_log(exported):
     our_couples = defaultdict(set)
     previous: dict = {}
     for order, seq, type_ in _sql(
-        db, "SELECT order_id, seq, type FROM events WHERE run_id = ? AND order_id IS NOT NULL ORDER BY order_id, seq",
+        db,
+        "SELECT order_id, seq, type FROM events WHERE run_id = ? AND order_id IS NOT NULL ORDER BY order_id, seq",
         [run_id],
     ):
         if order in previous:
@@ -153,8 +153,10 @@ def test_times_are_the_calendar_of_the_run(exported):
     t_of = dict(_sql(db, "SELECT seq, t FROM events WHERE run_id = ?", [run_id]))
     events = ocel.events.assign(seq=ocel.events["ocel:eid"].str[1:].astype(int)).sort_values("seq")
     assert list(events["seq"]) == sorted(t_of)
-    worst = max(abs(ts.to_pydatetime() - (midnight + timedelta(minutes=t_of[seq])))
-                for seq, ts in zip(events["seq"], events["ocel:timestamp"]))
+    worst = max(
+        abs(ts.to_pydatetime() - (midnight + timedelta(minutes=t_of[seq])))
+        for seq, ts in zip(events["seq"], events["ocel:timestamp"])
+    )
     # microsecond text; events of one instant a microsecond apart (about 100 at t = 0 here)
     assert worst <= timedelta(milliseconds=1)
     assert events["ocel:timestamp"].is_monotonic_increasing and events["ocel:timestamp"].is_unique
@@ -164,19 +166,31 @@ def test_times_are_the_calendar_of_the_run(exported):
 def test_object_attributes_and_object_relations_come_from_the_log(exported):
     db, run_id, out, counts, ocel = exported
     objects = ocel.objects.set_index("ocel:oid")
-    departures = _sql(db, "SELECT vehicle_id, route_id, wave_id, json_extract(data, '$.vehicle_type'),"
-                          " json_extract(data, '$.orders') FROM events WHERE run_id = ? AND type = 'vehicle_departed'", [run_id])
+    departures = _sql(
+        db,
+        "SELECT vehicle_id, route_id, wave_id, json_extract(data, '$.vehicle_type'),"
+        " json_extract(data, '$.orders') FROM events WHERE run_id = ? AND type = 'vehicle_departed'",
+        [run_id],
+    )
     assert departures
     for vehicle, *_, vehicle_type, _ in departures:
         assert objects.loc[f"vehicle:{vehicle}", "vehicle_type"] == vehicle_type
-    placed = _sql(db, "SELECT order_id, consumer_id, json_extract(data, '$.value') FROM events"
-                      " WHERE run_id = ? AND type = 'order_placed'", [run_id])
+    placed = _sql(
+        db,
+        "SELECT order_id, consumer_id, json_extract(data, '$.value') FROM events WHERE run_id = ? AND type = 'order_placed'",
+        [run_id],
+    )
     for order, _, value in placed:
         assert objects.loc[f"order:{order}", "value"] == pytest.approx(value)
 
     # a product's grade over time is its change rows: the last one is its last grade_changed
-    last_grade = dict(_sql(db, "SELECT product_id, json_extract(data, '$.to') FROM events"
-                               " WHERE run_id = ? AND type = 'grade_changed' ORDER BY seq", [run_id]))
+    last_grade = dict(
+        _sql(
+            db,
+            "SELECT product_id, json_extract(data, '$.to') FROM events WHERE run_id = ? AND type = 'grade_changed' ORDER BY seq",
+            [run_id],
+        )
+    )
     changes = ocel.object_changes
     grades = changes[changes["ocel:field"] == "grade"].sort_values("ocel:timestamp", kind="stable")
     assert dict(zip(grades["ocel:oid"], grades["grade"])) == {f"product:{p}": g for p, g in last_grade.items()}
@@ -187,16 +201,27 @@ def test_object_attributes_and_object_relations_come_from_the_log(exported):
     assert o2o["placed_by"] == {(f"order:{o}", f"consumer:{c}") for o, c, _ in placed}
     assert o2o["driven_by"] == {(f"route:{r}", f"vehicle:{v}") for v, r, *_ in departures}
     assert o2o["plans"] == {(f"wave:{w}", f"route:{r}") for _, r, w, *_ in departures}
-    reserved = _sql(db, "SELECT order_id, product_id FROM events WHERE run_id = ?"
-                        " AND type IN ('stock_reserved', 'backordered')", [run_id])
+    reserved = _sql(
+        db, "SELECT order_id, product_id FROM events WHERE run_id = ? AND type IN ('stock_reserved', 'backordered')", [run_id]
+    )
     assert o2o["contains"] == {(f"order:{o}", f"product:{p}") for o, p in reserved}
     carried = {(f"route:{r}", f"order:{o}") for _, r, _, _, orders in departures for o in json.loads(orders)}
-    carried |= {(f"route:{r}", f"order:{o}") for o, r in _sql(
-        db, "SELECT order_id, route_id FROM events WHERE run_id = ?"
-            " AND type IN ('arrived', 'delivered', 'delivery_failed') AND order_id IS NOT NULL", [run_id])}
+    carried |= {
+        (f"route:{r}", f"order:{o}")
+        for o, r in _sql(
+            db,
+            "SELECT order_id, route_id FROM events WHERE run_id = ?"
+            " AND type IN ('arrived', 'delivered', 'delivery_failed') AND order_id IS NOT NULL",
+            [run_id],
+        )
+    }
     assert carried and o2o["carries"] == carried
-    labels = _sql(db, "SELECT label_id, coalesce(product_id, order_id), product_id IS NULL FROM events"
-                      " WHERE run_id = ? AND type IN ('grade_changed', 'label_issued')", [run_id])
+    labels = _sql(
+        db,
+        "SELECT label_id, coalesce(product_id, order_id), product_id IS NULL FROM events"
+        " WHERE run_id = ? AND type IN ('grade_changed', 'label_issued')",
+        [run_id],
+    )
     assert o2o["labels"] == {(f"label:{lab}", f"{'order' if is_order else 'product'}:{x}") for lab, x, is_order in labels}
     assert set(o2o) == {"placed_by", "driven_by", "plans", "contains", "carries", "labels"}
     assert len(ocel.o2o) == counts.o2o == sum(counts.o2o_by_qualifier.values())

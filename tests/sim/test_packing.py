@@ -9,7 +9,16 @@ from sim.world.packing import choose_box
 
 @pytest.mark.parametrize(
     ("volume", "box", "count"),
-    [(1.0, "S", 1), (4.8, "S", 1), (4.9, "M", 1), (16.0, "M", 1), (36.0, "L", 1), (72.0, "XL", 1), (73.0, "XL", 2), (150.0, "XL", 3)],
+    [
+        (1.0, "S", 1),
+        (4.8, "S", 1),
+        (4.9, "M", 1),
+        (16.0, "M", 1),
+        (36.0, "L", 1),
+        (72.0, "XL", 1),
+        (73.0, "XL", 2),
+        (150.0, "XL", 3),
+    ],
 )
 def test_smart_takes_the_smallest_box_that_fits(volume, box, count, tiny):
     """Boxes S 6 L, M 20 L, L 45 L, XL 90 L at 80% usable volume."""

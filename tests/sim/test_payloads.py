@@ -20,11 +20,14 @@ def test_every_event_type_is_declared():
     assert set(PAYLOADS) == set(EventType)
 
 
-@pytest.mark.parametrize("file, sets", [
-    ("green.toml", ["demand.orders_per_day=200", "world.customers=600", "routing.time_limit=0.2"]),
-    ("peak_618.toml", ["demand.orders_per_day=200", "world.customers=600"]),
-    ("baseline.toml", ["demand.mode=\"exogenous\"", "demand.orders_per_day=200"]),
-])
+@pytest.mark.parametrize(
+    "file, sets",
+    [
+        ("green.toml", ["demand.orders_per_day=200", "world.customers=600", "routing.time_limit=0.2"]),
+        ("peak_618.toml", ["demand.orders_per_day=200", "world.customers=600"]),
+        ("baseline.toml", ['demand.mode="exogenous"', "demand.orders_per_day=200"]),
+    ],
+)
 def test_every_event_of_a_real_run_matches_its_declaration(tmp_path, file, sets):
     db = tmp_path / "run.db"
     run(Scenario.from_file(ROOT / "scenarios" / file, sets), db_path=db, days=1, check_events=False)

@@ -230,9 +230,17 @@ def _chromium() -> str:
 def _browse(tmp_path: Path, name: str, *args: str) -> subprocess.CompletedProcess:
     profile = tmp_path / f"profile-{name}"
     command = [
-        _chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        f"--user-data-dir={profile}", *args,
+        _chromium(),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={profile}",
+        *args,
     ]
     return subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
 
@@ -251,8 +259,9 @@ def test_chromium_screenshot_is_not_blank(two, tmp_path):
     from matplotlib.image import imread
 
     png = tmp_path / "two.png"
-    done = _browse(tmp_path, "shot", "--hide-scrollbars", f"--screenshot={png}", "--window-size=1200,3000",
-                   two.resolve().as_uri())
+    done = _browse(
+        tmp_path, "shot", "--hide-scrollbars", f"--screenshot={png}", "--window-size=1200,3000", two.resolve().as_uri()
+    )
     assert done.returncode == 0 and png.is_file(), done.stderr[-2000:]
     image = imread(png)
     assert image.shape[:2] == (3000, 1200)

@@ -334,12 +334,15 @@ def test_unknown_key_in_an_array_of_tables(tmp_path):
         ('[routing]\nw2 = "0.4"', 'routing.w2 = "0.4": must be a number between 0 and 1'),
         ("[warehouse]\nroad_to_rail = 1", "warehouse.road_to_rail = 1: must be true or false"),
         ("[packing]\nfixed_box = 1", "packing.fixed_box = 1: must be a string"),
-        ("[simulation]\nstart_date = 2024-06-13T08:00:00", "simulation.start_date = 2024-06-13T08:00:00: must be a date like 2024-06-13"),
+        (
+            "[simulation]\nstart_date = 2024-06-13T08:00:00",
+            "simulation.start_date = 2024-06-13T08:00:00: must be a date like 2024-06-13",
+        ),
         ('[simulation]\nstart_date = "June"', 'simulation.start_date = "June": must be a date (YYYY-MM-DD)'),
         ("routing = 5", "routing = 5: must be a table"),
         ("[demand]\npeaks = 3", "demand.peaks = 3: must be an array of tables"),
         ("[world]\ndepots = true", "world.depots = true: must be an integer or an array of tables"),
-        ("[demand]\ndaily_profile = [1, 2, \"x\"]", 'demand.daily_profile[2] = "x": must be a number'),
+        ('[demand]\ndaily_profile = [1, 2, "x"]', 'demand.daily_profile[2] = "x": must be a number'),
         ("[routing]\nw2 = nan", "routing.w2 = nan: must be a finite number"),
     ],
 )
@@ -360,7 +363,7 @@ def test_wrong_types(tmp_path, text, expected):
         ("[world]\ndepots = []", "world.depots = []: must have at least 1 entry"),
         ("[demand]\ndaily_profile = [1.0, 2.0]", "demand.daily_profile = [1.0, 2.0]: must have exactly 24 entries, got 2"),
         ("[warehouse]\nsupplier_km = [300.0, -5.0]", "warehouse.supplier_km[1] = -5.0: must be > 0 and <= 20000"),
-        ("[[fleet.vehicles]]\nname = \"v\"\ncapacity_kg = -1", "fleet.vehicles[0].capacity_kg = -1.0: must be > 0 and <= 100000"),
+        ('[[fleet.vehicles]]\nname = "v"\ncapacity_kg = -1', "fleet.vehicles[0].capacity_kg = -1.0: must be > 0 and <= 100000"),
         ("[[demand.peaks]]\nmultiplier = 0", "demand.peaks[0].multiplier = 0.0: must be > 0 and <= 100"),
         ("[simulation]\ndrain_days = -1", "simulation.drain_days = -1: must be between 0 and 60"),
         ("[world]\ntravel_time_cv = 3", "world.travel_time_cv = 3.0: must be between 0 and 2"),
@@ -389,7 +392,10 @@ def test_out_of_range(tmp_path, text, expected):
 @pytest.mark.parametrize(
     "text, expected",
     [
-        ('[routing]\npolicy = "fastest"', 'routing.policy = "fastest": must be one of "mogwo", "nsga2", "mopso", "moaco", "greedy"'),
+        (
+            '[routing]\npolicy = "fastest"',
+            'routing.policy = "fastest": must be one of "mogwo", "nsga2", "mopso", "moaco", "greedy"',
+        ),
         ('[demand]\nmode = "Sessions"', 'demand.mode = "Sessions": must be one of "sessions", "exogenous"'),
         ('[labels]\nscope = "wtt"', 'labels.scope = "wtt": must be one of "ttw", "wtw"'),
         ('[packing]\npolicy = "tight"', 'packing.policy = "tight": must be one of "fixed", "smart"'),
@@ -406,15 +412,21 @@ def test_bad_enum_values(tmp_path, text, expected):
     [
         ("[world.zones]\nurban_core = 0.5", "world.zones = {urban_core = 0.5, "),
         ("[world.zones]\nurban_core = 0.5", "shares must sum to 1, got 1.15"),
-        ("[demand.delivery_shares]\ngreen_slot = 0.3", "demand.delivery_shares = {standard = 0.8, expedited = 0.2, green_slot = 0.3}: shares must sum to 1, got 1.3"),
+        (
+            "[demand.delivery_shares]\ngreen_slot = 0.3",
+            "demand.delivery_shares = {standard = 0.8, expedited = 0.2, green_slot = 0.3}: shares must sum to 1, got 1.3",
+        ),
         ('[packing]\nfixed_box = "XXL"', 'packing.fixed_box = "XXL": must name a box in packing.boxes; allowed: S, M, L, XL'),
         ("[warehouse]\norder_up_to = 2.0", "warehouse.order_up_to = 2.0: must be >= reorder_point (3)"),
         ("[labels]\ngrade_thresholds = [1.0, 0.5]", "labels.grade_thresholds = [1.0, 0.5]: must be strictly increasing"),
         ("[routing]\nw1 = 0\nw2 = 0", "routing.w2 = 0.0: w1 + w2 must be > 0"),
-        ('[fleet]\nev_share = 0.5\nev_replaces = "bike"', 'fleet.ev_replaces = "bike": must name a vehicle type; allowed: light_truck, medium_truck, heavy_truck'),
-        ('[catalog]\ncategories = ["a", "b", "a"]', 'catalog.categories[2] = "a": duplicate category \'a\''),
+        (
+            '[fleet]\nev_share = 0.5\nev_replaces = "bike"',
+            'fleet.ev_replaces = "bike": must name a vehicle type; allowed: light_truck, medium_truck, heavy_truck',
+        ),
+        ('[catalog]\ncategories = ["a", "b", "a"]', "catalog.categories[2] = \"a\": duplicate category 'a'"),
         ("[catalog]\nproducts = 3", "catalog.products = 3: must be >= the number of categories (8)"),
-        ('[[fleet.vehicles]]\nname = "v"\ncount = 0', "fleet.vehicles = [{name = \"v\", "),
+        ('[[fleet.vehicles]]\nname = "v"\ncount = 0', 'fleet.vehicles = [{name = "v", '),
         ("[demand]\ndaily_profile = " + str([0] * 24), "demand.daily_profile = [0.0, 0.0"),
     ],
 )
@@ -428,7 +440,8 @@ def test_cross_field_rules(tmp_path, text, expected):
 def test_all_errors_reported_in_one_go(tmp_path):
     """Several problems in several tables are all reported, one line each, in file order of tables."""
     path = write(
-        tmp_path, "bad.toml",
+        tmp_path,
+        "bad.toml",
         '[simulation]\ndays = "7"\n[routing]\nw2 = 1.7\npolcy = "x"\n[bogus]\n[fleet]\nev_share = 2\n',
     )
     err = error_of(path)
@@ -458,7 +471,9 @@ def test_missing_file_is_an_error(tmp_path):
 def test_extends_chain_merges_tables_and_replaces_arrays(tmp_path):
     """A chain a -> b -> c merges tables key by key and replaces arrays wholesale."""
     write(tmp_path, "c.toml", '[routing]\nw1 = 0.5\nw2 = 0.5\n[[demand.peaks]]\nname = "p1"\n[[demand.peaks]]\nname = "p2"\n')
-    write(tmp_path, "b.toml", 'extends = "c.toml"\n[routing]\nw2 = 0.2\n[demand.delivery_shares]\nstandard = 0.7\nexpedited = 0.3\n')
+    write(
+        tmp_path, "b.toml", 'extends = "c.toml"\n[routing]\nw2 = 0.2\n[demand.delivery_shares]\nstandard = 0.7\nexpedited = 0.3\n'
+    )
     sub = tmp_path / "sub"
     sub.mkdir()
     a = write(sub, "a.toml", 'extends = "../b.toml"\n[routing]\npolicy = "mogwo"\n[[demand.peaks]]\nname = "only"\n')
@@ -497,7 +512,7 @@ def test_extends_cycle_detected(tmp_path):
     write(tmp_path, "b.toml", 'extends = "a.toml"\n')
     msg = str(error_of(a))
     assert "cycle: a.toml -> b.toml -> a.toml" in msg
-    assert msg.startswith(f"{tmp_path / 'b.toml'}: extends = \"a.toml\"")
+    assert msg.startswith(f'{tmp_path / "b.toml"}: extends = "a.toml"')
 
 
 def test_extends_self_cycle_detected(tmp_path):
@@ -579,7 +594,9 @@ def scenario_data(draw):
             "depots": draw(
                 st.one_of(
                     st.integers(1, 17),  # the default fleet has 17 vehicles, one per depot at least
-                    st.lists(st.fixed_dictionaries({"x": st.floats(-5e3, 5e3), "y": st.floats(-5e3, 5e3)}), min_size=1, max_size=3),
+                    st.lists(
+                        st.fixed_dictionaries({"x": st.floats(-5e3, 5e3), "y": st.floats(-5e3, 5e3)}), min_size=1, max_size=3
+                    ),
                 )
             ),
             "circuity": draw(st.floats(1.0, 3.0)),
@@ -605,7 +622,10 @@ def scenario_data(draw):
                 )
             ),
         },
-        "catalog": {"categories": draw(st.lists(names.filter(lambda s: s.strip()), min_size=1, max_size=5, unique=True)), "products": 1000},
+        "catalog": {
+            "categories": draw(st.lists(names.filter(lambda s: s.strip()), min_size=1, max_size=5, unique=True)),
+            "products": 1000,
+        },
         "fleet": {"ev_share": draw(unit_floats), "grid_kg_per_kwh": draw(st.floats(0.0, 2.0))},
         "routing": {
             "policy": draw(st.sampled_from(["greedy", "mogwo"])),
@@ -617,16 +637,22 @@ def scenario_data(draw):
         },
         "labels": {"method": draw(st.sampled_from(["demand_share", "tonne_km"])), "scope": draw(st.sampled_from(["ttw", "wtw"]))},
         "consumers": {
-            "trust_share": draw(unit_floats), "price_sensitivity": draw(st.floats(0.01, 50.0)),
-            "green_affinity": draw(st.floats(0.01, 0.99)), "no_buy": draw(st.floats(-10.0, 20.0)),
+            "trust_share": draw(unit_floats),
+            "price_sensitivity": draw(st.floats(0.01, 50.0)),
+            "green_affinity": draw(st.floats(0.01, 0.99)),
+            "no_buy": draw(st.floats(-10.0, 20.0)),
         },
         "recommender": {
-            "model": draw(st.sampled_from(["popularity", "learned"])), "green_boost": draw(st.floats(0.0, 10.0)),
-            "slate_size": draw(st.integers(1, 40)), "candidates": draw(st.integers(40, 10_000)),
+            "model": draw(st.sampled_from(["popularity", "learned"])),
+            "green_boost": draw(st.floats(0.0, 10.0)),
+            "slate_size": draw(st.integers(1, 40)),
+            "candidates": draw(st.integers(40, 10_000)),
         },
         "incentives": {
-            "points_per_green_purchase": draw(st.integers(0, 10**6)), "points_per_green_slot": draw(st.integers(0, 10**6)),
-            "budget": draw(st.integers(1, 10**12)), "point_value": draw(st.floats(0.0, 100.0)),
+            "points_per_green_purchase": draw(st.integers(0, 10**6)),
+            "points_per_green_slot": draw(st.integers(0, 10**6)),
+            "budget": draw(st.integers(1, 10**12)),
+            "point_value": draw(st.floats(0.0, 100.0)),
         },
     }
 
@@ -697,11 +723,20 @@ def test_cli_validate_help_has_an_example():
     ("text", "expected"),
     [
         ("[world]\ntrust_share = 0.5", "world.trust_share: has moved: write it as consumers.trust_share"),
-        ("[incentives]\npoints_per_green_order = 5", "incentives.points_per_green_order: has moved: write it as incentives.points_per_green_purchase"),
+        (
+            "[incentives]\npoints_per_green_order = 5",
+            "incentives.points_per_green_order: has moved: write it as incentives.points_per_green_purchase",
+        ),
         ('[labels]\ndisplay = "grade"', 'labels.display = "grade": must be true or false'),
-        ("[incentives]\npoints_per_green_slot = 10", "incentives.budget = 0: points are offered but the budget is 0; set a budget in points"),
-        ("[recommender]\nslate_size = 60", "recommender.slate_size = 60: must be <= recommender.candidates (50): the slate is filled from the candidates"),
-        ("[catalog]\nproducts = 6000", 'catalog.products = 6000: must be <= 5000 in `sessions` mode'),
+        (
+            "[incentives]\npoints_per_green_slot = 10",
+            "incentives.budget = 0: points are offered but the budget is 0; set a budget in points",
+        ),
+        (
+            "[recommender]\nslate_size = 60",
+            "recommender.slate_size = 60: must be <= recommender.candidates (50): the slate is filled from the candidates",
+        ),
+        ("[catalog]\nproducts = 6000", "catalog.products = 6000: must be <= 5000 in `sessions` mode"),
     ],
 )
 def test_recommender_era_fields_explain_themselves(tmp_path, text, expected):

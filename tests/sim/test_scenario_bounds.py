@@ -73,7 +73,7 @@ def test_peaks_count_toward_the_cap(tmp_path):
     """A year at 5,000 orders a day passes; the same year with a 100x month-long peak does not."""
     year = ["simulation.days=365", "demand.orders_per_day=5000", "demand.mode=exogenous"]
     Scenario.from_file(BASELINE, year)
-    peak = "demand.peaks=[{name = \"sale\", start_day = 0, days = 30, multiplier = 100.0}]"
+    peak = 'demand.peaks=[{name = "sale", start_day = 0, days = 30, multiplier = 100.0}]'
     msg = error_of(BASELINE, [*year, peak])
     assert "with demand.peaks is 16,675,000 orders" in msg  # 5,000 x (335 + 30 x 100)
 
@@ -135,7 +135,9 @@ def test_cli_validate_refuses_a_huge_run_in_one_line_and_allow_large_accepts_it(
 def test_cli_run_refuses_before_creating_the_log(tmp_path):
     """run applies --days before the cap: the file says 7 days, --days 3650 makes it huge; no log is created."""
     db = tmp_path / "huge.db"
-    res = CliRunner().invoke(main, ["run", str(BASELINE), "--set", "demand.orders_per_day=100000", "--days", "3650", "--db", str(db)])
+    res = CliRunner().invoke(
+        main, ["run", str(BASELINE), "--set", "demand.orders_per_day=100000", "--days", "3650", "--db", str(db)]
+    )
     line = one_error_line(res)
     assert "simulation.days = 3650 x demand.orders_per_day = 100,000" in line
     assert not db.exists()
@@ -144,8 +146,21 @@ def test_cli_run_refuses_before_creating_the_log(tmp_path):
 @pytest.mark.parametrize("command", ["compare", "sweep"])
 def test_cli_compare_and_sweep_refuse_a_huge_run(tmp_path, command):
     results = tmp_path / "results.db"
-    res = CliRunner().invoke(main, [command, str(BASELINE), "--set", "demand.orders_per_day=1000000", "--days", "3650",
-                                    "--db", str(results), "--seeds", "1"])
+    res = CliRunner().invoke(
+        main,
+        [
+            command,
+            str(BASELINE),
+            "--set",
+            "demand.orders_per_day=1000000",
+            "--days",
+            "3650",
+            "--db",
+            str(results),
+            "--seeds",
+            "1",
+        ],
+    )
     assert "above the cap" in one_error_line(res)
     assert not results.exists()
 
@@ -223,18 +238,39 @@ def test_every_range_is_in_the_readme_reference():
         ("[warehouse]\nsupplier_km = [250.0, 1.79e308]", "warehouse.supplier_km[1] = 1.79e+308: must be > 0 and <= 20000"),
         ("[warehouse]\nrail_over_km = 1e9", "warehouse.rail_over_km = 1000000000.0: must be > 0 and <= 20000"),
         ("[[world.depots]]\nx = 1e7\ny = 0", "world.depots[0].x = 10000000.0: must be between -5000 and 5000"),
-        ("[[fleet.vehicles]]\nname = \"v\"\ncapacity_kg = 1e9", "fleet.vehicles[0].capacity_kg = 1000000000.0: must be > 0 and <= 100000"),
-        ("[[fleet.vehicles]]\nname = \"v\"\nfull_kg_per_km = 1e6", "fleet.vehicles[0].full_kg_per_km = 1000000.0: must be between 0 and 10"),
-        ("[[fleet.vehicles]]\nname = \"v\"\nfixed_cost = 1e300", "fleet.vehicles[0].fixed_cost = 1e+300: must be between 0 and 1000000"),
-        ("[[packing.boxes]]\nname = \"B\"\nvolume_l = 1e12", "packing.boxes[0].volume_l = 1000000000000.0: must be > 0 and <= 10000"),
-        ("[[packing.boxes]]\nname = \"B\"\nkg_co2e = 5000", "packing.boxes[0].kg_co2e = 5000.0: must be between 0 and 1000"),
+        (
+            '[[fleet.vehicles]]\nname = "v"\ncapacity_kg = 1e9',
+            "fleet.vehicles[0].capacity_kg = 1000000000.0: must be > 0 and <= 100000",
+        ),
+        (
+            '[[fleet.vehicles]]\nname = "v"\nfull_kg_per_km = 1e6',
+            "fleet.vehicles[0].full_kg_per_km = 1000000.0: must be between 0 and 10",
+        ),
+        (
+            '[[fleet.vehicles]]\nname = "v"\nfixed_cost = 1e300',
+            "fleet.vehicles[0].fixed_cost = 1e+300: must be between 0 and 1000000",
+        ),
+        (
+            '[[packing.boxes]]\nname = "B"\nvolume_l = 1e12',
+            "packing.boxes[0].volume_l = 1000000000000.0: must be > 0 and <= 10000",
+        ),
+        ('[[packing.boxes]]\nname = "B"\nkg_co2e = 5000', "packing.boxes[0].kg_co2e = 5000.0: must be between 0 and 1000"),
         ("[[demand.peaks]]\nstart_day = 100000", "demand.peaks[0].start_day = 100000: must be between 0 and 3650"),
-        ("[demand]\ndaily_profile = [1e300" + ", 1.0" * 23 + "]", "demand.daily_profile[0] = 1e+300: must be between 0 and 1000000"),
+        (
+            "[demand]\ndaily_profile = [1e300" + ", 1.0" * 23 + "]",
+            "demand.daily_profile[0] = 1e+300: must be between 0 and 1000000",
+        ),
         ("[routing]\nlate_weight = 1e20", "routing.late_weight = 1e+20: must be between 0 and 1000"),
-        ("[incentives]\nbudget = 9223372036854775807", "incentives.budget = 9223372036854775807: must be between 0 and 1000000000000"),
+        (
+            "[incentives]\nbudget = 9223372036854775807",
+            "incentives.budget = 9223372036854775807: must be between 0 and 1000000000000",
+        ),
         ("[routing]\nw2 = 5", "routing.w2 = 5.0: must be between 0 and 1"),
         ("[labels]\ngrade_thresholds = [0.5, 1e9]", "labels.grade_thresholds[1] = 1000000000.0: must be > 0 and <= 100"),
-        ("[simulation]\nstart_date = 9999-12-31", "simulation.start_date = 9999-12-31: must be between 1900-01-01 and 2199-12-31"),
+        (
+            "[simulation]\nstart_date = 9999-12-31",
+            "simulation.start_date = 9999-12-31: must be between 1900-01-01 and 2199-12-31",
+        ),
     ],
 )
 def test_absurd_physical_values_are_refused(tmp_path, text, expected):
@@ -286,7 +322,9 @@ def test_the_readme_says_which_ranges_are_ours():
 def test_locale_must_be_one_faker_knows():
     assert "zh_CN" in faker_locales() and "en_US" in faker_locales()
     msg = error_of(BASELINE, ["world.locale=klingon"])
-    assert msg.startswith(f"{BASELINE} (--set world.locale=klingon): world.locale = \"klingon\": not a Faker locale; allowed: am_ET, ")
+    assert msg.startswith(
+        f'{BASELINE} (--set world.locale=klingon): world.locale = "klingon": not a Faker locale; allowed: am_ET, '
+    )
     assert "zh_CN" in msg
 
 
@@ -305,7 +343,9 @@ def test_every_faker_locale_is_accepted():
 
 def test_forty_grade_thresholds_fail_in_validate_naming_file_and_field(tmp_path):
     """Before: 40 thresholds passed validate, then run failed with 'need 1 to 25 thresholds' and no file or field."""
-    path = write(tmp_path, "grades.toml", "[labels]\ngrade_thresholds = [" + ", ".join(str(0.1 * (i + 1)) for i in range(40)) + "]\n")
+    path = write(
+        tmp_path, "grades.toml", "[labels]\ngrade_thresholds = [" + ", ".join(str(0.1 * (i + 1)) for i in range(40)) + "]\n"
+    )
     res = CliRunner().invoke(main, ["validate", str(path)])
     line = one_error_line(res)
     assert line.startswith(f"Error: {path}: labels.grade_thresholds = [") and "must have at most 25 entries, got 40" in line
@@ -314,8 +354,17 @@ def test_forty_grade_thresholds_fail_in_validate_naming_file_and_field(tmp_path)
 def test_twenty_five_thresholds_run(tmp_path):
     """The most thresholds labels/grades.py accepts (25, grades A..Z) validate and build."""
     thresholds = "[" + ",".join(str(0.1 * (i + 1)) for i in range(25)) + "]"
-    s = Scenario.from_file(BASELINE, [f"labels.grade_thresholds={thresholds}", "labels.low_carbon_max_grade=Z", "simulation.days=1",
-                                      "demand.orders_per_day=40", "world.customers=100", "catalog.products=16"])
+    s = Scenario.from_file(
+        BASELINE,
+        [
+            f"labels.grade_thresholds={thresholds}",
+            "labels.low_carbon_max_grade=Z",
+            "simulation.days=1",
+            "demand.orders_per_day=40",
+            "world.customers=100",
+            "catalog.products=16",
+        ],
+    )
     events = []
     sim = Simulation.build(s, events.append)
     counters = sim.run()
@@ -340,10 +389,16 @@ TINY = ["simulation.days=1", "demand.orders_per_day=40", "world.customers=100", 
         ["warehouse.supplier_km=[20000.0, 1e-9]", "warehouse.road_to_rail=true", "warehouse.rail_over_km=20000.0"],
         ["simulation.start_date=2199-12-31", "simulation.drain_days=60"],
         ["simulation.start_date=1900-01-01", "demand.mode=exogenous"],
-        ["fleet.vehicles=[{name = \"big\", capacity_kg = 100000.0, count = 2, empty_kg_per_km = 10.0, full_kg_per_km = 10.0,"
-         " cost_per_km = 1000.0, fixed_cost = 1000000.0, cost_per_minute = 1000.0}]", "routing.late_weight=1000.0"],
-        ["packing.boxes=[{name = \"P\", volume_l = 10000.0, weight_kg = 1000.0, kg_co2e = 1000.0}]", "packing.fixed_box=P"],
-        ["demand.peaks=[{name = \"x\", start_day = 0, days = 3650, multiplier = 100.0}]", "demand.daily_profile=[1e6" + ", 0.0" * 23 + "]"],
+        [
+            'fleet.vehicles=[{name = "big", capacity_kg = 100000.0, count = 2, empty_kg_per_km = 10.0, full_kg_per_km = 10.0,'
+            " cost_per_km = 1000.0, fixed_cost = 1000000.0, cost_per_minute = 1000.0}]",
+            "routing.late_weight=1000.0",
+        ],
+        ['packing.boxes=[{name = "P", volume_l = 10000.0, weight_kg = 1000.0, kg_co2e = 1000.0}]', "packing.fixed_box=P"],
+        [
+            'demand.peaks=[{name = "x", start_day = 0, days = 3650, multiplier = 100.0}]',
+            "demand.daily_profile=[1e6" + ", 0.0" * 23 + "]",
+        ],
         ["world.locale=ar_AA"],
     ],
     ids=["far-depots", "far-suppliers", "last-date", "first-date", "huge-truck", "huge-box", "peak-profile", "locale"],

@@ -49,8 +49,10 @@ class Outcome:
         """(learned, popularity) over every retraining, weighted by the purchases scored."""
         rows = [e.data for e in self.of(EventType.RECOMMENDER_TRAINED) if e.data["hit_rate_learned"] is not None]
         n = sum(r["held_out"] for r in rows)
-        return (sum(r["held_out"] * r["hit_rate_learned"] for r in rows) / n,
-                sum(r["held_out"] * r["hit_rate_popularity"] for r in rows) / n)
+        return (
+            sum(r["held_out"] * r["hit_rate_learned"] for r in rows) / n,
+            sum(r["held_out"] * r["hit_rate_popularity"] for r in rows) / n,
+        )
 
 
 def simulate(tiny, make_context, *overrides, days=3, seed=0, label_score=None) -> Outcome:
@@ -139,9 +141,15 @@ def test_points_are_earned_redeemed_and_capped_by_the_budget(tiny, make_context)
     """Points for green units and the green slot; redemptions pay at most 20% of an order;
     issuing stops at the budget; every balance stays >= 0."""
     out = simulate(
-        tiny, make_context, "demand.delivery_shares.standard=0.6", "demand.delivery_shares.green_slot=0.2",
-        "incentives.points_per_green_purchase=500", "incentives.points_per_green_slot=800",
-        "incentives.budget=150000", "incentives.point_value=0.01", days=3,
+        tiny,
+        make_context,
+        "demand.delivery_shares.standard=0.6",
+        "demand.delivery_shares.green_slot=0.2",
+        "incentives.points_per_green_purchase=500",
+        "incentives.points_per_green_slot=800",
+        "incentives.budget=150000",
+        "incentives.point_value=0.01",
+        days=3,
     )
     earned, redeemed = out.of(EventType.POINTS_EARNED), out.of(EventType.POINTS_REDEEMED)
     bank = out.sessions.points

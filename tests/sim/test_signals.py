@@ -57,15 +57,30 @@ def _cli(*args: str):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT, signal.SIGKILL],
-                         ids=["SIGTERM", "SIGHUP", "SIGINT", "SIGKILL"])
+@pytest.mark.parametrize(
+    "signum", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT, signal.SIGKILL], ids=["SIGTERM", "SIGHUP", "SIGINT", "SIGKILL"]
+)
 def test_a_killed_run_keeps_what_it_committed(tmp_path, signum):
     db = tmp_path / "run.db"
     rng = random.Random(int(signum))  # a random point of the run, the same on every machine
     proc = subprocess.Popen(
-        [sys.executable, "-m", "sim.cli", "run", str(ROOT / "scenarios/baseline.toml"), "--days", "30",
-         "--db", str(db), "--json"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV, cwd=tmp_path,
+        [
+            sys.executable,
+            "-m",
+            "sim.cli",
+            "run",
+            str(ROOT / "scenarios/baseline.toml"),
+            "--days",
+            "30",
+            "--db",
+            str(db),
+            "--json",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=ENV,
+        cwd=tmp_path,
     )
     try:
         deadline = time.monotonic() + 90

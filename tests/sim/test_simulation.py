@@ -49,7 +49,9 @@ def test_same_seed_same_log(tiny, tmp_path):
 
 def _placed_digest(db, run_id):
     with EventLog.open(db) as log:
-        rows = [(e.t, e.order_id, e.consumer_id, e.quantity, e.data["lines"]) for e in log.events(run_id, type=EventType.ORDER_PLACED)]
+        rows = [
+            (e.t, e.order_id, e.consumer_id, e.quantity, e.data["lines"]) for e in log.events(run_id, type=EventType.ORDER_PLACED)
+        ]
     return hashlib.sha256(json.dumps(rows).encode()).hexdigest()
 
 
@@ -58,8 +60,9 @@ def test_routing_policy_does_not_shift_demand(tiny, tmp_path):
     a MOGWO run under an iteration budget (no time limit) is itself reproducible."""
     db = tmp_path / "crn.db"
     run(tiny(), db_path=db, seed=2)
-    mogwo = tiny("routing.policy=mogwo", "routing.population=6", "routing.iterations=3", "routing.ls_passes=2",
-                 "routing.time_limit=0")
+    mogwo = tiny(
+        "routing.policy=mogwo", "routing.population=6", "routing.iterations=3", "routing.ls_passes=2", "routing.time_limit=0"
+    )
     run(mogwo, db_path=db, seed=2)
     run(mogwo, db_path=db, seed=2)
     assert _placed_digest(db, 1) == _placed_digest(db, 2)
@@ -127,17 +130,23 @@ def test_the_runs_table_records_the_scenario_as_run(tiny, tmp_path):
     stock=st.sampled_from([(0.5, 1.0), (3.0, 10.0)]),
     seed=st.integers(0, 1000),
 )
-def test_invariants_hold_on_random_scenarios(tiny, tmp_path_factory, orders, shares, fail, attempts, cv, light, depots,
-                                             smart, rail, stock, seed):
+def test_invariants_hold_on_random_scenarios(
+    tiny, tmp_path_factory, orders, shares, fail, attempts, cv, light, depots, smart, rail, stock, seed
+):
     """Whatever the volume, options, failures, noise, fleet, depots, packing and stock policy:
     every order ends delivered or failed, stock balances, no vehicle is overloaded, and each
     route's emissions are the sum of its arcs."""
     s = tiny(
         f"demand.orders_per_day={orders}",
         f"demand.delivery_shares={{standard = {shares[0]}, expedited = {shares[1]}, green_slot = {shares[2]}}}",
-        f"demand.failed_attempt_share={fail}", f"demand.max_attempts={attempts}", f"world.travel_time_cv={cv}",
-        f"world.depots={depots}", f"packing.policy={'smart' if smart else 'fixed'}", f"warehouse.road_to_rail={str(rail).lower()}",
-        f"warehouse.reorder_point={stock[0]}", f"warehouse.order_up_to={stock[1]}",
+        f"demand.failed_attempt_share={fail}",
+        f"demand.max_attempts={attempts}",
+        f"world.travel_time_cv={cv}",
+        f"world.depots={depots}",
+        f"packing.policy={'smart' if smart else 'fixed'}",
+        f"warehouse.road_to_rail={str(rail).lower()}",
+        f"warehouse.reorder_point={stock[0]}",
+        f"warehouse.order_up_to={stock[1]}",
         f'fleet.vehicles=[{{name = "van", capacity_kg = 60.0, count = {light}}}, {{name = "truck", capacity_kg = 1500.0, count = 1, empty_kg_per_km = 0.35, full_kg_per_km = 0.49}}]',
     )
     db = tmp_path_factory.mktemp("prop") / "p.db"
@@ -159,8 +168,17 @@ def test_hard_windows_do_not_starve_overdue_orders(tiny, tmp_path):
     """Slow picking makes orders overdue; with hard windows and 5 orders per wave they are
     still planned (their windows opened, lateness logged), and nothing ends run_ended."""
     db = tmp_path / "hard.db"
-    s = run(tiny("warehouse.pickers=1", "warehouse.pick_minutes_per_item=20", "routing.hard_windows=true",
-                 "routing.max_orders_per_wave=5", "demand.failed_attempt_share=0"), db_path=db, seed=1)
+    s = run(
+        tiny(
+            "warehouse.pickers=1",
+            "warehouse.pick_minutes_per_item=20",
+            "routing.hard_windows=true",
+            "routing.max_orders_per_wave=5",
+            "demand.failed_attempt_share=0",
+        ),
+        db_path=db,
+        seed=1,
+    )
     assert s.delivered == s.orders and "run_ended" not in _reasons(db)
     assert s.on_time_share < 1.0  # the late ones are recorded late, not hidden
 
@@ -194,5 +212,3 @@ def test_every_depot_gets_vehicles(tiny, tmp_path):
     db = tmp_path / "depots.db"
     s = run(tiny("world.depots=3", SMALL_VAN.format(cap=1500.0, n=3), "demand.failed_attempt_share=0"), db_path=db, seed=2)
     assert s.delivered == s.orders and s.vehicles_used == 3
-
-

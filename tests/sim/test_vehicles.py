@@ -15,18 +15,42 @@ VAN = VehicleType("van", 10.0, 1, 1.0, 2.0, cost_per_km=2.0, fixed_cost=50.0, co
 
 
 def _order(i, ready, due, kg, absent=(False,)):
-    return Order(id=i, customer=i, depot=0, x=0.0, y=0.0, placed=0.0, lines=((0, 1),), option=DeliveryOption.STANDARD,
-                 ready=ready, due=due, items=1, weight_kg=kg, volume_l=1.0, absent=absent, travel_z=(0.0,) * len(absent))
+    return Order(
+        id=i,
+        customer=i,
+        depot=0,
+        x=0.0,
+        y=0.0,
+        placed=0.0,
+        lines=((0, 1),),
+        option=DeliveryOption.STANDARD,
+        ready=ready,
+        due=due,
+        items=1,
+        weight_kg=kg,
+        volume_l=1.0,
+        absent=absent,
+        travel_z=(0.0,) * len(absent),
+    )
 
 
 def _run(tiny, make_context, a, b):
     s = tiny("world.travel_time_cv=0", "routing.service_minutes=5")
     ctx, events = make_context(s)
-    inst = RoutingInstance(name="trace", x=[0.0, 3.0, 3.0], y=[0.0, 0.0, 4.0], demand=[0.0, 1.0, 1.0],
-                           ready=[0.0, 0.0, 0.0], due=[1000.0, 1000.0, 1000.0], service=[0.0, 5.0, 5.0],
-                           vehicle_types=(VAN,), customer_ids=[0, a.id, b.id])
-    plan = RoutePlan(route_id=7, wave_id=3, depot=0, vehicle_id="van-01", vehicle_type=0, instance=inst,
-                     start=0.0, stops=((1, a), (2, b)))
+    inst = RoutingInstance(
+        name="trace",
+        x=[0.0, 3.0, 3.0],
+        y=[0.0, 0.0, 4.0],
+        demand=[0.0, 1.0, 1.0],
+        ready=[0.0, 0.0, 0.0],
+        due=[1000.0, 1000.0, 1000.0],
+        service=[0.0, 5.0, 5.0],
+        vehicle_types=(VAN,),
+        customer_ids=[0, a.id, b.id],
+    )
+    plan = RoutePlan(
+        route_id=7, wave_id=3, depot=0, vehicle_id="van-01", vehicle_type=0, instance=inst, start=0.0, stops=((1, a), (2, b))
+    )
     back = []
     ctx.env.process(drive(ctx, plan, np.random.default_rng(0), lambda p, orders, shares: back.extend(orders)))
     ctx.env.run()
@@ -45,9 +69,12 @@ def test_a_route_in_events(tiny, make_context):
     trace = [(e.type, e.t, e.order_id) for e in events]
     assert trace == [
         (EventType.VEHICLE_DEPARTED, 0.0, None),
-        (EventType.ARRIVED, 3.0, 1), (EventType.DELIVERED, 8.0, 1),
-        (EventType.ARRIVED, 12.0, 2), (EventType.DELIVERED, 25.0, 2),
-        (EventType.ARRIVED, 30.0, None), (EventType.VEHICLE_RETURNED, 30.0, None),
+        (EventType.ARRIVED, 3.0, 1),
+        (EventType.DELIVERED, 8.0, 1),
+        (EventType.ARRIVED, 12.0, 2),
+        (EventType.DELIVERED, 25.0, 2),
+        (EventType.ARRIVED, 30.0, None),
+        (EventType.VEHICLE_RETURNED, 30.0, None),
     ]
     dep, arr_a, del_a, arr_b, del_b, home, ret = events
     assert dep.load == 300.0 and dep.data["capacity_kg"] == 1000.0 and dep.data["orders"] == [1, 2]

@@ -23,8 +23,7 @@ import pytest
 from click.testing import CliRunner
 from sqlite_utils import Database
 
-from labels.ledger import (GENESIS, SEALED_RUN_COLUMNS, Ledger, batch_digests, canonical, entry_hash,
-                           product_labels_digest, sha256)
+from labels.ledger import GENESIS, SEALED_RUN_COLUMNS, Ledger, batch_digests, canonical, entry_hash, product_labels_digest, sha256
 from sim import EventLog, check_run, run
 from sim.cli import main
 from sim.scenario import Scenario
@@ -34,8 +33,13 @@ from sim.analysis.summary import summarize
 ROOT = Path(__file__).resolve().parents[2]
 # two days of the tiny world, some failed attempts (so some deliveries are late), sessions
 # mode (so there are session events), flushed every 400 events (so the run has several digests)
-SCENARIO = ["simulation.days=2", "demand.orders_per_day=60", "world.customers=200", "catalog.products=40",
-            "demand.failed_attempt_share=0.1"]
+SCENARIO = [
+    "simulation.days=2",
+    "demand.orders_per_day=60",
+    "world.customers=200",
+    "catalog.products=40",
+    "demand.failed_attempt_share=0.1",
+]
 FLUSH_EVERY = 400
 
 
@@ -100,7 +104,9 @@ def test_an_untouched_run_verifies_every_event_the_runs_row_and_product_labels(l
     assert r["state"] == "verified" and r["problem"] is None
     assert r["events"] == events and r["digests"] == -(-events // FLUSH_EVERY) and r["digests"] > 3
     assert r["product_labels"] == labels > 0
-    assert len(r["head"]) == 64 and r["head"] == con.execute("SELECT entry_hash FROM ledger ORDER BY seq DESC LIMIT 1").fetchone()[0]
+    assert (
+        len(r["head"]) == 64 and r["head"] == con.execute("SELECT entry_hash FROM ledger ORDER BY seq DESC LIMIT 1").fetchone()[0]
+    )
     code, text = _verify_text(logged)
     assert code == 0 and f"run 1 (scenario, seed 3, completed): verified: {events:,} events" in text
     assert f"head {r['head']}" in text
@@ -122,43 +128,105 @@ _FIRST = "(SELECT MIN(seq) FROM events WHERE run_id = 1 AND type = '{}')"
 
 TAMPERINGS = [
     # (id, SQL, what verify must say, a KPI the edit moves or None)
-    ("packaging kg", ["UPDATE events SET kg_co2e = kg_co2e / 2 WHERE type = 'packed'"],
-     "the packed events do not match their digest (edited)", "kg_co2e_packaging"),
-    ("route cost", [f"UPDATE events SET cost = cost / 2 WHERE seq = {_FIRST.format('vehicle_returned')}"],
-     "the vehicle_returned events do not match their digest (edited)", "cost_per_order"),
-    ("lateness", ["UPDATE events SET lateness = 0 WHERE type = 'delivered' AND lateness > 0"],
-     "the delivered events do not match their digest (edited)", "on_time_share"),
-    ("trunk kg", ["UPDATE events SET kg_co2e = kg_co2e / 10 WHERE type = 'replenishment_received'"],
-     "the replenishment_received events do not match their digest (edited)", "kg_co2e_trunk"),
-    ("session event", ["UPDATE events SET data = json_set(data, '$.exposure_green', 0) WHERE type = 'slate_shown'"],
-     "the slate_shown events do not match their digest (edited)", "green_exposure_share"),
-    ("session event retyped", [f"UPDATE events SET type = 'session_started' WHERE seq = {_FIRST.format('product_clicked')}"],
-     "where the digest recorded", "sessions"),
-    ("delivery time", [f"UPDATE events SET t = t + 600 WHERE seq = {_FIRST.format('delivered')}"],
-     "the delivered events do not match their digest (edited)", None),
-    ("grade", ["UPDATE events SET data = json_set(data, '$.to', 'A') WHERE seq = "
-               "(SELECT MIN(seq) FROM events WHERE type = 'grade_changed' AND json_extract(data, '$.to') != 'A')"],
-     "the grade_changed events do not match their digest (edited)", None),
+    (
+        "packaging kg",
+        ["UPDATE events SET kg_co2e = kg_co2e / 2 WHERE type = 'packed'"],
+        "the packed events do not match their digest (edited)",
+        "kg_co2e_packaging",
+    ),
+    (
+        "route cost",
+        [f"UPDATE events SET cost = cost / 2 WHERE seq = {_FIRST.format('vehicle_returned')}"],
+        "the vehicle_returned events do not match their digest (edited)",
+        "cost_per_order",
+    ),
+    (
+        "lateness",
+        ["UPDATE events SET lateness = 0 WHERE type = 'delivered' AND lateness > 0"],
+        "the delivered events do not match their digest (edited)",
+        "on_time_share",
+    ),
+    (
+        "trunk kg",
+        ["UPDATE events SET kg_co2e = kg_co2e / 10 WHERE type = 'replenishment_received'"],
+        "the replenishment_received events do not match their digest (edited)",
+        "kg_co2e_trunk",
+    ),
+    (
+        "session event",
+        ["UPDATE events SET data = json_set(data, '$.exposure_green', 0) WHERE type = 'slate_shown'"],
+        "the slate_shown events do not match their digest (edited)",
+        "green_exposure_share",
+    ),
+    (
+        "session event retyped",
+        [f"UPDATE events SET type = 'session_started' WHERE seq = {_FIRST.format('product_clicked')}"],
+        "where the digest recorded",
+        "sessions",
+    ),
+    (
+        "delivery time",
+        [f"UPDATE events SET t = t + 600 WHERE seq = {_FIRST.format('delivered')}"],
+        "the delivered events do not match their digest (edited)",
+        None,
+    ),
+    (
+        "grade",
+        [
+            "UPDATE events SET data = json_set(data, '$.to', 'A') WHERE seq = "
+            "(SELECT MIN(seq) FROM events WHERE type = 'grade_changed' AND json_extract(data, '$.to') != 'A')"
+        ],
+        "the grade_changed events do not match their digest (edited)",
+        None,
+    ),
     ("seed", ["UPDATE runs SET seed = seed + 1"], "runs.seed: sealed 3, now 4 (edited)", "seed"),
     ("status", ["UPDATE runs SET status = 'failed'"], "runs.status: sealed 'completed', now 'failed' (edited)", "status"),
     ("wall seconds", ["UPDATE runs SET wall_seconds = 0.5"], "runs.wall_seconds: sealed", "wall_seconds"),
-    ("scenario", ["UPDATE runs SET scenario_json = replace(scenario_json, '\"days\":2', '\"days\":3')"],
-     "runs.scenario_json does not match runs.scenario_hash (edited)", "days"),
-    ("product_labels row", ["UPDATE product_labels SET grade = 'A' WHERE product_id = "
-                            "(SELECT MIN(product_id) FROM product_labels WHERE grade != 'A')"],
-     "product_labels.grade does not match the seal (edited)", None),
-    ("product_labels row deleted", ["DELETE FROM product_labels WHERE product_id = (SELECT MIN(product_id) FROM product_labels)"],
-     "(deleted)", None),
+    (
+        "scenario",
+        ["UPDATE runs SET scenario_json = replace(scenario_json, '\"days\":2', '\"days\":3')"],
+        "runs.scenario_json does not match runs.scenario_hash (edited)",
+        "days",
+    ),
+    (
+        "product_labels row",
+        [
+            "UPDATE product_labels SET grade = 'A' WHERE product_id = "
+            "(SELECT MIN(product_id) FROM product_labels WHERE grade != 'A')"
+        ],
+        "product_labels.grade does not match the seal (edited)",
+        None,
+    ),
+    (
+        "product_labels row deleted",
+        ["DELETE FROM product_labels WHERE product_id = (SELECT MIN(product_id) FROM product_labels)"],
+        "(deleted)",
+        None,
+    ),
     ("event deleted", ["DELETE FROM events WHERE run_id = 1 AND seq = 100"], "event 100 is missing (deleted)", "events"),
-    ("event moved to another run", ["UPDATE events SET run_id = 7 WHERE run_id = 1 AND seq = 5"],
-     "event 5 is missing (deleted)", "events"),
-    ("event added", ["INSERT INTO events SELECT run_id, (SELECT MAX(seq) + 1 FROM events), t, type, order_id, vehicle_id,"
-                     " product_id, route_id, consumer_id, wave_id, label_id, km, kg_co2e, load, lateness, stock_level,"
-                     " quantity, cost, data FROM events WHERE type = 'packed' LIMIT 1"],
-     "no digest covers (from event", "kg_co2e_packaging"),
+    (
+        "event moved to another run",
+        ["UPDATE events SET run_id = 7 WHERE run_id = 1 AND seq = 5"],
+        "event 5 is missing (deleted)",
+        "events",
+    ),
+    (
+        "event added",
+        [
+            "INSERT INTO events SELECT run_id, (SELECT MAX(seq) + 1 FROM events), t, type, order_id, vehicle_id,"
+            " product_id, route_id, consumer_id, wave_id, label_id, km, kg_co2e, load, lateness, stock_level,"
+            " quantity, cost, data FROM events WHERE type = 'packed' LIMIT 1"
+        ],
+        "no digest covers (from event",
+        "kg_co2e_packaging",
+    ),
     ("seal removed", ["DELETE FROM ledger WHERE kind = 'run'"], "marked completed but was never sealed", None),
-    ("digest edited", ["UPDATE ledger SET content = replace(content, '\"first\":1,', '\"first\":2,') WHERE kind = 'events'"],
-     "content does not match its content hash (edited)", None),
+    (
+        "digest edited",
+        ["UPDATE ledger SET content = replace(content, '\"first\":1,', '\"first\":2,') WHERE kind = 'events'"],
+        "content does not match its content hash (edited)",
+        None,
+    ),
 ]
 
 
@@ -191,8 +259,9 @@ def test_a_run_row_deleted_leaves_orphans_that_verify_reports(logged, tmp_path):
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "sim.cli", "--tables", *args], capture_output=True, text=True, env=env,
-                          cwd=ROOT, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "sim.cli", "--tables", *args], capture_output=True, text=True, env=env, cwd=ROOT, timeout=300
+    )
 
 
 def test_verify_head_passes_with_the_printed_head_and_fails_with_another(logged):
@@ -213,12 +282,15 @@ def _rewrite_ledger(path: Path, run_id: int = 1) -> None:
     db = Database(path)
     prev = GENESIS
     for seq, t, kind, subject, content in db.execute(
-            "SELECT seq, t, kind, subject, content FROM ledger WHERE run_id = ? ORDER BY seq", [run_id]).fetchall():
+        "SELECT seq, t, kind, subject, content FROM ledger WHERE run_id = ? ORDER BY seq", [run_id]
+    ).fetchall():
         doc = json.loads(content)
         if kind == "events":
             columns = ", ".join(doc["columns"])
-            rows = db.execute(f"SELECT {columns} FROM events WHERE run_id = ? AND seq BETWEEN ? AND ? ORDER BY seq",
-                              [run_id, doc["first"], doc["last"]]).fetchall()
+            rows = db.execute(
+                f"SELECT {columns} FROM events WHERE run_id = ? AND seq BETWEEN ? AND ? ORDER BY seq",
+                [run_id, doc["first"], doc["last"]],
+            ).fetchall()
             doc["types"] = batch_digests(rows, doc["columns"].index("type"))
         elif kind == "run":
             row = db.execute(f"SELECT {', '.join(SEALED_RUN_COLUMNS)} FROM runs WHERE run_id = ?", [run_id]).fetchone()
@@ -227,8 +299,10 @@ def _rewrite_ledger(path: Path, run_id: int = 1) -> None:
         text = canonical(doc)
         c_hash = sha256(text)
         e_hash = entry_hash(run_id, seq, t, kind, subject, prev, c_hash)
-        db.execute("UPDATE ledger SET content = ?, content_hash = ?, prev_hash = ?, entry_hash = ? WHERE run_id = ? AND seq = ?",
-                   [text, c_hash, prev, e_hash, run_id, seq])
+        db.execute(
+            "UPDATE ledger SET content = ?, content_hash = ?, prev_hash = ?, entry_hash = ? WHERE run_id = ? AND seq = ?",
+            [text, c_hash, prev, e_hash, run_id, seq],
+        )
         prev = e_hash
     db.conn.commit()
     db.close()
@@ -239,8 +313,12 @@ def test_a_consistent_rewrite_of_the_whole_ledger_is_caught_only_with_head(logge
     after an edit; only a head recorded elsewhere tells."""
     _, doc = _verify(logged)
     published = _run_1(doc)["head"]
-    copy = _tamper(logged, tmp_path, f"UPDATE events SET cost = cost / 2 WHERE seq = {_FIRST.format('vehicle_returned')}",
-                   "UPDATE runs SET seed = 4")
+    copy = _tamper(
+        logged,
+        tmp_path,
+        f"UPDATE events SET cost = cost / 2 WHERE seq = {_FIRST.format('vehicle_returned')}",
+        "UPDATE runs SET seed = 4",
+    )
     assert _verify(copy)[0] == 1
     _rewrite_ledger(copy)
     code, doc = _verify(copy)
@@ -282,8 +360,12 @@ def test_an_old_log_without_digests_is_reported_not_covered(tmp_path):
     with EventLog.open_existing(db) as log:  # its label records still match
         assert {c.name: c for c in check_run(log, 1)}["ledger_chain"].ok
     # and tampering with its label records is still caught
-    copy = _tamper(db, tmp_path, "UPDATE events SET data = json_set(data, '$.kg_co2e', 0.0) WHERE seq = "
-                                 "(SELECT MIN(seq) FROM events WHERE type = 'label_issued')")
+    copy = _tamper(
+        db,
+        tmp_path,
+        "UPDATE events SET data = json_set(data, '$.kg_co2e', 0.0) WHERE seq = "
+        "(SELECT MIN(seq) FROM events WHERE type = 'label_issued')",
+    )
     code, doc = _verify(copy)
     assert code == 1 and _run_1(doc)["state"] == "tampered" and "label_issued record" in _run_1(doc)["problem"]
 
@@ -320,7 +402,8 @@ def test_a_killed_run_verifies_what_it_committed_and_says_it_is_not_sealed(tmp_p
         child.wait()
     con = sqlite3.connect(db)
     status, events, labels = con.execute(
-        "SELECT status, (SELECT COUNT(*) FROM events), (SELECT COUNT(*) FROM product_labels) FROM runs").fetchone()
+        "SELECT status, (SELECT COUNT(*) FROM events), (SELECT COUNT(*) FROM product_labels) FROM runs"
+    ).fetchone()
     assert status == "running" and events >= 600 and labels == 0  # product_labels only comes with the final status
     code, doc = _verify(db)
     r = _run_1(doc)
@@ -340,8 +423,10 @@ def test_product_labels_come_with_the_final_status_not_before_the_last_flush(tmp
     db = tmp_path / "full.db"
     EventLog.open(db).close()
     con = sqlite3.connect(db)
-    con.execute("CREATE TRIGGER disk_full BEFORE INSERT ON events WHEN NEW.seq > 100"
-                " BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END")
+    con.execute(
+        "CREATE TRIGGER disk_full BEFORE INSERT ON events WHEN NEW.seq > 100"
+        " BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"
+    )
     con.commit()
     con.close()
     with pytest.raises(sqlite3.DatabaseError, match="disk is full"):
@@ -360,15 +445,37 @@ def test_final_rows_wait_for_a_completed_status(tmp_path):
     with EventLog.open(db) as log:
         run_id = log.start_run(scenario="x", scenario_json={}, seed=0)
         rows = FinalRows("product_labels", run_id)
-        rows.rows = [{"run_id": run_id, "product_id": 1, "category": "c", "grade": "A", "value": 1.0,
-                      "category_median": 1.0, "ratio": 1.0, "low_carbon": 1, "green": 0}]
+        rows.rows = [
+            {
+                "run_id": run_id,
+                "product_id": 1,
+                "category": "c",
+                "grade": "A",
+                "value": 1.0,
+                "category_median": 1.0,
+                "ratio": 1.0,
+                "low_carbon": 1,
+                "green": 0,
+            }
+        ]
         log.add_companion(rows)
         log.finish_run("interrupted")
         assert log.db.execute("SELECT COUNT(*) FROM product_labels").fetchone()[0] == 0
         run_id = log.start_run(scenario="x", scenario_json={}, seed=0)
         rows = FinalRows("product_labels", run_id)
-        rows.rows = [{"run_id": run_id, "product_id": 1, "category": "c", "grade": "A", "value": 1.0,
-                      "category_median": 1.0, "ratio": 1.0, "low_carbon": 1, "green": 0}]
+        rows.rows = [
+            {
+                "run_id": run_id,
+                "product_id": 1,
+                "category": "c",
+                "grade": "A",
+                "value": 1.0,
+                "category_median": 1.0,
+                "ratio": 1.0,
+                "low_carbon": 1,
+                "green": 0,
+            }
+        ]
         log.add_companion(rows)
         log.finish_run("completed")
         assert log.db.execute("SELECT run_id FROM product_labels").fetchall() == [(run_id,)]

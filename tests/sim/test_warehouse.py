@@ -11,17 +11,38 @@ from sim.world.orders import DeliveryOption, Order, OrderStatus
 from sim.world.warehouse import Warehouse
 
 ONE_PRODUCT = [
-    'catalog.categories=["books"]', "catalog.products=1", "catalog.green_share=0",
-    "demand.orders_per_day=10", "demand.items_per_order=1",
-    "warehouse.reorder_point=1", "warehouse.order_up_to=3", "warehouse.lead_time_days=2",
-    "warehouse.pickers=1", "warehouse.pick_minutes_per_item=1", "warehouse.supplier_km=[1200.0]",
+    'catalog.categories=["books"]',
+    "catalog.products=1",
+    "catalog.green_share=0",
+    "demand.orders_per_day=10",
+    "demand.items_per_order=1",
+    "warehouse.reorder_point=1",
+    "warehouse.order_up_to=3",
+    "warehouse.lead_time_days=2",
+    "warehouse.pickers=1",
+    "warehouse.pick_minutes_per_item=1",
+    "warehouse.supplier_km=[1200.0]",
 ]
 
 
 def order(i: int, qty: int = 1) -> Order:
-    return Order(id=i, customer=0, depot=0, x=1.0, y=1.0, placed=0.0, lines=((0, qty),),
-                 option=DeliveryOption.STANDARD, ready=600.0, due=840.0, items=qty, weight_kg=0.5 * qty,
-                 volume_l=1.0 * qty, absent=(False,), travel_z=(0.0,))
+    return Order(
+        id=i,
+        customer=0,
+        depot=0,
+        x=1.0,
+        y=1.0,
+        placed=0.0,
+        lines=((0, qty),),
+        option=DeliveryOption.STANDARD,
+        ready=600.0,
+        due=840.0,
+        items=qty,
+        weight_kg=0.5 * qty,
+        volume_l=1.0 * qty,
+        absent=(False,),
+        travel_z=(0.0,),
+    )
 
 
 def _warehouse(tiny, make_context, *extra):
@@ -57,7 +78,12 @@ def test_replenishment_cycle(tiny, make_context):
     # road, 1200 km, 20 units of the product's weight at 0.08 kg/tkm
     assert receipt.kg_co2e == pytest.approx(20 * wh.catalog.unit_kg[0] / 1000 * 1200 * 0.08)
     filled = events[events.index(receipt) + 1]
-    assert (filled.type, filled.order_id, filled.stock_level, filled.data) == (EventType.STOCK_RESERVED, 99, 14.0, {"backorder": True})
+    assert (filled.type, filled.order_id, filled.stock_level, filled.data) == (
+        EventType.STOCK_RESERVED,
+        99,
+        14.0,
+        {"backorder": True},
+    )
     assert big.status is OrderStatus.PICKING  # 15 items take the picker 15 minutes
     ctx.env.run(until=2 * 1440 + 16)
     assert big.status is OrderStatus.READY and len(packed) == 22

@@ -54,7 +54,7 @@ def test_depots_by_count_and_by_coordinates(tiny):
     three = depot_sites(tiny("world.depots=3"))
     assert len(three) == 3 and three[0] == (0.0, 0.0)
     assert all(np.hypot(*d) == pytest.approx(25.0) for d in three[1:])
-    s = tiny('world.depots=[{x = 0.0, y = 0.0}, {x = 60.0, y = 0.0}]')
+    s = tiny("world.depots=[{x = 0.0, y = 0.0}, {x = 60.0, y = 0.0}]")
     w = build_world(s, np.random.default_rng(0))
     assert w.depots == ((0.0, 0.0), (60.0, 0.0))
     d2 = (w.customers.x - 60.0) ** 2 + w.customers.y**2
@@ -65,8 +65,13 @@ def test_depots_by_count_and_by_coordinates(tiny):
 def test_catalog_green_variants(tiny):
     """Green variants are products of their own: premium on price, cut on production footprint,
     the same weight and volume as their twin, and the uptake share of the twin's sales."""
-    s = tiny("catalog.products=400", "catalog.green_share=0.25", "catalog.green_premium=0.05",
-             "catalog.green_footprint_cut=0.3", "catalog.green_uptake=0.4")
+    s = tiny(
+        "catalog.products=400",
+        "catalog.green_share=0.25",
+        "catalog.green_premium=0.05",
+        "catalog.green_footprint_cut=0.3",
+        "catalog.green_uptake=0.4",
+    )
     c = build_catalog(s, np.random.default_rng(0))
     green = np.flatnonzero(c.green)
     assert 60 < green.size < 140 and len(c) == 400 + green.size

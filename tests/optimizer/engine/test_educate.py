@@ -34,13 +34,29 @@ def _educate(inst, rows: int, seed: int):
     tours = np.stack([(rng.permutation(n) + 1).astype(np.int64) for _ in range(rows)])
     orders = np.stack([(rng.permutation(n) + 1).astype(np.int64) for _ in range(rows)])
     out = (
-        np.zeros((rows, n), dtype=np.int64), np.zeros((rows, n + 2), dtype=np.int64),
-        np.zeros((rows, n + 1), dtype=np.int64), np.zeros(rows, dtype=np.int64), np.zeros((rows, 7)),
-        np.zeros((rows, n)), np.zeros((rows, 2), dtype=np.bool_),
+        np.zeros((rows, n), dtype=np.int64),
+        np.zeros((rows, n + 2), dtype=np.int64),
+        np.zeros((rows, n + 1), dtype=np.int64),
+        np.zeros(rows, dtype=np.int64),
+        np.zeros((rows, 7)),
+        np.zeros((rows, n)),
+        np.zeros((rows, 2), dtype=np.bool_),
     )
     educate_batch(
-        tours, ints._objectives(dirs, 1.0), ints._objectives(dirs, 10.0), True, ints.slot_type, ints.exact,
-        ints.neigh, orders, True, problem.xy, 1_000_000, *problem.kd, *ints.context(), *out,
+        tours,
+        ints._objectives(dirs, 1.0),
+        ints._objectives(dirs, 10.0),
+        True,
+        ints.slot_type,
+        ints.exact,
+        ints.neigh,
+        orders,
+        True,
+        problem.xy,
+        1_000_000,
+        *problem.kd,
+        *ints.context(),
+        *out,
     )
     return problem, out
 

@@ -82,8 +82,21 @@ def test_plain_python_search_matches_compiled(monkeypatch):
         out = []
         for fn in (ls.search_ctx, ls.search_ctx.py_func):
             routes, rlen = eng.from_tour(tour, pm)
-            m = fn(routes, rlen, eng.slot_type, eng.obj(pm), eng.exact, eng.neigh, order, True, eng.xy, 10**9, *eng.kd,
-                   eng.ls_sym, eng.ls_bits)
+            m = fn(
+                routes,
+                rlen,
+                eng.slot_type,
+                eng.obj(pm),
+                eng.exact,
+                eng.neigh,
+                order,
+                True,
+                eng.xy,
+                10**9,
+                *eng.kd,
+                eng.ls_sym,
+                eng.ls_bits,
+            )
             out.append((m, routes, rlen))
         assert out[0][0] == out[1][0] > 0
         np.testing.assert_array_equal(out[0][1], out[1][1])

@@ -86,8 +86,9 @@ def run_case(name: str) -> list[dict]:
         rng = np.random.default_rng(seed)
         routes, rlen = eng.from_tour((rng.permutation(eng.n) + 1).astype(np.int64), pm)
         order = (rng.permutation(eng.n) + 1).astype(np.int64)
-        moves = ls.search(routes, rlen, eng.slot_type, eng.obj(pm, factor), eng.exact, eng.neigh, order, True,
-                          eng.xy, max_moves, *kd)
+        moves = ls.search(
+            routes, rlen, eng.slot_type, eng.obj(pm, factor), eng.exact, eng.neigh, order, True, eng.xy, max_moves, *kd
+        )
         plan = [[r, routes[r, 1 : 1 + rlen[r]].tolist()] for r in range(rlen.size) if rlen[r]]
         out.append({"seed": seed, "moves": int(moves), "routes": plan})
     return out

@@ -109,4 +109,6 @@ def test_tuple_core_twin():
     a = sg.node_t(3, kd.nodes)
     b = sg.node_t(5, kd.nodes)
     assert sg.merge_t(a, b, kd.arcs) == sg.merge_t.py_func(a, b, kd.arcs)
-    assert sg.merge_t(sg.depot_start_t(kd.nodes), a, kd.arcs) == sg.merge_t.py_func(sg.depot_start_t.py_func(kd.nodes), a, kd.arcs)
+    assert sg.merge_t(sg.depot_start_t(kd.nodes), a, kd.arcs) == sg.merge_t.py_func(
+        sg.depot_start_t.py_func(kd.nodes), a, kd.arcs
+    )
