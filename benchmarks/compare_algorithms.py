@@ -118,7 +118,7 @@ def main() -> None:
             cheap = [min(f.solutions, key=lambda s: s.evaluation.cost).evaluation for f in runs[alg]]
             green = [min(f.solutions, key=lambda s: s.evaluation.emissions_kg).evaluation for f in runs[alg]]
             rs = [f.seed for f in runs[alg]]
-            r = lambda evs, attr: np.mean([getattr(e, attr) / getattr(ref[s], attr) for e, s in zip(evs, rs)])  # noqa: E731
+            r = lambda evs, attr, rs=rs: np.mean([getattr(e, attr) / getattr(ref[s], attr) for e, s in zip(evs, rs)])  # noqa: E731
             print(
                 f"| {alg} | {r(cheap, 'cost'):.4f} | {r(cheap, 'emissions_kg'):.4f} | "
                 f"{r(green, 'emissions_kg'):.4f} | {r(green, 'cost'):.4f} |"

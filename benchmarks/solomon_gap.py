@@ -30,12 +30,11 @@ import argparse
 import csv
 import os
 import platform
+import re
+import sys
 import time
 from datetime import date
 from pathlib import Path
-
-import re
-import sys
 
 import numpy as np
 

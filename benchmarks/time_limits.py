@@ -40,7 +40,6 @@ from optimizer import ALGORITHMS  # noqa: E402
 from optimizer.generate import solomon_like_instance  # noqa: E402
 from optimizer.solomon import write_solomon  # noqa: E402
 
-
 WAVE_CHILD = """
 import json, sys, time
 import sim.world.dispatch as dispatch

@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Literal
+from typing import Literal
 
 import numpy as np
 
-from .algorithms import ALGORITHMS, algorithm as algorithm_spec  # noqa: F401  (ALGORITHMS: re-exported)
+from .algorithms import ALGORITHMS  # noqa: F401  (ALGORITHMS: re-exported)
+from .algorithms import algorithm as algorithm_spec
 from .deadline import Deadline, OutOfTime, check_time_limit
 from .greedy import construct
 from .indicators import non_dominated, normalise
@@ -22,7 +24,6 @@ from .problem import RoutingProblem
 from .search import Callbacks, SearchResult, Termination
 from .solution import Evaluation, Route, evaluate
 from .warmup import KERNELS
-
 
 JSON_FORMAT_VERSION = 1
 

@@ -396,7 +396,7 @@ class RoutingInstance:
         )
         return Leg(float(km), float(minutes), float(kg), float(cost))
 
-    def replace(self, **changes) -> "RoutingInstance":
+    def replace(self, **changes) -> RoutingInstance:
         """A validated copy with some fields changed (for what-if variants)."""
         return replace(self, **changes)
 

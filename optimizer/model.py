@@ -165,7 +165,7 @@ class VehicleType:
             if getattr(self, attr) < 0:
                 raise ValueError(f"vehicle type {self.name!r}: {attr} must be >= 0")
 
-    def replace(self, **changes) -> "VehicleType":
+    def replace(self, **changes) -> VehicleType:
         """A copy with some fields changed (for what-if fleets)."""
         return replace(self, **changes)
 
@@ -178,7 +178,7 @@ class VehicleType:
         kwh_per_km_empty: float = 0.20,
         kwh_per_km_full: float = 0.28,
         **kwargs,
-    ) -> "VehicleType":
+    ) -> VehicleType:
         """An electric light van; ours: 0.20 / 0.28 kWh per km and a grid of 0.55 kg per kWh."""
         kwargs.setdefault("name", "electric_van")
         kwargs.setdefault("cost_per_km", 0.8)

@@ -49,7 +49,7 @@ class Batch:
     def routes(self, i: int) -> list[Route]:
         return flat_to_routes(self.tours[i], self.rstarts[i], self.rtypes[i], int(self.nrs[i]))
 
-    def take(self, idx: np.ndarray) -> "Batch":
+    def take(self, idx: np.ndarray) -> Batch:
         return Batch(
             self.keys[idx], self.tours[idx], self.rstarts[idx], self.rtypes[idx], self.nrs[idx], self.records[idx], self.hard
         )

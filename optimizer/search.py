@@ -75,7 +75,7 @@ class Callbacks:
     def on_iteration(self, iteration: int, progress: float, front: np.ndarray) -> None:
         pass
 
-    def on_end(self, result: "SearchResult") -> None:
+    def on_end(self, result: SearchResult) -> None:
         pass
 
 

@@ -50,7 +50,7 @@ class Popularity:
     prior: np.ndarray | None = None
     base: np.ndarray = field(init=False)
 
-    def fit(self, data: Interactions, n_consumers: int) -> "Popularity":
+    def fit(self, data: Interactions, n_consumers: int) -> Popularity:
         counts = np.bincount(data.item, weights=data.weight, minlength=self.green.size).astype(float)
         if self.prior is None:
             floor = np.full(self.green.size, 1e-9)  # a tiny floor keeps unseen items rankable
@@ -82,7 +82,7 @@ class ItemItem:
     r: sparse.csr_matrix = field(init=False)
     sim: np.ndarray = field(init=False)
 
-    def fit(self, data: Interactions, n_consumers: int) -> "ItemItem":
+    def fit(self, data: Interactions, n_consumers: int) -> ItemItem:
         n_items = self.green.size
         self.fallback = Popularity(self.green, self.prior).fit(data, n_consumers)
         self._tiebreak = 1e-6 * self.fallback.base / max(float(self.fallback.base.max()), 1e-300)
@@ -149,7 +149,7 @@ class Learned:
     alpha: float = 2.0
     item: ItemItem = field(init=False)
 
-    def fit(self, data: Interactions, n_consumers: int) -> "Learned":
+    def fit(self, data: Interactions, n_consumers: int) -> Learned:
         self.item = ItemItem(self.green, self.prior).fit(data, n_consumers)
         self.n_categories = int(self.category.max()) + 1
         pop = self.item.fallback.base

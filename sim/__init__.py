@@ -34,10 +34,10 @@ __all__ = sorted(_EXPORTS)
 
 if TYPE_CHECKING:
     from sim.analysis.check import CheckResult, check_run
+    from sim.analysis.summary import RunSummary, summarize
     from sim.log.eventlog import EventLog, RunStatus
     from sim.scenario import Scenario, ScenarioError
     from sim.simulation import Simulation, run
-    from sim.analysis.summary import RunSummary, summarize
 
 
 def __getattr__(name: str):

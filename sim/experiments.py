@@ -15,8 +15,9 @@ the run. A kept log is a new file named after the run and the invocation's ``com
 created exclusively: no run's log is ever deleted, reused or appended to by another. Only
 the KPIs come back to the parent, which alone writes the ``results`` table, one row per run
 naming its invocation and its log. Local workers never outlive the parent: they watch it
-and stop (their run marked interrupted) when it dies, and a stopped comparison stops them. A run's result depends only on its scenario and seed, so the comparison is the
-same whatever the executor and the number of workers (as long as no MOGWO wave is cut by
+and stop (their run marked interrupted) when it dies, and a stopped comparison stops them.
+A run's result depends only on its scenario and seed, so the comparison is the same whatever
+the executor and the number of workers (as long as no MOGWO wave is cut by
 ``routing.time_limit``, which depends on the machine's speed).
 """
 

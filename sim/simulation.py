@@ -7,8 +7,9 @@
     summary.kg_co2e_per_order
 
 The processes share one SimPy Environment (minutes since midnight of day 0): demand
-(consumer sessions that may place orders, or exogenous orders), the recommender's retraining, the warehouse's replenishment and forecasting, picking and packing, the
-dispatch waves and one process per vehicle on the road. After ``simulation.days`` no new
+(consumer sessions that may place orders, or exogenous orders), the recommender's retraining,
+the warehouse's replenishment and forecasting, picking and packing, the dispatch waves and one
+process per vehicle on the road. After ``simulation.days`` no new
 orders arrive; the world runs on (up to ``drain_days``) until every order is delivered or
 has failed, the dispatcher closes, the vehicles on the road come home, and what is still
 open then ends ``delivery_failed`` with reason ``run_ended``: every order ends explicitly.
@@ -17,28 +18,27 @@ open then ends ``delivery_failed`` with reason ``run_ended``: every order ends e
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import simpy
 
 from labels.ledger import Ledger
-
+from sim.analysis.summary import RunSummary, summarize
+from sim.log.eventlog import DEFAULT_FLUSH_EVERY, EventLog, RunStatus
+from sim.log.events import Event
+from sim.scenario import Scenario
 from sim.world.catalog import Catalog, build_catalog
 from sim.world.context import MINUTES_PER_DAY, Context, Counters, Streams
 from sim.world.demand import Demand
 from sim.world.dispatch import Dispatcher
-from sim.log.eventlog import DEFAULT_FLUSH_EVERY, EventLog, RunStatus
-from sim.log.events import Event
 from sim.world.fleet import FleetPool
+from sim.world.geography import World, build_world
 from sim.world.labelling import Labeller
 from sim.world.orders import record_failure
-from sim.scenario import Scenario
 from sim.world.sessions import Sessions
-from sim.analysis.summary import RunSummary, summarize
 from sim.world.warehouse import Warehouse
-from sim.world.geography import World, build_world
 
 #: Simulated minutes between progress reports (and between checks that the drain is over).
 STEP_MINUTES = 60.0
@@ -61,7 +61,7 @@ class Simulation:
     labeller: Labeller
 
     @classmethod
-    def build(cls, scenario: Scenario, record: Callable[[Event], object], ledger: Ledger | None = None) -> "Simulation":
+    def build(cls, scenario: Scenario, record: Callable[[Event], object], ledger: Ledger | None = None) -> Simulation:
         """Build every part from the scenario, each with its own random stream; label records
         are also appended to ``ledger`` when given."""
         streams = Streams(scenario.simulation.seed)

@@ -56,7 +56,7 @@ class Individual:
     def feasible(self) -> bool:
         return self.overload <= 1e-9 and self.timewarp <= 1e-9
 
-    def cost(self, pm: "PenaltyManager") -> float:
+    def cost(self, pm: PenaltyManager) -> float:
         return self.base + pm.load * self.overload + pm.tw * self.timewarp
 
     def giant_tour(self) -> np.ndarray:

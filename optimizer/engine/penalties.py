@@ -27,7 +27,7 @@ class PenaltyManager:
     _tw_ok: list = field(default_factory=list)
 
     @classmethod
-    def initial(cls, kd, obj0: np.ndarray, *, hard: bool) -> "PenaltyManager":
+    def initial(cls, kd, obj0: np.ndarray, *, hard: bool) -> PenaltyManager:
         """Start the weights at the objective's scale: a unit of load over capacity costs
         about the value of the longest arc per unit of the largest demand; a unit of time
         warp costs the value of an arc per unit of its travel time."""

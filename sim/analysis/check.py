@@ -298,7 +298,8 @@ def verify_run(log: EventLog, run_id: int) -> RunVerification:
     """The run's tamper evidence (:func:`labels.ledger.verify_run`: the chain, every event
     against its batch digest, the runs row and product_labels against the seal), and its
     label records are exactly its label and grade events, content for content."""
-    from labels.ledger import TAMPERED, verify_run as verify_ledger
+    from labels.ledger import TAMPERED
+    from labels.ledger import verify_run as verify_ledger
 
     result = verify_ledger(log.db, run_id)
     if result.state == TAMPERED:

@@ -7,8 +7,8 @@ from typing import Any
 
 from sim.errors import NotFound
 from sim.log.eventlog import EventLog
-from sim.log.payloads import K, json_field
 from sim.log.events import FIGURE_FIELDS, ID_FIELDS, Event
+from sim.log.payloads import K, json_field
 
 #: Columns of an event as a flat row (``data`` as a dict), the order of --csv output.
 COLUMNS: tuple[str, ...] = ("seq", "t", "type", *ID_FIELDS, *FIGURE_FIELDS, "data")

@@ -9,9 +9,9 @@ from pathlib import Path
 import click
 
 from sim.cli.app import main
-from sim.errors import FileProblem
 from sim.cli.options import RUN_DB, RUN_OPTION, remember_file, run_ref
 from sim.cli.output import as_json, warn_partial
+from sim.errors import FileProblem
 
 
 @main.command("export-ocel")
@@ -32,8 +32,8 @@ def export_ocel_command(db: Path, out: Path, run_id, force: bool, json_out: bool
     Example:
       carbonsim export-ocel carbonsim.db run.ocel.sqlite
     """
-    from sim.log.eventlog import EventLog
     from sim.export.ocel import export_ocel
+    from sim.log.eventlog import EventLog
 
     with EventLog.open_existing(db) as log:
         run = log.pick_run(run_id, source=db)

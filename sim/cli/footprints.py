@@ -10,9 +10,9 @@ from rich.console import Console
 from rich.table import Table
 
 from sim.cli.app import main
-from sim.errors import InputError, NotFound
 from sim.cli.options import OBJECT_ID, RUN_DB, RUN_ID
 from sim.cli.output import as_json, write_csv
+from sim.errors import InputError, NotFound
 
 
 def _order_breakdown(log, run_id: int, order_id: int) -> dict:

@@ -99,9 +99,9 @@ def events_command(
       carbonsim events carbonsim.db --type delivered --limit 5
       carbonsim events carbonsim.db --vehicle light_truck-03 --from 1d --to 2d --csv > truck3.csv
     """
+    from sim.analysis.queries import event_row
     from sim.log.eventlog import EventLog
     from sim.log.events import EventType
-    from sim.analysis.queries import event_row
 
     known = {t.value for t in EventType}
     for t in types:
@@ -139,8 +139,8 @@ def trace_command(order_id: int, db: Path, run_id, json_out: bool, csv_out: bool
     Example:
       carbonsim trace 42 carbonsim.db
     """
-    from sim.log.eventlog import EventLog
     from sim.analysis.queries import trace
+    from sim.log.eventlog import EventLog
 
     with EventLog.open_existing(db) as log:
         run = log.pick_run(run_id, source=db)
@@ -159,8 +159,8 @@ def kpis_command(db: Path, run_id, json_out: bool) -> None:
     Example:
       carbonsim kpis carbonsim.db --json
     """
-    from sim.log.eventlog import EventLog
     from sim.analysis.summary import summarize
+    from sim.log.eventlog import EventLog
 
     with EventLog.open_existing(db) as log:
         run = log.pick_run(run_id, source=db)

@@ -8,7 +8,6 @@ import click
 
 from optimizer.units import MINUTES_PER_DAY
 
-
 #: Lifts the cap on a scenario's expected events (sim.scenario.MAX_EXPECTED_EVENTS).
 ALLOW_LARGE = click.option(
     "--allow-large", is_flag=True, help="Accept a scenario expected to log more than 50 million events (refused by default)."

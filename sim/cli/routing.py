@@ -13,9 +13,8 @@ from rich.table import Table
 
 from optimizer.algorithms import ALGORITHM_NAMES
 from sim.cli.app import main
-from sim.errors import InputError
 from sim.cli.output import LazyProgress, as_json
-
+from sim.errors import InputError
 
 #: Seconds route keeps, out of its time limit, for printing its result and the interpreter's
 #: exit (measured 0.25-0.45 s: the exit's last garbage collection walks every loaded module).

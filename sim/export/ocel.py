@@ -34,9 +34,9 @@ from datetime import date, datetime, timedelta
 from types import MappingProxyType
 from typing import Any
 
+from sim.export.outputs import check_output, write_output
 from sim.log.eventlog import EventLog
 from sim.log.events import FIGURE_FIELDS, ID_FIELDS, ObjectId
-from sim.export.outputs import check_output, write_output
 
 __all__ = ["OcelCounts", "export_ocel", "OBJECT_ATTRIBUTES"]
 
@@ -215,7 +215,7 @@ class _EventType:
 
 @dataclass(slots=True)
 class _Model:
-    facts: "_ObjectFacts"
+    facts: _ObjectFacts
     events: list[tuple[str, str]] = field(default_factory=list)
     by_type: dict[str, _EventType] = field(default_factory=dict)
     # (object type, raw id) -> OCEL object id, in first-seen order

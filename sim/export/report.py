@@ -26,7 +26,7 @@ import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -34,13 +34,12 @@ from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from sim.log.eventlog import EventLog, RunRecord, package_version
-from sim.log.payloads import K, json_field
 from optimizer.units import MINUTES_PER_DAY
-
-from sim.export.outputs import check_output, write_output
 from sim.analysis.kpis import COMPARED, GROUPS, Kpi, in_group, kpi
 from sim.analysis.summary import RunSummary, summarize
+from sim.export.outputs import check_output, write_output
+from sim.log.eventlog import EventLog, RunRecord, package_version
+from sim.log.payloads import K, json_field
 
 __all__ = ["build_report"]
 
@@ -655,7 +654,7 @@ def _labels(runs: list[_RunData]) -> None:
 
 
 def _page(runs: list[_RunData]) -> str:
-    generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     nav = "".join(
         f'<li><a href="#run-{i}">{_e(r.label)}</a>: {_e(r.summary.scenario)}, seed {r.summary.seed}, '
         f"{r.summary.days} days, {_e(r.summary.status)}</li>"

@@ -39,12 +39,12 @@ import os
 import sqlite3
 import time
 import traceback
-from pathlib import Path
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 try:
@@ -308,7 +308,7 @@ def _row_to_event(row: tuple) -> Event:
 
 
 def _utc_now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _is_sqlite_file(head: bytes) -> bool:
@@ -437,7 +437,7 @@ class EventLog:
     @classmethod
     def open(
         cls, path: str | os.PathLike[str], *, flush_every: int = DEFAULT_FLUSH_EVERY, lock_wait: float = LOCK_WAIT_SECONDS
-    ) -> "EventLog":
+    ) -> EventLog:
         """Open the log at ``path`` for writing runs, creating it if needed: WAL on, pending
         migrations applied. A write lock held by another process is waited for up to
         ``lock_wait`` seconds.
@@ -469,7 +469,7 @@ class EventLog:
             raise
 
     @classmethod
-    def open_existing(cls, path: str | os.PathLike[str], *, flush_every: int = DEFAULT_FLUSH_EVERY) -> "EventLog":
+    def open_existing(cls, path: str | os.PathLike[str], *, flush_every: int = DEFAULT_FLUSH_EVERY) -> EventLog:
         """Open a log that must already exist, for reading it back, read-only: the file is
         never modified (no WAL switch, no migration), and a log on a read-only filesystem or
         medium is read as it is. ValueError naming the file when it is missing, not SQLite,
@@ -534,7 +534,7 @@ class EventLog:
             self._db.close()
             self._db = None
 
-    def __enter__(self) -> "EventLog":
+    def __enter__(self) -> EventLog:
         return self
 
     def __exit__(self, *exc_info: object) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import socket
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 #: A run on another host whose heartbeat is older than this is taken for abandoned. Ours: a
 #: writer refreshes it at every flush and every simulated hour, which even a slow MOGWO wave
@@ -68,5 +68,5 @@ def writer_gone(
     if heartbeat_at is None:
         return False
     beat = datetime.fromisoformat(heartbeat_at.replace("Z", "+00:00"))
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     return (now - beat).total_seconds() > STALE_HEARTBEAT_SECONDS

@@ -37,7 +37,9 @@ starts), :mod:`.toml_text` (TOML output) and :mod:`.reference` (the README's fie
 
 from __future__ import annotations
 
+from sim.scenario.loading import MAX_FILE_BYTES
 from sim.scenario.problems import Problem, ScenarioError
+from sim.scenario.reference import field_reference, reference_markdown
 from sim.scenario.schema import (
     BoxConfig,
     CatalogConfig,
@@ -61,10 +63,8 @@ from sim.scenario.schema import (
     ZoneSharesConfig,
     faker_locales,
 )
-from sim.scenario.work import MAX_EXPECTED_EVENTS, Work
-from sim.scenario.loading import MAX_FILE_BYTES
 from sim.scenario.toml_text import dumps_toml
-from sim.scenario.reference import field_reference, reference_markdown
+from sim.scenario.work import MAX_EXPECTED_EVENTS, Work
 
 __all__ = [
     "Scenario",

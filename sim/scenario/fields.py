@@ -8,10 +8,11 @@ import json
 import math
 import types
 import typing
+from collections.abc import Iterator, Sequence
 from dataclasses import field, fields
 from datetime import date, datetime
 from functools import cache
-from typing import Any, Iterator, Literal, Sequence
+from typing import Any, Literal
 
 from sim.scenario.problems import MISSING, Path_, Problem, ScenarioError
 

@@ -8,13 +8,13 @@ import stat
 import tomllib
 import types
 import typing
+from collections.abc import Iterator, Sequence
 from dataclasses import fields
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any
 
-from sim.scenario.fields import type_hints, is_section, kind, unknown_key
+from sim.scenario.fields import is_section, kind, type_hints, unknown_key
 from sim.scenario.problems import MISSING, Path_, Problem, ScenarioError, clip
-
 
 #: Largest scenario file read (a scenario is a few kB; this stops a wrong path such as a log
 #: or /dev/zero from filling memory).

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from sim.errors import CarbonsimError
 from sim.scenario.toml_text import is_tomlable, plain, toml_value
-
 
 MISSING = object()
 
@@ -32,7 +32,7 @@ class Problem:
     value: Any = MISSING
     source: str | None = None
 
-    def prefixed(self, prefix: Path_) -> "Problem":
+    def prefixed(self, prefix: Path_) -> Problem:
         return dataclasses.replace(self, path=tuple(prefix) + tuple(self.path))
 
     def render(self) -> str:
@@ -57,7 +57,7 @@ class ScenarioError(CarbonsimError, ValueError):
         super().__init__(message)
 
     @classmethod
-    def of(cls, problems: Iterable[Problem], source: str | None = None) -> "ScenarioError":
+    def of(cls, problems: Iterable[Problem], source: str | None = None) -> ScenarioError:
         ps = [p if p.source or source is None else dataclasses.replace(p, source=source) for p in problems]
         return cls(None, ps)
 

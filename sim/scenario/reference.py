@@ -7,7 +7,7 @@ import types
 import typing
 from dataclasses import dataclass, fields
 
-from sim.scenario.fields import allowed_text, type_hints, is_section, type_word
+from sim.scenario.fields import allowed_text, is_section, type_hints, type_word
 from sim.scenario.schema import Scenario
 from sim.scenario.toml_text import plain, toml_value
 

@@ -7,11 +7,12 @@ import difflib
 import hashlib
 import math
 import os
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 from pathlib import Path
-from typing import ClassVar, Iterator, Literal, Sequence
+from typing import ClassVar, Literal
 
 from labels.canonical import canonical_json
 from labels.grades import LETTERS as GRADE_LETTERS
@@ -34,7 +35,6 @@ from sim.scenario.problems import Path_, Problem, ScenarioError, clip
 from sim.scenario.toml_text import dumps_toml, plain
 from sim.scenario.work import Work
 
-
 #: The calendar a run may start in (ours: far enough for any study, and day 0 plus the longest
 #: horizon and drain stays a valid date).
 FIRST_DATE, LAST_DATE = date(1900, 1, 1), date(2199, 12, 31)
@@ -50,7 +50,10 @@ class SimulationConfig(Section):
         unit="-",
         ge=0,
         le=2**63 - 1,
-        doc="Root seed; every subsystem (demand, travel noise, choice, optimizer) gets its own stream spawned from it. `carbonsim run --seed` overrides it.",
+        doc=(
+            "Root seed; every subsystem (demand, travel noise, choice, optimizer) gets its own stream spawned from it. "
+            "`carbonsim run --seed` overrides it."
+        ),
     )
     start_date: date = field_spec(
         date(2024, 6, 13),
@@ -64,7 +67,10 @@ class SimulationConfig(Section):
         unit="days",
         ge=0,
         le=60,
-        doc="After the horizon no new orders arrive and the world runs up to this many more days so orders in flight can finish; what is still open then ends `delivery_failed` (reason `run_ended`).",
+        doc=(
+            "After the horizon no new orders arrive and the world runs up to this many more days so orders in flight can "
+            "finish; what is still open then ends `delivery_failed` (reason `run_ended`)."
+        ),
     )
 
     def _rules(self) -> Iterator[Problem]:
@@ -132,7 +138,10 @@ class WorldConfig(Section):
         le=100,
         min_len=1,
         max_len=100,
-        doc="Either how many depots the world builder places (spread around the centre), or an array of `{x, y}` tables placing them.",
+        doc=(
+            "Either how many depots the world builder places (spread around the centre), or an array of `{x, y}` tables "
+            "placing them."
+        ),
         allowed="a count between 1 and 100, or 1 to 100 `[[world.depots]]` tables",
         why="ours",
     )
@@ -164,7 +173,10 @@ class WorldConfig(Section):
         unit="coefficient of variation",
         ge=0.0,
         le=2.0,
-        doc="Spread of driven travel times around the planned ones (lognormal factor with mean 1 on each arc); 0 drives exactly the plan.",
+        doc=(
+            "Spread of driven travel times around the planned ones (lognormal factor with mean 1 on each arc); 0 drives "
+            "exactly the plan."
+        ),
     )
 
     def _rules(self) -> Iterator[Problem]:
@@ -256,14 +268,22 @@ class DemandConfig(Section):
     mode: Literal["sessions", "exogenous"] = field_spec(
         "sessions",
         unit="-",
-        doc="`sessions`: consumers arrive, see a recommendation slate and a choice model decides what they buy and how it is delivered; `exogenous`: orders arrive as a non-homogeneous Poisson process with fixed product and delivery shares (no recommender, no points).",
+        doc=(
+            "`sessions`: consumers arrive, see a recommendation slate and a choice model decides what they buy and how it is"
+            " delivered; `exogenous`: orders arrive as a non-homogeneous Poisson process with fixed product and delivery "
+            "shares (no recommender, no points)."
+        ),
     )
     orders_per_day: int = field_spec(
         600,
         unit="orders/day",
         ge=0,
         le=1_000_000,
-        doc="Mean number of orders on an ordinary day (before peaks). In `sessions` mode the session rate is this divided by the expected conversion of a reference shop (a trained popularity ranking, no boost, no labels, no points), so the same seed gives every policy the same sessions and a policy that changes conversion changes the orders.",
+        doc=(
+            "Mean number of orders on an ordinary day (before peaks). In `sessions` mode the session rate is this divided by"
+            " the expected conversion of a reference shop (a trained popularity ranking, no boost, no labels, no points), so"
+            " the same seed gives every policy the same sessions and a policy that changes conversion changes the orders."
+        ),
     )
     daily_profile: tuple[float, ...] = field_spec(
         _DAILY_PROFILE,
@@ -292,7 +312,10 @@ class DemandConfig(Section):
         unit="shares",
         allowed="the three shares sum to 1",
         default_doc="see rows below",
-        doc="Probability of each delivery option. In `sessions` mode these are the propensities of a consumer of average green affinity before points: a 0 share means the option is not offered.",
+        doc=(
+            "Probability of each delivery option. In `sessions` mode these are the propensities of a consumer of average "
+            "green affinity before points: a 0 share means the option is not offered."
+        ),
     )
     window_hours: DeliveryWindowsConfig = field_spec(
         factory=DeliveryWindowsConfig, unit="hours", default_doc="see rows below", doc="Delivery window width per option."
@@ -318,7 +341,10 @@ class DemandConfig(Section):
         unit="share",
         ge=0.0,
         le=1.0,
-        doc="Chance that a delivery attempt fails (nobody home); the parcel rides back and waits for the next day's window. Assumption, not sourced.",
+        doc=(
+            "Chance that a delivery attempt fails (nobody home); the parcel rides back and waits for the next day's window. "
+            "Assumption, not sourced."
+        ),
     )
     max_attempts: int = field_spec(
         2, unit="attempts", ge=1, le=10, doc="Attempts before an order ends `delivery_failed` (returned to the warehouse)."
@@ -332,7 +358,10 @@ class DemandConfig(Section):
         if self.delivery_end_hour - self.delivery_start_hour < widest:
             yield Problem(
                 ("delivery_end_hour",),
-                f"the delivery day {num(self.delivery_start_hour)}-{num(self.delivery_end_hour)} h is shorter than the widest window ({num(widest)} h)",
+                (
+                    f"the delivery day {num(self.delivery_start_hour)}-{num(self.delivery_end_hour)} h is shorter than the "
+                    f"widest window ({num(widest)} h)"
+                ),
                 self.delivery_end_hour,
             )
 
@@ -574,7 +603,7 @@ class VehicleConfig(Section):
             yield Problem(("full_kg_per_km",), f"must be >= empty_kg_per_km ({num(self.empty_kg_per_km)})", self.full_kg_per_km)
 
     @classmethod
-    def from_model(cls, vt: VehicleType) -> "VehicleConfig":
+    def from_model(cls, vt: VehicleType) -> VehicleConfig:
         return cls(
             vt.name,
             vt.capacity * KG_PER_CAPACITY_UNIT,
@@ -614,7 +643,10 @@ class FleetConfig(Section):
         max_len=100,
         allowed="unique names; at least one vehicle in all",
         why="ours",
-        doc="Vehicle types (`[[fleet.vehicles]]` tables); by default optimizer.model's light, medium and heavy trucks (paper Table 2).",
+        doc=(
+            "Vehicle types (`[[fleet.vehicles]]` tables); by default optimizer.model's light, medium and heavy trucks (paper"
+            " Table 2)."
+        ),
         default_doc="light 10 x 1500 kg, medium 5 x 5000 kg, heavy 2 x 12000 kg",
     )
     ev_share: float = field_spec(
@@ -685,7 +717,11 @@ class RoutingConfig(Section):
     policy: Literal[ALGORITHM_NAMES] = field_spec(  # type: ignore[valid-type]  # the router's registry
         "greedy",
         unit="-",
-        doc="The routing algorithm of every wave, any of `optimizer.ALGORITHMS`: `greedy`, the nearest-neighbour baseline (one plan); `mogwo`, the multi-objective grey wolf optimizer (a Pareto front); `nsga2`, `mopso`, `moaco`, the paper's comparison algorithms on the same decoding.",
+        doc=(
+            "The routing algorithm of every wave, any of `optimizer.ALGORITHMS`: `greedy`, the nearest-neighbour baseline "
+            "(one plan); `mogwo`, the multi-objective grey wolf optimizer (a Pareto front); `nsga2`, `mopso`, `moaco`, the "
+            "paper's comparison algorithms on the same decoding."
+        ),
     )
     w1: float = field_spec(
         0.6,
@@ -711,7 +747,10 @@ class RoutingConfig(Section):
         unit="seconds per wave",
         ge=0.0,
         le=3600.0,
-        doc="Wall-clock cap on one wave's search; 0 = no cap. When it binds, results depend on machine speed: use 0 and `iterations` for reproducible logs.",
+        doc=(
+            "Wall-clock cap on one wave's search; 0 = no cap. When it binds, results depend on machine speed: use 0 and "
+            "`iterations` for reproducible logs."
+        ),
     )
     wave_interval_minutes: float = field_spec(
         60.0,
@@ -740,7 +779,10 @@ class RoutingConfig(Section):
         unit="sweeps",
         ge=0,
         le=1000,
-        doc="MOGWO only: local-search sweeps per decoded plan (0 = none). The search's cost grows with it and with the wave's size; a few sweeps keep most of the gain.",
+        doc=(
+            "MOGWO only: local-search sweeps per decoded plan (0 = none). The search's cost grows with it and with the "
+            "wave's size; a few sweeps keep most of the gain."
+        ),
     )
     engine_children: float = field_spec(
         0.25,
@@ -748,7 +790,11 @@ class RoutingConfig(Section):
         ge=0.0,
         le=10.0,
         why="ours: measured best of 0.25 and 0.5 (BENCHMARKS.md j)",
-        doc="Searching policies only: plans the routing engine makes between two updates of the population, each a crossover of two archive members educated by its granular local search (`optimizer.intensify`); 0 = none, the algorithm alone.",
+        doc=(
+            "Searching policies only: plans the routing engine makes between two updates of the population, each a crossover"
+            " of two archive members educated by its granular local search (`optimizer.intensify`); 0 = none, the algorithm "
+            "alone."
+        ),
     )
     hard_windows: bool = field_spec(
         False, unit="-", doc="`true`: a late arrival makes a plan infeasible; `false`: lateness is penalised (eq. 7)."
@@ -772,7 +818,10 @@ class LabelsConfig(Section):
     method: Literal["demand_share", "tonne_km"] = field_spec(
         "demand_share",
         unit="-",
-        doc="How a route's emissions are split over its orders: `demand_share` (eq. 5: each arc by the demand on board) or `tonne_km` (ISO 14083 / GLEC style).",
+        doc=(
+            "How a route's emissions are split over its orders: `demand_share` (eq. 5: each arc by the demand on board) or "
+            "`tonne_km` (ISO 14083 / GLEC style)."
+        ),
     )
     grade_thresholds: tuple[float, ...] = field_spec(
         (0.6, 0.85, 1.15, 1.5),
@@ -783,7 +832,10 @@ class LabelsConfig(Section):
         item_le=100.0,
         allowed="strictly increasing",
         why="one grade letter A..Z per band; the 100 is ours",
-        doc="Upper bounds of grades A, B, C, ...: a product whose footprint / category median is <= the first value gets A; above the last, the last grade (E by default).",
+        doc=(
+            "Upper bounds of grades A, B, C, ...: a product whose footprint / category median is <= the first value gets A; "
+            "above the last, the last grade (E by default)."
+        ),
     )
     scope: Literal["ttw", "wtw"] = field_spec(
         "ttw", unit="-", doc="Emission scope: tank-to-wheel, or well-to-wheel (adds fuel and electricity supply)."
@@ -791,7 +843,10 @@ class LabelsConfig(Section):
     display: bool = field_spec(
         True,
         unit="-",
-        doc="Show the carbon label (grade) on products in `sessions` mode; `false` removes the label term from consumers' choices (the control arm).",
+        doc=(
+            "Show the carbon label (grade) on products in `sessions` mode; `false` removes the label term from consumers' "
+            "choices (the control arm)."
+        ),
     )
     rolling_days: int = field_spec(14, unit="days", ge=1, le=365, doc="Window of the rolling product label.")
     hysteresis: float = field_spec(
@@ -836,14 +891,20 @@ class ConsumersConfig(Section):
         unit="share",
         ge=0.0,
         le=1.0,
-        doc="Share of consumers who fully trust the platform's green labels (about 45%, seed 000); the others trust them uniformly between 0 and 0.5.",
+        doc=(
+            "Share of consumers who fully trust the platform's green labels (about 45%, seed 000); the others trust them "
+            "uniformly between 0 and 0.5."
+        ),
     )
     price_sensitivity: float = field_spec(
         2.0,
         unit="utility per log price ratio",
         gt=0.0,
         le=50.0,
-        doc="Mean coefficient on the log of price over the category's typical price (lognormal over consumers). 2 makes a 5% premium cost about 0.1 utility.",
+        doc=(
+            "Mean coefficient on the log of price over the category's typical price (lognormal over consumers). 2 makes a 5%"
+            " premium cost about 0.1 utility."
+        ),
     )
     price_sensitivity_spread: float = field_spec(
         0.4, unit="sd of log", ge=0.0, le=3.0, doc="Spread of price sensitivity over consumers (lognormal sigma)."
@@ -874,14 +935,20 @@ class ConsumersConfig(Section):
         unit="utility per grade step",
         ge=0.0,
         le=10.0,
-        doc="Utility of each grade step better than the middle grade (A = +2 ... E = -2 with five grades) for a fully trusting consumer of full affinity.",
+        doc=(
+            "Utility of each grade step better than the middle grade (A = +2 ... E = -2 with five grades) for a fully "
+            "trusting consumer of full affinity."
+        ),
     )
     match_spread: float = field_spec(
         0.7,
         unit="utility (sd)",
         ge=0.0,
         le=5.0,
-        doc="Spread of the consumer-product match term (latent factors): the personal taste a learned recommender can find and popularity cannot.",
+        doc=(
+            "Spread of the consumer-product match term (latent factors): the personal taste a learned recommender can find "
+            "and popularity cannot."
+        ),
     )
     no_buy: float = field_spec(
         2.5, unit="utility", ge=-10.0, le=20.0, doc="Utility of leaving without buying; sets the conversion rate of a session."
@@ -909,14 +976,20 @@ class RecommenderConfig(Section):
     model: Literal["popularity", "learned"] = field_spec(
         "popularity",
         unit="-",
-        doc="Ranking model serving the slates: `popularity` (weighted clicks and purchases) or `learned` (item-item similarity over the logged implicit feedback). Both are trained and evaluated in every run.",
+        doc=(
+            "Ranking model serving the slates: `popularity` (weighted clicks and purchases) or `learned` (item-item "
+            "similarity over the logged implicit feedback). Both are trained and evaluated in every run."
+        ),
     )
     green_boost: float = field_spec(
         0.0,
         unit="fraction of score",
         ge=0.0,
         le=10.0,
-        doc="Green re-rank: a green product's score is multiplied by 1 + green_boost x (the consumer's green-likely score / its prior mean).",
+        doc=(
+            "Green re-rank: a green product's score is multiplied by 1 + green_boost x (the consumer's green-likely score / "
+            "its prior mean)."
+        ),
     )
     slate_size: int = field_spec(
         10,
@@ -931,21 +1004,30 @@ class RecommenderConfig(Section):
         unit="products",
         ge=1,
         le=10_000,
-        doc="Products retrieved per session (sampled by appeal and the consumer's category taste) that the model ranks to fill the slate.",
+        doc=(
+            "Products retrieved per session (sampled by appeal and the consumer's category taste) that the model ranks to "
+            "fill the slate."
+        ),
     )
     explore_share: float = field_spec(
         0.05,
         unit="share of sessions",
         ge=0.0,
         le=1.0,
-        doc="Sessions shown their retrieval sample unranked (an exploration bucket, the same whatever the model); their purchases are the held-out set both models' hit rates are measured on.",
+        doc=(
+            "Sessions shown their retrieval sample unranked (an exploration bucket, the same whatever the model); their "
+            "purchases are the held-out set both models' hit rates are measured on."
+        ),
     )
     retrain_days: int = field_spec(
         1,
         unit="days",
         ge=1,
         le=365,
-        doc="Days between retrainings (at midnight); each retraining first scores the previous models on the purchases made since.",
+        doc=(
+            "Days between retrainings (at midnight); each retraining first scores the previous models on the purchases made "
+            "since."
+        ),
     )
 
 
@@ -1050,7 +1132,7 @@ class Scenario(Section):
     # -- loading --------------------------------------------------------------------------
 
     @classmethod
-    def from_file(cls, path: str | os.PathLike, overrides: Sequence[str] = (), *, allow_large: bool = False) -> "Scenario":
+    def from_file(cls, path: str | os.PathLike, overrides: Sequence[str] = (), *, allow_large: bool = False) -> Scenario:
         """Load a TOML scenario, resolving ``extends`` and applying ``table.key=value`` overrides.
 
         A scenario whose :meth:`expected_work` passes :data:`MAX_EXPECTED_EVENTS` is refused
@@ -1067,7 +1149,7 @@ class Scenario(Section):
     @classmethod
     def from_toml(
         cls, text: str, *, source: str = "<string>", overrides: Sequence[str] = (), base: str | os.PathLike = "."
-    ) -> "Scenario":
+    ) -> Scenario:
         """Load scenario text; ``extends`` is resolved relative to ``base``.
 
         No cap on expected work here: text is how an accepted scenario travels to a compare
@@ -1077,7 +1159,7 @@ class Scenario(Section):
         return cls._load(chain, overrides, source)
 
     @classmethod
-    def from_dict(cls, data: dict, *, source: str = "<dict>") -> "Scenario":
+    def from_dict(cls, data: dict, *, source: str = "<dict>") -> Scenario:
         """A validated scenario from plain data (as produced by :meth:`to_dict`)."""
         if not isinstance(data, dict):
             raise ScenarioError.of([Problem((), "a scenario must be a table (dict)", data)], source)
@@ -1087,7 +1169,7 @@ class Scenario(Section):
             raise ScenarioError.of([dataclasses.replace(p, source=source) for p in exc.problems]) from None
 
     @classmethod
-    def _load(cls, chain: list[tuple[str, dict]], overrides: Sequence[str], top: str) -> "Scenario":
+    def _load(cls, chain: list[tuple[str, dict]], overrides: Sequence[str], top: str) -> Scenario:
         merged: dict = {}
         prov: dict[Path_, tuple[int, str]] = {}
         for rank, (label, raw) in enumerate(chain):
@@ -1114,11 +1196,11 @@ class Scenario(Section):
             raise ScenarioError.of(problems)
         return scenario  # type: ignore[return-value]
 
-    def apply_overrides(self, overrides: Sequence[str]) -> "Scenario":
+    def apply_overrides(self, overrides: Sequence[str]) -> Scenario:
         """A copy with ``table.key=value`` overrides applied and validated."""
         return Scenario._load([("<scenario>", self.to_dict())], overrides, "<scenario>")
 
-    def expected_work(self) -> "Work":
+    def expected_work(self) -> Work:
         """The expected orders, sessions and logged events of a run (see :class:`Work`)."""
         return Work.of(self)
 

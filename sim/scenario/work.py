@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sim.scenario.problems import Problem
 
@@ -64,7 +64,7 @@ def _attention(k: int) -> float:
     return sum(1.0 / math.log2(1.0 + j) for j in range(1, k + 1))
 
 
-def _peak_days(scenario: "Scenario") -> float:
+def _peak_days(scenario: Scenario) -> float:
     """Sum over the horizon of each day's order-rate multiplier (days, peaks included)."""
     days = scenario.simulation.days
     factor = [1.0] * days
@@ -111,7 +111,7 @@ class Work:
     events: float
 
     @classmethod
-    def of(cls, scenario: "Scenario") -> "Work":
+    def of(cls, scenario: Scenario) -> Work:
         d, c = scenario.demand, scenario.consumers
         orders = d.orders_per_day * _peak_days(scenario)
         extra_attempts = sum(d.failed_attempt_share**k for k in range(1, d.max_attempts))
@@ -126,7 +126,7 @@ class Work:
         return cls(scenario.simulation.days, d.orders_per_day, bool(d.peaks), orders, sessions, per_order, per_session, events)
 
     @staticmethod
-    def conversion(scenario: "Scenario") -> float:
+    def conversion(scenario: Scenario) -> float:
         """Estimated share of sessions that buy (the divisor of the session rate)."""
         rec = scenario.recommender
         slate = min(rec.slate_size, rec.candidates, scenario.catalog.products)

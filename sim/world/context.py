@@ -9,14 +9,13 @@ numbers across scenarios, which is what makes paired comparisons sharp.
 from __future__ import annotations
 
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 import simpy
 
 from optimizer.units import MINUTES_PER_DAY
-
 from sim.log.events import Event
 from sim.scenario import Scenario
 

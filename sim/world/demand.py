@@ -10,15 +10,15 @@ stream only, so a routing or packing policy never changes which orders arrive.
 from __future__ import annotations
 
 import math
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
+from sim.log.events import Event, EventType
 from sim.world.catalog import Catalog
 from sim.world.context import MINUTES_PER_DAY, Context
-from sim.log.events import Event, EventType
-from sim.world.orders import OPTIONS, DeliveryOption, Order
 from sim.world.geography import ZONE_NAMES, World
+from sim.world.orders import OPTIONS, DeliveryOption, Order
 
 
 def day_multiplier(scenario, day: int) -> float:

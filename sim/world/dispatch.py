@@ -16,6 +16,7 @@ keeps the capacity invariant unconditional) is trimmed from its end; trimmed ord
 from __future__ import annotations
 
 import time
+
 import numpy as np
 
 from optimizer import ROAD_GRADES, PenaltyModel, RoutingInstance, Weights, solve
@@ -23,14 +24,13 @@ from optimizer.algorithms import ALGORITHMS
 from optimizer.generate import road_grades
 from optimizer.intensify import IntensifyParams
 from optimizer.model import DEFAULT_PROFILE
-
-from sim.world.context import MINUTES_PER_DAY, Context
-from sim.log.events import Event, EventType
-from sim.world.fleet import FleetPool
-from sim.world.orders import Order, OrderStatus, record_failure
 from optimizer.units import KG_PER_CAPACITY_UNIT
-from sim.world.vehicles import RoutePlan, drive
+from sim.log.events import Event, EventType
+from sim.world.context import MINUTES_PER_DAY, Context
+from sim.world.fleet import FleetPool
 from sim.world.geography import World
+from sim.world.orders import Order, OrderStatus, record_failure
+from sim.world.vehicles import RoutePlan, drive
 
 #: Share of the idle fleet's capacity a wave fills at most (bin-packing slack for the plan).
 FILL_LIMIT = 0.9

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from optimizer import VehicleType
-
 from optimizer.units import KG_PER_CAPACITY_UNIT
 from sim.scenario import Scenario
 

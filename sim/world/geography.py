@@ -15,7 +15,6 @@ import numpy as np
 from faker import Faker
 
 from optimizer.generate import ZONES
-
 from sim.scenario import Scenario
 
 #: Zone names in the order of paper Table 7 (and of ``[world.zones]``).

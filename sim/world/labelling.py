@@ -23,10 +23,9 @@ import numpy as np
 from labels.footprint import DIESEL_WTW_PER_TTW, Footprint, in_scope
 from labels.grades import grade_names, next_grade
 from labels.ledger import Ledger
-
+from sim.log.events import Event, EventType
 from sim.world.catalog import Catalog
 from sim.world.context import MINUTES_PER_DAY, Context
-from sim.log.events import Event, EventType
 from sim.world.orders import Order, OrderStatus
 from sim.world.warehouse import Warehouse
 

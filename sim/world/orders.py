@@ -70,7 +70,7 @@ class Order:
         return self.status not in TERMINAL
 
 
-def record_failure(ctx: "Context", order: Order, *, reason: str, final: bool, **fields: Any) -> None:
+def record_failure(ctx: Context, order: Order, *, reason: str, final: bool, **fields: Any) -> None:
     """Record a ``delivery_failed`` event for ``order``; a final one also ends the order.
 
     ``fields`` are further Event fields (vehicle_id, route_id, lateness, load ...).

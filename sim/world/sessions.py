@@ -34,8 +34,8 @@ same times and differ only through what they show and offer (common random numbe
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Callable
 
 import numpy as np
 
@@ -43,13 +43,12 @@ from recommender import ChoiceParams, PointsBank, Recommender, draw_consumers
 from recommender.choice import delivery_utilities, probabilities, sample, softmax, utilities
 from recommender.consumers import draw_product_factors
 from recommender.metrics import green_exposure, position_weights
-
+from sim.log.events import Event, EventType
 from sim.world.catalog import Catalog
 from sim.world.context import MINUTES_PER_DAY, Context
 from sim.world.demand import arrival_times, place_order, scenario_shares
-from sim.log.events import Event, EventType
-from sim.world.orders import OPTIONS, DeliveryOption, Order
 from sim.world.geography import World
+from sim.world.orders import OPTIONS, DeliveryOption, Order
 
 #: Most further items one purchase adds (the Poisson tail beyond it is cut).
 EXTRA_MAX = 20

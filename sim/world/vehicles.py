@@ -16,18 +16,17 @@ demand share or ISO 14083 tonne-km); the shares ride in ``vehicle_returned.data.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
 from labels.apportion import DrivenArc, DrivenRoute, apportion
 from optimizer import RoutingInstance
-
-from sim.world.context import Context
-from sim.log.events import Event, EventType
-from sim.world.orders import Order, OrderStatus, record_failure
 from optimizer.units import KG_PER_CAPACITY_UNIT
+from sim.log.events import Event, EventType
+from sim.world.context import Context
+from sim.world.orders import Order, OrderStatus, record_failure
 
 
 @dataclass(frozen=True)

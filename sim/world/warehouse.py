@@ -20,14 +20,14 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import simpy
 
+from sim.log.events import Event, EventType
 from sim.world.catalog import Catalog
 from sim.world.context import MINUTES_PER_DAY, Context
-from sim.log.events import Event, EventType
 from sim.world.orders import Order, OrderStatus
 from sim.world.packing import choose_box
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import simpy
 
-from sim.world.context import Context, Streams
 from sim.log.events import Event
 from sim.scenario import Scenario
+from sim.world.context import Context, Streams
 
 TINY = [
     "simulation.days=1",

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from sim.log.events import EventType
 from sim.world.catalog import build_catalog
 from sim.world.demand import Demand, day_multiplier, delivery_window, hourly_rates
-from sim.log.events import EventType
-from sim.world.orders import DeliveryOption
 from sim.world.geography import build_world
+from sim.world.orders import DeliveryOption
 
 
 def _orders(scenario, make_context, days, seed=0):

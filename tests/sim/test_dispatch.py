@@ -6,8 +6,8 @@ import numpy as np
 
 from sim.world.dispatch import Dispatcher
 from sim.world.fleet import FleetPool
-from sim.world.orders import DeliveryOption, Order
 from sim.world.geography import build_world
+from sim.world.orders import DeliveryOption, Order
 
 FLEET = (
     'fleet.vehicles=[{name = "light", capacity_kg = 100.0, count = 1}, '

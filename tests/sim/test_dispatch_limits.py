@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.world.dispatch import Dispatcher
 from sim.log.events import EventType
+from sim.world.dispatch import Dispatcher
 from sim.world.fleet import FleetPool
-from sim.world.orders import DeliveryOption, Order, OrderStatus
 from sim.world.geography import build_world
+from sim.world.orders import DeliveryOption, Order, OrderStatus
 
 
 def _order(i, x, y):

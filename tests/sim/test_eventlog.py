@@ -259,7 +259,7 @@ def test_run_context_marks_failed_keeps_events_and_reraises(db_path):
             with log.run(scenario="tiny", scenario_json=SCENARIO, seed=1) as run_id:
                 for e in _sample_events()[:3]:
                     log.record(e)
-                1 / 0
+                1 / 0  # noqa: B018 (the error is the point)
         run = log.get_run(run_id)
         assert run.status is RunStatus.FAILED and run.finished_at is not None
         assert "ZeroDivisionError: division by zero" in run.error and "Traceback" in run.error

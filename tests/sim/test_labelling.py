@@ -241,7 +241,10 @@ def _tampered(day, tmp_path, *sql):
         ),
         (
             [
-                "UPDATE events SET data = json_set(data, '$.kg_co2e', 0.0) WHERE seq = (SELECT MIN(seq) FROM events WHERE type = 'label_issued')"
+                (
+                    "UPDATE events SET data = json_set(data, '$.kg_co2e', 0.0) WHERE seq = (SELECT MIN(seq) FROM events "
+                    "WHERE type = 'label_issued')"
+                )
             ],
             {"ledger_chain"},
         ),
@@ -262,7 +265,10 @@ def _tampered(day, tmp_path, *sql):
         ),
         (
             [
-                "UPDATE events SET kg_co2e = kg_co2e * 2 WHERE seq = (SELECT MIN(seq) FROM events WHERE type = 'footprint_computed')"
+                (
+                    "UPDATE events SET kg_co2e = kg_co2e * 2 WHERE seq = (SELECT MIN(seq) FROM events WHERE type = "
+                    "'footprint_computed')"
+                )
             ],
             {"footprints_match_shares", "labels_match_footprints"},
         ),

@@ -9,16 +9,16 @@ import json
 import os
 import sqlite3
 from collections import Counter, defaultdict
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pm4py
 import pytest
 from pm4py.objects.ocel.validation import ocel20_rel_validation
 
 import sim.export.ocel
+from sim.export.ocel import OcelCounts, export_ocel
 from sim.log.eventlog import EventLog
 from sim.log.events import ID_FIELDS
-from sim.export.ocel import OcelCounts, export_ocel
 from sim.scenario import Scenario
 from sim.simulation import run
 
@@ -149,7 +149,7 @@ def test_directly_follows_of_orders_equal_the_log(exported):
 def test_times_are_the_calendar_of_the_run(exported):
     db, run_id, _, _, ocel = exported
     start = json.loads(_sql(db, "SELECT scenario_json FROM runs WHERE run_id = ?", [run_id])[0][0])["simulation"]["start_date"]
-    midnight = datetime.fromisoformat(start).replace(tzinfo=timezone.utc)
+    midnight = datetime.fromisoformat(start).replace(tzinfo=UTC)
     t_of = dict(_sql(db, "SELECT seq, t FROM events WHERE run_id = ?", [run_id]))
     events = ocel.events.assign(seq=ocel.events["ocel:eid"].str[1:].astype(int)).sort_values("seq")
     assert list(events["seq"]) == sorted(t_of)

@@ -17,11 +17,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.log.eventlog import EventLog
+from sim.analysis.summary import summarize
 from sim.export.report import build_report
+from sim.log.eventlog import EventLog
 from sim.scenario import Scenario
 from sim.simulation import run
-from sim.analysis.summary import summarize
 
 TINY = ["simulation.days=2", "demand.orders_per_day=60", "world.customers=200", "catalog.products=40"]
 CHARTS_PER_RUN = 4  # emissions, Pareto fronts, load factors, green shares

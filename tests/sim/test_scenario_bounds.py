@@ -302,7 +302,8 @@ def test_cli_run_refuses_an_absurd_supplier_distance(tmp_path):
     db = tmp_path / "r.db"
     res = CliRunner().invoke(main, ["run", str(BASELINE), "--set", "warehouse.supplier_km=[1.79e308]", "--db", str(db)])
     assert one_error_line(res) == (
-        f"Error: {BASELINE} (--set warehouse.supplier_km=[1.79e308]): warehouse.supplier_km[0] = 1.79e+308: must be > 0 and <= 20000"
+        f"Error: {BASELINE} (--set warehouse.supplier_km=[1.79e308]): warehouse.supplier_km[0] = 1.79e+308: must be > 0 "
+        f"and <= 20000"
     )
     assert not db.exists()
 

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
+from sim.log.events import EventType
 from sim.world.catalog import build_catalog
 from sim.world.context import MINUTES_PER_DAY
-from sim.log.events import EventType
+from sim.world.geography import build_world
 from sim.world.orders import DeliveryOption
 from sim.world.sessions import Sessions
-from sim.world.geography import build_world
 
 SHOP = ["world.customers=600", "catalog.products=200", "demand.orders_per_day=300"]
 

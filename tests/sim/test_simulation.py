@@ -147,7 +147,8 @@ def test_invariants_hold_on_random_scenarios(
         f"warehouse.road_to_rail={str(rail).lower()}",
         f"warehouse.reorder_point={stock[0]}",
         f"warehouse.order_up_to={stock[1]}",
-        f'fleet.vehicles=[{{name = "van", capacity_kg = 60.0, count = {light}}}, {{name = "truck", capacity_kg = 1500.0, count = 1, empty_kg_per_km = 0.35, full_kg_per_km = 0.49}}]',
+        f'fleet.vehicles=[{{name = "van", capacity_kg = 60.0, count = {light}}}, '
+        '{name = "truck", capacity_kg = 1500.0, count = 1, empty_kg_per_km = 0.35, full_kg_per_km = 0.49}]',
     )
     db = tmp_path_factory.mktemp("prop") / "p.db"
     summary = run(s, db_path=db, seed=seed)

@@ -25,10 +25,10 @@ from sqlite_utils import Database
 
 from labels.ledger import GENESIS, SEALED_RUN_COLUMNS, Ledger, batch_digests, canonical, entry_hash, product_labels_digest, sha256
 from sim import EventLog, check_run, run
+from sim.analysis.summary import summarize
 from sim.cli import main
 from sim.scenario import Scenario
 from sim.simulation import FinalRows, Simulation
-from sim.analysis.summary import summarize
 
 ROOT = Path(__file__).resolve().parents[2]
 # two days of the tiny world, some failed attempts (so some deliveries are late), sessions

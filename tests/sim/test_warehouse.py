@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from sim.world.catalog import build_catalog
 from sim.log.events import EventType
+from sim.world.catalog import build_catalog
 from sim.world.orders import DeliveryOption, Order, OrderStatus
 from sim.world.warehouse import Warehouse
 

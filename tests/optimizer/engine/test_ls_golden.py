@@ -27,8 +27,8 @@ import numpy as np
 import pytest
 
 from optimizer import read_solomon
-from optimizer.engine import solve_scalar
 from optimizer.engine import local_search as ls
+from optimizer.engine import solve_scalar
 from optimizer.engine.hgs import Engine, HGSParams
 from optimizer.engine.objective import objective_vector
 from optimizer.engine.penalties import PenaltyManager
