@@ -29,15 +29,16 @@ from __future__ import annotations
 import math
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Generic, Literal, TypeVar
 
-OrderId = Hashable
+#: An order's key: any hashable (the simulation uses int order ids, the examples letters).
+OrderId = TypeVar("OrderId", bound=Hashable)
 Method = Literal["demand_share", "tonne_km"]
 METHODS: tuple[str, ...] = ("demand_share", "tonne_km")
 
 
 @dataclass(frozen=True)
-class DrivenArc:
+class DrivenArc(Generic[OrderId]):
     """One arc as driven: its km, its kg CO2e, and the mass (kg) of each order on board."""
 
     km: float
@@ -46,11 +47,11 @@ class DrivenArc:
 
 
 @dataclass(frozen=True)
-class DrivenRoute:
+class DrivenRoute(Generic[OrderId]):
     """A route as driven, arc by arc, with each order's shipped mass and its shortest
     feasible road distance from the depot (km, for ``tonne_km``)."""
 
-    arcs: tuple[DrivenArc, ...]
+    arcs: tuple[DrivenArc[OrderId], ...]
     mass_kg: Mapping[OrderId, float]
     sfd_km: Mapping[OrderId, float]
 
@@ -81,7 +82,7 @@ def _close(shares: dict[OrderId, float], total: float) -> dict[OrderId, float]:
     return shares
 
 
-def apportion(route: DrivenRoute, method: Method = "demand_share") -> dict[OrderId, float]:
+def apportion(route: DrivenRoute[OrderId], method: Method = "demand_share") -> dict[OrderId, float]:
     """kg CO2e of ``route`` charged to each order it carried (keys of ``route.mass_kg``)."""
     if method not in METHODS:
         raise ValueError(f"unknown apportionment method {method!r}; allowed: {', '.join(METHODS)}")

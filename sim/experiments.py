@@ -185,7 +185,7 @@ def _init_worker(threads: int, parent_pid: int) -> None:
         threading.Thread(target=_exit_when_orphaned, args=(parent_pid,), daemon=True, name="carbonsim-parent-watch").start()
         _limit_threads(threads)
     except SystemExit as exc:  # stopped while starting up: leave quietly, there is nothing to mark
-        os._exit(exc.code)
+        os._exit(exc.code if isinstance(exc.code, int) else 1)
 
 
 def _run_in_worker(job: Job, parent_pid: int) -> tuple[str | None, dict]:
@@ -200,7 +200,7 @@ def _run_in_worker(job: Job, parent_pid: int) -> tuple[str | None, dict]:
 def _limit_threads(threads: int) -> None:
     import numba
 
-    numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+    numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))  # type: ignore[attr-defined]
 
 
 def _stop_workers(pool: ProcessPoolExecutor) -> None:

@@ -72,10 +72,11 @@ class Simulation:
         dispatcher = Dispatcher(ctx, world, fleet)
         if scenario.demand.mode == "sessions":
             # the label scores are read at each session, from the labeller built below
-            demand: Demand | Sessions = Sessions(ctx, world, catalog, lambda: labeller.score)
-            warehouse = Warehouse(ctx, catalog, dispatcher.add, demand.expected_share)
-            demand.on_order = warehouse.receive
-            demand.in_stock = warehouse.in_stock
+            sessions = Sessions(ctx, world, catalog, lambda: labeller.score)
+            warehouse = Warehouse(ctx, catalog, dispatcher.add, sessions.expected_share)
+            sessions.on_order = warehouse.receive
+            sessions.in_stock = warehouse.in_stock
+            demand: Demand | Sessions = sessions
         else:
             warehouse = Warehouse(ctx, catalog, dispatcher.add)
             demand = Demand(ctx, world, catalog, warehouse.receive)

@@ -167,7 +167,7 @@ def labels_command(db: Path, run_id, category, limit: int, json_out: bool, csv_o
         )
         return
     console = Console(highlight=False)
-    counts = {}
+    counts: dict[str, int] = {}
     for r in products:
         counts[r["grade"]] = counts.get(r["grade"], 0) + 1
     console.print(

@@ -21,7 +21,7 @@ RUN_ID = click.IntRange(min=1, max=2**63 - 1)
 OBJECT_ID = click.IntRange(min=0, max=2**63 - 1)
 
 
-def remember_file(ctx: click.Context, param: click.Parameter, value):
+def remember_file(ctx: click.Context, param: click.Parameter | None, value):
     """Note a file the command works on, so that a SQLite or OS failure later names it."""
     if value is not None:
         values = value if isinstance(value, tuple) else (value,)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from optimizer.units import MINUTES_PER_DAY
@@ -32,7 +32,7 @@ class LazyProgress:
         self.enabled = enabled
         self.start = time.perf_counter()
         self.progress: Progress | None = None
-        self.task = None
+        self.task: TaskID | None = None
 
     def __call__(self, fraction: float) -> None:
         if not self.enabled:
@@ -50,6 +50,7 @@ class LazyProgress:
             )
             self.progress.start()
             self.task = self.progress.add_task(self.label, total=1.0)
+        assert self.task is not None  # added with the bar above
         self.progress.update(self.task, completed=fraction)
 
     def close(self) -> None:

@@ -191,8 +191,10 @@ def route(file, algorithm, time_limit, seed, iterations, population, w1, w2, cho
     )
     if routes:
         names = [v.name for v in instance.vehicle_types]
+        customer_ids = instance.customer_ids
+        assert customer_ids is not None  # RoutingInstance fills it
         for r in front.best.routes:
-            ids = " ".join(str(int(instance.customer_ids[c])) for c in r.customers)
+            ids = " ".join(str(int(customer_ids[c])) for c in r.customers)
             console.print(f"  {names[r.vehicle_type]}: {ids}")
     if json_out is not None:
         console.print(f"wrote {json_out}")

@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from matplotlib.colors import Normalize
@@ -396,7 +397,7 @@ def _green_chart(run: _RunData, key: str) -> tuple[str | None, str]:
     fig = _figure(9, 3.2)
     ax = fig.add_subplot()
     s = run.summary
-    lines = [("green share of units sold", green, "#009E73", s.green_sales_share)]
+    lines: list[tuple[str, Any, str, float | None]] = [("green share of units sold", green, "#009E73", s.green_sales_share)]
     if orders[:, 3].any() or s.green_slot_uptake:
         lines.append(("green delivery slot share of orders", slot, "#56B4E9", s.green_slot_uptake))
     if len(run.slates):

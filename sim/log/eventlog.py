@@ -560,9 +560,8 @@ class EventLog:
             raise RuntimeError(f"run {self._active.run_id} is still active: finish it first")
         if not isinstance(scenario, str):
             raise TypeError(f"scenario must be a str (the scenario's name), got {type(scenario).__name__}")
-        if isinstance(scenario_json, str):
-            scenario_json = json.loads(scenario_json)
-        text = canonical_json(dict(scenario_json))
+        data = json.loads(scenario_json) if isinstance(scenario_json, str) else scenario_json
+        text = canonical_json(dict(data))
         seed = operator.index(seed)
         db = self.db
         if self.read_only:
@@ -587,6 +586,7 @@ class EventLog:
                     now,
                 ],
             )
+        assert cursor.lastrowid is not None  # an INSERT always sets it
         run_id = int(cursor.lastrowid)
         self._active = _ActiveRun(run_id=run_id, next_seq=1, started=time.perf_counter())
         return run_id
@@ -812,10 +812,10 @@ class EventLog:
                     raise TypeError(f"type filter values must be str or EventType, got {value.__class__.__name__}")
             where.append("type IN ({})".format(", ".join("?" * len(types))))
             params.extend(str(value) for value in types)
-        for column, value in (("order_id", order_id), ("vehicle_id", vehicle_id)):
-            if value is not None:
+        for column, wanted in (("order_id", order_id), ("vehicle_id", vehicle_id)):
+            if wanted is not None:
                 where.append(f"{column} = ?")
-                params.append(value)
+                params.append(wanted)
         if t_from is not None:
             where.append("t >= ?")
             params.append(float(t_from))

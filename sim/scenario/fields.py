@@ -194,7 +194,8 @@ def _coerce(value: Any, tp: Any, path: Path_, meta: dict | None = None) -> Any:
         if meta.get("max_len") is not None and len(value) > meta["max_len"]:
             raise bad(f"must have at most {_entries(meta['max_len'])}, got {len(value)}")
         item_tp = typing.get_args(tp)[0]
-        items, problems = [], []
+        items: list[Any] = []
+        problems: list[Problem] = []
         for i, item in enumerate(value):
             try:
                 items.append(_coerce(item, item_tp, path + (i,)))
@@ -254,7 +255,7 @@ class Section:
 
     def __post_init__(self) -> None:
         problems: list[Problem] = []
-        hints = type_hints(type(self))
+        hints = type_hints(type(self))  # type: ignore[arg-type]  # a class is hashable; mypy reads Section's __eq__
         for f in fields(self):  # type: ignore[arg-type]
             value = getattr(self, f.name)
             try:

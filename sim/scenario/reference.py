@@ -27,7 +27,7 @@ class FieldDoc:
 def _default_text(f: dataclasses.Field) -> str:
     if f.metadata.get("default_doc"):
         return f.metadata["default_doc"]
-    value = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc]
+    value = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[operator]
     return f"`{toml_value(plain(value))}`"
 
 

@@ -60,6 +60,10 @@ CALIBRATION_WARMUP = 3000
 CALIBRATION_SESSIONS = 2000
 
 
+def _no_receiver(order: Order) -> None:
+    raise RuntimeError(f"order {order.id}: Sessions.on_order was never set (the simulation sets it after building)")
+
+
 class Sessions:
     """Generates sessions and hands each purchase to ``on_order`` as an :class:`Order`
     (set it after building when the receiver needs :attr:`expected_share` first).
@@ -79,7 +83,8 @@ class Sessions:
     ) -> None:
         sc = ctx.scenario
         cons, rec, inc = sc.consumers, sc.recommender, sc.incentives
-        self.ctx, self.world, self.catalog, self.on_order = ctx, world, catalog, on_order
+        self.ctx, self.world, self.catalog = ctx, world, catalog
+        self.on_order: Callable[[Order], None] = on_order or _no_receiver
         self.label_score = label_score
         self.in_stock = in_stock
         n = len(world.customers)

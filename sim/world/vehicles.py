@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -70,7 +71,7 @@ def drive(
     cv = sc.world.travel_time_cv
     late_w, early_w = sc.routing.late_weight, sc.routing.early_weight
     service = sc.routing.service_minutes
-    ids = dict(vehicle_id=plan.vehicle_id, route_id=plan.route_id)
+    ids: dict[str, Any] = {"vehicle_id": plan.vehicle_id, "route_id": plan.route_id}
     t0 = ctx.now
     load = sum(o.weight_kg for _, o in plan.stops)
     rec(
