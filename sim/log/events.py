@@ -31,6 +31,7 @@ class EventType(StrEnum):
     # warehouse and stock
     STOCK_RESERVED = "stock_reserved"
     BACKORDERED = "backordered"
+    PROMISE_RENEWED = "promise_renewed"
     REPLENISHMENT_ORDERED = "replenishment_ordered"
     REPLENISHMENT_RECEIVED = "replenishment_received"
     PICKED = "picked"

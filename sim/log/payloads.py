@@ -70,6 +70,7 @@ class K:
     POSITION = "position"
     PRODUCT = "product"
     PRODUCTION = "production"
+    PREVIOUS_DUE = "previous_due"
     PRODUCTS = "products"
     PURCHASES = "purchases"
     RATIO = "ratio"
@@ -153,6 +154,7 @@ PAYLOADS: dict[EventType, dict[str, Field] | None] = {
     },
     EventType.STOCK_RESERVED: {K.BACKORDER: Field((bool,), optional=True)},
     EventType.BACKORDERED: None,
+    EventType.PROMISE_RENEWED: {K.WINDOW: _LIST, K.PREVIOUS_DUE: _NUM, K.REASON: _STR},
     EventType.REPLENISHMENT_ORDERED: {K.MODE: _STR, K.SUPPLIER: _INT, K.LEAD_DAYS: _NUM, K.POSITION: _INT},
     EventType.REPLENISHMENT_RECEIVED: {K.MODE: Field((str,), optional=True), K.INITIAL: Field((bool,), optional=True)},
     EventType.PICKED: None,

@@ -336,6 +336,52 @@ class DemandConfig(Section):
         le=48.0,
         doc="An expedited window opens this long after the order, at the next full hour (same day when it fits).",
     )
+    promise: Literal["slots", "day_definite"] = field_spec(
+        "slots",
+        unit="-",
+        why="JD 211 service rules (jd.com delivery promise: order by 11:00, delivered the same day; by 23:00, next day by 15:00)",
+        doc=(
+            "How a standard order's window is promised. `slots`: the next day, in a slot of `window_hours.standard` "
+            "(the seed paper's world). `day_definite`: ordered by `cutoff_hour`, delivered the same day by "
+            "`delivery_end_hour`; later, the next day by `next_day_due_hour` (JD-211 style). Expedited and green-slot "
+            "orders keep their windows in both."
+        ),
+    )
+    cutoff_hour: float = field_spec(
+        11.0,
+        unit="hour of day",
+        ge=0.0,
+        lt=24.0,
+        why="JD 211: orders placed by 11:00 are delivered the same day (JD service rules, weak source)",
+        doc="`day_definite`: a standard order placed before this hour is promised for the same day.",
+    )
+    next_day_due_hour: float = field_spec(
+        15.0,
+        unit="hour of day",
+        gt=0.0,
+        le=24.0,
+        allowed="> delivery_start_hour",
+        why="JD 211: orders placed by 23:00 are delivered the next day by 15:00 (JD service rules, weak source)",
+        doc="`day_definite`: a standard order placed after `cutoff_hour` is promised for the next day by this hour.",
+    )
+    repromise_backorders: bool = field_spec(
+        False,
+        unit="-",
+        why="ours: a shop tells the customer a new date when the stock arrives, rather than keeping a promise it broke",
+        doc=(
+            "A backordered order gets a new promise (as if ordered when its last line is reserved, event "
+            "`promise_renewed`) instead of keeping the one its stock-out broke; its delay is then a warehouse figure "
+            "(stock-out delay) and not lateness the routing pays for."
+        ),
+    )
+    late_compensation_yuan: float = field_spec(
+        5.0,
+        unit="yuan/late order",
+        ge=0.0,
+        le=10_000.0,
+        why="JD pays about 5 yuan for a late self-operated order (JD rules, weak source)",
+        doc="Compensation a late delivery costs the shop (flat per late order: the cap of what it pays); reported, not routed.",
+    )
     failed_attempt_share: float = field_spec(
         0.03,
         unit="share",
@@ -363,6 +409,18 @@ class DemandConfig(Section):
                     f"widest window ({num(widest)} h)"
                 ),
                 self.delivery_end_hour,
+            )
+        if self.promise == "day_definite" and self.cutoff_hour >= self.delivery_end_hour:
+            yield Problem(
+                ("cutoff_hour",),
+                f"must be earlier than delivery_end_hour ({num(self.delivery_end_hour)}) for a same-day promise",
+                self.cutoff_hour,
+            )
+        if self.next_day_due_hour <= self.delivery_start_hour:
+            yield Problem(
+                ("next_day_due_hour",),
+                f"must be later than delivery_start_hour ({num(self.delivery_start_hour)})",
+                self.next_day_due_hour,
             )
 
 
@@ -759,6 +817,20 @@ class RoutingConfig(Section):
         le=MINUTES_PER_DAY,
         doc="Time between dispatch waves; orders that miss a wave wait for the next.",
     )
+    wave_hours: tuple[float, ...] = field_spec(
+        (),
+        unit="hours of day",
+        max_len=24,
+        item_ge=0.0,
+        item_le=23.99,
+        allowed="distinct hours in increasing order",
+        why="a delivery station loads its vans in one to three waves a day (issue 14; REALISM.md, last mile)",
+        doc=(
+            "Loading waves at these hours of every day (e.g. `[7.5, 12.5]`) instead of one every "
+            "`wave_interval_minutes`; empty: the interval."
+        ),
+        default_doc="none (waves every `wave_interval_minutes`)",
+    )
     lookahead_minutes: float = field_spec(
         120.0,
         unit="minutes",
@@ -809,6 +881,8 @@ class RoutingConfig(Section):
     def _rules(self) -> Iterator[Problem]:
         if self.w1 + self.w2 <= 0:
             yield Problem(("w2",), "w1 + w2 must be > 0 (both weights are 0)", self.w2)
+        if any(b <= a for a, b in zip(self.wave_hours, self.wave_hours[1:])):
+            yield Problem(("wave_hours",), "hours must be distinct and increasing", self.wave_hours)
 
 
 @dataclass(frozen=True)
@@ -1194,7 +1268,7 @@ class Scenario(Section):
             scenario = None
         if problems:
             raise ScenarioError.of(problems)
-        return scenario  # type: ignore[return-value]
+        return scenario
 
     def apply_overrides(self, overrides: Sequence[str]) -> Scenario:
         """A copy with ``table.key=value`` overrides applied and validated."""

@@ -73,12 +73,49 @@ def delivery_window(scenario, option: DeliveryOption, placed: float, u: float) -
             opens = (day + 1) * MINUTES_PER_DAY + start
         return opens, opens + width
     base = (day + 1) * MINUTES_PER_DAY
+    if option is DeliveryOption.STANDARD and d.promise == "day_definite":
+        return day_definite_window(d, placed)
     if option is DeliveryOption.GREEN_SLOT:
         opens = base + start + (end - start - width) / 2.0
         return opens, opens + width
     slots = int((end - width - start) // 60.0) + 1
     opens = base + start + 60.0 * min(slots - 1, int(u * slots))
     return opens, opens + width
+
+
+def renew_promise(ctx: Context, order: Order, reason: str) -> None:
+    """Promise ``order`` a new window as if it were placed now (its stock arrived late, say),
+    when the old promise can no longer be kept: it is what a shop tells the customer, and
+    on-time is measured against it from then on. Logs ``promise_renewed``."""
+    ready, due = delivery_window(ctx.scenario, order.option, ctx.now, 0.0)
+    if due <= order.promised_due:
+        return  # the first promise still holds
+    previous = order.promised_due
+    order.ready, order.due, order.promised_due = ready, due, due
+    ctx.record(
+        Event(
+            t=ctx.now,
+            type=EventType.PROMISE_RENEWED,
+            order_id=order.id,
+            lateness=due - previous,
+            data={"window": [ready, due], "previous_due": previous, "reason": reason},
+        )
+    )
+
+
+def day_definite_window(d, placed: float) -> tuple[float, float]:
+    """A day-definite promise (JD 211 style): placed before ``cutoff_hour``, delivered that day
+    by ``delivery_end_hour``; later, the next day by ``next_day_due_hour``. The window opens at
+    the delivery day's start, or at once for an order placed during it (the first wave that
+    can load it takes it)."""
+    day = math.floor(placed / MINUTES_PER_DAY)
+    minute = placed - day * MINUTES_PER_DAY
+    start = d.delivery_start_hour * 60.0
+    if minute < d.cutoff_hour * 60.0:
+        base = day * MINUTES_PER_DAY
+        return base + max(start, minute), base + d.delivery_end_hour * 60.0
+    base = (day + 1) * MINUTES_PER_DAY
+    return base + start, base + max(d.next_day_due_hour * 60.0, start)
 
 
 class Demand:

@@ -16,6 +16,7 @@ keeps the capacity invariant unconditional) is trimmed from its end; trimmed ord
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -31,6 +32,9 @@ from sim.world.fleet import FleetPool
 from sim.world.geography import World
 from sim.world.orders import Order, OrderStatus, record_failure
 from sim.world.vehicles import RoutePlan, drive
+
+if TYPE_CHECKING:
+    from sim.world.labelling import Labeller
 
 #: Share of the idle fleet's capacity a wave fills at most (bin-packing slack for the plan).
 FILL_LIMIT = 0.9
@@ -60,7 +64,7 @@ class Dispatcher:
         self.next_route = 1
         self.travel_rng = ctx.streams.get("travel")
         self._relaxed = 0
-        self.labeller = None  # set by the simulation: receives each returned route's shares
+        self.labeller: Labeller | None = None  # set by the simulation: receives each returned route's shares
 
     def add(self, order: Order) -> None:
         """A packed order joins its depot's queue for the next wave; one heavier than every
@@ -76,13 +80,25 @@ class Dispatcher:
 
     def process(self):
         """The SimPy process: a wave every interval until the dispatcher is closed."""
-        interval = self.ctx.scenario.routing.wave_interval_minutes
         while True:
-            yield self.ctx.env.timeout(interval)
+            yield self.ctx.env.timeout(self.until_next_wave())
             if self.closed:
                 return
             for depot in range(len(self.world.depots)):
                 self.wave(depot)
+
+    def until_next_wave(self) -> float:
+        """Minutes from now to the next wave: ``routing.wave_interval_minutes``, or the next of
+        ``routing.wave_hours`` (today's if one is still ahead, else tomorrow's first)."""
+        r = self.ctx.scenario.routing
+        if not r.wave_hours:
+            return r.wave_interval_minutes
+        now = self.ctx.now
+        day = now // MINUTES_PER_DAY
+        minute = now - day * MINUTES_PER_DAY
+        ahead = [h * 60.0 for h in r.wave_hours if h * 60.0 > minute]
+        at = day * MINUTES_PER_DAY + ahead[0] if ahead else (day + 1) * MINUTES_PER_DAY + r.wave_hours[0] * 60.0
+        return at - now
 
     # -- one wave -----------------------------------------------------------------------------
 
@@ -97,7 +113,8 @@ class Dispatcher:
             return []
         horizon = ctx.now + r.lookahead_minutes
         due_soon = sorted((o for o in self.pending[depot] if o.ready <= horizon), key=lambda o: (o.due, o.id))
-        chosen, weight = [], 0.0
+        chosen: list[Order] = []
+        weight = 0.0
         for o in due_soon:
             if len(chosen) >= r.max_orders_per_wave:
                 break
@@ -224,6 +241,8 @@ class Dispatcher:
             )
         )
         by_id = {o.id: o for o in orders}
+        ids = inst.customer_ids
+        assert ids is not None  # RoutingInstance fills it
         dispatched: set[int] = set()
         for rr in best.routes:
             k_local = self._vehicle_for(depot, types, rr.route.vehicle_type, rr.load * KG_PER_CAPACITY_UNIT)
@@ -233,7 +252,7 @@ class Dispatcher:
             cap = self.fleet.capacity_kg(k)
             stops, load = [], 0.0
             for node in rr.route.customers:
-                o = by_id[int(inst.customer_ids[node])]
+                o = by_id[int(ids[node])]
                 if load + o.weight_kg > cap:
                     break
                 stops.append((int(node), o))

@@ -28,6 +28,7 @@ import simpy
 from sim.log.events import Event, EventType
 from sim.world.catalog import Catalog
 from sim.world.context import MINUTES_PER_DAY, Context
+from sim.world.demand import renew_promise
 from sim.world.orders import Order, OrderStatus
 from sim.world.packing import choose_box
 
@@ -194,6 +195,8 @@ class Warehouse:
                 )
             )
             if order.unreserved == 0:
+                if ctx.scenario.demand.repromise_backorders:
+                    renew_promise(ctx, order, "backorder")
                 self._start_picking(order)
         self.review(p)
 

@@ -312,7 +312,7 @@ def test_unknown_key(tmp_path):
     msg = str(error_of(path))
     assert msg == (
         f"{path}: routing.polcy: unknown field (did you mean 'policy'?); allowed: policy, w1, w2, choose, "
-        "time_limit, wave_interval_minutes, lookahead_minutes, max_orders_per_wave, service_minutes, population, "
+        "time_limit, wave_interval_minutes, wave_hours, lookahead_minutes, max_orders_per_wave, service_minutes, population, "
         "iterations, ls_passes, engine_children, hard_windows, late_weight, early_weight"
     )
 
