@@ -100,7 +100,7 @@ KPIS: tuple[Kpi, ...] = (
     Kpi("kg_co2e_total", "total emissions", "kg CO2e", _EMISSIONS, 1, better=-1),
     Kpi("kg_co2e_per_order", "kg CO2e per order", "kg CO2e/order", _EMISSIONS, 3, better=-1, compared=True),
     Kpi("kg_co2e_per_order_transport", "of which transport", "kg CO2e/order", _EMISSIONS, 3, better=-1, compared=True),
-    Kpi("kg_co2e_last_mile_per_order", "of which last mile", "kg CO2e/order", _EMISSIONS, 3, better=-1),
+    Kpi("kg_co2e_last_mile_per_order", "transport: last mile", "kg CO2e/order", _EMISSIONS, 3, better=-1),
     Kpi("kg_co2e_per_order_packaging", "of which packaging", "kg CO2e/order", _EMISSIONS, 3, better=-1, compared=True),
     Kpi("footprint_total_per_order", "order label (mean)", "kg CO2e/order", _EMISSIONS, 3, better=-1, compared=True),
     Kpi("footprint_last_mile_per_order", "label: last mile", "kg CO2e/order", _EMISSIONS, 3, better=-1),
