@@ -63,7 +63,7 @@ class Kpi:
 
 
 #: Units that name what a count counts: the label already says it.
-_COUNT_UNITS = frozenset({"orders", "waves", "routes", "vehicles", "lines", "sessions", "points", "events", "labels"})
+_COUNT_UNITS = frozenset({"orders", "waves", "routes", "vehicles", "stations", "lines", "sessions", "points", "events", "labels"})
 
 #: The groups, in the order tables show them.
 GROUPS: tuple[str, ...] = ("orders and service", "fleet", "emissions", "consumers and green choices", "the run itself")
@@ -76,13 +76,22 @@ KPIS: tuple[Kpi, ...] = (
     Kpi("failed", "failed", "orders", _SERVICE, better=-1),
     Kpi("on_time_share", "on time", "%", _SERVICE, 1, share=True, better=+1, compared=True),
     Kpi("mean_lateness_minutes", "mean lateness of late deliveries", "min", _SERVICE, better=-1),
+    Kpi("failed_first_attempt_share", "failed first delivery attempts", "%", _SERVICE, 1, share=True, better=-1),
+    Kpi("pickup_share", "delivered to pickup points", "%", _SERVICE, 1, share=True, optional=True),
+    Kpi("compensation_per_order", "late-delivery compensation per order", "yuan/order", _SERVICE, 2, better=-1, optional=True),
     Kpi("stockouts", "stock-outs", "lines", _SERVICE, better=-1, compared=True),
     Kpi("backordered_orders", "backordered orders", "orders", _SERVICE, better=-1),
+    Kpi("stockout_delay_hours", "mean wait for stock (backordered orders)", "h", _SERVICE, 1, better=-1),
     Kpi("waves", "dispatch waves", "waves", _FLEET),
     Kpi("routes", "routes", "routes", _FLEET),
     Kpi("vehicles_used", "vehicles used", "vehicles", _FLEET),
+    Kpi("stations", "stations dispatching", "stations", _FLEET),
+    Kpi("stops_per_route", "stops per route", "stops/route", _FLEET, 1, better=+1),
     Kpi("km", "distance driven", "km", _FLEET, better=-1, compared=True),
+    Kpi("km_per_parcel", "distance per delivered parcel", "km/order", _FLEET, 2, better=-1),
+    Kpi("shift_hours_max", "longest vehicle-day on the road", "h", _FLEET, 1, better=-1),
     Kpi("load_factor", "load factor by payload weight", "%", _FLEET, 1, share=True, better=+1, compared=True),
+    Kpi("load_factor_volume", "load factor by volume", "%", _FLEET, 1, share=True, better=+1, optional=True),
     Kpi("cost_per_order", "transport cost per order", "yuan/order", _FLEET, 2, better=-1, compared=True),
     Kpi("penalty_per_order", "time-window penalty per order", "yuan/order", _FLEET, 2, better=-1, compared=True),
     Kpi("kg_co2e_last_mile", "last mile", "kg CO2e", _EMISSIONS, 1, better=-1),
@@ -91,6 +100,7 @@ KPIS: tuple[Kpi, ...] = (
     Kpi("kg_co2e_total", "total emissions", "kg CO2e", _EMISSIONS, 1, better=-1),
     Kpi("kg_co2e_per_order", "kg CO2e per order", "kg CO2e/order", _EMISSIONS, 3, better=-1, compared=True),
     Kpi("kg_co2e_per_order_transport", "of which transport", "kg CO2e/order", _EMISSIONS, 3, better=-1, compared=True),
+    Kpi("kg_co2e_last_mile_per_order", "transport: last mile", "kg CO2e/order", _EMISSIONS, 3, better=-1),
     Kpi("kg_co2e_per_order_packaging", "of which packaging", "kg CO2e/order", _EMISSIONS, 3, better=-1, compared=True),
     Kpi("footprint_total_per_order", "order label (mean)", "kg CO2e/order", _EMISSIONS, 3, better=-1, compared=True),
     Kpi("footprint_last_mile_per_order", "label: last mile", "kg CO2e/order", _EMISSIONS, 3, better=-1),

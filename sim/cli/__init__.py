@@ -12,7 +12,7 @@ the simulation, the router and the readers inside their bodies: ``carbonsim --he
 
 from __future__ import annotations
 
-from sim.cli import compare, export, footprints, log, routing, run  # noqa: F401, E402  (registers the commands)
+from sim.cli import calibrate, compare, export, footprints, log, routing, run  # noqa: F401, E402  (registers the commands)
 from sim.cli.app import main
 from sim.cli.routing import route
 
