@@ -7,7 +7,7 @@ with the goods that reached customers.
 
 The realism figures of issue 14 (``stops_per_route`` ... ``shift_hours_max``) are the ones
 ``carbonsim calibrate`` holds against published bands. A figure the world does not model yet
-(parcel volumes, pickup points, late-delivery compensation) is None, never a made-up zero, so
+(parcel volumes, pickup points) is None, never a made-up zero, so
 a reader can tell "not modelled" from "zero".
 """
 
@@ -38,7 +38,7 @@ class RunSummary:
     mean_lateness_minutes: float  # over late deliveries
     failed_first_attempt_share: float  # doorstep first attempts that failed / doorstep first attempts
     stockout_delay_hours: float  # mean wait from an order's first stock-out to its last line reserved (resupplied orders)
-    compensation_per_order: float | None  # yuan of late-delivery compensation / delivered; None: not modelled yet
+    compensation_per_order: float | None  # yuan: late deliveries x late_compensation_yuan / delivered
     pickup_share: float | None  # parcels delivered to a pickup point or locker / delivered; None: not modelled yet
     waves: int
     waves_time_capped: int
@@ -204,7 +204,7 @@ def summarize(log: EventLog, run_id: int) -> RunSummary:
         mean_lateness_minutes=_ratio(late_sum or 0.0, late_n or 0),
         failed_first_attempt_share=_ratio(first_failed, first_attempts),
         stockout_delay_hours=(stock_wait or 0.0) / 60.0,
-        compensation_per_order=None,
+        compensation_per_order=_compensation(scenario, late_n or 0, delivered),
         pickup_share=None,
         waves=counts.get("wave_planned", 0),
         waves_time_capped=capped,
@@ -258,3 +258,14 @@ def summarize(log: EventLog, run_id: int) -> RunSummary:
         wall_seconds=run.wall_seconds or 0.0,
         routing_seconds=run.routing_seconds or 0.0,
     )
+
+
+def _compensation(scenario: dict, late: int, delivered: int) -> float | None:
+    """Late-delivery compensation per delivered order: a flat ``demand.late_compensation_yuan``
+    for each late delivery (the run's scenario says what it pays); None for a log written before
+    the field existed."""
+    per_late = scenario.get("demand", {}).get("late_compensation_yuan")
+    if per_late is None:
+        return None
+    return _ratio(late * float(per_late), delivered)
+
