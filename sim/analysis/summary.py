@@ -268,4 +268,3 @@ def _compensation(scenario: dict, late: int, delivered: int) -> float | None:
     if per_late is None:
         return None
     return _ratio(late * float(per_late), delivered)
-
