@@ -1,8 +1,9 @@
 """An order's carbon footprint, part by part, in one emission scope.
 
 Parts (kg CO2e): ``last_mile`` (its shares of every route it rode, failed attempts
-included, :func:`labels.apportion.apportion`), ``trunk`` (its units' share of the trunk legs
-that brought them: units x mass x km x intensity), ``packaging`` (its boxes) and
+included, :func:`labels.apportion.apportion`), ``linehaul`` (its share by mass of the hub ->
+station trucks it rode, in the ``stations`` layout; 0 in the seed paper's depot world),
+``trunk`` (its units' share of the trunk legs that brought them: units x mass x km x intensity), ``packaging`` (its boxes) and
 ``production`` (its items' production footprints; reported, and in the total only when
 asked, since a logistics label usually leaves it out).
 
@@ -43,14 +44,17 @@ class Footprint:
     production: float
     scope: Scope
     include_production: bool = False
+    linehaul: float = 0.0
 
     @property
     def transport(self) -> float:
-        return self.last_mile + self.trunk
+        return self.last_mile + self.linehaul + self.trunk
 
     @property
     def total(self) -> float:
-        return self.last_mile + self.trunk + self.packaging + (self.production if self.include_production else 0.0)
+        return (
+            self.last_mile + self.linehaul + self.trunk + self.packaging + (self.production if self.include_production else 0.0)
+        )
 
     def to_dict(self) -> dict:
         d = asdict(self)

@@ -36,6 +36,7 @@ from sim.world.dispatch import Dispatcher
 from sim.world.fleet import FleetPool
 from sim.world.geography import World, build_world
 from sim.world.labelling import Labeller
+from sim.world.linehaul import LineHaul
 from sim.world.orders import record_failure
 from sim.world.sessions import Sessions
 from sim.world.warehouse import Warehouse
@@ -59,6 +60,7 @@ class Simulation:
     dispatcher: Dispatcher
     demand: Demand | Sessions  # what places the orders (by demand.mode)
     labeller: Labeller
+    linehaul: LineHaul | None = None  # hub -> station trucks (the stations layout only)
 
     @classmethod
     def build(cls, scenario: Scenario, record: Callable[[Event], object], ledger: Ledger | None = None) -> Simulation:
@@ -70,19 +72,25 @@ class Simulation:
         catalog = build_catalog(scenario, streams.get("catalog"))
         fleet = FleetPool(scenario, len(world.depots))
         dispatcher = Dispatcher(ctx, world, fleet)
+        # a packed parcel goes to its station by line-haul truck in the stations layout (one too
+        # heavy for every van fails at the hub), straight to its depot's queue in the paper world
+        linehaul = LineHaul(ctx, world, dispatcher.add) if world.network is not None else None
+        packed = dispatcher.add if linehaul is None else _via(linehaul, dispatcher)
         if scenario.demand.mode == "sessions":
             # the label scores are read at each session, from the labeller built below
             sessions = Sessions(ctx, world, catalog, lambda: labeller.score)
-            warehouse = Warehouse(ctx, catalog, dispatcher.add, sessions.expected_share)
+            warehouse = Warehouse(ctx, catalog, packed, sessions.expected_share)
             sessions.on_order = warehouse.receive
             sessions.in_stock = warehouse.in_stock
             demand: Demand | Sessions = sessions
         else:
-            warehouse = Warehouse(ctx, catalog, dispatcher.add)
+            warehouse = Warehouse(ctx, catalog, packed)
             demand = Demand(ctx, world, catalog, warehouse.receive)
         labeller = Labeller(ctx, catalog, warehouse, ledger)
         dispatcher.labeller = labeller
-        return cls(ctx, world, catalog, fleet, warehouse, dispatcher, demand, labeller)
+        if linehaul is not None:
+            linehaul.labeller = labeller
+        return cls(ctx, world, catalog, fleet, warehouse, dispatcher, demand, labeller, linehaul)
 
     def run(self, progress: Progress | None = None) -> Counters:
         """Run to the end (horizon, drain, vehicles home, open orders failed)."""
@@ -94,6 +102,8 @@ class Simulation:
         env.process(self.demand.process(sc.days))
         env.process(self.warehouse.forecasting())
         env.process(self.dispatcher.process())
+        if self.linehaul is not None:
+            env.process(self.linehaul.process())
         env.process(self.labeller.grading())
         if isinstance(self.demand, Sessions):
             env.process(self.demand.training(sc.days))
@@ -104,6 +114,8 @@ class Simulation:
             if progress is not None:
                 progress(t, horizon, ctx.counters)
         self.dispatcher.closed = True
+        if self.linehaul is not None:
+            self.linehaul.closed = True
         while ctx.counters.on_road > 0:
             t += STEP_MINUTES
             env.run(until=t)
@@ -112,6 +124,16 @@ class Simulation:
                 record_failure(ctx, order, reason="run_ended", final=True)
         self.labeller.close()
         return ctx.counters
+
+
+def _via(linehaul: LineHaul, dispatcher: Dispatcher) -> Callable:
+    def packed(order) -> None:
+        if dispatcher.can_carry(order):
+            linehaul.add(order)
+        else:
+            dispatcher.add(order)  # fails it: too heavy for every vehicle
+
+    return packed
 
 
 def run(

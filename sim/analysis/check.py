@@ -194,30 +194,69 @@ CHECKS: tuple[tuple[str, str, str], ...] = (
         """,
     ),
     (
+        "linehaul_shares_add_up",
+        "the shares of a line-haul truck's emissions charged to its parcels add up to its kg CO2e, one per parcel",
+        f"""
+        WITH s AS (
+            SELECT r.seq, {json_field(K.TRUCK, "r")} AS truck, r.kg_co2e, r.quantity,
+                   TOTAL(json_extract(j.value, '$[1]')) AS charged, COUNT(j.value) AS n
+            FROM events r LEFT JOIN json_each(r.data, '$.shares') j
+            WHERE r.run_id = :run AND r.type = 'linehaul_arrived' GROUP BY r.seq
+        )
+        SELECT truck, kg_co2e, charged, n, quantity FROM s
+        WHERE n = 0 OR n != quantity OR ABS(charged - kg_co2e) > {REL_TOL} * MAX(1.0, ABS(kg_co2e))
+        """,
+    ),
+    (
+        "linehaul_before_dispatch",
+        "in the stations layout a parcel rides the last mile only after a line-haul truck brought it to its station",
+        """
+        WITH hauled AS (
+            SELECT json_extract(j.value, '$') AS parcel, MIN(r.t) AS arrived
+            FROM events r, json_each(r.data, '$.orders') j WHERE r.run_id = :run AND r.type = 'linehaul_arrived'
+            GROUP BY parcel
+        ), departed AS (
+            SELECT json_extract(j.value, '$') AS parcel, MIN(d.t) AS departed
+            FROM events d, json_each(d.data, '$.orders') j WHERE d.run_id = :run AND d.type = 'vehicle_departed'
+            GROUP BY parcel
+        )
+        SELECT d.parcel AS order_id, h.arrived, d.departed FROM departed d LEFT JOIN hauled h ON h.parcel = d.parcel
+        WHERE EXISTS (SELECT 1 FROM events WHERE run_id = :run AND type = 'linehaul_arrived')
+          AND (h.arrived IS NULL OR h.arrived > d.departed)
+        """,
+    ),
+    (
         "footprints_match_shares",
-        "every ended order a route charged has exactly one footprint, carrying exactly its routes' shares, "
-        "with a total equal to its parts; no other order has one",
+        "every ended order a route or line-haul truck charged has exactly one footprint, carrying exactly "
+        "the shares of its routes and of its trucks, with a total equal to its parts; no other order has one",
         f"""
         WITH rows AS (
-            SELECT json_extract(j.value, '$[0]') AS order_id, json_extract(j.value, '$[1]') AS charged,
-                   NULL AS model, NULL AS total, NULL AS parts, 0 AS fp, 0 AS ended
+            SELECT json_extract(j.value, '$[0]') AS order_id, json_extract(j.value, '$[1]') AS charged, NULL AS lh,
+                   NULL AS model, NULL AS lh_model, NULL AS total, NULL AS parts, 0 AS fp, 0 AS ended
             FROM events r, json_each(r.data, '$.shares') j WHERE r.run_id = :run AND r.type = 'vehicle_returned'
             UNION ALL
-            SELECT order_id, NULL, {json_field(K.LAST_MILE_MODEL)}, kg_co2e,
-                   {json_field(K.LAST_MILE)} + {json_field(K.TRUNK)} + {json_field(K.PACKAGING)}
+            SELECT json_extract(j.value, '$[0]'), NULL, json_extract(j.value, '$[1]'), NULL, NULL, NULL, NULL, 0, 0
+            FROM events r, json_each(r.data, '$.shares') j WHERE r.run_id = :run AND r.type = 'linehaul_arrived'
+            UNION ALL
+            SELECT order_id, NULL, NULL, {json_field(K.LAST_MILE_MODEL)}, COALESCE({json_field(K.LINEHAUL_MODEL)}, 0),
+                   kg_co2e,
+                   {json_field(K.LAST_MILE)} + COALESCE({json_field(K.LINEHAUL)}, 0) + {json_field(K.TRUNK)}
+                   + {json_field(K.PACKAGING)}
                    + CASE WHEN {json_field(K.INCLUDE_PRODUCTION)} THEN {json_field(K.PRODUCTION)} ELSE 0 END,
                    1, 0
             FROM events WHERE run_id = :run AND type = 'footprint_computed'
             UNION ALL
-            SELECT order_id, NULL, NULL, NULL, NULL, 0, 1 FROM events WHERE run_id = :run AND {_TERMINAL}
+            SELECT order_id, NULL, NULL, NULL, NULL, NULL, NULL, 0, 1 FROM events WHERE run_id = :run AND {_TERMINAL}
         ), per_order AS (
-            SELECT order_id, TOTAL(charged) AS kg, COUNT(charged) AS charges, SUM(fp) AS footprints, MAX(ended) AS ended,
-                   MAX(model) AS model, MAX(total) AS total, MAX(parts) AS parts
+            SELECT order_id, TOTAL(charged) AS kg, TOTAL(lh) AS lh_kg, COUNT(charged) + COUNT(lh) AS charges,
+                   SUM(fp) AS footprints, MAX(ended) AS ended, MAX(model) AS model, MAX(lh_model) AS lh_model,
+                   MAX(total) AS total, MAX(parts) AS parts
             FROM rows GROUP BY order_id
         )
-        SELECT order_id, footprints, kg AS charged_kg, model AS footprint_kg, total, parts FROM per_order
+        SELECT order_id, footprints, kg AS charged_kg, model AS footprint_kg, lh_kg, lh_model, total, parts FROM per_order
         WHERE (charges > 0 AND ended AND (footprints != 1 OR model IS NULL OR total IS NULL OR parts IS NULL
                                           OR ABS(model - kg) > {REL_TOL} * MAX(1.0, ABS(kg))
+                                          OR ABS(lh_model - lh_kg) > {REL_TOL} * MAX(1.0, ABS(lh_kg))
                                           OR ABS(total - parts) > {REL_TOL} * MAX(1.0, ABS(total))))
            OR (footprints > 0 AND (charges = 0 OR NOT ended))
         """,

@@ -51,6 +51,7 @@ class RunSummary:
     load_factor_volume: float | None  # None: vehicles have no volume capacity yet
     km: float
     kg_co2e_last_mile: float
+    kg_co2e_linehaul: float  # hub -> station trucks, round trips (stations layout; 0 in the paper world)
     kg_co2e_trunk: float
     kg_co2e_transport: float
     kg_co2e_packaging: float
@@ -71,6 +72,7 @@ class RunSummary:
     grade_changes: int
     footprint_scope: str
     footprint_last_mile_per_order: float  # mean order footprint by part (label scope), delivered orders
+    footprint_linehaul_per_order: float
     footprint_trunk_per_order: float
     footprint_packaging_per_order: float
     footprint_production_per_order: float
@@ -161,11 +163,14 @@ def summarize(log: EventLog, run_id: int) -> RunSummary:
         " THEN load * km END) FROM events WHERE run_id = ? AND type = 'replenishment_received'"
     )
     kg_pack = one("SELECT TOTAL(kg_co2e) FROM events WHERE run_id = ? AND type = 'packed'")[0]
+    kg_linehaul, linehaul_cost = one(
+        "SELECT TOTAL(kg_co2e), TOTAL(cost) FROM events WHERE run_id = ? AND type = 'linehaul_arrived'"
+    )
     backordered_orders = one("SELECT COUNT(DISTINCT order_id) FROM events WHERE run_id = ? AND type = 'backordered'")[0]
     capped = one(f"SELECT COUNT(*) FROM events WHERE run_id = ? AND type = 'wave_planned' AND {json_field(K.TIME_CAPPED)}")[0]
     fp = one(
         f"SELECT AVG({json_field(K.LAST_MILE)}), AVG({json_field(K.TRUNK)}),"
-        f" AVG({json_field(K.PACKAGING)}), AVG({json_field(K.PRODUCTION)}), AVG(kg_co2e)"
+        f" AVG({json_field(K.PACKAGING)}), AVG({json_field(K.PRODUCTION)}), AVG(kg_co2e), AVG({json_field(K.LINEHAUL)})"
         f" FROM events WHERE run_id = ? AND type = 'footprint_computed' AND {json_field(K.DELIVERED)}"
     )
     units, green_units, green_slot, session_orders = one(
@@ -188,7 +193,8 @@ def summarize(log: EventLog, run_id: int) -> RunSummary:
     scenario = json.loads(run.scenario_json)
     orders = counts.get("order_placed", 0)
     delivered = counts.get("delivered", 0)
-    transport = kg_lm + kg_trunk
+    transport = kg_lm + kg_linehaul + kg_trunk
+    cost += linehaul_cost
     total = transport + kg_pack
     return RunSummary(
         run_id=run_id,
@@ -217,6 +223,7 @@ def summarize(log: EventLog, run_id: int) -> RunSummary:
         load_factor_volume=None,
         km=km,
         kg_co2e_last_mile=kg_lm,
+        kg_co2e_linehaul=kg_linehaul,
         kg_co2e_trunk=kg_trunk,
         kg_co2e_transport=transport,
         kg_co2e_packaging=kg_pack,
@@ -237,6 +244,7 @@ def summarize(log: EventLog, run_id: int) -> RunSummary:
         grade_changes=counts.get("grade_changed", 0),
         footprint_scope=scenario["labels"]["scope"],
         footprint_last_mile_per_order=fp[0] or 0.0,
+        footprint_linehaul_per_order=fp[5] or 0.0,
         footprint_trunk_per_order=fp[1] or 0.0,
         footprint_packaging_per_order=fp[2] or 0.0,
         footprint_production_per_order=fp[3] or 0.0,

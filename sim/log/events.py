@@ -43,6 +43,7 @@ class EventType(StrEnum):
     DELIVERED = "delivered"
     DELIVERY_FAILED = "delivery_failed"
     VEHICLE_RETURNED = "vehicle_returned"
+    LINEHAUL_ARRIVED = "linehaul_arrived"
     # carbon accounting and incentives
     FOOTPRINT_COMPUTED = "footprint_computed"
     LABEL_ISSUED = "label_issued"

@@ -56,6 +56,8 @@ class K:
     LAST_MILE = "last_mile"
     LAST_MILE_MODEL = "last_mile_model"
     LEAD_DAYS = "lead_days"
+    LINEHAUL = "linehaul"
+    LINEHAUL_MODEL = "linehaul_model"
     LINES = "lines"
     LOW_CARBON = "low_carbon"
     METHOD = "method"
@@ -77,17 +79,20 @@ class K:
     REASON = "reason"
     RELAXED_WINDOWS = "relaxed_windows"
     RETURNED = "returned"
+    RETURN_KM = "return_km"
     ROUTES = "routes"
     SCOPE = "scope"
     SEED = "seed"
     SERVING = "serving"
     SESSION = "session"
     SHARES = "shares"
+    STATION = "station"
     SUPPLIER = "supplier"
     T = "t"
     TIME_CAPPED = "time_capped"
     TO = "to"
     TOTAL = "total"
+    TRUCK = "truck"
     TRUNK = "trunk"
     VALUE = "value"
     VEHICLE_TYPE = "vehicle_type"
@@ -177,8 +182,10 @@ PAYLOADS: dict[EventType, dict[str, Field] | None] = {
     EventType.DELIVERED: {K.ATTEMPT: _INT, K.OPTION: _STR, K.WAITED: _NUM},
     EventType.DELIVERY_FAILED: {K.ATTEMPT: _INT, K.FINAL: _BOOL, K.REASON: _STR},
     EventType.VEHICLE_RETURNED: {K.DURATION: _NUM, K.PENALTY: _NUM, K.RETURNED: _LIST, K.ELECTRIC: _BOOL, K.SHARES: _LIST},
+    EventType.LINEHAUL_ARRIVED: {K.STATION: _INT, K.TRUCK: _INT, K.RETURN_KM: _NUM, K.ORDERS: _LIST, K.SHARES: _LIST},
     EventType.FOOTPRINT_COMPUTED: {
         K.LAST_MILE: _NUM,
+        K.LINEHAUL: _NUM,
         K.TRUNK: _NUM,
         K.PACKAGING: _NUM,
         K.PRODUCTION: _NUM,
@@ -187,6 +194,7 @@ PAYLOADS: dict[EventType, dict[str, Field] | None] = {
         K.TOTAL: _NUM,
         K.METHOD: _STR,
         K.LAST_MILE_MODEL: _NUM,
+        K.LINEHAUL_MODEL: _NUM,
         K.ROUTES: _LIST,
         K.DELIVERED: _BOOL,
     },
@@ -195,6 +203,7 @@ PAYLOADS: dict[EventType, dict[str, Field] | None] = {
         K.T: _NUM,
         K.KG_CO2E: _NUM,
         K.LAST_MILE: _NUM,
+        K.LINEHAUL: _NUM,
         K.TRUNK: _NUM,
         K.PACKAGING: _NUM,
         K.PRODUCTION: _NUM,

@@ -114,6 +114,97 @@ class ZoneSharesConfig(Section):
         return shares(self, ())
 
 
+@dataclass(frozen=True)
+class ZoneDensityConfig(Section):
+    """``[network.density]``: parcels a km² a day this operator delivers in each zone's station areas.
+
+    Ours, derived: one carrier's share of a city's parcels (several carriers serve every street).
+    Central London van rounds drive about 0.17 km a drop (Allen et al. 2018); with a route of n
+    drops over an area A the tour is about 0.7 sqrt(n A) (Beardwood-Halton-Hammersley) times the
+    road circuity, so 0.1-0.2 km a drop means some 40-100 parcels a km² a day in the urban core;
+    the outer zones fall off to the 1-3 a km² of a county at about 2.7 km a parcel.
+    """
+
+    urban_core: float = field_spec(60.0, unit="parcels/km²/day", gt=0.0, le=1e6, doc="Urban core station areas.")
+    urban_suburban_transition: float = field_spec(
+        25.0, unit="parcels/km²/day", gt=0.0, le=1e6, doc="Urban-suburban transition station areas."
+    )
+    urban_rural_integration: float = field_spec(
+        8.0, unit="parcels/km²/day", gt=0.0, le=1e6, doc="Urban-rural integration station areas."
+    )
+    remote_county: float = field_spec(2.0, unit="parcels/km²/day", gt=0.0, le=1e6, doc="Remote county station areas.")
+    cross_region_hub: float = field_spec(1.0, unit="parcels/km²/day", gt=0.0, le=1e6, doc="Cross-region hub zone station areas.")
+
+
+@dataclass(frozen=True)
+class NetworkConfig(Section):
+    """``[network]``: the parcel network. `depots` is the seed paper's world (``world.depots``
+    serve customers spread over the Table 7 zones); `stations` is a sortation hub feeding
+    delivery stations by line-haul truck, each station serving a disc at ``density``."""
+
+    layout: Literal["depots", "stations"] = field_spec(
+        "depots",
+        unit="-",
+        doc=(
+            "`depots`: `world.depots` serve every zone (paper world, no line-haul). `stations`: a hub and delivery "
+            "stations per zone (`world.depots` is then not used), parcels go hub -> station by truck at `linehaul_hours`."
+        ),
+    )
+    hub_x: float = field_spec(0.0, unit="km", ge=-5000.0, le=5000.0, why="ours", doc="East coordinate of the sortation hub.")
+    hub_y: float = field_spec(0.0, unit="km", ge=-5000.0, le=5000.0, why="ours", doc="North coordinate of the sortation hub.")
+    station_parcels_per_day: float = field_spec(
+        2000.0,
+        unit="parcels/day",
+        gt=0.0,
+        le=1e6,
+        why="ours: a delivery station of a Chinese express network sorts a few thousand parcels a day for 20-40 couriers",
+        doc="Parcels a day a station is sized for: a zone gets round(its parcels / this) stations, at least one.",
+    )
+    density: ZoneDensityConfig = field_spec(
+        factory=ZoneDensityConfig, unit="parcels/km²/day", default_doc="see rows below", doc="Delivery density per zone."
+    )
+    linehaul_hours: tuple[float, ...] = field_spec(
+        (5.0, 11.5),
+        unit="hours of day",
+        max_len=24,
+        item_ge=0.0,
+        item_le=23.99,
+        allowed="at least one; distinct hours in increasing order",
+        why="ours: the night sort's trucks reach the stations before the morning wave, a second run before the midday one",
+        doc="Departures of the line-haul trucks from the hub to every station with parcels waiting.",
+    )
+    linehaul_capacity_kg: float = field_spec(
+        12000.0,
+        unit="kg",
+        gt=0.0,
+        le=60000.0,
+        why="ours: the heavy truck of optimizer.model (paper Table 2's 8.5 t average load at about 70 %)",
+        doc="Payload of one line-haul truck; more parcels than this take more trucks.",
+    )
+    linehaul_empty_kg_per_km: float = field_spec(
+        0.68, unit="kg CO2e/km", ge=0.0, le=100.0, why="seed paper Table 2, heavy truck", doc="Line-haul truck factor when empty."
+    )
+    linehaul_full_kg_per_km: float = field_spec(
+        0.95,
+        unit="kg CO2e/km",
+        ge=0.0,
+        le=100.0,
+        why="seed paper Table 2, heavy truck (DEFRA: rigid > 17 t about 0.9-1.0)",
+        doc="Line-haul truck factor at full payload (linear in between).",
+    )
+    linehaul_cost_per_km: float = field_spec(
+        3.2, unit="yuan/km", ge=0.0, le=1000.0, why="ours", doc="Line-haul cost per road km."
+    )
+
+    def _rules(self) -> Iterator[Problem]:
+        if self.layout == "stations" and not self.linehaul_hours:
+            yield Problem(("linehaul_hours",), "the stations layout needs at least one line-haul departure", self.linehaul_hours)
+        if any(b <= a for a, b in zip(self.linehaul_hours, self.linehaul_hours[1:])):
+            yield Problem(("linehaul_hours",), "hours must be distinct and increasing", self.linehaul_hours)
+        if self.linehaul_full_kg_per_km < self.linehaul_empty_kg_per_km:
+            yield Problem(("linehaul_full_kg_per_km",), "must be >= linehaul_empty_kg_per_km", self.linehaul_full_kg_per_km)
+
+
 @cache
 def faker_locales() -> tuple[str, ...]:
     """The locales Faker can generate names and addresses in (``faker.config.AVAILABLE_LOCALES``)."""
@@ -1154,6 +1245,7 @@ class Scenario(Section):
 
     simulation: SimulationConfig = field(default_factory=SimulationConfig)
     world: WorldConfig = field(default_factory=WorldConfig)
+    network: NetworkConfig = field(default_factory=NetworkConfig)
     demand: DemandConfig = field(default_factory=DemandConfig)
     catalog: CatalogConfig = field(default_factory=CatalogConfig)
     warehouse: WarehouseConfig = field(default_factory=WarehouseConfig)
@@ -1168,7 +1260,7 @@ class Scenario(Section):
     def _rules(self) -> Iterator[Problem]:
         depots = self.world.depots if isinstance(self.world.depots, int) else len(self.world.depots)
         vehicles = sum(v.count for v in self.fleet.vehicles)
-        if vehicles < depots:
+        if self.network.layout == "depots" and vehicles < depots:
             yield Problem(
                 ("fleet", "vehicles"),
                 f"the fleet has {vehicles} vehicles for {depots} depots; every depot needs at least one",
@@ -1191,6 +1283,7 @@ class Scenario(Section):
     TABLES: ClassVar[tuple[str, ...]] = (
         "simulation",
         "world",
+        "network",
         "demand",
         "catalog",
         "warehouse",

@@ -66,10 +66,14 @@ class Dispatcher:
         self._relaxed = 0
         self.labeller: Labeller | None = None  # set by the simulation: receives each returned route's shares
 
+    def can_carry(self, order: Order) -> bool:
+        """Whether some vehicle of the fleet can take the order at all."""
+        return order.weight_kg <= self.fleet.max_capacity_kg
+
     def add(self, order: Order) -> None:
         """A packed order joins its depot's queue for the next wave; one heavier than every
         vehicle of the fleet can never ship and ends ``delivery_failed`` (reason ``too_heavy``)."""
-        if order.weight_kg > self.fleet.max_capacity_kg:
+        if not self.can_carry(order):
             record_failure(self.ctx, order, reason="too_heavy", final=True, load=order.weight_kg)
             return
         order.status = OrderStatus.READY

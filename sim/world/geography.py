@@ -1,6 +1,8 @@
 """The static world a run happens in: depots, the consumer population and its zones.
 
-Customers sit in the seed paper's delivery zones (Table 7, mean route lengths 12.84 ...
+In the ``stations`` layout (``network.layout``) the depots are the delivery stations of
+:mod:`sim.world.network` and customers live in their discs. In the ``depots`` layout (the seed
+paper's world) customers sit in the seed paper's delivery zones (Table 7, mean route lengths 12.84 ...
 43.37 km), at a distance of about half the zone's mean route length from their depot,
 as ``optimizer.generate`` places them; names and addresses come from Faker, seeded from
 the run's ``world`` stream so the same seed gives the same people.
@@ -16,9 +18,9 @@ from faker import Faker
 
 from optimizer.generate import ZONES
 from sim.scenario import Scenario
+from sim.world.network import ZONE_NAMES, Network, place_customers, plan_network
 
-#: Zone names in the order of paper Table 7 (and of ``[world.zones]``).
-ZONE_NAMES: tuple[str, ...] = tuple(z[0] for z in ZONES)
+__all__ = ["ZONE_NAMES", "Customers", "World", "build_world", "depot_sites", "build_customers"]
 #: Radius of the ring extra depots are placed on when ``world.depots`` is a count, km.
 DEPOT_RING_KM = 25.0
 
@@ -64,6 +66,7 @@ class World:
 
     depots: tuple[tuple[float, float], ...]
     customers: Customers
+    network: Network | None = None  # the hub and stations of the `stations` layout (depot i = station i)
 
 
 def depot_sites(scenario: Scenario) -> tuple[tuple[float, float], ...]:
@@ -99,5 +102,12 @@ def build_customers(scenario: Scenario, depots: tuple[tuple[float, float], ...],
 
 
 def build_world(scenario: Scenario, rng: np.random.Generator) -> World:
+    if scenario.network.layout == "stations":
+        network = plan_network(scenario)
+        x, y, zone, station = place_customers(network, scenario, rng)
+        customers = Customers(
+            x=x, y=y, zone=zone, depot=station, locale=scenario.world.locale, faker_seed=int(rng.integers(2**31))
+        )
+        return World(depots=tuple((s.x, s.y) for s in network.stations), customers=customers, network=network)
     depots = depot_sites(scenario)
     return World(depots=depots, customers=build_customers(scenario, depots, rng))

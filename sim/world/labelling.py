@@ -76,6 +76,15 @@ class Labeller:
             if o.status in (OrderStatus.DELIVERED, OrderStatus.FAILED):
                 self._finish(o)
 
+    def linehaul_arrived(self, orders: list[Order], shares: dict[int, float]) -> None:
+        """Charge a line-haul truck's shares to its parcels (diesel: converted to the label scope)."""
+        scope = self.cfg.scope
+        for o in orders:
+            kg = shares[o.id]
+            c = self.charged.setdefault(o.id, _Charge(o))
+            c.linehaul_model += kg
+            c.linehaul_scoped += in_scope(kg, electric=False, scope=scope)
+
     def close(self) -> None:
         """At the end of a run: orders charged by a route that ended later without riding
         again (failed with reason run_ended) get their footprint now."""
@@ -96,6 +105,7 @@ class Labeller:
             production=production,
             scope=self.cfg.scope,
             include_production=self.cfg.include_production,
+            linehaul=charge.linehaul_scoped,
         )
         parts = fp.to_dict()
         del parts["order_id"]
@@ -109,6 +119,7 @@ class Labeller:
                     **parts,
                     "method": self.cfg.method,
                     "last_mile_model": charge.model,
+                    "linehaul_model": charge.linehaul_model,
                     "routes": charge.routes,
                     "delivered": o.status is OrderStatus.DELIVERED,
                 },
@@ -121,6 +132,7 @@ class Labeller:
             "t": ctx.now,
             "kg_co2e": fp.total,
             "last_mile": fp.last_mile,
+            "linehaul": fp.linehaul,
             "trunk": fp.trunk,
             "packaging": fp.packaging,
             "production": fp.production,
@@ -134,7 +146,7 @@ class Labeller:
             self.ledger.append(ctx.now, "order_label", o.id, label)
         self.labels_issued += 1
         # the logistics of the order, shared over its lines by mass, for the product grades
-        logistics = fp.last_mile + fp.packaging
+        logistics = fp.last_mile + fp.linehaul + fp.packaging
         goods = sum(q * float(cat.unit_kg[p]) for p, q in o.lines) or 1.0
         for p, q in o.lines:
             self.window[p].append(
@@ -245,4 +257,6 @@ class _Charge:
     order: Order
     model: float = 0.0  # kg at the vehicles' factors
     scoped: float = 0.0  # kg in the label scope
+    linehaul_model: float = 0.0  # kg of line-haul trucks at their factors
+    linehaul_scoped: float = 0.0  # the same in the label scope (diesel trucks)
     routes: list[int] = field(default_factory=list)
