@@ -22,6 +22,8 @@ MAX_EXPECTED_EVENTS = 50_000_000
 #   exogenous, 7 days: 4,163 orders, 39,573 events (9.5 per order at 1.8 items per order);
 #   the same, 3 days, 1 item per order: 9.15 per order; 50 items per order: 46.8 per order;
 #   sessions, 7 days: 4,324 orders, 8,897 sessions, 65,791 events, 18.3 MB of log;
+#   sessions as visits (issue 14, commit after fcf21aa): 4,299 orders, 111,864 sessions of which
+#   5,722 logged, 59,417 events (the estimate: 60,673), 14.9 MB of log;
 #   the reference conversion of the calibration sessions: 0.470 (no_buy 2.5, slate of 10),
 #   0.073 at no_buy 5, 0.0035 at no_buy 8 (the logit odds follow exp(-no_buy)), 0.097 with
 #   a slate of 1 and 0.75 with a slate of 50 (the odds grow with the slate's attention).
