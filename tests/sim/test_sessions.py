@@ -35,7 +35,8 @@ class Outcome:
 
     @property
     def green_exposure(self) -> float:
-        slates = self.of(EventType.SLATE_SHOWN)
+        """Over every slate served: those logged and those counted in sessions_counted (as the summary)."""
+        slates = self.of(EventType.SLATE_SHOWN) + self.of(EventType.SESSIONS_COUNTED)
         return sum(e.data["exposure_green"] for e in slates) / sum(e.data["exposure"] for e in slates)
 
     @property
