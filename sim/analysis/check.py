@@ -302,6 +302,40 @@ CHECKS += (
         """,
     ),
     (
+        "sessions_logged_once",
+        "no session id is logged twice (a session id numbers one visit)",
+        f"""
+        SELECT {json_field(K.SESSION)} AS session, COUNT(*) AS logged FROM events
+        WHERE run_id = :run AND type = 'session_started' GROUP BY session HAVING COUNT(*) > 1 OR session IS NULL
+        """,
+    ),
+    (
+        "sessions_counted_add_up",
+        "each sessions_counted event ends a whole hour, is its hour's only one, and its tallies fit inside its count: "
+        "bounced + slates <= sessions, slates <= slots <= slates x slate_size, green slots <= slots, green exposure <= exposure",
+        f"""
+        WITH c AS (
+            SELECT e.seq, e.t, e.quantity AS sessions, {json_field(K.BOUNCED, "e")} AS bounced,
+                   {json_field(K.SLATES, "e")} AS slates, {json_field(K.SLOTS, "e")} AS slots,
+                   {json_field(K.GREEN_SLOTS, "e")} AS green_slots, {json_field(K.EXPOSURE, "e")} AS exposure,
+                   {json_field(K.EXPOSURE_GREEN, "e")} AS exposure_green,
+                   COUNT(*) OVER (PARTITION BY ROUND(e.t / 60.0)) AS in_hour,
+                   json_extract(r.scenario_json, '$.recommender.slate_size') AS k
+            FROM events e JOIN runs r ON r.run_id = e.run_id
+            WHERE e.run_id = :run AND e.type = 'sessions_counted'
+        )
+        SELECT seq, t, sessions, bounced, slates, slots, green_slots, exposure, exposure_green FROM c
+        WHERE in_hour > 1 OR ABS(t / 60.0 - ROUND(t / 60.0)) > 1e-9
+           OR sessions IS NULL OR sessions < 1 OR sessions != CAST(sessions AS INTEGER)
+           OR bounced IS NULL OR slates IS NULL OR slots IS NULL OR green_slots IS NULL
+           OR bounced < 0 OR slates < 0 OR bounced + slates > sessions
+           OR slots < slates OR slots > slates * k OR green_slots < 0 OR green_slots > slots
+           OR exposure IS NULL OR exposure_green IS NULL OR exposure_green < 0
+           OR exposure_green > exposure * (1 + {REL_TOL}) + 1e-12
+        ORDER BY seq
+        """,
+    ),
+    (
         "points_balances",
         "every consumer's points balance (earned - redeemed, in log order) matches the balance each points "
         "event states and never goes negative",

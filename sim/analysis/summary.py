@@ -9,6 +9,18 @@ The realism figures of issue 14 (``stops_per_route`` ... ``shift_hours_max``) ar
 ``carbonsim calibrate`` holds against published bands. A figure the world does not model yet
 (parcel volumes, pickup points) is None, never a made-up zero, so
 a reader can tell "not modelled" from "zero".
+
+The consumer figures (sessions mode, :mod:`sim.world.sessions`) add the sessions that are logged
+(those that clicked or bought) to those counted in the hourly ``sessions_counted`` events:
+
+* ``sessions``: ``session_started`` events + the ``quantity`` (sessions) of ``sessions_counted``;
+* ``conversion``: ``order_placed`` events with a session / ``sessions`` (every visit, bounces
+  included);
+* ``ctr``: ``product_clicked`` events / products shown, products shown = the ``quantity`` of
+  ``slate_shown`` + the ``slots`` of ``sessions_counted`` (a bounce is shown no slate);
+* ``green_exposure_share``: the position-weighted green exposure / the exposure, each summed
+  over ``slate_shown`` and ``sessions_counted``;
+* ``hit_rate_*``: from ``recommender_trained``, weighted by the purchases each scored.
 """
 
 from __future__ import annotations
@@ -79,9 +91,9 @@ class RunSummary:
     footprint_total_per_order: float
     # consumers, recommendations and points (sessions mode; None where the run had no sessions)
     demand_mode: str
-    sessions: int
+    sessions: int  # every visit: logged (clicked or bought) + counted
     green_exposure_share: float | None  # position-weighted share of slate exposure on green products
-    ctr: float | None  # clicks / products shown
+    ctr: float | None  # clicks / products shown (on the slates served; bounces saw none)
     conversion: float | None  # sessions that placed an order / sessions
     green_sales_share: float  # green units / units ordered
     green_slot_uptake: float  # orders with the green slot / orders
@@ -182,6 +194,11 @@ def summarize(log: EventLog, run_id: int) -> RunSummary:
         f"SELECT TOTAL(quantity), TOTAL({json_field(K.EXPOSURE)}), TOTAL({json_field(K.EXPOSURE_GREEN)})"
         " FROM events WHERE run_id = ? AND type = 'slate_shown'"
     )
+    counted, counted_slots, counted_exposure, counted_green = one(
+        f"SELECT TOTAL(quantity), TOTAL({json_field(K.SLOTS)}), TOTAL({json_field(K.EXPOSURE)}),"
+        f" TOTAL({json_field(K.EXPOSURE_GREEN)}) FROM events WHERE run_id = ? AND type = 'sessions_counted'"
+    )
+    shown, exposure, exposure_green = shown + counted_slots, exposure + counted_exposure, exposure_green + counted_green
     issued, issued_yuan = one("SELECT TOTAL(quantity), TOTAL(cost) FROM events WHERE run_id = ? AND type = 'points_earned'")
     redeemed, redeemed_yuan = one("SELECT TOTAL(quantity), TOTAL(cost) FROM events WHERE run_id = ? AND type = 'points_redeemed'")
     held, hits_learned, hits_pop = one(
@@ -189,7 +206,7 @@ def summarize(log: EventLog, run_id: int) -> RunSummary:
         f" TOTAL(quantity * {json_field(K.HIT_RATE_POPULARITY)})"
         f" FROM events WHERE run_id = ? AND type = 'recommender_trained' AND {json_field(K.HIT_RATE_LEARNED)} IS NOT NULL"
     )
-    sessions = counts.get("session_started", 0)
+    sessions = counts.get("session_started", 0) + int(counted)
     scenario = json.loads(run.scenario_json)
     orders = counts.get("order_placed", 0)
     delivered = counts.get("delivered", 0)

@@ -42,7 +42,8 @@ __all__ = ["OcelCounts", "export_ocel", "OBJECT_ATTRIBUTES"]
 
 #: Object types and their attribute columns (name, OCEL/SQLite type), in table order.
 #: ``recommender`` is the run's recommender: the one object of the events that touch no
-#: object in the log (``recommender_trained``), which readers such as pm4py would drop.
+#: object in the log (``recommender_trained``, and ``sessions_counted``, the hourly tally of the
+#: sessions the recommender served without a click), which readers such as pm4py would drop.
 OBJECT_ATTRIBUTES: Mapping[str, tuple[tuple[str, str], ...]] = MappingProxyType(
     {
         "order": (
@@ -84,7 +85,7 @@ OBJECT_ATTRIBUTES: Mapping[str, tuple[tuple[str, str], ...]] = MappingProxyType(
 )
 
 #: Event types whose events touch no object, and the object that stands in for them.
-_CONTEXT_OBJECT = {"recommender_trained": "recommender"}
+_CONTEXT_OBJECT = {"recommender_trained": "recommender", "sessions_counted": "recommender"}
 #: Any other object-less event type (none today) is tied to the run itself.
 _RUN_OBJECT = "run"
 

@@ -10,7 +10,7 @@ With several runs, a comparison of their KPIs against the first run comes first.
 
 Every figure comes from the log: the KPI table is :func:`sim.analysis.summary.summarize`; the charts
 are queries over the run's events (``footprint_computed``, ``wave_planned``,
-``vehicle_departed``, ``order_placed``, ``slate_shown``).
+``vehicle_departed``, ``order_placed``, ``slate_shown``, ``sessions_counted``).
 
 Charts are drawn on :class:`matplotlib.figure.Figure` objects, never through pyplot, so
 building a report touches no global figure registry and can run in any thread or process.
@@ -147,8 +147,10 @@ def _read_run(path: str | os.PathLike, run_id: int | None) -> _RunData:
         ).reshape(-1, 4)
         data.slates = np.array(
             db.execute(
-                f"SELECT t, COALESCE({json_field(K.EXPOSURE)}, 0), COALESCE({json_field(K.EXPOSURE_GREEN)}, 0)"
-                " FROM events WHERE run_id = ? AND type = 'slate_shown' ORDER BY seq",
+                # an hour's sessions_counted (stamped at the hour's end) goes with the hour it counts
+                "SELECT CASE type WHEN 'sessions_counted' THEN t - 30.0 ELSE t END,"
+                f" COALESCE({json_field(K.EXPOSURE)}, 0), COALESCE({json_field(K.EXPOSURE_GREEN)}, 0)"
+                " FROM events WHERE run_id = ? AND type IN ('slate_shown', 'sessions_counted') ORDER BY seq",
                 [rid],
             ).fetchall(),
             dtype=float,

@@ -25,6 +25,7 @@ class EventType(StrEnum):
     # consumers and the recommender
     SESSION_STARTED = "session_started"
     SLATE_SHOWN = "slate_shown"
+    SESSIONS_COUNTED = "sessions_counted"
     PRODUCT_CLICKED = "product_clicked"
     ORDER_PLACED = "order_placed"
     RECOMMENDER_TRAINED = "recommender_trained"

@@ -26,6 +26,7 @@ class K:
     ATTEMPT = "attempt"
     BACKORDER = "backorder"
     BALANCE = "balance"
+    BOUNCED = "bounced"
     BOX = "box"
     BUDGET_LEFT = "budget_left"
     CAPACITY_KG = "capacity_kg"
@@ -43,6 +44,7 @@ class K:
     FROM = "from"
     FRONT = "front"
     GREEN = "green"
+    GREEN_SLOTS = "green_slots"
     GREEN_UNITS = "green_units"
     HELD_OUT = "held_out"
     HIT_RATE_LEARNED = "hit_rate_learned"
@@ -86,6 +88,8 @@ class K:
     SERVING = "serving"
     SESSION = "session"
     SHARES = "shares"
+    SLATES = "slates"
+    SLOTS = "slots"
     STATION = "station"
     SUPPLIER = "supplier"
     T = "t"
@@ -137,6 +141,17 @@ PAYLOADS: dict[EventType, dict[str, Field] | None] = {
         K.MODEL: _STR,
     },
     EventType.PRODUCT_CLICKED: {K.SESSION: _INT, K.POSITION: _INT},
+    # one an hour: the sessions of the hour ending at t that neither clicked nor bought (their count is
+    # the event's quantity), of which `bounced` had no shopping intent and saw no slate; the slates the
+    # rest were shown, their slots and green slots, and their position-weighted (green) exposure
+    EventType.SESSIONS_COUNTED: {
+        K.BOUNCED: _INT,
+        K.SLATES: _INT,
+        K.SLOTS: _INT,
+        K.GREEN_SLOTS: _INT,
+        K.EXPOSURE: _NUM,
+        K.EXPOSURE_GREEN: _NUM,
+    },
     EventType.ORDER_PLACED: {
         K.OPTION: _STR,
         K.WINDOW: _LIST,

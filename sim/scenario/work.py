@@ -22,6 +22,8 @@ MAX_EXPECTED_EVENTS = 50_000_000
 #   exogenous, 7 days: 4,163 orders, 39,573 events (9.5 per order at 1.8 items per order);
 #   the same, 3 days, 1 item per order: 9.15 per order; 50 items per order: 46.8 per order;
 #   sessions, 7 days: 4,324 orders, 8,897 sessions, 65,791 events, 18.3 MB of log;
+#   sessions as visits (issue 14, commit after fcf21aa): 4,299 orders, 111,864 sessions of which
+#   5,722 logged, 59,417 events (the estimate: 60,673), 14.9 MB of log;
 #   the reference conversion of the calibration sessions: 0.470 (no_buy 2.5, slate of 10),
 #   0.073 at no_buy 5, 0.0035 at no_buy 8 (the logit odds follow exp(-no_buy)), 0.097 with
 #   a slate of 1 and 0.75 with a slate of 50 (the odds grow with the slate's attention).
@@ -38,9 +40,13 @@ EVENTS_PER_ITEM = 0.77
 EVENTS_PER_EXTRA_ATTEMPT = 2.5
 
 
-#: Events of every session in `sessions` mode (session_started, slate_shown); a session that
-#: buys nothing adds a click with probability ``consumers.browse_click``.
+#: Events of a logged session in `sessions` mode (session_started, slate_shown; issue 14: only a
+#: session that clicks or buys is logged, one that buys nothing adds its click).
 EVENTS_PER_SESSION = 2.0
+
+
+#: ``sessions_counted`` events a day in `sessions` mode: at most one an hour.
+COUNTED_EVENTS_PER_DAY = 24
 
 
 #: Clicks per item bought in `sessions` mode (one per distinct product: 6,593 purchase clicks
@@ -92,11 +98,13 @@ class Work:
     """A run's expected size, computed from the scenario alone (nothing is built).
 
     orders = ``demand.orders_per_day`` x the days of the horizon, each weighted by its peaks'
-    multipliers; in `sessions` mode, sessions = orders / the estimated conversion, a logit
-    whose odds are the reference's (0.47 at no_buy 2.5, slate of 10) scaled by exp(2.5 -
-    no_buy) and by the slate's attention. events = orders x (8.4 + 0.77 per item + 2.5 per
-    expected further attempt, + 0.85 clicks per item in `sessions` mode) + sessions x (2 +
-    browse_click x the share that buys nothing). Calibrated on real runs (see the constants):
+    multipliers; in `sessions` mode, sessions = orders / (``intent_share`` x c), c the
+    estimated purchase probability given intent, a logit whose odds are the reference's (0.47
+    at no_buy 2.5, slate of 10) scaled by exp(2.5 - no_buy) and by the slate's attention.
+    events = orders x (8.4 + 0.77 per item + 2.5 per expected further attempt, + 0.85 clicks
+    per item in `sessions` mode) + sessions x intent_share x (2 c + 3 browse_click (1 - c)) (a
+    session is logged only when it buys, or clicks without buying) + 24 ``sessions_counted``
+    a day. Calibrated on real runs (see the constants):
     within 7 % of the shipped scenarios' event counts and within 20 % across no_buy 2.5-8,
     slates of 1-50, 10-item baskets and a price sensitivity of 0.1 (the model ignores it).
     """
@@ -117,17 +125,21 @@ class Work:
         extra_attempts = sum(d.failed_attempt_share**k for k in range(1, d.max_attempts))
         per_order = EVENTS_PER_ORDER + EVENTS_PER_ITEM * d.items_per_order + EVENTS_PER_EXTRA_ATTEMPT * extra_attempts
         sessions = per_session = 0.0
+        hourly = 0.0
         if d.mode == "sessions":
             conversion = cls.conversion(scenario)
-            sessions = orders / conversion
+            sessions = orders / (c.intent_share * conversion)
             per_order += CLICKS_PER_ITEM * d.items_per_order
-            per_session = EVENTS_PER_SESSION + c.browse_click * (1.0 - conversion)
-        events = orders * per_order + sessions * per_session
+            per_session = c.intent_share * (
+                EVENTS_PER_SESSION * conversion + (EVENTS_PER_SESSION + 1.0) * c.browse_click * (1.0 - conversion)
+            )
+            hourly = min(float(COUNTED_EVENTS_PER_DAY * scenario.simulation.days), sessions)  # none without sessions
+        events = orders * per_order + sessions * per_session + hourly
         return cls(scenario.simulation.days, d.orders_per_day, bool(d.peaks), orders, sessions, per_order, per_session, events)
 
     @staticmethod
     def conversion(scenario: Scenario) -> float:
-        """Estimated share of sessions that buy (the divisor of the session rate)."""
+        """Estimated share of sessions with intent that buy (with ``intent_share``, the divisor of the session rate)."""
         rec = scenario.recommender
         slate = min(rec.slate_size, rec.candidates, scenario.catalog.products)
         ref_odds = REFERENCE_CONVERSION / (1.0 - REFERENCE_CONVERSION)
@@ -151,7 +163,7 @@ class Work:
             f"{' with demand.peaks' if self.peaks else ''} is {_count(self.orders)} orders x {self.events_per_order:.1f} events"
         )
         if self.sessions:
-            how += f", plus {_count(self.sessions)} sessions x {self.events_per_session:.1f} events"
+            how += f", plus {_count(self.sessions)} sessions x {self.events_per_session:.2g} events"
         return Problem(
             (),
             (

@@ -1,41 +1,74 @@
 """Consumer sessions: the `sessions` demand mode, where recommendations and labels shape demand.
 
-A session is a visit with shopping intent. Sessions arrive as a non-homogeneous Poisson
-process with the exogenous mode's hourly profile and peaks, at ``orders_per_day / c`` per
-day, where ``c`` is the expected conversion of a reference slate (popularity ranking, no green
+A session is a visit to the shop (issue 14): most visits buy nothing. Sessions arrive as a
+non-homogeneous Poisson process with the exogenous mode's hourly profile and peaks, at
+``orders_per_day / (intent_share x c)`` per day, where ``c`` is the expected purchase
+probability of a session with intent facing a reference slate (popularity ranking, no green
 boost, no labels, no points, after it has learnt what sells; estimated once per run from the
-``calibration`` stream). So
-``demand.orders_per_day`` keeps its meaning, and a policy that changes conversion changes the
-number of orders while every policy sees the same sessions for a seed.
+``calibration`` stream). So ``demand.orders_per_day`` keeps its meaning, and a policy that
+changes conversion changes the number of orders while every policy sees the same sessions for
+a seed. At the defaults (``intent_share`` 0.08, ``c`` about 0.47) about 3.8 % of sessions buy,
+inside the 2.6-13 % of published e-commerce conversion (scenarios/README.md).
 
-In a session the consumer (uniform over the population):
+A session goes through two stages:
 
-1. gets ``recommender.candidates`` products in stock retrieved by appeal x their taste for
-   the product's category (Gumbel top-k sampling; a shop does not recommend what it cannot
-   sell now), which the recommender ranks into a slate of
-   ``slate_size`` (:class:`recommender.Recommender`, green re-rank included); in an
-   ``explore_share`` of sessions the slate is the retrieval sample itself, whatever the
-   model: the purchases there are the unbiased held-out set both models are scored on;
-2. chooses by the multinomial logit with a no-buy option (:mod:`recommender.choice`): a
-   purchase clicks the product and buys ``1 + Poisson(items_per_order - 1)`` items, the
-   further ones drawn from the slate by the same logit without the no-buy option; a session
-   that buys nothing still clicks one product with probability ``browse_click``;
-3. picks a delivery option by a second logit (the green slot earns points), pays up to
-   ``max_redeem_share`` of the order with points, and earns points for green units and the
-   green slot while the budget lasts.
+1. **Intent** (vectorised, per hour): a Bernoulli(``consumers.intent_share``) draw says
+   whether the visit has shopping intent. A visit without intent leaves without considering a
+   slate (a bounce): it is not ranked, shown a slate or logged, only counted.
+2. **Choice**, for the visits with intent only, one by one at their arrival time (the shop's
+   state, stock, points and live history, moves between them). The consumer (uniform over the
+   population)
 
-The purchase becomes an order of the simulation. Clicks and purchases feed the recommender,
-retrained every ``retrain_days``. Random numbers: session times from ``session_arrivals``; the
-consumer and the retrieval draws from ``sessions``; every choice from a fixed-size block of
-``choices`` per session, so two policies facing the same seed see the same consumers at the
-same times and differ only through what they show and offer (common random numbers).
+   a. gets ``recommender.candidates`` products in stock retrieved by appeal x their taste for
+      the product's category (Gumbel top-k sampling; a shop does not recommend what it cannot
+      sell now), which the recommender ranks into a slate of ``slate_size``
+      (:class:`recommender.Recommender`, green re-rank included); in an ``explore_share`` of
+      these sessions the slate is the retrieval sample itself, whatever the model: the
+      purchases there are the unbiased held-out set both models are scored on;
+   b. chooses by the multinomial logit with a no-buy option (:mod:`recommender.choice`; its
+      ``no_buy`` sets the purchase probability given intent): a purchase clicks the product
+      and buys ``1 + Poisson(items_per_order - 1)`` items, the further ones drawn from the
+      slate by the same logit without the no-buy option; a session that buys nothing still
+      clicks one product with probability ``browse_click``;
+   c. picks a delivery option by a second logit (the green slot earns points), pays up to
+      ``max_redeem_share`` of the order with points, and earns points for green units and the
+      green slot while the budget lasts.
+
+**What is logged.** A session that clicks or buys is logged as before: ``session_started``,
+``slate_shown``, its ``product_clicked`` events and its ``order_placed``. Every other session
+(a bounce, a session with intent that neither clicked nor bought, one that found nothing in
+stock) is counted in one ``sessions_counted`` event per hour, at the hour's end: the count is
+its ``quantity``; ``bounced`` of them had no intent; the rest were shown ``slates`` slates of
+``slots`` products in all, ``green_slots`` of them green, with the summed position-weighted
+``exposure`` and ``exposure_green`` of :func:`recommender.metrics.green_exposure`. So the log
+grows with the orders and clicks, not with the 25-fold visits, and every recommender figure
+still comes from the log alone (:mod:`sim.analysis.summary`):
+
+* sessions = ``session_started`` events + the ``quantity`` of ``sessions_counted``;
+* conversion = orders placed by a session / sessions (every visit, bounces included);
+* click-through = ``product_clicked`` events / products shown, products shown being the
+  ``quantity`` of ``slate_shown`` plus the ``slots`` of ``sessions_counted``: per product on a
+  slate actually served, as before (bounces saw none);
+* green exposure share = green exposure / exposure, both summed over ``slate_shown`` and
+  ``sessions_counted``: over every slate served, as before.
+
+Session ids number every visit drawn (bounces included), so the same visit has the same id
+under every policy and the logged ids have gaps.
+
+Random numbers (common random numbers): each hour draws its count and times from
+``session_arrivals``; then, from ``sessions``, the consumer, the intent uniform and the
+exploration uniform of every visit, and the retrieval uniforms of every visit with intent; and
+from ``choices`` a fixed-size block of uniforms and normals per visit with intent. Intent does
+not depend on the policy, so two policies facing the same seed see the same visits, the same
+consumers with intent at the same times, and differ only through what they show and offer.
+Clicks and purchases feed the recommender, retrained every ``retrain_days``.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -46,7 +79,7 @@ from recommender.metrics import green_exposure, position_weights
 from sim.log.events import Event, EventType
 from sim.world.catalog import Catalog
 from sim.world.context import MINUTES_PER_DAY, Context
-from sim.world.demand import arrival_times, place_order, scenario_shares
+from sim.world.demand import hourly_rates, place_order, scenario_shares
 from sim.world.geography import World
 from sim.world.orders import OPTIONS, DeliveryOption, Order
 
@@ -62,6 +95,55 @@ CALIBRATION_SESSIONS = 2000
 
 def _no_receiver(order: Order) -> None:
     raise RuntimeError(f"order {order.id}: Sessions.on_order was never set (the simulation sets it after building)")
+
+
+@dataclass
+class Tally:
+    """The sessions of one hour that are counted, not logged (the ``sessions_counted`` payload)."""
+
+    sessions: int = 0
+    bounced: int = 0
+    slates: int = 0
+    slots: int = 0
+    green_slots: int = 0
+    exposure: float = 0.0
+    exposure_green: float = 0.0
+
+    def shown(self, green: np.ndarray) -> None:
+        """Count a session with intent that saw the slate whose green flags are ``green`` and left."""
+        self.sessions += 1
+        if green.size:
+            w_green, w = green_exposure(green)
+            self.slates += 1
+            self.slots += int(green.size)
+            self.green_slots += int(green.sum())
+            self.exposure += w
+            self.exposure_green += w_green
+
+    def event(self, t: float) -> Event:
+        data = {
+            "bounced": self.bounced,
+            "slates": self.slates,
+            "slots": self.slots,
+            "green_slots": self.green_slots,
+            "exposure": self.exposure,
+            "exposure_green": self.exposure_green,
+        }
+        return Event(t=t, type=EventType.SESSIONS_COUNTED, quantity=float(self.sessions), data=data)
+
+
+@dataclass(frozen=True)
+class Visits:
+    """One hour's visits, drawn in one vectorised batch (arrays by visit, in time order)."""
+
+    first_id: int  # session id of the first visit; the others follow
+    t: np.ndarray  # arrival times, minutes
+    consumer: np.ndarray
+    intent: np.ndarray  # bool: has shopping intent
+    explore: np.ndarray  # bool: shown the retrieval sample unranked (meaningful with intent)
+    retrieval: np.ndarray  # (visits with intent, products) uniforms of the Gumbel top-k
+    choice: np.ndarray  # (visits with intent, _FIXED + EXTRA_MAX + max_attempts) uniforms
+    travel_z: np.ndarray  # (visits with intent, max_attempts) normals of the delivery's travel noise
 
 
 class Sessions:
@@ -135,8 +217,10 @@ class Sessions:
         self.arrivals = ctx.streams.get("session_arrivals")
         self.who = ctx.streams.get("sessions")
         self.draws = ctx.streams.get("choices")
+        self.intent_share = cons.intent_share
         self.conversion, self.expected_share = self.calibrate(ctx.streams.get("calibration"))
-        self.next_session = 1
+        #: sessions drawn so far (every visit, logged or counted); the last one's session id
+        self.visits = 0
         self.next_id = 1
         self.orders: list[Order] = []
 
@@ -181,11 +265,42 @@ class Sessions:
     # -- the SimPy processes --------------------------------------------------------------------
 
     def process(self, days: int):
-        """Sessions over ``days`` days, then stop."""
-        env = self.ctx.env
-        for t in arrival_times(self.ctx.scenario, days, self.arrivals, 1.0 / self.conversion):
-            yield env.timeout(t - env.now)
-            self.session(t)
+        """Sessions over ``days`` days, then stop: each hour's visits drawn at once, those with
+        intent served at their times, the rest counted in the hour's ``sessions_counted``."""
+        env, sc = self.ctx.env, self.ctx.scenario
+        # orders_per_day / (intent share x purchase probability given intent) visits a day
+        scale = 1.0 / (self.intent_share * self.conversion)
+        for day in range(days):
+            rates = hourly_rates(sc, day) * scale
+            for hour in range(24):
+                t0 = day * MINUTES_PER_DAY + hour * 60.0
+                visits = self.draw_hour(t0, float(rates[hour]))
+                bounced = int(visits.t.size - visits.intent.sum())
+                tally = Tally(sessions=bounced, bounced=bounced)
+                for j, i in enumerate(np.flatnonzero(visits.intent)):
+                    t = float(visits.t[i])
+                    yield env.timeout(t - env.now)
+                    self.session(t, visits.first_id + int(i), visits, int(i), j, tally)
+                yield env.timeout(t0 + 60.0 - env.now)
+                if tally.sessions:
+                    self.ctx.record(tally.event(t0 + 60.0))
+
+    def draw_hour(self, t0: float, rate: float) -> Visits:
+        """The visits of the hour starting at ``t0`` (expected ``rate`` of them), in a fixed
+        layout per stream whatever the policy (see the module docstring)."""
+        n = int(self.arrivals.poisson(rate))
+        t = np.sort(t0 + 60.0 * self.arrivals.random(n))
+        consumer = self.who.integers(len(self.people), size=n)
+        intent = self.who.random(n) < self.intent_share
+        explore = self.who.random(n) < self.explore_share
+        m = int(intent.sum())
+        retrieval = self.who.random((m, len(self.catalog)))
+        attempts = self.ctx.scenario.demand.max_attempts
+        choice = self.draws.random((m, _FIXED + EXTRA_MAX + attempts))
+        travel_z = self.draws.standard_normal((m, attempts))
+        first = self.visits + 1
+        self.visits += n
+        return Visits(first, t, consumer, intent, explore, retrieval, choice, travel_z)
 
     def training(self, days: int):
         """Retrain every ``retrain_days`` at midnight, and once more at the end of the horizon."""
@@ -248,23 +363,24 @@ class Sessions:
             log_attention=self.log_attention[: slate.size],
         )
 
-    def session(self, t: float) -> Order | None:
-        """One session at ``t``; returns the order it placed, if any."""
+    def session(self, t: float, sid: int, visits: Visits, i: int, j: int, tally: Tally) -> Order | None:
+        """Serve the ``i``-th visit of ``visits`` (the ``j``-th with intent), session ``sid`` at
+        ``t``: logged if it clicks or buys, else counted in ``tally``. Returns its order, if any."""
         ctx, cat = self.ctx, self.catalog
-        d = ctx.scenario.demand
-        sid = self.next_session
-        self.next_session += 1
-        c = int(self.who.integers(len(self.people)))
-        explore = bool(self.who.random() < self.explore_share)
+        c = int(visits.consumer[i])
+        explore = bool(visits.explore[i])
         if explore:
-            slate = self._candidates(c, self.who.random(len(cat)), explore=True)
+            slate = self._candidates(c, visits.retrieval[j], explore=True)
         else:
-            slate = self.recommender.slate(c, self._candidates(c, self.who.random(len(cat))))
-        # drawn whatever happens next, so every session consumes the same block (CRN)
-        u = self.draws.random(_FIXED + EXTRA_MAX + d.max_attempts)
-        travel_z = self.draws.standard_normal(d.max_attempts)
-        if not slate.size:  # nothing in stock: the session is recorded and ends
-            ctx.record(Event(t=t, type=EventType.SESSION_STARTED, consumer_id=c, data={"session": sid}))
+            slate = self.recommender.slate(c, self._candidates(c, visits.retrieval[j]))
+        u, travel_z = visits.choice[j], visits.travel_z[j]
+        if not slate.size:  # nothing in stock: no slate, nothing to click; counted
+            tally.shown(cat.green[slate])
+            return None
+        p = probabilities(self._utilities(c, slate, self.params), self.params.no_buy)
+        pick = sample(p, float(u[0]))
+        if pick == 0 and u[1] >= ctx.scenario.consumers.browse_click:  # saw the slate and left
+            tally.shown(cat.green[slate])
             return None
         green_w, total_w = green_exposure(cat.green[slate])
         ctx.record(Event(t=t, type=EventType.SESSION_STARTED, consumer_id=c, data={"session": sid}))
@@ -284,20 +400,17 @@ class Sessions:
                 },
             )
         )
-        p = probabilities(self._utilities(c, slate, self.params), self.params.no_buy)
-        pick = sample(p, float(u[0]))
         if pick == 0:
-            if u[1] < ctx.scenario.consumers.browse_click:
-                self._click(t, c, sid, slate, sample(p[1:], float(u[2])))
+            self._click(t, c, sid, slate, sample(p[1:], float(u[2])))
             return None
         extra = int(np.searchsorted(self._extra_cdf, u[3], side="right"))
         positions = [pick - 1] + [sample(p[1:], float(x)) for x in u[_FIXED : _FIXED + min(extra, EXTRA_MAX)]]
         counts: dict[int, int] = {}
-        for j in positions:
-            counts[j] = counts.get(j, 0) + 1
-        for j in counts:
-            self._click(t, c, sid, slate, j)
-        lines = tuple((int(slate[j]), q) for j, q in counts.items())
+        for k in positions:
+            counts[k] = counts.get(k, 0) + 1
+        for k in counts:
+            self._click(t, c, sid, slate, k)
+        lines = tuple((int(slate[k]), q) for k, q in counts.items())
         return self._buy(t, c, sid, lines, u, travel_z, explore)
 
     def _click(self, t: float, c: int, sid: int, slate: np.ndarray, j: int) -> None:

@@ -84,9 +84,9 @@ def test_objects_per_type_equal_the_distinct_ids_in_the_log(exported):
         n = _sql(db, f"SELECT count(DISTINCT {f}) FROM events WHERE run_id = ?", [run_id])[0][0]
         if n:
             ours[f.removesuffix("_id")] = n
-    # events that touch no object (recommender_trained) hang off the run's one recommender
+    # events that touch no object (recommender_trained, the hourly sessions_counted) hang off the run's one recommender
     objectless = {t for (t,) in _sql(db, f"SELECT DISTINCT type FROM events WHERE run_id = ? AND {_NO_OBJECT}", [run_id])}
-    assert objectless == {"recommender_trained"}
+    assert objectless == {"recommender_trained", "sessions_counted"}
     ours["recommender"] = 1
     assert set(ours) == {"order", "vehicle", "product", "route", "consumer", "wave", "label", "recommender"}
     assert dict(Counter(ocel.objects["ocel:type"])) == ours

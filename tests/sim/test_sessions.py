@@ -2,7 +2,7 @@
 
 Each test runs the session process alone (no warehouse or vehicles: they do not feed back
 into what consumers choose) with a fixed seed, and asserts a direction and a size range,
-not exact numbers.
+not exact numbers; one runs the whole world into SQLite for the figures of the log.
 """
 
 from __future__ import annotations
@@ -12,7 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
+from sim import EventLog, check_run, run
 from sim.log.events import EventType
+from sim.log.payloads import payload_problems
 from sim.world.catalog import build_catalog
 from sim.world.context import MINUTES_PER_DAY
 from sim.world.geography import build_world
@@ -33,7 +35,8 @@ class Outcome:
 
     @property
     def green_exposure(self) -> float:
-        slates = self.of(EventType.SLATE_SHOWN)
+        """Over every slate served: those logged and those counted in sessions_counted (as the summary)."""
+        slates = self.of(EventType.SLATE_SHOWN) + self.of(EventType.SESSIONS_COUNTED)
         return sum(e.data["exposure_green"] for e in slates) / sum(e.data["exposure"] for e in slates)
 
     @property
@@ -74,22 +77,84 @@ def green_graded_best(catalog) -> np.ndarray:
     return np.where(catalog.green, 2.0, -2.0)
 
 
+def visits(out: Outcome) -> int:
+    """Sessions in the log: the logged ones plus those the hourly sessions_counted events count."""
+    return len(out.of(EventType.SESSION_STARTED)) + int(sum(e.quantity for e in out.of(EventType.SESSIONS_COUNTED)))
+
+
 def test_orders_per_day_keeps_its_meaning(tiny, make_context):
-    """The session rate is calibrated so the reference shop places about orders_per_day."""
+    """The session rate is calibrated so the reference shop places about orders_per_day, and a
+    session is a visit: conversion = intent share x the purchase probability given intent."""
     out = simulate(tiny, make_context, days=5)
     per_day = len(out.orders) / 5
     assert 300 * 0.85 < per_day < 300 * 1.2, per_day
-    conversion = len(out.orders) / len(out.of(EventType.SESSION_STARTED))
-    assert out.sessions.conversion == pytest.approx(conversion, abs=0.08)
+    conversion = len(out.orders) / visits(out)
+    assert 0.02 < conversion < 0.13, conversion  # published e-commerce conversion: 2.6 % average to 13 % (Amazon)
+    assert out.sessions.intent_share * out.sessions.conversion == pytest.approx(conversion, rel=0.2)
+
+
+def test_sessions_counted_plus_logged_are_the_sessions_drawn(tiny, make_context):
+    """Every visit drawn is either logged (it clicked or bought) or counted in its hour's
+    sessions_counted, whose payload is as declared and whose tallies add up; the log holds a
+    small share of the visits."""
+    out = simulate(tiny, make_context, days=2)
+    counted = out.of(EventType.SESSIONS_COUNTED)
+    logged = out.of(EventType.SESSION_STARTED)
+    assert visits(out) == out.sessions.visits > 20 * len(out.orders)
+    assert len(logged) < 0.1 * out.sessions.visits
+    assert {e.data["session"] for e in logged} <= set(range(1, out.sessions.visits + 1))
+    assert len(counted) == len({e.t for e in counted}) <= 48 and all(e.t % 60 == 0 for e in counted)
+    for e in counted:
+        assert payload_problems(e.type, e.data) == []
+        d = e.data
+        assert d["bounced"] + d["slates"] <= e.quantity and d["slates"] <= d["slots"] <= 10 * d["slates"]
+        assert d["green_slots"] <= d["slots"] and d["exposure_green"] <= d["exposure"]
+    bounced = sum(e.data["bounced"] for e in counted)
+    assert 1 - bounced / visits(out) == pytest.approx(out.sessions.intent_share, rel=0.05)
+    # every logged session with intent clicked or bought: a logged slate without a click is a bug
+    clicked = {e.data["session"] for e in out.of(EventType.PRODUCT_CLICKED)}
+    assert {e.data["session"] for e in logged} == clicked
 
 
 def test_every_policy_sees_the_same_sessions(tiny, make_context):
-    """Common random numbers: a green boost changes what is shown, not who comes when."""
+    """Common random numbers: a green boost changes what is shown and so which sessions click,
+    not who comes when. A session id numbers a visit, so a session both runs logged is the same
+    consumer at the same time, and every hour has the same visits and bounces."""
     a = simulate(tiny, make_context, days=1)
     b = simulate(tiny, make_context, "recommender.green_boost=2", days=1)
-    who = lambda out: [(e.t, e.consumer_id) for e in out.of(EventType.SESSION_STARTED)]  # noqa: E731
-    assert who(a) == who(b) and len(who(a)) > 300
+    who = lambda out: {e.data["session"]: (e.t, e.consumer_id) for e in out.of(EventType.SESSION_STARTED)}  # noqa: E731
+    both = who(a).keys() & who(b).keys()
+    assert len(both) > 100 and all(who(a)[sid] == who(b)[sid] for sid in both)
+    assert a.sessions.visits == b.sessions.visits
+
+    def per_hour(out):
+        hours = {e.t: [int(e.quantity), e.data["bounced"]] for e in out.of(EventType.SESSIONS_COUNTED)}
+        for e in out.of(EventType.SESSION_STARTED):
+            hours.setdefault(60.0 * (e.t // 60 + 1), [0, 0])[0] += 1
+        return hours
+
+    assert per_hour(a) == per_hour(b)
     assert [e.data["products"] for e in a.of(EventType.SLATE_SHOWN)] != [e.data["products"] for e in b.of(EventType.SLATE_SHOWN)]
+
+
+def test_a_run_converts_like_a_real_shop(tiny, tmp_path):
+    """A real run into SQLite: conversion inside the published 2-13 % band, the recommender
+    figures computed from the log (logged and counted sessions), and every check holds."""
+    db = tmp_path / "run.db"
+    s = run(tiny("demand.orders_per_day=200", "simulation.days=2"), db_path=db)
+    assert 0.02 < s.conversion < 0.13, s.conversion
+    assert s.sessions > 20 * s.orders and s.events < 2 * s.sessions
+    assert 0 < s.ctr < 0.2 and 0 < s.green_exposure_share < 0.5
+    with EventLog.open(db) as log:
+        results = {r.name: r for r in check_run(log, 1)}
+        shown = log.db.execute(
+            "SELECT (SELECT TOTAL(quantity) FROM events WHERE type = 'slate_shown')"
+            " + (SELECT TOTAL(json_extract(data, '$.slots')) FROM events WHERE type = 'sessions_counted')"
+        ).fetchone()[0]
+        clicks = log.db.execute("SELECT COUNT(*) FROM events WHERE type = 'product_clicked'").fetchone()[0]
+    assert s.ctr == pytest.approx(clicks / shown)
+    assert results["sessions_counted_add_up"].ok and results["sessions_logged_once"].ok
+    assert all(r.ok for r in results.values()), results
 
 
 def test_green_boost_raises_green_exposure_and_green_sales(tiny, make_context):
