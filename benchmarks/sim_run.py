@@ -6,6 +6,10 @@ compiled from scratch with ``--empty-numba-cache``) running the scenario once. W
 same scenario run again in a process that has already run it once. Each run writes its
 own event log in a temporary folder (the write cost is part of the simulation's time).
 
+The simulation's cost per order is also stated in SimPy-event equivalents: the simulation's
+seconds per order (wall - routing) times the events a second a bare SimPy loop of timeouts
+runs in the same process (issue 14's yardstick, goal <= 200).
+
 Usage::
 
     python benchmarks/sim_run.py scenarios/baseline.toml
@@ -40,6 +44,18 @@ for i in range({runs}):
     out.append(dict(wall=wall, run_wall=r.wall_seconds, routing=r.routing_seconds, orders=r.orders,
                     events=r.events, waves=r.waves, capped=r.waves_time_capped, kg=r.kg_co2e_per_order,
                     on_time=r.on_time_share, delivered=r.delivered, sessions=r.sessions))
+# the reference: a bare SimPy loop of timeouts, in this process, after the runs
+import simpy
+def ticker(env, n):
+    for _ in range(n):
+        yield env.timeout(1.0)
+env = simpy.Environment()
+env.process(ticker(env, 300_000))
+t = time.perf_counter()
+env.run()
+bare = 300_000 / (time.perf_counter() - t)
+for o in out:
+    o["bare_events_per_s"] = bare
 print(json.dumps(out))
 """
 
@@ -77,6 +93,10 @@ def main() -> None:
         print(
             f"{name:<6}{r['sessions']:>9}{r['orders']:>8}{r['events']:>9}{r['waves']:>7}{r['wall']:>9.1f}{r['orders'] / r['wall']:>10.0f}"
             f"{r['routing']:>11.1f}{sim_s:>8.1f}{sim_s / r['wall']:>10.1%}{r['kg']:>10.3f}{r['on_time']:>9.1%}"
+        )
+        equiv = sim_s / max(r["orders"], 1) * r["bare_events_per_s"]
+        print(
+            f"       simulation cost: {equiv:,.0f} SimPy-event equivalents an order (bare loop {r['bare_events_per_s']:,.0f} events/s)"
         )
         if r["capped"]:
             print(f"       {r['capped']} of {r['waves']} waves stopped by routing.time_limit")
