@@ -20,7 +20,14 @@ from sim.cli import main
 ROOT = Path(__file__).resolve().parents[2]
 TINY = ["--set", "demand.orders_per_day=50", "--set", "world.customers=150", "--set", "catalog.products=30"]
 #: Thin stock and quick resupply: stock-outs that end within the run, for the stock-out delay.
-THIN_STOCK = ["--set", "warehouse.order_up_to=0.6", "--set", "warehouse.reorder_point=0.2", "--set", "warehouse.lead_time_days=0.75"]
+THIN_STOCK = [
+    "--set",
+    "warehouse.order_up_to=0.6",
+    "--set",
+    "warehouse.reorder_point=0.2",
+    "--set",
+    "warehouse.lead_time_days=0.75",
+]
 
 #: The run --json names issue 14 fixes (other tools read them).
 ISSUE_14_NAMES = (

@@ -81,11 +81,20 @@ def test_baseline_equals_the_defaults():
     assert baseline.canonical_hash() == Scenario().canonical_hash()
 
 
-def test_baseline_states_every_field():
-    """baseline.toml pins every field of the schema, so a changed code default cannot shift it."""
-    stated = leaf_paths(tomllib.loads(BASELINE.read_text()))
+@pytest.mark.parametrize("name", ["baseline.toml", "paper.toml"])
+def test_baseline_and_paper_state_every_field(name):
+    """baseline.toml and paper.toml pin every field of the schema, so a changed code default cannot shift them."""
+    stated = leaf_paths(tomllib.loads((SCENARIOS / name).read_text()))
     schema = leaf_paths(Scenario().to_dict())
     assert schema - stated == set()
+
+
+def test_paper_is_the_seed_papers_world():
+    """One depot over the Table 7 zones, hourly waves, next-day slots, paper Table 2's trucks."""
+    p = Scenario.from_file(SCENARIOS / "paper.toml")
+    assert p.network.layout == "depots" and p.world.depots == 1 and p.demand.promise == "slots"
+    assert p.routing.wave_hours == () and p.routing.wave_interval_minutes == 60.0
+    assert [v.name for v in p.fleet.vehicles] == ["light_truck", "medium_truck", "heavy_truck"]
 
 
 def test_baseline_is_the_issue_baseline():
