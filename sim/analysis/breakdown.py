@@ -82,9 +82,7 @@ def breakdown(log: EventLog, run_id: int, by: str) -> list[GroupKpis]:
         orders[group_of(order)] += 1
     delivered: dict[str | None, float] = defaultdict(float)
     on_time: dict[str | None, float] = defaultdict(float)
-    for order, lateness in db.execute(
-        "SELECT order_id, lateness FROM events WHERE run_id = ? AND type = 'delivered'", [run_id]
-    ):
+    for order, lateness in db.execute("SELECT order_id, lateness FROM events WHERE run_id = ? AND type = 'delivered'", [run_id]):
         g = group_of(order)
         delivered[g] += 1
         on_time[g] += (lateness or 0.0) <= 1e-9
@@ -123,7 +121,8 @@ def breakdown(log: EventLog, run_id: int, by: str) -> list[GroupKpis]:
     linehaul: dict[str | None, float] = defaultdict(float)
     trucks = 0
     for station, truck_kg, shares in db.execute(
-        f"SELECT {json_field(K.STATION)}, kg_co2e, {json_field(K.SHARES)} FROM events WHERE run_id = ? AND type = 'linehaul_arrived'",
+        f"SELECT {json_field(K.STATION)}, kg_co2e, {json_field(K.SHARES)}"
+        " FROM events WHERE run_id = ? AND type = 'linehaul_arrived'",
         [run_id],
     ):
         trucks += 1
@@ -162,6 +161,34 @@ def breakdown(log: EventLog, run_id: int, by: str) -> list[GroupKpis]:
             )
         )
     return rows
+
+
+def total(rows: list[GroupKpis]) -> GroupKpis | None:
+    """The rows added up (key ``all``): the run's totals, which the tests hold against the summary."""
+    if not rows:
+        return None
+    d = sum(r.delivered for r in rows)
+    routes, stops, km = sum(r.routes for r in rows), sum(r.stops for r in rows), sum(r.km for r in rows)
+    kg = sum(r.kg_co2e_last_mile for r in rows)
+    lh = None if rows[0].kg_co2e_linehaul is None else sum(r.kg_co2e_linehaul or 0.0 for r in rows)
+    return GroupKpis(
+        by=rows[0].by,
+        key="all",
+        station=None,
+        zone=None,
+        orders=sum(r.orders for r in rows),
+        delivered=d,
+        on_time_share=_ratio(sum(r.on_time_share * r.delivered for r in rows), d),
+        routes=routes,
+        stops=stops,
+        stops_per_route=_ratio(stops, routes),
+        km=km,
+        km_per_parcel=_ratio(km, d),
+        kg_co2e_last_mile=kg,
+        kg_co2e_last_mile_per_parcel=_ratio(kg, d),
+        kg_co2e_linehaul=lh,
+        kg_co2e_linehaul_per_parcel=None if lh is None else _ratio(lh, d),
+    )
 
 
 #: Zone names in paper Table 7's order, for sorting.
