@@ -645,7 +645,7 @@ def _breakdown_table(rows: list[GroupKpis]) -> str:
     all_row = total(rows)
     for r in [*rows, *([all_row] if all_row else [])]:
         cells = f"<td>{_e(r.key)}</td>" + (f"<td>{_e(r.zone or '')}</td>" if by == "station" else "")
-        cells += "".join(f'<td class="num" data-kpi="{k.key}">{_e(k.format(getattr(r, k.key)))}</td>' for k in shown)
+        cells += "".join(f'<td class="num" data-col="{k.key}">{_e(k.format(getattr(r, k.key)))}</td>' for k in shown)
         body.append(f'<tr data-{by}="{_e(r.key)}">{cells}</tr>')
     return (
         f'<div class="kpi-wrap"><table class="by-{by}"><thead><tr>{head}</tr></thead><tbody>\n'
