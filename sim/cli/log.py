@@ -191,10 +191,12 @@ def kpis_command(db: Path, run_id, json_out: bool, by: str | None) -> None:
             }
             click.echo(json.dumps(doc))
         else:
-            # never narrower than the table: rich would drop the columns that do not fit
+            # never narrower than the table can be: rich would cut off the columns that do not fit
             console = Console(highlight=False)
-            console.width = max(console.width, 120)
-            console.print(breakdown_table(rows, all_row, f"run {run.run_id}: {run.scenario}, by {by}"))
+            table = breakdown_table(rows, all_row, f"run {run.run_id}: {run.scenario}, by {by}")
+            needed = console.measure(table, options=console.options.update_width(1000)).maximum
+            console.width = max(console.width, needed)
+            console.print(table)
         return
     with EventLog.open_existing(db) as log:
         run = log.pick_run(run_id, source=db)

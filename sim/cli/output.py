@@ -100,10 +100,12 @@ def breakdown_table(rows, all_row, title: str) -> Table:
     by = rows[0].by if rows else "station"
     table.add_column(by, no_wrap=True)
     if by == "station":
-        table.add_column("zone", min_width=max((len(w) for r in rows for w in (r.zone or "").split("_")), default=4))
+        table.add_column("zone", no_wrap=True)
     for k in shown:
-        # the labels carry their units; a column is never narrower than its longest word
-        table.add_column(k.label, justify="right", min_width=max(len(w) for w in k.label.split()))
+        # the labels carry their units; a long one takes two lines, and no cell wraps, so the
+        # table's width is what it needs (the caller widens the console to it)
+        heading = k.label.replace(" ", "\n", 1) if len(k.label) > 11 else k.label
+        table.add_column(heading, justify="right", no_wrap=True)
     for r in [*rows, *([all_row] if all_row else [])]:
         # zone names break at their words, not inside one
         cells = [r.key.replace("_", " ")] + ([(r.zone or "").replace("_", " ")] if by == "station" else [])

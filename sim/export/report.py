@@ -616,8 +616,10 @@ def _route_map(run: _RunData, key: str) -> tuple[str | None, str]:
     )
     caption = (
         f"Wave {m.wave_id}, {how}: {m.orders:,} orders planned at station {m.depot} on {_clock_text(m.t)}; "
-        f"{len(m.routes):,} routes as driven, {stops:,} stops (failed attempts included), {km:,.1f} km, each line "
-        f"from the station through its stops in the order they were reached and back, coloured by vehicle type. "
+        f"{_plural(len(m.routes), 'route')} as driven, {_plural(stops, 'stop')} (failed attempts included), "
+        f"{km:,.1f} km, each line from the station through its stops in the order they were reached and back, "
+        "coloured by vehicle type "
+        "(days count from 0). "
         + (
             f"Left: the {len(known)} stations"
             + (" and the sortation hub, with the line-haul legs dashed" if m.hub is not None else "")
@@ -629,8 +631,12 @@ def _route_map(run: _RunData, key: str) -> tuple[str | None, str]:
     return _inline_svg(fig, key, f"route map of wave {m.wave_id}"), caption
 
 
+def _plural(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
 def _routes_label(vehicle_type: str, n: int) -> str:
-    return f"{vehicle_type} ({n} route{'' if n == 1 else 's'})"
+    return f"{vehicle_type} ({_plural(n, 'route')})"
 
 
 def _breakdown_table(rows: list[GroupKpis]) -> str:
