@@ -152,3 +152,23 @@ def test_the_report_tables_and_a_missing_wave(dbs):
         build_report([(dbs["stations"], None)], dbs["dir"] / "missing.html", overwrite=True, wave=99999)
     res = CliRunner().invoke(main, ["report", str(dbs["stations"]), "-o", str(dbs["dir"] / "cli.html"), "--wave", "99999"])
     assert res.exit_code != 0 and "has no wave 99999" in res.output
+
+
+@pytest.mark.parametrize("world", ["stations", "paper"])
+def test_the_log_holds_the_map_coordinates(dbs, world):
+    with EventLog.open_existing(dbs[world]) as log:
+        db = log.db
+        missing = db.execute(
+            f"SELECT COUNT(*) FROM events WHERE run_id = 1 AND type = 'order_placed' AND ({json_field(K.X)} IS NULL"
+            f" OR {json_field(K.Y)} IS NULL)"
+        ).fetchone()[0]
+        sites = db.execute(
+            f"SELECT {json_field(K.DEPOT)}, COUNT(DISTINCT {json_field(K.SITE)}) FROM events"
+            " WHERE run_id = 1 AND type = 'wave_planned' GROUP BY 1"
+        ).fetchall()
+        hubs = db.execute(
+            f"SELECT COUNT(DISTINCT {json_field(K.HUB)}) FROM events WHERE run_id = 1 AND type = 'linehaul_arrived'"
+        ).fetchone()[0]
+    assert missing == 0, "every order carries its customer's x/y"
+    assert sites and all(n == 1 for _, n in sites), "one site per station"
+    assert hubs == (1 if world == "stations" else 0)
