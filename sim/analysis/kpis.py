@@ -143,5 +143,22 @@ def kpi(key: str) -> Kpi:
         raise KeyError(f"no KPI {key!r}; known: {', '.join(BY_KEY)}") from None
 
 
+#: The columns of a per-station or per-zone breakdown (:mod:`sim.analysis.breakdown`; each key
+#: is a :class:`~sim.analysis.breakdown.GroupKpis` field), in table order; ``optional`` ones are
+#: shown only when the run has them (line-haul). The labels are column headings, short, with their
+#: units in them (kg is kg CO2e); ``unit`` is the unit as everywhere else.
+BREAKDOWN: tuple[Kpi, ...] = (
+    Kpi("orders", "orders", "orders", _SERVICE),
+    Kpi("delivered", "delivered", "orders", _SERVICE),
+    Kpi("on_time_share", "on time", "%", _SERVICE, 1, share=True, better=+1),
+    Kpi("routes", "routes", "routes", _FLEET, 0),
+    Kpi("stops_per_route", "stops/route", "stops/route", _FLEET, 1, better=+1),
+    Kpi("km", "km", "km", _FLEET, 0, better=-1),
+    Kpi("km_per_parcel", "km/parcel", "km/order", _FLEET, 2, better=-1),
+    Kpi("kg_co2e_last_mile_per_parcel", "kg/parcel last mile", "kg CO2e/order", _EMISSIONS, 3, better=-1),
+    Kpi("kg_co2e_linehaul_per_parcel", "kg/parcel line-haul", "kg CO2e/order", _EMISSIONS, 3, better=-1, optional=True),
+)
+
+
 def in_group(group: str) -> tuple[Kpi, ...]:
     return tuple(k for k in KPIS if k.group == group)

@@ -80,11 +80,18 @@ def export_ocel_command(db: Path, out: Path, run_id, force: bool, json_out: bool
     help="The HTML file to write (an existing file only with --force, never an input).",
 )
 @click.option("--force", is_flag=True, help="Replace OUT if it exists (never one of the run databases read).")
-def report_command(dbs, out: Path, force: bool) -> None:
+@click.option(
+    "--wave",
+    type=click.IntRange(min=1, max=2**63 - 1),
+    help="The wave (its wave id) the route map draws, in every run (default: each run's busiest wave).",
+)
+def report_command(dbs, out: Path, force: bool, wave: int | None) -> None:
     """Write one self-contained HTML report (opens offline, no scripts from the network).
 
     For each run: emissions over time by part, every wave's Pareto front of cost vs CO2
-    with the chosen plan, vehicle load factors, green share over time and the KPI table.
+    with the chosen plan, vehicle load factors, green share over time, a route map of one
+    wave (its routes as driven around the station, beside the hub and every station), the KPI
+    table and the KPIs per station and per zone.
     For several runs also the side-by-side KPIs and a chart of the differences against the
     first run. A file holding several runs takes FILE:RUN to pick one (default: the last).
 
@@ -92,6 +99,7 @@ def report_command(dbs, out: Path, force: bool) -> None:
     Examples:
       carbonsim report carbonsim.db -o report.html
       carbonsim report baseline.db green.db -o compare.html
+      carbonsim report carbonsim.db --wave 12 -o wave12.html
     """
     from sim.export.report import build_report
 
@@ -99,7 +107,7 @@ def report_command(dbs, out: Path, force: bool) -> None:
     refs = [run_ref(d) for d in dbs]
     remember_file(click.get_current_context(), None, tuple(p for p, _ in refs))
     try:
-        path = build_report(refs, out, overwrite=force)
+        path = build_report(refs, out, overwrite=force, wave=wave)
     except FileExistsError:
         raise FileProblem(f"{out} already exists; add --force to replace it") from None
     size = path.stat().st_size

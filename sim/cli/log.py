@@ -12,7 +12,7 @@ from rich.table import Table
 
 from sim.cli.app import main
 from sim.cli.options import OBJECT_ID, RUN_DB, RUN_ID, RUN_OPTION, parse_minutes
-from sim.cli.output import as_json, emit_rows, summary_table, warn_partial
+from sim.cli.output import as_json, breakdown_table, emit_rows, summary_table, warn_partial
 
 
 @main.command("check")
@@ -152,16 +152,52 @@ def trace_command(order_id: int, db: Path, run_id, json_out: bool, csv_out: bool
 @RUN_DB
 @RUN_OPTION
 @click.option("--json", "json_out", is_flag=True, help="Print the summary as one JSON object.")
-def kpis_command(db: Path, run_id, json_out: bool) -> None:
+@click.option(
+    "--by",
+    type=click.Choice(["station", "zone"]),
+    help="Break the delivery figures down per station (depot) or per zone: orders, routes, stops, km, kg CO2e, on time.",
+)
+def kpis_command(db: Path, run_id, json_out: bool, by: str | None) -> None:
     """Recompute a run's summary from its event log alone (the same figures `run` printed).
 
+    With --by, one row per station or zone instead: orders and deliveries by the order's
+    station and zone, routes (with their km and last-mile kg CO2e) by the station they left,
+    shared over their stops' zones by zone; line-haul kg CO2e where the run had line-haul.
+    The rows add up to the run's totals (the last row).
+
     \b
-    Example:
+    Examples:
       carbonsim kpis carbonsim.db --json
+      carbonsim kpis carbonsim.db --by station
     """
     from sim.analysis.summary import summarize
     from sim.log.eventlog import EventLog
 
+    if by is not None:
+        from sim.analysis.breakdown import breakdown, total
+
+        with EventLog.open_existing(db) as log:
+            run = log.pick_run(run_id, source=db)
+            rows = breakdown(log, run.run_id, by)
+        warn_partial(db, run)
+        all_row = total(rows)
+        if as_json(json_out):
+            doc = {
+                "run_id": run.run_id,
+                "scenario": run.scenario,
+                "by": by,
+                "groups": [r.to_dict() for r in rows],
+                "total": all_row.to_dict() if all_row else None,
+            }
+            click.echo(json.dumps(doc))
+        else:
+            # never narrower than the table can be: rich would cut off the columns that do not fit
+            console = Console(highlight=False)
+            table = breakdown_table(rows, all_row, f"run {run.run_id}: {run.scenario}, by {by}")
+            needed = console.measure(table, options=console.options.update_width(1000)).maximum
+            console.width = max(console.width, needed)
+            console.print(table)
+        return
     with EventLog.open_existing(db) as log:
         run = log.pick_run(run_id, source=db)
         summary = summarize(log, run.run_id)

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import click
+from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -77,6 +78,38 @@ def summary_table(summary) -> Table:
         table.add_row(f"[dim]{group}[/dim]", "", end_section=False)
         for k in shown:
             table.add_row(f"  {k.label}", k.text(getattr(s, k.key)))
+    return table
+
+
+def breakdown_table(rows, all_row, title: str) -> Table:
+    """Per-station or per-zone rows (:mod:`sim.analysis.breakdown`) under the registry's headings
+    (:data:`sim.analysis.kpis.BREAKDOWN`), the totals last; line-haul only where the run had it."""
+    from sim.analysis.kpis import BREAKDOWN
+
+    shown = [k for k in BREAKDOWN if not k.optional or any(getattr(r, k.key) is not None for r in rows)]
+    table = Table(
+        title=title,
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        collapse_padding=True,
+        padding=(0, 1),
+        caption="kg: kg CO2e; on time in %",
+        caption_justify="left",
+    )
+    by = rows[0].by if rows else "station"
+    table.add_column(by, no_wrap=True)
+    if by == "station":
+        table.add_column("zone", no_wrap=True)
+    for k in shown:
+        # the labels carry their units; a long one takes two lines, and no cell wraps, so the
+        # table's width is what it needs (the caller widens the console to it)
+        heading = k.label.replace(" ", "\n", 1) if len(k.label) > 11 else k.label
+        table.add_column(heading, justify="right", no_wrap=True)
+    for r in [*rows, *([all_row] if all_row else [])]:
+        # zone names break at their words, not inside one
+        cells = [r.key.replace("_", " ")] + ([(r.zone or "").replace("_", " ")] if by == "station" else [])
+        table.add_row(*cells, *(k.format(getattr(r, k.key)) for k in shown), end_section=r is rows[-1])
     return table
 
 

@@ -36,8 +36,10 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from optimizer.units import MINUTES_PER_DAY
-from sim.analysis.kpis import COMPARED, GROUPS, Kpi, in_group, kpi
+from sim.analysis.breakdown import GroupKpis, breakdown, total
+from sim.analysis.kpis import BREAKDOWN, COMPARED, GROUPS, Kpi, in_group, kpi
 from sim.analysis.summary import RunSummary, summarize
+from sim.errors import NotFound
 from sim.export.outputs import check_output, write_output
 from sim.log.eventlog import EventLog, RunRecord, package_version
 from sim.log.payloads import K, json_field
@@ -51,6 +53,9 @@ MAX_FRONT_WAVES = 40
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies
 _PART_COLOURS = {"last_mile": "#E69F00", "trunk": "#0072B2", "packaging": "#009E73"}
 _PART_LABELS = {"last_mile": "last mile", "trunk": "trunk legs", "packaging": "packaging"}
+#: Route colours by vehicle type: Okabe-Ito without the orange that marks the wave's station
+_VEHICLE_COLOURS = ["#0072B2", "#009E73", "#CC79A7", "#56B4E9", "#E69F00", "#000000", "#F0E442"]
+_STATION_COLOUR = "#D55E00"
 _RUN_COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
 
 
@@ -78,6 +83,32 @@ def _formatted(summary: RunSummary, key: str) -> str:
 
 
 @dataclass
+class _WaveMap:
+    """One wave as the route map draws it: every station's site, the hub, and the wave's routes
+    as driven (the depot, each stop in the order the vehicle reached it, the depot)."""
+
+    wave_id: int
+    t: float
+    depot: int
+    orders: int  # planned in the wave
+    asked: bool  # the reader named the wave (--wave); else the busiest wave was picked
+    waves: int  # waves in the run
+    sites: dict[int, tuple[float, float] | None]  # station (depot) index -> its site, km
+    hub: tuple[float, float] | None
+    routes: list[tuple[object, str, list[tuple[float | None, float | None]], float]]  # id, vehicle type, stops, km
+
+    @property
+    def site(self) -> tuple[float, float] | None:
+        return self.sites.get(self.depot)
+
+    @property
+    def drawable(self) -> bool:
+        """Whether the log has the coordinates (logs written before the route map lack them)."""
+        stops = [p for _, _, path, _ in self.routes for p in path]
+        return self.site is not None and all(x is not None and y is not None for x, y in stops)
+
+
+@dataclass
 class _RunData:
     """What the report shows of one run, read once from its log."""
 
@@ -92,6 +123,9 @@ class _RunData:
     departures: list[tuple[str, float, float]] = field(default_factory=list)  # vehicle type, load kg, capacity kg
     orders: np.ndarray = field(default_factory=lambda: np.empty((0, 4)))  # t, units, green units, green slot (0/1)
     slates: np.ndarray = field(default_factory=lambda: np.empty((0, 3)))  # t, exposure, green exposure
+    wave_map: _WaveMap | None = None  # the route map's wave (None: the run planned no wave)
+    by_station: list[GroupKpis] = field(default_factory=list)
+    by_zone: list[GroupKpis] = field(default_factory=list)
 
     @property
     def bucket_minutes(self) -> float:
@@ -103,13 +137,16 @@ class _RunData:
         return "hour" if self.summary.days <= 1 else "day"
 
 
-def _read_run(path: str | os.PathLike, run_id: int | None) -> _RunData:
+def _read_run(path: str | os.PathLike, run_id: int | None, wave: int | None = None) -> _RunData:
     path = Path(path)
     with EventLog.open_existing(path) as log:
         record = log.pick_run(run_id, source=path)
         rid = record.run_id
         data = _RunData(path=path, record=record, summary=summarize(log, rid))
+        data.by_station = breakdown(log, rid, "station")
+        data.by_zone = breakdown(log, rid, "zone")
         db = log.db
+        data.wave_map = _read_wave_map(db, rid, wave, path)
         data.footprints = np.array(
             db.execute(
                 f"SELECT t, {json_field(K.LAST_MILE)}, {json_field(K.TRUNK)},"
@@ -156,6 +193,71 @@ def _read_run(path: str | os.PathLike, run_id: int | None) -> _RunData:
             dtype=float,
         ).reshape(-1, 3)
     return data
+
+
+def _read_wave_map(db, rid: int, wave: int | None, source: object) -> _WaveMap | None:
+    """The route map's wave: ``wave`` (NotFound, a KeyError, if the run has no such wave), else the
+    one that planned the most orders (the first of them); None if the run planned no wave."""
+    waves = db.execute("SELECT COUNT(*) FROM events WHERE run_id = ? AND type = 'wave_planned'", [rid]).fetchone()[0]
+    pick = "AND wave_id = ?" if wave is not None else ""
+    row = db.execute(
+        f"SELECT wave_id, t, {json_field(K.DEPOT)}, quantity FROM events WHERE run_id = ? AND type = 'wave_planned' {pick}"
+        " ORDER BY quantity DESC, seq LIMIT 1",
+        [rid, *([wave] if wave is not None else [])],
+    ).fetchone()
+    if row is None:
+        if wave is not None:
+            known = f"its waves are 1 to {waves}" if waves else "it planned no wave"
+            raise NotFound(f"{source}: run {rid} has no wave {wave} ({known})")
+        return None
+    wave_id, t, depot, orders = row
+    sites: dict[int, tuple[float, float] | None] = {}
+    for d, site in db.execute(
+        f"SELECT {json_field(K.DEPOT)}, {json_field(K.SITE)} FROM events WHERE run_id = ? AND type = 'wave_planned' ORDER BY seq",
+        [rid],
+    ):
+        xy = _json_list(site)
+        if sites.get(d) is None:
+            sites[d] = (float(xy[0]), float(xy[1])) if len(xy) == 2 else None
+    hub_row = db.execute(
+        f"SELECT {json_field(K.HUB)} FROM events WHERE run_id = ? AND type = 'linehaul_arrived'"
+        f" AND {json_field(K.HUB)} IS NOT NULL LIMIT 1",
+        [rid],
+    ).fetchone()
+    hub_xy = _json_list(hub_row[0]) if hub_row else []
+    routes: dict[object, tuple[str, list, list]] = {}
+    for route, vtype in db.execute(
+        f"SELECT route_id, {json_field(K.VEHICLE_TYPE)} FROM events WHERE run_id = ? AND type = 'vehicle_departed'"
+        " AND wave_id = ? ORDER BY seq",
+        [rid, wave_id],
+    ):
+        routes[route] = (vtype or "?", [], [0.0])
+    # the stops as driven: each arrival at an order (failed attempts too), in log order
+    for route, x, y in db.execute(
+        f"SELECT a.route_id, {json_field(K.X, 'o')}, {json_field(K.Y, 'o')} FROM events a"
+        " JOIN events o ON o.run_id = a.run_id AND o.order_id = a.order_id AND o.type = 'order_placed'"
+        " WHERE a.run_id = ? AND a.type = 'arrived' AND a.route_id IN"
+        " (SELECT route_id FROM events WHERE run_id = ? AND type = 'vehicle_departed' AND wave_id = ?) ORDER BY a.seq",
+        [rid, rid, wave_id],
+    ):
+        routes[route][1].append((x, y))
+    for route, km in db.execute(
+        "SELECT route_id, km FROM events WHERE run_id = ? AND type = 'vehicle_returned' AND route_id IN"
+        " (SELECT route_id FROM events WHERE run_id = ? AND type = 'vehicle_departed' AND wave_id = ?)",
+        [rid, rid, wave_id],
+    ):
+        routes[route][2][0] = float(km or 0.0)
+    return _WaveMap(
+        wave_id=int(wave_id),
+        t=float(t),
+        depot=int(depot),
+        orders=int(orders or 0),
+        asked=wave is not None,
+        waves=int(waves),
+        sites=sites,
+        hub=(float(hub_xy[0]), float(hub_xy[1])) if len(hub_xy) == 2 else None,
+        routes=[(r, v, stops, km[0]) for r, (v, stops, km) in routes.items()],
+    )
 
 
 def _json_list(text: str | None) -> list:
@@ -431,6 +533,133 @@ def _green_chart(run: _RunData, key: str) -> tuple[str | None, str]:
     return _inline_svg(fig, key, "green shares over time"), caption
 
 
+def _clock_text(t: float) -> str:
+    day, minute = divmod(t, MINUTES_PER_DAY)
+    return f"day {int(day)} {int(minute // 60):02d}:{int(minute % 60):02d}"
+
+
+def _route_map(run: _RunData, key: str) -> tuple[str | None, str]:
+    """The wave's routes as driven around their station, beside the whole network (the hub, every
+    station and the line-haul legs) when there is more than one site. Each route is one line
+    (SVG id ``route-<route id>``), each station one marker (``station-<index>``), the hub ``hub``."""
+    m = run.wave_map
+    if m is None:
+        return None, "No dispatch wave in this run, so no route map."
+    if not m.drawable:
+        return None, (
+            f"Wave {m.wave_id}: this log has no coordinates of stops or stations (it was written before the "
+            "route map: order_placed.x/y, wave_planned.site), so no route map."
+        )
+    site = m.site
+    assert site is not None  # drawable
+    known = {d: xy for d, xy in m.sites.items() if xy is not None}
+    overview = len(known) > 1 or m.hub is not None
+    fig = _figure(10 if overview else 6.5, 5.6)
+    axes = fig.subplots(1, 2, width_ratios=[1, 1.35]) if overview else [fig.add_subplot()]
+    zoom = axes[-1]
+    types = sorted({v for _, v, _, _ in m.routes})
+    colour = {v: _VEHICLE_COLOURS[i % len(_VEHICLE_COLOURS)] for i, v in enumerate(types)}
+    net_ax = axes[0]
+    if m.hub is not None:
+        for x, y in known.values():
+            net_ax.plot([m.hub[0], x], [m.hub[1], y], color="#999999", lw=0.8, ls="--", zorder=1)
+        (hub,) = net_ax.plot(*m.hub, marker="*", ms=15, color="#000000", ls="none", zorder=3, label="sortation hub")
+        hub.set_gid("hub")
+    for d, (x, y) in sorted(known.items()):
+        mine = d == m.depot
+        (marker,) = net_ax.plot(
+            x,
+            y,
+            marker="s",
+            ms=9 if mine else 7,
+            color=_STATION_COLOUR if mine else "#333333",
+            ls="none",
+            zorder=4,
+            label="this wave's station" if mine else None,
+        )
+        marker.set_gid(f"station-{d}")
+        if overview:
+            net_ax.annotate(str(d), (x, y), textcoords="offset points", xytext=(5, 5), fontsize=8)
+    km = 0.0
+    stops = 0
+    for route, vtype, path, route_km in m.routes:
+        xs = [site[0], *(float(p[0]) for p in path), site[0]]  # type: ignore[arg-type]
+        ys = [site[1], *(float(p[1]) for p in path), site[1]]  # type: ignore[arg-type]
+        (line,) = zoom.plot(xs, ys, color=colour[vtype], lw=1.1, alpha=0.85, zorder=2)
+        line.set_gid(f"route-{route}")
+        zoom.scatter(xs[1:-1], ys[1:-1], s=10, color=colour[vtype], zorder=3, lw=0)
+        km += route_km
+        stops += len(path)
+    if overview:
+        zoom.plot(*site, marker="s", ms=9, color=_STATION_COLOUR, ls="none", zorder=4)
+        net_ax.set_title("the network: hub, stations, line-haul" if m.hub is not None else "the depots", fontsize=10)
+        net_ax.set_aspect("equal", adjustable="datalim")
+    zoom.set_title(f"wave {m.wave_id}: station {m.depot}, {_clock_text(m.t)}", fontsize=10)
+    handles = [
+        zoom.plot([], [], color=colour[v], lw=1.6, label=_routes_label(v, sum(r[1] == v for r in m.routes)))[0] for v in types
+    ]
+    # legends under the maps, where they hide no station and no stop
+    below: dict[str, Any] = {"bbox_to_anchor": (0.5, -0.12), "fontsize": 8, "frameon": False}
+    zoom.legend(handles=handles, loc="upper center", ncols=min(3, len(handles)), **below)
+    if overview and net_ax.get_legend_handles_labels()[0]:
+        net_ax.legend(loc="upper center", ncols=2, **below)
+    for ax in axes:
+        ax.set_aspect("equal", adjustable="datalim")
+        ax.set_xlabel("km")
+        ax.grid(alpha=0.25)
+    axes[0].set_ylabel("km")
+    how = (
+        "the wave asked for"
+        if m.asked
+        else f"the busiest of the run's {m.waves:,} waves (most orders planned; "
+        "<code>carbonsim report --wave N</code> picks another)"
+    )
+    caption = (
+        f"Wave {m.wave_id}, {how}: {m.orders:,} orders planned at station {m.depot} on {_clock_text(m.t)}; "
+        f"{_plural(len(m.routes), 'route')} as driven, {_plural(stops, 'stop')} (failed attempts included), "
+        f"{km:,.1f} km, each line from the station through its stops in the order they were reached and back, "
+        "coloured by vehicle type "
+        "(days count from 0). "
+        + (
+            f"Left: the {len(known)} stations"
+            + (" and the sortation hub, with the line-haul legs dashed" if m.hub is not None else "")
+            + "; the wave's station in orange."
+            if overview
+            else ""
+        )
+    )
+    return _inline_svg(fig, key, f"route map of wave {m.wave_id}"), caption
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
+def _routes_label(vehicle_type: str, n: int) -> str:
+    return f"{vehicle_type} ({_plural(n, 'route')})"
+
+
+def _breakdown_table(rows: list[GroupKpis]) -> str:
+    """Per-station or per-zone KPIs (columns from :data:`sim.analysis.kpis.BREAKDOWN`) and their total."""
+    if not rows:
+        return '<p class="empty">No orders or routes in this run, so nothing to break down.</p>'
+    by = rows[0].by
+    shown = [k for k in BREAKDOWN if not k.optional or any(getattr(r, k.key) is not None for r in rows)]
+    head = f"<th>{_e(by)}</th>" + ("<th>zone</th>" if by == "station" else "")
+    head += "".join(f'<th class="num">{_e(k.label)}</th>' for k in shown)
+    body = []
+    all_row = total(rows)
+    for r in [*rows, *([all_row] if all_row else [])]:
+        cells = f"<td>{_e(r.key)}</td>" + (f"<td>{_e(r.zone or '')}</td>" if by == "station" else "")
+        cells += "".join(f'<td class="num" data-col="{k.key}">{_e(k.format(getattr(r, k.key)))}</td>' for k in shown)
+        body.append(f'<tr data-{by}="{_e(r.key)}">{cells}</tr>')
+    return (
+        f'<div class="kpi-wrap"><table class="by-{by}"><thead><tr>{head}</tr></thead><tbody>\n'
+        + "\n".join(body)
+        + "\n</tbody></table></div>"
+    )
+
+
 def _difference_chart(runs: list[_RunData], key: str) -> tuple[str | None, str]:
     base, others = runs[0], runs[1:]
     kpis = [k.key for k in COMPARED if any(_relative(base.summary, o.summary, k.key) is not None for o in others)]
@@ -585,8 +814,17 @@ def _run_section(run: _RunData, index: int) -> str:
         _figure_html(_load_chart(run, f"{key}-load")),
         "<h3>Green choices over time</h3>",
         _figure_html(_green_chart(run, f"{key}-green")),
+        "<h3>Route map</h3>",
+        _figure_html(_route_map(run, f"{key}-map")),
         "<h3>Key figures</h3>",
         _kpi_table(s),
+        "<h3>By station</h3>",
+        '<p class="note">Orders by the station that serves them; routes, their km and last-mile kg CO2e by the '
+        "station they left; kg is kg CO2e, per parcel is per delivered order, on time in %.</p>",
+        _breakdown_table(run.by_station),
+        "<h3>By zone</h3>",
+        '<p class="note">A route counts in the zones of its stops, in proportion to them.</p>',
+        _breakdown_table(run.by_zone),
         "</section>",
     ]
     return "\n".join(parts)
@@ -697,7 +935,11 @@ Units: kg CO2e (kg of CO2-equivalent), yuan, km; shares in %.</p>
 
 
 def build_report(
-    runs: Sequence[tuple[str | os.PathLike, int | None]], out: str | os.PathLike, *, overwrite: bool = False
+    runs: Sequence[tuple[str | os.PathLike, int | None]],
+    out: str | os.PathLike,
+    *,
+    overwrite: bool = False,
+    wave: int | None = None,
 ) -> Path:
     """Write an HTML report of ``runs`` to ``out`` and return its path.
 
@@ -707,7 +949,9 @@ def build_report(
     The page is one self-contained file (inline SVG charts, inline CSS, one inline script
     that sets ``<body data-charts-rendered>`` to the number of charts the browser laid out).
     Per run: emissions over time by part, the waves' cost/CO2 Pareto fronts with the chosen
-    plans, vehicle load factors, green shares over time and the KPI table; with several runs,
+    plans, vehicle load factors, green shares over time, the route map of one wave (``wave``, a
+    ``wave_planned`` wave id; default the busiest wave), the KPI table and the KPIs per station
+    and per zone; with several runs,
     a comparison table and a chart of the relative differences against the first run.
 
     ``out`` must not exist unless ``overwrite`` (FileExistsError), and is never one of the
@@ -716,7 +960,7 @@ def build_report(
 
     Raises ValueError for an empty ``runs``, a missing file, a file that is not a carbonsim
     event log or holds no runs, or a run id that is not an int; KeyError for a run id the
-    file does not hold. Each message names the file and the run.
+    file does not hold, or for a ``wave`` a run does not have. Each message names the file and the run.
     """
     items = list(runs)
     if not items:
@@ -730,7 +974,7 @@ def build_report(
         pairs.append((path, run_id))
     inputs = [path for path, _ in pairs]
     check_output(out, overwrite=overwrite, inputs=inputs)  # before the work, not after
-    data = [_read_run(path, run_id) for path, run_id in pairs]
+    data = [_read_run(path, run_id, wave) for path, run_id in pairs]
     _labels(data)
     page = _page(data)
 

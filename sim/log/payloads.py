@@ -46,6 +46,7 @@ class K:
     GREEN = "green"
     GREEN_SLOTS = "green_slots"
     GREEN_UNITS = "green_units"
+    HUB = "hub"
     HELD_OUT = "held_out"
     HIT_RATE_LEARNED = "hit_rate_learned"
     HIT_RATE_POPULARITY = "hit_rate_popularity"
@@ -87,6 +88,7 @@ class K:
     SEED = "seed"
     SERVING = "serving"
     SESSION = "session"
+    SITE = "site"
     SHARES = "shares"
     SLATES = "slates"
     SLOTS = "slots"
@@ -104,6 +106,8 @@ class K:
     VOLUME_L = "volume_l"
     WAITED = "waited"
     WINDOW = "window"
+    X = "x"
+    Y = "y"
     ZONE = "zone"
 
 
@@ -161,6 +165,10 @@ PAYLOADS: dict[EventType, dict[str, Field] | None] = {
         K.VOLUME_L: _NUM,
         K.VALUE: _NUM,
         K.GREEN_UNITS: _INT,
+        # the customer's position, km (the frame of the depots and stations); logs before the
+        # route map lack it
+        K.X: Field((int, float), optional=True),
+        K.Y: Field((int, float), optional=True),
         **_SESSION_KEYS,
     },
     EventType.RECOMMENDER_TRAINED: {
@@ -191,13 +199,21 @@ PAYLOADS: dict[EventType, dict[str, Field] | None] = {
         K.VEHICLES: _INT,
         K.PENALTY: _NUM,
         K.FRONT: _LIST,
+        K.SITE: Field((list,), optional=True),  # [x, y] of the depot (station), km
     },
     EventType.VEHICLE_DEPARTED: {K.VEHICLE_TYPE: _STR, K.CAPACITY_KG: _NUM, K.DEPOT: _INT, K.ORDERS: _LIST},
     EventType.ARRIVED: {K.DEPOT: Field((int,), optional=True)},
     EventType.DELIVERED: {K.ATTEMPT: _INT, K.OPTION: _STR, K.WAITED: _NUM},
     EventType.DELIVERY_FAILED: {K.ATTEMPT: _INT, K.FINAL: _BOOL, K.REASON: _STR},
     EventType.VEHICLE_RETURNED: {K.DURATION: _NUM, K.PENALTY: _NUM, K.RETURNED: _LIST, K.ELECTRIC: _BOOL, K.SHARES: _LIST},
-    EventType.LINEHAUL_ARRIVED: {K.STATION: _INT, K.TRUCK: _INT, K.RETURN_KM: _NUM, K.ORDERS: _LIST, K.SHARES: _LIST},
+    EventType.LINEHAUL_ARRIVED: {
+        K.STATION: _INT,
+        K.TRUCK: _INT,
+        K.RETURN_KM: _NUM,
+        K.ORDERS: _LIST,
+        K.SHARES: _LIST,
+        K.HUB: Field((list,), optional=True),  # [x, y] of the sortation hub the truck left, km
+    },
     EventType.FOOTPRINT_COMPUTED: {
         K.LAST_MILE: _NUM,
         K.LINEHAUL: _NUM,

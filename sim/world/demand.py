@@ -239,6 +239,8 @@ def place_order(
                 "volume_l": volume,
                 "value": round(value, 2),
                 "green_units": green_units,
+                "x": order.x,
+                "y": order.y,
                 **(data or {}),
             },
         )

@@ -241,6 +241,7 @@ class Dispatcher:
                     "vehicles": best.vehicles,
                     "penalty": best.penalty,
                     "front": [[s.evaluation.cost, s.evaluation.emissions_kg, s.evaluation.penalty] for s in front.solutions],
+                    "site": [float(v) for v in self.world.depots[depot]],
                 },
             )
         )

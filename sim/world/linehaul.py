@@ -57,6 +57,7 @@ class LineHaul:
             net.linehaul_cost_per_km,
         )
         hub = world.network.hub
+        self.hub = [float(v) for v in hub]  # logged on each arrival, for the report's route map
         self.legs = [self._instance(hub, (s.x, s.y), truck, s.index) for s in world.network.stations]
 
     def _instance(self, hub: tuple[float, float], station: tuple[float, float], truck: VehicleType, i: int) -> RoutingInstance:
@@ -147,6 +148,7 @@ class LineHaul:
                     "return_km": back.km,
                     "orders": [o.id for o in parcels],
                     "shares": [[o.id, shares[o.id]] for o in parcels],
+                    "hub": self.hub,
                 },
             )
         )

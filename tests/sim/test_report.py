@@ -24,7 +24,7 @@ from sim.scenario import Scenario
 from sim.simulation import run
 
 TINY = ["simulation.days=2", "demand.orders_per_day=60", "world.customers=200", "catalog.products=40"]
-CHARTS_PER_RUN = 4  # emissions, Pareto fronts, load factors, green shares
+CHARTS_PER_RUN = 5  # emissions, Pareto fronts, load factors, green shares, route map
 #: the only URLs a page may contain: the SVG and XLink namespace names, which are never fetched
 NAMESPACES = {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"}
 
@@ -282,7 +282,7 @@ def test_cli_report_takes_files_and_file_colon_run(logs, tmp_path):
     assert res.exit_code == 0, res.output
     assert f"wrote {out}" in res.stdout and "2 run(s)" in res.stdout
     _, page = _page(out)
-    assert len(page.charts) == 9
+    assert len(page.charts) == 2 * CHARTS_PER_RUN + 1
     missing = CliRunner().invoke(main, ["report", str(tmp_path / "nope.db"), "-o", str(out)])
     assert missing.exit_code == 2 and "no such run database" in missing.output
     bad_run = CliRunner().invoke(main, ["report", str(logs["a"]) + ":99", "-o", str(tmp_path / "x.html")])
