@@ -30,6 +30,7 @@ from numba import njit
 
 from .layout import (
     CAPACITY,
+    CAPACITY_M3,
     COST_FACTOR,
     COST_PER_KM,
     COST_PER_MINUTE,
@@ -58,6 +59,7 @@ from .layout import (
     TOTAL_LATE,
     TOTAL_OVERLOAD,
     TOTAL_PEN,
+    VOLUME,
 )
 
 INF = 1e300
@@ -161,6 +163,20 @@ def arrive(c, t, nodes, cfg):
 
 
 @njit(cache=True, inline="always")
+def excess(k, load, volume, veh):
+    """Load over vehicle type k's capacities, in capacity units: the weight over its
+    capacity plus the m³ over its volume capacity as the same share of the weight capacity
+    (10 % too much volume counts as 10 % too much weight). 0 when both fit; a type with an
+    infinite volume capacity (Solomon / VRPLIB) never counts volume."""
+    cap = veh[k, CAPACITY]
+    capv = veh[k, CAPACITY_M3]
+    over = load - cap if load > cap else 0.0
+    if volume > capv:
+        over += (volume - capv) / capv * cap
+    return over
+
+
+@njit(cache=True, inline="always")
 def route_kg(k, gkm, load_gkm, veh):
     """kg CO2 of a route on type k from its sums over arcs of g_r x km (``gkm``) and of
     g_r x km x load carried (``load_gkm``): the sum of :func:`arc`'s kg, regrouped."""
@@ -189,11 +205,11 @@ def _plain_python(*helpers):
     return types.SimpleNamespace(**forms)
 
 
-#: :func:`travel`, :func:`kg_per_km`, :func:`arc`, :func:`arrive`, :func:`route_kg` and
-#: :func:`route_cost` as plain Python (the same code objects the kernels compile), for
+#: :func:`travel`, :func:`kg_per_km`, :func:`arc`, :func:`arrive`, :func:`excess`, :func:`route_kg`
+#: and :func:`route_cost` as plain Python (the same code objects the kernels compile), for
 #: callers outside the kernels: ``python.arc(i, j, k, load, depart, arcs, grade, cong,
 #: veh, cfg)`` drives one arc without numba compiling anything.
-python = _plain_python(travel, kg_per_km, arc, arrive, route_kg, route_cost)
+python = _plain_python(travel, kg_per_km, arc, arrive, excess, route_kg, route_cost)
 
 
 # ---------------------------------------------------------------------------- routes
@@ -205,16 +221,18 @@ def route_eval(seq, start, length, k, nodes, arcs, grade, cong, veh, cfg):
 
     Returns (cost, kg CO2, time-window penalty, km, duration, overload, lateness), where
     lateness sums the time past due at customers and at the depot return (hard-window
-    violation) and overload is the load above capacity. The vehicle leaves the depot at
+    violation) and overload is the load above capacity, weight and volume (:func:`excess`).
+    The vehicle leaves the depot at
     its ready time with the whole route's demand on board; each arc is charged at the load
     it carries (the return leg empty).
     """
     if length == 0:
         return 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
-    cap = veh[k, CAPACITY]
     load = 0.0
+    vol = 0.0
     for p in range(length):
         load += nodes[seq[start + p], DEMAND]
+        vol += nodes[seq[start + p], VOLUME]
     t = nodes[0, READY]
     t0 = t
     prev = 0
@@ -239,7 +257,7 @@ def route_eval(seq, start, length, k, nodes, arcs, grade, cong, veh, cfg):
         prev = nxt
     duration = t - t0
     cost = route_cost(k, cost_km, duration, veh)
-    overload = load - cap if load > cap else 0.0
+    overload = excess(k, load, vol, veh)
     return cost, emis, pen, dist, duration, overload, late
 
 
@@ -279,16 +297,17 @@ def route_score(seq, start, length, k, w, nodes, arcs, grade, cong, veh, cfg):
     """Scalarised route value ``w . (C, E, T)``; infinite when the route is infeasible.
 
     Same arithmetic as :func:`route_eval`, but it stops at the first sign of infeasibility
-    (load over capacity, or with hard windows a late arrival), which is where local search
+    (load over capacity by weight or volume, or with hard windows a late arrival), which is where local search
     spends most of its time: most candidate moves break a time window.
     """
     if length == 0:
         return 0.0
-    cap = veh[k, CAPACITY]
     load = 0.0
+    vol = 0.0
     for p in range(length):
         load += nodes[seq[start + p], DEMAND]
-    if load > cap + 1e-9:
+        vol += nodes[seq[start + p], VOLUME]
+    if excess(k, load, vol, veh) > 1e-9:
         return INF
     hard = cfg[HARD_WINDOWS] > 0.5
     t = nodes[0, READY]
@@ -344,9 +363,14 @@ def _segment_scores(tour, i, n, w, nodes, arcs, grade, cong, veh, cfg, maxcap, s
     """
     K = veh.shape[0]
     hard = cfg[HARD_WINDOWS] > 0.5
+    maxvol = 0.0
+    for k in range(K):
+        if veh[k, COUNT] >= 1 and veh[k, CAPACITY_M3] > maxvol:
+            maxvol = veh[k, CAPACITY_M3]
     t0 = nodes[0, READY]
     t = t0
     load = 0.0
+    vol = 0.0
     cost_km = 0.0
     gd = 0.0  # sum of g_r * km over arcs so far (to the last customer)
     wl = 0.0  # sum of g_r * km * load carried, over arcs so far
@@ -356,9 +380,11 @@ def _segment_scores(tour, i, n, w, nodes, arcs, grade, cong, veh, cfg, maxcap, s
     for j in range(i + 1, n + 1):
         c = tour[j - 1]
         q = nodes[c, DEMAND]
-        if load + q > maxcap + 1e-9:
+        v = nodes[c, VOLUME]
+        if load + q > maxcap + 1e-9 or vol + v > maxvol * (1.0 + 1e-12):
             break
         load += q
+        vol += v
         _, minutes, gkm, ckm = travel(prev, c, t, arcs, grade, cong, cfg)
         cost_km += ckm
         gd += gkm
@@ -384,7 +410,7 @@ def _segment_scores(tour, i, n, w, nodes, arcs, grade, cong, veh, cfg, maxcap, s
         best = INF
         bk = -1
         for k in range(K):
-            if veh[k, COUNT] < 1 or load > veh[k, CAPACITY] + 1e-9:
+            if veh[k, COUNT] < 1 or excess(k, load, vol, veh) > 1e-9:
                 continue
             s = w[0] * route_cost(k, ckm_r, dur, veh) + w[1] * route_kg(k, gd_r, wl, veh) + w[2] * pen_r
             if s < best:
@@ -625,13 +651,30 @@ def min_minutes(i, j, arcs, grade, low):
 START_WALK, START_EMPTY, START_INFEASIBLE = 0, 1, 2
 
 
+@njit(cache=True)
+def candidate_volume(routes, rlen, r0, f, mids, nmid, sr, sp, nodes):
+    """m³ of a candidate route assembled as in :func:`cand_score` (its stops' volumes)."""
+    vol = 0.0
+    for p in range(f):
+        vol += nodes[routes[r0, p], VOLUME]
+    for m in range(nmid):
+        rr = mids[m, MID_ROUTE]
+        for p in range(mids[m, MID_START], mids[m, MID_END]):
+            vol += nodes[routes[rr, p], VOLUME]
+    if sr >= 0:
+        for p in range(sp, rlen[sr]):
+            vol += nodes[routes[sr, p], VOLUME]
+    return vol
+
+
 @njit(cache=True, inline="always")
 def candidate_start(routes, rlen, st, r0, f, mids, nmid, sr, sp, k, nodes, veh, cfg):
     """Where :func:`cand_score` and :func:`cand_bound` start a candidate (see cand_score for
     its pieces): the stored state after its prefix, and its total load for the capacity
     check before any walking. Returns (START_*, time, cost-km, gkm, load-weighted gkm,
     penalty, load delivered, last node, total load); infeasible when the prefix is already
-    late under hard windows or the load exceeds type k's capacity."""
+    late under hard windows or the load exceeds type k's capacity, by weight or (when the
+    type has a finite one) by volume, summed over the candidate's stops."""
     hard = cfg[HARD_WINDOWS] > 0.5
     if f > 0:
         t = st[r0, f - 1, ST_TIME]
@@ -668,6 +711,11 @@ def candidate_start(routes, rlen, st, r0, f, mids, nmid, sr, sp, k, nodes, veh, 
     elif count == 0:
         state = START_EMPTY
     elif load > veh[k, CAPACITY] + 1e-9:
+        state = START_INFEASIBLE
+    elif (
+        veh[k, CAPACITY_M3] < INF
+        and excess(k, load, candidate_volume(routes, rlen, r0, f, mids, nmid, sr, sp, nodes), veh) > 1e-9
+    ):
         state = START_INFEASIBLE
     else:
         state = START_WALK

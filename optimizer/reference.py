@@ -52,6 +52,10 @@ def evaluate_route(inst: RoutingInstance, customers: list[int], vehicle_type: in
     stops = list(customers) + [0]
     on_board = sum(float(inst.demand[c]) for c in customers)
     overload = max(0.0, on_board - vt.capacity)
+    assert inst.volume is not None  # set by RoutingInstance.__post_init__
+    volume = sum(float(inst.volume[c]) for c in customers)
+    if volume > vt.capacity_m3:  # the volume excess as the same share of the weight capacity
+        overload += (volume - vt.capacity_m3) / vt.capacity_m3 * vt.capacity
     clock = float(inst.ready[0])
     depart = clock
     here = 0
