@@ -101,9 +101,10 @@ CHECKS: tuple[tuple[str, str, str], ...] = (
     ),
     (
         "capacity",
-        "no vehicle departs or drives an arc with more than its capacity on board",
+        "no vehicle departs or drives an arc with more than its capacity on board, by weight (kg) or by volume"
+        " (m³ at departure, where its type has a volume capacity; parcels only leave the vehicle after that)",
         f"""
-        SELECT seq, type, route_id, vehicle_id, load, capacity FROM (
+        SELECT seq, type, route_id, vehicle_id, load, capacity, 'kg' AS unit FROM (
             SELECT seq, type, route_id, vehicle_id, load,
                    MAX(CASE WHEN type = 'vehicle_departed' THEN {json_field(K.CAPACITY_KG)} END)
                        OVER (PARTITION BY route_id) AS capacity
@@ -111,6 +112,10 @@ CHECKS: tuple[tuple[str, str, str], ...] = (
             WHERE run_id = :run AND type IN ('vehicle_departed', 'arrived') AND route_id IS NOT NULL
         )
         WHERE load IS NULL OR capacity IS NULL OR load > capacity * (1 + 1e-12)
+        UNION ALL
+        SELECT seq, type, route_id, vehicle_id, {json_field(K.VOLUME_M3)}, {json_field(K.CAPACITY_M3)}, 'm3' FROM events
+        WHERE run_id = :run AND type = 'vehicle_departed' AND {json_field(K.CAPACITY_M3)} IS NOT NULL
+          AND ({json_field(K.VOLUME_M3)} IS NULL OR {json_field(K.VOLUME_M3)} > {json_field(K.CAPACITY_M3)} * (1 + 1e-12))
         ORDER BY seq
         """,
     ),

@@ -30,6 +30,7 @@ class K:
     BOX = "box"
     BUDGET_LEFT = "budget_left"
     CAPACITY_KG = "capacity_kg"
+    CAPACITY_M3 = "capacity_m3"
     CATEGORY = "category"
     CATEGORY_MEDIAN = "category_median"
     CHOSEN = "chosen"
@@ -102,6 +103,7 @@ class K:
     VEHICLE_TYPE = "vehicle_type"
     VEHICLES = "vehicles"
     VOLUME_L = "volume_l"
+    VOLUME_M3 = "volume_m3"
     WAITED = "waited"
     WINDOW = "window"
     ZONE = "zone"
@@ -192,7 +194,15 @@ PAYLOADS: dict[EventType, dict[str, Field] | None] = {
         K.PENALTY: _NUM,
         K.FRONT: _LIST,
     },
-    EventType.VEHICLE_DEPARTED: {K.VEHICLE_TYPE: _STR, K.CAPACITY_KG: _NUM, K.DEPOT: _INT, K.ORDERS: _LIST},
+    # capacity_m3 is None for a type without a volume capacity; volume_m3 the parcels' m³ on board
+    EventType.VEHICLE_DEPARTED: {
+        K.VEHICLE_TYPE: _STR,
+        K.CAPACITY_KG: _NUM,
+        K.CAPACITY_M3: _MAYBE_NUM,
+        K.VOLUME_M3: _NUM,
+        K.DEPOT: _INT,
+        K.ORDERS: _LIST,
+    },
     EventType.ARRIVED: {K.DEPOT: Field((int,), optional=True)},
     EventType.DELIVERED: {K.ATTEMPT: _INT, K.OPTION: _STR, K.WAITED: _NUM},
     EventType.DELIVERY_FAILED: {K.ATTEMPT: _INT, K.FINAL: _BOOL, K.REASON: _STR},

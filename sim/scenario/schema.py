@@ -746,6 +746,29 @@ class VehicleConfig(Section):
     cost_per_minute: float = field_spec(
         0.5, unit="yuan/min", ge=0.0, le=1000.0, why="ours", doc="Driver cost from departure to return."
     )
+    capacity_m3: float = field_spec(
+        0.0,
+        unit="m³",
+        ge=0.0,
+        le=1000.0,
+        allowed="0 (no volume limit) or > 0",
+        why="ours: ten times a 13.6 m semi-trailer (about 90 m³)",
+        doc=(
+            "Volume capacity: the parcels' outer volume (box litres x boxes, or the goods' volume of an unpacked order)"
+            " a route may carry, a second capacity beside the payload in the router, the dispatch trims and the"
+            " `capacity` check; 0 means the volume never binds (and the type adds nothing to `load_factor_volume`)."
+            " optimizer.model's trucks: 16 / 37 / 54 m³, the inner boxes of China's standard 4.2 / 6.8 / 9.6 m bodies (ours)."
+        ),
+    )
+    electric: bool = field_spec(
+        False,
+        unit="-",
+        doc=(
+            "Battery-electric: its kg CO2e per km are kWh per km x the grid's intensity (written out in the two factors), and"
+            " its routes' emissions are labelled as electric. optimizer.model.PRESETS has ready-made vans and e-tricycles"
+            " (scenarios/vans.toml writes them out, with their sources)."
+        ),
+    )
 
     def _rules(self) -> Iterator[Problem]:
         if self.full_kg_per_km < self.empty_kg_per_km:
@@ -762,6 +785,8 @@ class VehicleConfig(Section):
             vt.cost_per_km,
             vt.fixed_cost,
             vt.cost_per_minute,
+            vt.capacity_m3 if math.isfinite(vt.capacity_m3) else 0.0,
+            vt.electric,
         )
 
     def to_model(self, count: int | None = None) -> VehicleType:
@@ -775,6 +800,8 @@ class VehicleConfig(Section):
             self.cost_per_km,
             self.fixed_cost,
             self.cost_per_minute,
+            capacity_m3=self.capacity_m3 if self.capacity_m3 > 0 else math.inf,
+            electric=self.electric,
         )
 
 
@@ -796,7 +823,7 @@ class FleetConfig(Section):
             "Vehicle types (`[[fleet.vehicles]]` tables); by default optimizer.model's light, medium and heavy trucks (paper"
             " Table 2)."
         ),
-        default_doc="light 10 x 1500 kg, medium 5 x 5000 kg, heavy 2 x 12000 kg",
+        default_doc="light 10 x 1500 kg / 16 m³, medium 5 x 5000 kg / 37 m³, heavy 2 x 12000 kg / 54 m³",
     )
     ev_share: float = field_spec(
         0.0,
@@ -817,6 +844,20 @@ class FleetConfig(Section):
     ev_kwh_per_km_empty: float = field_spec(0.20, unit="kWh/km", gt=0.0, le=5.0, doc="Electric van consumption when empty.")
     ev_kwh_per_km_full: float = field_spec(
         0.28, unit="kWh/km", gt=0.0, le=5.0, allowed=">= ev_kwh_per_km_empty", doc="Electric van consumption at full load."
+    )
+    shift_hours: float = field_spec(
+        0.0,
+        unit="h",
+        ge=0.0,
+        le=24.0,
+        allowed="0 (no limit) or > 0",
+        why="a day has 24 h; real courier shifts are 8-12 h (issue 14)",
+        doc=(
+            "Driver shift: the most hours a vehicle spends on routes in a day (by the day each route leaves)."
+            " A wave plans with the depot closing when the shortest shift left among the idle vehicles ends (a later"
+            " return is a late depot return, infeasible with hard windows, priced and then trimmed with soft ones);"
+            " a vehicle with less than an hour left sits the day out. 0: no limit."
+        ),
     )
 
     def _rules(self) -> Iterator[Problem]:
@@ -854,6 +895,7 @@ class FleetConfig(Section):
                         grid_kg_per_kwh=self.grid_kg_per_kwh,
                         kwh_per_km_empty=self.ev_kwh_per_km_empty,
                         kwh_per_km_full=self.ev_kwh_per_km_full,
+                        capacity_m3=v.capacity_m3 if v.capacity_m3 > 0 else math.inf,
                     )
                 )
         return tuple(out)

@@ -74,6 +74,7 @@ def drive(
     ids: dict[str, Any] = {"vehicle_id": plan.vehicle_id, "route_id": plan.route_id}
     t0 = ctx.now
     load = sum(o.weight_kg for _, o in plan.stops)
+    volume = sum(o.parcel_m3 for _, o in plan.stops)
     rec(
         Event(
             t=t0,
@@ -85,6 +86,8 @@ def drive(
             data={
                 "vehicle_type": vt.name,
                 "capacity_kg": vt.capacity * KG_PER_CAPACITY_UNIT,
+                "capacity_m3": vt.capacity_m3 if math.isfinite(vt.capacity_m3) else None,
+                "volume_m3": volume,
                 "depot": plan.depot,
                 "orders": [o.id for _, o in plan.stops],
             },
