@@ -68,8 +68,8 @@ INF = 1e300
 COST, EMIS, PEN, DIST, DURATION, OVERLOAD, LATE = 0, 1, 2, 3, 4, 5, 6
 
 # Columns of the schedule state local search keeps after each stop (see _refresh).
-ST_TIME, ST_CKM, ST_GKM, ST_GKM_DELIVERED, ST_PEN, ST_DELIVERED, ST_LATE, ST_TAIL_MIN, ST_TAIL_READY = range(9)
-ST_FIELDS = 9
+ST_TIME, ST_CKM, ST_GKM, ST_GKM_DELIVERED, ST_PEN, ST_DELIVERED, ST_LATE, ST_TAIL_MIN, ST_TAIL_READY, ST_VOLUME = range(10)
+ST_FIELDS = 10
 
 # Margin on a lower-bound arrival before a hard window calls a candidate late: the bound's
 # sums are taken in another order than the exact walk's, so they may round differently.
@@ -578,7 +578,7 @@ def repair_types(tour, rstart, rtype, nr, w, nodes, arcs, grade, cong, veh, cfg)
 def _refresh(r, routes, rlen, st, nodes, arcs, grade, cong, cfg):
     """Schedule state after each stop of route r, ``st[r, p, ST_*]``: departure time, sum of
     km x cost factor, sum of g_r x km, sum of g_r x km x load delivered before the arc,
-    penalty, load delivered, lateness; ``st[r, rlen]`` is the state back at the depot. None
+    penalty, load delivered, lateness, m³ delivered; ``st[r, rlen]`` is the state back at the depot. None
     of it depends on the vehicle type or on the total load, so any route sharing a prefix or
     a suffix with route r can reuse it."""
     t = nodes[0, READY]
@@ -587,6 +587,7 @@ def _refresh(r, routes, rlen, st, nodes, arcs, grade, cong, cfg):
     gdd = 0.0
     pen = 0.0
     dl = 0.0
+    dv = 0.0
     late = 0.0
     prev = 0
     n = rlen[r]
@@ -602,6 +603,7 @@ def _refresh(r, routes, rlen, st, nodes, arcs, grade, cong, cfg):
         if c != 0:
             t += nodes[c, SERVICE]
             dl += nodes[c, DEMAND]
+            dv += nodes[c, VOLUME]
         st[r, p, ST_TIME] = t
         st[r, p, ST_CKM] = ckm
         st[r, p, ST_GKM] = gd
@@ -609,6 +611,7 @@ def _refresh(r, routes, rlen, st, nodes, arcs, grade, cong, cfg):
         st[r, p, ST_PEN] = pen
         st[r, p, ST_DELIVERED] = dl
         st[r, p, ST_LATE] = late
+        st[r, p, ST_VOLUME] = dv
         prev = c
     # tail bounds, back to front: from an arrival at stop p at time X the route is back at
     # the depot no earlier than max(X + TAIL_MIN[p], TAIL_READY[p]) (cand_bound)
@@ -652,18 +655,18 @@ START_WALK, START_EMPTY, START_INFEASIBLE = 0, 1, 2
 
 
 @njit(cache=True)
-def candidate_volume(routes, rlen, r0, f, mids, nmid, sr, sp, nodes):
-    """m³ of a candidate route assembled as in :func:`cand_score` (its stops' volumes)."""
-    vol = 0.0
-    for p in range(f):
-        vol += nodes[routes[r0, p], VOLUME]
+def candidate_volume(routes, rlen, st, r0, f, mids, nmid, sr, sp, nodes):
+    """m³ of a candidate route assembled as in :func:`cand_score`: prefix and suffix from the
+    stored state (``ST_VOLUME``, as the load), the middle pieces walked."""
+    vol = st[r0, f - 1, ST_VOLUME] if f > 0 else 0.0
     for m in range(nmid):
         rr = mids[m, MID_ROUTE]
         for p in range(mids[m, MID_START], mids[m, MID_END]):
             vol += nodes[routes[rr, p], VOLUME]
     if sr >= 0:
-        for p in range(sp, rlen[sr]):
-            vol += nodes[routes[sr, p], VOLUME]
+        ns = rlen[sr]
+        if sp < ns:
+            vol += st[sr, ns - 1, ST_VOLUME] - (st[sr, sp - 1, ST_VOLUME] if sp > 0 else 0.0)
     return vol
 
 
@@ -714,7 +717,7 @@ def candidate_start(routes, rlen, st, r0, f, mids, nmid, sr, sp, k, nodes, veh, 
         state = START_INFEASIBLE
     elif (
         veh[k, CAPACITY_M3] < INF
-        and excess(k, load, candidate_volume(routes, rlen, r0, f, mids, nmid, sr, sp, nodes), veh) > 1e-9
+        and excess(k, load, candidate_volume(routes, rlen, st, r0, f, mids, nmid, sr, sp, nodes), veh) > 1e-9
     ):
         state = START_INFEASIBLE
     else:

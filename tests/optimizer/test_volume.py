@@ -140,3 +140,20 @@ def test_returned_feasible_plans_fit_both_capacities(seed, kind):
             assert rr.load <= vt.capacity + 1e-9
             assert rr.volume <= vt.capacity_m3 + 1e-9
             assert rr.volume == pytest.approx(float(inst.volume[list(rr.route.customers)].sum()))
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_mogwo_front_plans_fit_both_capacities(seed):
+    """The pack's decoder and kernel local search (candidate volumes from the stored state)
+    return plans that evaluate feasible and within both capacities."""
+    from optimizer import solve
+
+    rng = np.random.default_rng(seed)
+    inst = with_volume(paper_instance(14, rng).replace(congestion=NO_CONGESTION), rng, cap_m3=0.8)
+    front = solve(inst, seed=seed, iterations=3, population=6)
+    for s in front.solutions:
+        ev = s.evaluation
+        assert ev.feasible, ev.problems
+        for rr in ev.routes:
+            vt = inst.vehicle_types[rr.route.vehicle_type]
+            assert rr.volume <= vt.capacity_m3 + 1e-9 and rr.load <= vt.capacity + 1e-9
