@@ -11,6 +11,7 @@ import numpy as np
 from .deadline import Deadline
 from .layout import (
     ARC_FIELDS,
+    BATTERY_KWH,
     CAPACITY,
     CAPACITY_M3,
     CFG_FIELDS,
@@ -27,6 +28,8 @@ from .layout import (
     FULL_KG_PER_KM,
     HARD_WINDOWS,
     KM,
+    KWH_EMPTY,
+    KWH_FULL,
     LATE_WEIGHT,
     MINUTES,
     NODE_FIELDS,
@@ -75,8 +78,8 @@ class KernelData(NamedTuple):
     The columns are named in :mod:`optimizer.layout`: nodes (N, 5) demand, ready, due,
     service, volume (m³); arcs (4, N, N) road km, free-flow minutes, emission factor g_r, cost factor;
     grade (N, N) road grade index; cong (G, P) congestion coefficient per grade and period;
-    veh (K, 8) capacity, count, empty and full kg/km, cost/km, fixed cost, cost/minute,
-    volume capacity (m³, infinite when it never binds);
+    veh (K, 11) capacity, count, empty and full kg/km, cost/km, fixed cost, cost/minute,
+    volume capacity (m³, infinite when it never binds), battery kWh, kWh/km empty and full;
     cfg (6,) late weight, early weight, hard windows (0/1), period length, start minute
     of the day, number of periods.
     """
@@ -332,6 +335,9 @@ class RoutingInstance:
             veh[k, FIXED_COST] = v.fixed_cost
             veh[k, COST_PER_MINUTE] = v.cost_per_minute
             veh[k, CAPACITY_M3] = v.capacity_m3
+            veh[k, BATTERY_KWH] = v.battery_kwh
+            veh[k, KWH_EMPTY] = v.kwh_per_km_empty
+            veh[k, KWH_FULL] = v.kwh_per_km_full
         cfg = np.empty(CFG_FIELDS)
         cfg[LATE_WEIGHT] = self.penalty.late_weight
         cfg[EARLY_WEIGHT] = self.penalty.early_weight

@@ -29,6 +29,7 @@ import numpy as np
 from numba import njit
 
 from .layout import (
+    BATTERY_KWH,
     CAPACITY,
     CAPACITY_M3,
     COST_FACTOR,
@@ -44,6 +45,8 @@ from .layout import (
     FULL_KG_PER_KM,
     HARD_WINDOWS,
     KM,
+    KWH_EMPTY,
+    KWH_FULL,
     LATE_WEIGHT,
     MINUTES,
     PERIOD_MINUTES,
@@ -177,6 +180,28 @@ def excess(k, load, volume, veh):
 
 
 @njit(cache=True, inline="always")
+def route_kwh(k, gkm, load, veh):
+    """kWh a route on type k may use: the kWh per km interpolated by load and times the grade
+    factor (as the kg), with the route's whole ``load`` on board over every arc, the return
+    included: the worst case, every parcel carried back (nobody home), so a drive of a plan
+    within the battery can never run flat. ``gkm``: sum over arcs of g_r x km. 0 without."""
+    e = veh[k, KWH_EMPTY]
+    full = veh[k, KWH_FULL]
+    cap = veh[k, CAPACITY]
+    return (e + (full - e) / cap * load) * gkm
+
+
+@njit(cache=True, inline="always")
+def energy_excess(k, kwh, veh):
+    """kWh over type k's battery as the same share of its weight capacity (as
+    :func:`excess` prices volume); 0 within it or without a battery (infinite)."""
+    battery = veh[k, BATTERY_KWH]
+    if kwh > battery:
+        return (kwh - battery) / battery * veh[k, CAPACITY]
+    return 0.0
+
+
+@njit(cache=True, inline="always")
 def route_kg(k, gkm, load_gkm, veh):
     """kg CO2 of a route on type k from its sums over arcs of g_r x km (``gkm``) and of
     g_r x km x load carried (``load_gkm``): the sum of :func:`arc`'s kg, regrouped."""
@@ -209,7 +234,7 @@ def _plain_python(*helpers):
 #: and :func:`route_cost` as plain Python (the same code objects the kernels compile), for
 #: callers outside the kernels: ``python.arc(i, j, k, load, depart, arcs, grade, cong,
 #: veh, cfg)`` drives one arc without numba compiling anything.
-python = _plain_python(travel, kg_per_km, arc, arrive, excess, route_kg, route_cost)
+python = _plain_python(travel, kg_per_km, arc, arrive, excess, route_kwh, energy_excess, route_kg, route_cost)
 
 
 # ---------------------------------------------------------------------------- routes
@@ -241,10 +266,12 @@ def route_eval(seq, start, length, k, nodes, arcs, grade, cong, veh, cfg):
     emis = 0.0
     pen = 0.0
     late = 0.0
+    gd = 0.0
     cur = load
     for p in range(length + 1):
         nxt = seq[start + p] if p < length else 0
         km, minutes, kg, ckm, _ = arc(prev, nxt, k, cur, t, arcs, grade, cong, veh, cfg)
+        gd += arcs[EMISSION_FACTOR, prev, nxt] * km
         dist += km
         cost_km += ckm
         emis += kg
@@ -257,7 +284,7 @@ def route_eval(seq, start, length, k, nodes, arcs, grade, cong, veh, cfg):
         prev = nxt
     duration = t - t0
     cost = route_cost(k, cost_km, duration, veh)
-    overload = excess(k, load, vol, veh)
+    overload = excess(k, load, vol, veh) + energy_excess(k, route_kwh(k, gd, load, veh), veh)
     return cost, emis, pen, dist, duration, overload, late
 
 
@@ -316,10 +343,12 @@ def route_score(seq, start, length, k, w, nodes, arcs, grade, cong, veh, cfg):
     cost_km = 0.0
     emis = 0.0
     pen = 0.0
+    gd = 0.0
     cur = load
     for p in range(length + 1):
         nxt = seq[start + p] if p < length else 0
         km, minutes, kg, ckm, _ = arc(prev, nxt, k, cur, t, arcs, grade, cong, veh, cfg)
+        gd += arcs[EMISSION_FACTOR, prev, nxt] * km
         cost_km += ckm
         emis += kg
         pen_a, late_a, t = arrive(nxt, t + minutes, nodes, cfg)
@@ -330,6 +359,8 @@ def route_score(seq, start, length, k, w, nodes, arcs, grade, cong, veh, cfg):
             t += nodes[nxt, SERVICE]
             cur -= nodes[nxt, DEMAND]
         prev = nxt
+    if energy_excess(k, route_kwh(k, gd, load, veh), veh) > 1e-9:
+        return INF
     cost = route_cost(k, cost_km, t - t0, veh)
     return w[0] * cost + w[1] * emis + w[2] * pen
 
@@ -410,7 +441,7 @@ def _segment_scores(tour, i, n, w, nodes, arcs, grade, cong, veh, cfg, maxcap, s
         best = INF
         bk = -1
         for k in range(K):
-            if veh[k, COUNT] < 1 or excess(k, load, vol, veh) > 1e-9:
+            if veh[k, COUNT] < 1 or excess(k, load, vol, veh) + energy_excess(k, route_kwh(k, gd_r, load, veh), veh) > 1e-9:
                 continue
             s = w[0] * route_cost(k, ckm_r, dur, veh) + w[1] * route_kg(k, gd_r, wl, veh) + w[2] * pen_r
             if s < best:
@@ -778,6 +809,8 @@ def cand_bound(routes, rlen, st, r0, f, mids, nmid, sr, sp, k, w, low, nodes, ar
         t = max(t + st[sr, sp, ST_TAIL_MIN], st[sr, sp, ST_TAIL_READY])
     if hard and t > nodes[0, DUE] + BOUND_LATE_TOL:
         return INF
+    if energy_excess(k, route_kwh(k, gd, load, veh), veh) > 1e-9:
+        return INF  # the battery would run flat (the sums are exact in the bound too)
     emis = route_kg(k, gd, load * gd - gdd, veh)
     cost = route_cost(k, ckm, t - nodes[0, READY], veh)
     return w[0] * cost + w[1] * emis + w[2] * pen
@@ -853,6 +886,8 @@ def cand_score(routes, rlen, st, r0, f, mids, nmid, sr, sp, k, w, nodes, arcs, g
             return INF
         pen += pen_a
     # the load carried over an arc is the total minus what was delivered before it
+    if energy_excess(k, route_kwh(k, gd, load, veh), veh) > 1e-9:
+        return INF  # the battery would run flat (the sums are exact in the bound too)
     emis = route_kg(k, gd, load * gd - gdd, veh)
     cost = route_cost(k, ckm, t - nodes[0, READY], veh)
     return w[0] * cost + w[1] * emis + w[2] * pen

@@ -25,9 +25,12 @@ KM, MINUTES, EMISSION_FACTOR, COST_FACTOR = range(4)
 ARC_FIELDS = 4
 
 #: ``veh``, shape (K, VEH_FIELDS): one row per vehicle type. CAPACITY_M3 is the volume
-#: capacity in m³, infinite for a type without one (Solomon / VRPLIB fleets).
-CAPACITY, COUNT, EMPTY_KG_PER_KM, FULL_KG_PER_KM, COST_PER_KM, FIXED_COST, COST_PER_MINUTE, CAPACITY_M3 = range(8)
-VEH_FIELDS = 8
+#: capacity in m³, infinite for a type without one (Solomon / VRPLIB fleets); BATTERY_KWH the
+#: energy a route may use (infinite without a battery), KWH_EMPTY / KWH_FULL the kWh per km
+#: empty and at full load (times the grade factor g_r, as the kg).
+CAPACITY, COUNT, EMPTY_KG_PER_KM, FULL_KG_PER_KM, COST_PER_KM, FIXED_COST, COST_PER_MINUTE = range(7)
+CAPACITY_M3, BATTERY_KWH, KWH_EMPTY, KWH_FULL = range(7, 11)
+VEH_FIELDS = 11
 
 #: ``cfg``, shape (CFG_FIELDS,): eq. 7 weights, hard windows (1.0) or soft (0.0), and the
 #: congestion clock (period length in minutes, minute of the day at time 0, period count).

@@ -144,6 +144,11 @@ class VehicleType:
         (the default) for a type whose volume never binds, as in Solomon / VRPLIB files.
         A route over it is infeasible like one over ``capacity``; its excess is priced as
         the same share of ``capacity`` (kernels.excess).
+    battery_kwh, kwh_per_km_empty, kwh_per_km_full
+        The energy one route may use (the usable battery, charged full at the station
+        between routes; infinite: no limit) and the consumption per km empty and at full
+        load, interpolated by load and times the road grade's factor like the kg. A route
+        needing more is infeasible, its excess priced as the same share of ``capacity``.
     """
 
     name: str
@@ -156,12 +161,19 @@ class VehicleType:
     cost_per_minute: float = 0.0
     electric: bool = False
     capacity_m3: float = float("inf")
+    battery_kwh: float = float("inf")
+    kwh_per_km_empty: float = 0.0
+    kwh_per_km_full: float = 0.0
 
     def __post_init__(self) -> None:
         if not self.capacity > 0:
             raise ValueError(f"vehicle type {self.name!r}: capacity must be > 0, got {self.capacity}")
         if not self.capacity_m3 > 0:
             raise ValueError(f"vehicle type {self.name!r}: capacity_m3 must be > 0, got {self.capacity_m3}")
+        if not self.battery_kwh > 0:
+            raise ValueError(f"vehicle type {self.name!r}: battery_kwh must be > 0, got {self.battery_kwh}")
+        if self.kwh_per_km_empty < 0 or self.kwh_per_km_full < self.kwh_per_km_empty:
+            raise ValueError(f"vehicle type {self.name!r}: need 0 <= kwh_per_km_empty <= kwh_per_km_full")
         if self.count < 0:
             raise ValueError(f"vehicle type {self.name!r}: count must be >= 0, got {self.count}")
         if self.empty_kg_per_km < 0 or self.full_kg_per_km < self.empty_kg_per_km:
@@ -197,6 +209,8 @@ class VehicleType:
             count=count,
             empty_kg_per_km=kwh_per_km_empty * grid_kg_per_kwh,
             full_kg_per_km=kwh_per_km_full * grid_kg_per_kwh,
+            kwh_per_km_empty=kwh_per_km_empty,
+            kwh_per_km_full=kwh_per_km_full,
             electric=True,
             **kwargs,
         )
@@ -222,12 +236,21 @@ HEAVY_TRUCK = VehicleType("heavy_truck", 120.0, 2, 0.68, 0.95, 3.2, 120.0, 0.6, 
 # ours, in the ratio of paper Table 2's light truck (0.26 / 0.18). Electric types are kWh per
 # km times the grid's kg CO2e per kWh (0.55, ours, as FleetConfig.grid_kg_per_kwh); the van's
 # 0.20 / 0.28 kWh/km are VehicleType.electric_van's, the tricycle's 0.04 / 0.06 kWh/km ours (a
-# 48-72 V pack of about 3 kWh for 60-80 km). Costs in yuan are ours: fuel about 9 l / 100 km at
-# about 8 yuan a litre plus upkeep for the van, a tenth of it for the tricycle; the driver at
-# 30 yuan an hour on all.
+# 48-72 V pack of about 3 kWh for 60-80 km). Usable batteries are ours: 40 kWh for the van
+# (about 60-70 % of a 60 kWh pack's official range at these consumptions, the real-range
+# share of the Arval / Millbrook test, Fleet News 2021) and the tricycle's 3 kWh. Costs in
+# yuan are ours: fuel about 9 l / 100 km at about 8 yuan a litre plus upkeep for the van, a
+# tenth of it for the tricycle; the driver at 30 yuan an hour on all.
 DIESEL_VAN = VehicleType("diesel_van", 11.0, 10, 0.196, 0.283, 0.9, 30.0, 0.5, capacity_m3=11.0)
 ELECTRIC_VAN = VehicleType.electric_van(
-    10.0, 10, name="electric_van", cost_per_km=0.3, fixed_cost=30.0, cost_per_minute=0.5, capacity_m3=10.0
+    10.0,
+    10,
+    name="electric_van",
+    cost_per_km=0.3,
+    fixed_cost=30.0,
+    cost_per_minute=0.5,
+    capacity_m3=10.0,
+    battery_kwh=40.0,
 )
 E_TRICYCLE = VehicleType.electric_van(
     2.5,
@@ -239,6 +262,7 @@ E_TRICYCLE = VehicleType.electric_van(
     fixed_cost=5.0,
     cost_per_minute=0.5,
     capacity_m3=1.8,
+    battery_kwh=3.0,
 )
 #: The ready-made types by name.
 PRESETS: dict[str, VehicleType] = {

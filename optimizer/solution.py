@@ -95,11 +95,15 @@ def evaluate(instance: RoutingInstance, routes: list[Route] | tuple[Route, ...],
         results.append(res)
         vt = instance.vehicle_types[r.vehicle_type]
         if res.overload > FEAS_TOL:
+            heavy = res.load > vt.capacity
             bulky = res.volume > vt.capacity_m3
-            if res.load > vt.capacity or not bulky:
+            flat = not (heavy or bulky) and math.isfinite(vt.battery_kwh)  # what is left is energy
+            if heavy or not (bulky or flat):
                 problems.append(f"route {ri}: load {res.load:g} exceeds capacity {vt.capacity:g} of {vt.name}")
             if bulky:
                 problems.append(f"route {ri}: volume {res.volume:g} m³ exceeds capacity {vt.capacity_m3:g} m³ of {vt.name}")
+            if flat:
+                problems.append(f"route {ri}: needs more than the {vt.battery_kwh:g} kWh battery of {vt.name}")
         if instance.penalty.hard_windows and res.lateness > FEAS_TOL:
             problems.append(f"route {ri}: late by {res.lateness:.4g} in total (hard time windows)")
     missing = np.flatnonzero(seen[1:] == 0) + 1
@@ -181,10 +185,11 @@ def _route_python(instance: RoutingInstance, r: Route, seq: np.ndarray, nodes: _
         load += demand[c]
     t = ready[0]
     t0 = t
-    dist = cost_km = emis = pen = late = 0.0
+    dist = cost_km = emis = pen = late = gd = 0.0
     cur = load
     for p, nxt in enumerate(stops.tolist()):
         d = km[p]
+        gd += g_emis[p] * d
         dist += d
         cost_km += d * g_cost[p]
         kg = (e + slope * cur) * g_emis[p] * d
@@ -216,6 +221,11 @@ def _route_python(instance: RoutingInstance, r: Route, seq: np.ndarray, nodes: _
     capv = float(vt.capacity_m3)
     if vol > capv:  # kernels.excess, as plain Python (no numba loaded here)
         overload += (vol - capv) / capv * cap
+    ke = float(vt.kwh_per_km_empty)
+    kwh = (ke + (float(vt.kwh_per_km_full) - ke) / cap * load) * gd  # kernels.route_kwh: the worst case
+    battery = float(vt.battery_kwh)
+    if kwh > battery:  # kernels.energy_excess
+        overload += (kwh - battery) / battery * cap
     return RouteResult(r, cost, emis, pen, dist, duration, float(inst.demand[seq].sum()), overload, late, vol, *arrays)
 
 

@@ -44,8 +44,10 @@ evaluators, is kernels.excess: the weight over capacity plus the m³ over capaci
 same share of the weight capacity. One penalty weight (PenaltyManager.load) prices both, so
 a 10 % volume excess costs what a 10 % weight excess does; a separately adapted volume
 weight is not done. The local search's inter-route floor counts weight only (a valid lower
-bound). Battery range (item 2's last part) would be a third resource of the same kind: the
-kWh of a route regroup like its kg (e GD + (f - e) / Q WL with kWh factors).
+bound). Battery energy is a third resource of the same kind (kernels.route_kwh,
+energy_excess): a route's kWh with its whole load on board over every arc, the worst case
+(every parcel carried back), so it reads GD and LOAD only; the walks (route_eval,
+route_score, Split, cand_score / cand_bound) check it at the end of the walk.
 """
 
 from __future__ import annotations

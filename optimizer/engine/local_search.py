@@ -1374,6 +1374,8 @@ def penalised_values(routes, rlen, rtype, obj, exact, nodes, arcs, grade, cong, 
         else:
             sg.route_segment(routes[r, 1 : n + 1], nodes, arcs, seg)
             out[r, 0] = segment_value(seg, n, k, obj, veh, cfg)
-            out[r, 1] = kernels.excess(k, seg[sg.LOAD], seg[sg.VOL], veh)
+            out[r, 1] = kernels.excess(k, seg[sg.LOAD], seg[sg.VOL], veh) + kernels.energy_excess(
+                k, kernels.route_kwh(k, seg[sg.GD], seg[sg.LOAD], veh), veh
+            )
             out[r, 2] = seg[sg.TW] if hard else 0.0
     return out

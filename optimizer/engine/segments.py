@@ -34,7 +34,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ..kernels import excess
+from ..kernels import energy_excess, excess, route_kwh
 
 DIST, CKM, GD, WL, LOAD, DUR, TW, EARLY, LATE, TRAV, FIRST, LAST, VOL = range(13)
 NSEG = 13
@@ -223,5 +223,5 @@ def segment_objectives(seg, k, veh, cfg):
     emis = e * seg[GD] + (veh[k, 3] - e) / cap * seg[WL]
     cost = seg[CKM] * veh[k, 4] + veh[k, 5] + veh[k, 6] * seg[DUR]
     pen = cfg[1] * (seg[DUR] - seg[TRAV]) + cfg[0] * seg[TW]
-    over = excess(k, seg[LOAD], seg[VOL], veh)
+    over = excess(k, seg[LOAD], seg[VOL], veh) + energy_excess(k, route_kwh(k, seg[GD], seg[LOAD], veh), veh)
     return cost, emis, pen, seg[DIST], seg[DUR], over, seg[TW]

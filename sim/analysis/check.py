@@ -120,6 +120,17 @@ CHECKS: tuple[tuple[str, str, str], ...] = (
         """,
     ),
     (
+        "battery",
+        "no drive of a vehicle with a battery used more kWh than its battery holds (none ran flat)",
+        f"""
+        SELECT r.seq, r.route_id, r.vehicle_id, {json_field(K.KWH, "r")} AS kwh, {json_field(K.BATTERY_KWH, "d")} AS battery
+        FROM events r JOIN events d ON d.run_id = r.run_id AND d.route_id = r.route_id AND d.type = 'vehicle_departed'
+        WHERE r.run_id = :run AND r.type = 'vehicle_returned' AND {json_field(K.BATTERY_KWH, "d")} IS NOT NULL
+          AND ({json_field(K.KWH, "r")} IS NULL OR {json_field(K.KWH, "r")} > {json_field(K.BATTERY_KWH, "d")} * (1 + 1e-9))
+        ORDER BY r.seq
+        """,
+    ),
+    (
         "dispatches",
         "each order on a departing route is visited by that route exactly once, no route visits an order it did not "
         "load, and no order leaves on a route after its terminal event",

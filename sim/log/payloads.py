@@ -26,6 +26,7 @@ class K:
     ATTEMPT = "attempt"
     BACKORDER = "backorder"
     BALANCE = "balance"
+    BATTERY_KWH = "battery_kwh"
     BOUNCED = "bounced"
     BOX = "box"
     BUDGET_LEFT = "budget_left"
@@ -55,6 +56,7 @@ class K:
     INTERACTIONS = "interactions"
     ITERATIONS = "iterations"
     K = "k"
+    KWH = "kwh"
     KG_CO2E = "kg_co2e"
     LAST_MILE = "last_mile"
     LAST_MILE_MODEL = "last_mile_model"
@@ -199,6 +201,7 @@ PAYLOADS: dict[EventType, dict[str, Field] | None] = {
         K.VEHICLE_TYPE: _STR,
         K.CAPACITY_KG: _NUM,
         K.CAPACITY_M3: _MAYBE_NUM,
+        K.BATTERY_KWH: _MAYBE_NUM,
         K.VOLUME_M3: _NUM,
         K.DEPOT: _INT,
         K.ORDERS: _LIST,
@@ -206,7 +209,15 @@ PAYLOADS: dict[EventType, dict[str, Field] | None] = {
     EventType.ARRIVED: {K.DEPOT: Field((int,), optional=True)},
     EventType.DELIVERED: {K.ATTEMPT: _INT, K.OPTION: _STR, K.WAITED: _NUM},
     EventType.DELIVERY_FAILED: {K.ATTEMPT: _INT, K.FINAL: _BOOL, K.REASON: _STR},
-    EventType.VEHICLE_RETURNED: {K.DURATION: _NUM, K.PENALTY: _NUM, K.RETURNED: _LIST, K.ELECTRIC: _BOOL, K.SHARES: _LIST},
+    # kwh: battery energy the drive used (0 for a type without kWh per km)
+    EventType.VEHICLE_RETURNED: {
+        K.DURATION: _NUM,
+        K.PENALTY: _NUM,
+        K.RETURNED: _LIST,
+        K.ELECTRIC: _BOOL,
+        K.KWH: _NUM,
+        K.SHARES: _LIST,
+    },
     EventType.LINEHAUL_ARRIVED: {K.STATION: _INT, K.TRUCK: _INT, K.RETURN_KM: _NUM, K.ORDERS: _LIST, K.SHARES: _LIST},
     EventType.FOOTPRINT_COMPUTED: {
         K.LAST_MILE: _NUM,

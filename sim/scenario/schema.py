@@ -769,10 +769,42 @@ class VehicleConfig(Section):
             " (scenarios/vans.toml writes them out, with their sources)."
         ),
     )
+    battery_kwh: float = field_spec(
+        0.0,
+        unit="kWh",
+        ge=0.0,
+        le=2000.0,
+        allowed="0 (no range limit) or > 0",
+        why="ours: about three times the largest electric truck packs (about 600 kWh)",
+        doc=(
+            "Usable battery: the kWh one route may use, charged full at the station between routes (`fleet.charger_kw`)."
+            " A route that would need more is infeasible in the router (a third capacity resource, beside kg and m³), and"
+            " the `battery` check asserts no drive ran flat. Real range is 60-70 % of the official (WLTP) figure"
+            " (Arval / Millbrook test, Fleet News 2021): state the usable kWh at real consumption. 0: no limit."
+        ),
+    )
+    kwh_per_km_empty: float = field_spec(
+        0.0,
+        unit="kWh/km",
+        ge=0.0,
+        le=5.0,
+        doc="Consumption when empty (with a battery), times the road grade's factor as the kg.",
+    )
+    kwh_per_km_full: float = field_spec(
+        0.0, unit="kWh/km", ge=0.0, le=5.0, allowed=">= kwh_per_km_empty", doc="Consumption at full payload."
+    )
 
     def _rules(self) -> Iterator[Problem]:
         if self.full_kg_per_km < self.empty_kg_per_km:
             yield Problem(("full_kg_per_km",), f"must be >= empty_kg_per_km ({num(self.empty_kg_per_km)})", self.full_kg_per_km)
+        if self.kwh_per_km_full < self.kwh_per_km_empty:
+            yield Problem(
+                ("kwh_per_km_full",), f"must be >= kwh_per_km_empty ({num(self.kwh_per_km_empty)})", self.kwh_per_km_full
+            )
+        if self.battery_kwh > 0 and self.kwh_per_km_full <= 0:
+            yield Problem(
+                ("kwh_per_km_full",), "a battery needs a consumption (kwh_per_km_empty / _full > 0)", self.kwh_per_km_full
+            )
 
     @classmethod
     def from_model(cls, vt: VehicleType) -> VehicleConfig:
@@ -787,6 +819,9 @@ class VehicleConfig(Section):
             vt.cost_per_minute,
             vt.capacity_m3 if math.isfinite(vt.capacity_m3) else 0.0,
             vt.electric,
+            vt.battery_kwh if math.isfinite(vt.battery_kwh) else 0.0,
+            vt.kwh_per_km_empty,
+            vt.kwh_per_km_full,
         )
 
     def to_model(self, count: int | None = None) -> VehicleType:
@@ -802,6 +837,9 @@ class VehicleConfig(Section):
             self.cost_per_minute,
             capacity_m3=self.capacity_m3 if self.capacity_m3 > 0 else math.inf,
             electric=self.electric,
+            battery_kwh=self.battery_kwh if self.battery_kwh > 0 else math.inf,
+            kwh_per_km_empty=self.kwh_per_km_empty,
+            kwh_per_km_full=self.kwh_per_km_full,
         )
 
 
@@ -844,6 +882,18 @@ class FleetConfig(Section):
     ev_kwh_per_km_empty: float = field_spec(0.20, unit="kWh/km", gt=0.0, le=5.0, doc="Electric van consumption when empty.")
     ev_kwh_per_km_full: float = field_spec(
         0.28, unit="kWh/km", gt=0.0, le=5.0, allowed=">= ev_kwh_per_km_empty", doc="Electric van consumption at full load."
+    )
+    charger_kw: float = field_spec(
+        0.0,
+        unit="kW",
+        ge=0.0,
+        le=1000.0,
+        allowed="0 (charged at once) or > 0",
+        why="ours: above the fastest DC chargers (about 350 kW)",
+        doc=(
+            "Charging power at the station for vehicles with a `battery_kwh`: back from a route, a vehicle is available"
+            " again once the kWh it used are back in (kWh / kW hours later). 0: charged at once."
+        ),
     )
     shift_hours: float = field_spec(
         0.0,

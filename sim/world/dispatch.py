@@ -310,13 +310,16 @@ class Dispatcher:
 
     def _within_shift(self, inst: RoutingInstance, k_local: int, stops: list[tuple[int, Order]]) -> list[tuple[int, Order]]:
         """The stops cut from the end until the planned route is back by the depot's closing
-        time (only with a shift limit; a feasible plan with hard windows is never cut)."""
-        if math.isinf(self.fleet.shift_minutes):
+        time (only with a shift limit; a feasible plan with hard windows is never cut) and,
+        for a type with a battery, within it (kernels.route_kwh's worst case)."""
+        vt = inst.vehicle_types[k_local]
+        if math.isinf(self.fleet.shift_minutes) and math.isinf(vt.battery_kwh):
             return stops
-        close = float(inst.due[0])
+        close = float(inst.due[0]) if not math.isinf(self.fleet.shift_minutes) else math.inf
         while stops:
-            ev = evaluate(inst, [Route(k_local, tuple(node for node, _ in stops))])
-            if ev.routes[0].duration <= close + 1e-9:
+            rr = evaluate(inst, [Route(k_local, tuple(node for node, _ in stops))]).routes[0]
+            # weight and volume were trimmed already: what overload is left is the battery's
+            if rr.duration <= close + 1e-9 and rr.overload <= 1e-9:
                 break
             stops = stops[:-1]
         return stops
@@ -341,7 +344,7 @@ class Dispatcher:
         """A vehicle is back: its emissions go to the labeller, it is idle again, and parcels
         nobody was home for try again the next day."""
         self.ctx.counters.on_road -= 1
-        self.fleet.release(plan.vehicle_id, plan.start, self.ctx.now - plan.start)
+        self.fleet.release(plan.vehicle_id, plan.start, self.ctx.now - plan.start, plan.kwh)
         if self.labeller is not None:
             electric = plan.instance.vehicle_types[plan.vehicle_type].electric
             self.labeller.route_returned(plan.route_id, [o for _, o in plan.stops], shares, electric)

@@ -28,6 +28,8 @@ class FleetPool:
         self.shift_minutes = scenario.fleet.shift_hours * 60.0 if scenario.fleet.shift_hours > 0 else math.inf
         self.clock = clock
         self._used: dict[str, tuple[int, float]] = {}  # vehicle -> (day, minutes on routes that day)
+        self.charger_kw = scenario.fleet.charger_kw
+        self._charged_at: dict[str, float] = {}  # vehicle -> when its battery is full again
         self.depot_of: dict[str, int] = {}
         self.type_of: dict[str, int] = {}
         self.idle: list[list[list[str]]] = [[[] for _ in self.types] for _ in range(n_depots)]
@@ -70,10 +72,15 @@ class FleetPool:
         return self.shift_minutes - (used if day == int(self.clock() // MINUTES_PER_DAY) else 0.0)
 
     def available(self, depot: int, k: int) -> list[str]:
-        """The idle vehicles of type k at the depot with enough of their shift left, in id order."""
+        """The idle vehicles of type k at the depot with enough of their shift left and a full
+        battery (charging at ``fleet.charger_kw`` after a route), in id order."""
+        ids = self.idle[depot][k]
+        if self._charged_at:
+            now = self.clock()
+            ids = [v for v in ids if self._charged_at.get(v, 0.0) <= now]
         if math.isinf(self.shift_minutes):
-            return self.idle[depot][k]
-        return [v for v in self.idle[depot][k] if self.shift_left(v) >= MIN_SHIFT_LEFT_MINUTES]
+            return ids
+        return [v for v in ids if self.shift_left(v) >= MIN_SHIFT_LEFT_MINUTES]
 
     def idle_counts(self, depot: int) -> list[int]:
         return [len(self.available(depot, k)) for k in range(len(self.types))]
@@ -87,8 +94,11 @@ class FleetPool:
         self.idle[depot][k].remove(vid)
         return vid
 
-    def release(self, vehicle_id: str, departed: float = 0.0, minutes: float = 0.0) -> None:
-        """The vehicle is back from a route that left at ``departed`` and took ``minutes``."""
+    def release(self, vehicle_id: str, departed: float = 0.0, minutes: float = 0.0, kwh: float = 0.0) -> None:
+        """The vehicle is back from a route that left at ``departed``, took ``minutes`` and used
+        ``kwh`` of its battery (recharged at ``fleet.charger_kw`` before it leaves again)."""
+        if kwh > 0 and self.charger_kw > 0:
+            self._charged_at[vehicle_id] = departed + minutes + kwh / self.charger_kw * 60.0
         day = int(departed // MINUTES_PER_DAY)
         was_day, used = self._used.get(vehicle_id, (day, 0.0))
         self._used[vehicle_id] = (day, (used if was_day == day else 0.0) + minutes)

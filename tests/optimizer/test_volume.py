@@ -1,4 +1,4 @@
-"""Volume as a second capacity resource: every evaluator, the greedy, Split and the HGS engine
+"""Volume as a second capacity resource (and battery energy as a third): every evaluator, the greedy, Split and the HGS engine
 count a route's m³ against its vehicle type's ``capacity_m3`` beside its weight, the compiled
 kernels and their plain-Python twins agree, and an instance without volumes is unchanged."""
 
@@ -157,3 +157,43 @@ def test_mogwo_front_plans_fit_both_capacities(seed):
         for rr in ev.routes:
             vt = inst.vehicle_types[rr.route.vehicle_type]
             assert rr.volume <= vt.capacity_m3 + 1e-9 and rr.load <= vt.capacity + 1e-9
+
+
+# -- battery energy: a third resource of the same kind ---------------------------------------
+
+#: 1 kWh, 0.1 kWh/km empty and 0.2 at full load: a few km of range
+EV = VehicleType("ev", 10.0, 6, 0.0, 0.0, 1.0, 0.0, 0.0, battery_kwh=1.0, kwh_per_km_empty=0.1, kwh_per_km_full=0.2)
+
+
+def test_a_route_that_would_run_flat_is_infeasible_everywhere():
+    """Stops at 1, 2, 3 km (unit speed, grade factor 1): 6 km there and back with 3 of 10
+    units on board is 6 x (0.1 + 0.1 x 0.3) = 0.78 kWh in the worst case (all carried back
+    all the way): within 1 kWh; a fourth stop makes 8 x 0.14 = 1.12 kWh, 12 % over."""
+    fits = line([0.0] * 3, fleet=(EV,))
+    over = line([0.0] * 4, fleet=(EV,))
+    assert evaluate(fits, [Route(0, (1, 2, 3))]).feasible
+    ev = evaluate(over, [Route(0, (1, 2, 3, 4))])
+    assert not ev.feasible and ev.problems == ("route 0: needs more than the 1 kWh battery of ev",)
+    assert ev.routes[0].overload == pytest.approx(0.12 * 10.0)
+    py = evaluate(over, [Route(0, (1, 2, 3, 4))], compiled=False).routes[0]
+    ref = evaluate_route(over, [1, 2, 3, 4], 0)
+    assert py.overload == pytest.approx(ev.routes[0].overload) and ref.overload == pytest.approx(py.overload)
+    kd = over.kernel_data
+    seg = np.empty(sg.NSEG)
+    sg.route_segment(np.array([1, 2, 3, 4]), kd.nodes, kd.arcs, seg)
+    assert sg.segment_objectives(seg, 0, kd.veh, kd.cfg)[5] == pytest.approx(ev.routes[0].overload)
+    assert kernels.route_score(np.array([1, 2, 3, 4]), 0, 4, 0, np.array([1.0, 0.0, 0.0]), *kd) >= kernels.INF
+
+
+def test_greedy_engine_and_pack_keep_within_the_battery():
+    """Stops 0.4 km apart up to 3.6 km out: each reachable alone, not all on one battery."""
+    base = line([0.0] * 9, fleet=(EV,))
+    inst = base.replace(x=base.x * 0.4)
+    plans = [nearest_neighbour(inst), solve_scalar(inst, (1.0, 0.0), seed=1, iterations=10, params=HGSParams(mu=6, lam=6))[0]]
+    from optimizer import solve
+
+    plans += [s.routes for s in solve(inst, seed=1, iterations=3, population=6).solutions]
+    for routes in plans:
+        ev = evaluate(inst, routes)
+        assert ev.feasible, ev.problems
+    assert len(plans[0]) >= 2  # the battery, not the load (9 of 10 units), splits the route

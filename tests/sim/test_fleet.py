@@ -13,7 +13,19 @@ from sim.scenario.schema import VehicleConfig
 from sim.world.fleet import MIN_SHIFT_LEFT_MINUTES, FleetPool
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
-FIELDS = ("capacity", "capacity_m3", "count", "empty_kg_per_km", "full_kg_per_km", "cost_per_km", "fixed_cost", "cost_per_minute")
+FIELDS = (
+    "capacity",
+    "capacity_m3",
+    "count",
+    "empty_kg_per_km",
+    "full_kg_per_km",
+    "cost_per_km",
+    "fixed_cost",
+    "cost_per_minute",
+    "battery_kwh",
+    "kwh_per_km_empty",
+    "kwh_per_km_full",
+)
 
 
 def test_vans_scenario_writes_out_the_presets():
@@ -57,3 +69,15 @@ def test_a_vehicle_day_counts_against_the_shift(tiny):
     assert pool.idle_counts(0) == [1] and pool.shortest_shift_left(0) == 180.0
     now[0] = 1440.0 + 6 * 60.0
     assert pool.idle_counts(0) == [2] and pool.shift_left(vid) == 180.0
+
+
+def test_a_vehicle_charges_before_it_leaves_again(tiny):
+    """7 kW: back at 10:00 having used 14 kWh, the van is available again at 12:00."""
+    s = tiny('fleet.vehicles=[{name = "van", capacity_kg = 100.0, count = 1}]', "fleet.charger_kw=7")
+    now = [10 * 60.0]
+    pool = FleetPool(s, 1, clock=lambda: now[0])
+    vid = pool.take(0, 0)
+    pool.release(vid, departed=8 * 60.0, minutes=120.0, kwh=14.0)
+    assert pool.idle_counts(0) == [0]
+    now[0] = 12 * 60.0
+    assert pool.idle_counts(0) == [1]

@@ -264,3 +264,21 @@ def test_shift_hours_bound_every_vehicle_day(tiny, tmp_path, hard):
     assert free.shift_hours_max > 2.0
     assert 0 < s.shift_hours_max <= 2.0 + 1e-9
     assert all(r.ok for r in _checks(tmp_path / "shift.db").values())
+
+
+def test_electric_vans_never_run_flat(tiny, tmp_path):
+    """Vans with a 15 kWh battery (50-75 km): routes stay within it (the worst case planned,
+    every parcel carried back, half of them nobody home here), the battery check passes and
+    the drives' kWh are logged."""
+    db = tmp_path / "ev.db"
+    van = (
+        'fleet.vehicles=[{name = "ev", capacity_kg = 500.0, count = 6, battery_kwh = 15.0, kwh_per_km_empty = 0.2,'
+        " kwh_per_km_full = 0.3, electric = true}]"
+    )
+    s = run(tiny(van, "demand.failed_attempt_share=0.5", "world.depots=1", "fleet.charger_kw=7"), db_path=db, seed=4)
+    checks = _checks(db)
+    assert all(r.ok for r in checks.values()), {n: r.example for n, r in checks.items() if not r.ok}
+    assert "battery" in checks and s.delivered > 0
+    with EventLog.open(db) as log:
+        used = [e.data["kwh"] for e in log.events(1, type=EventType.VEHICLE_RETURNED)]
+    assert used and 0 < max(used) <= 15.0
