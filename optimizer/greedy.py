@@ -52,6 +52,7 @@ class _Fleet:
             itertools.repeat(k, v.count) for k, v in enumerate(inst.vehicle_types)
         )
         self._capacity = [v.capacity for v in inst.vehicle_types]
+        self._capacity_m3 = [v.capacity_m3 for v in inst.vehicle_types]
         self._largest = int(np.argmax(self._capacity))
         self._spare: list[int] = []  # vehicles passed over as too small, in fleet order
 
@@ -59,16 +60,41 @@ class _Fleet:
         """Return an unused vehicle, to be handed out first next time."""
         self._spare.insert(0, k)
 
-    def next(self, demand: float = 0.0) -> int:
-        """The next vehicle (its type) that can carry ``demand``."""
+    def _fits(self, k: int, demand: float, volume: float) -> bool:
+        return self._capacity[k] >= demand - EPS and self._capacity_m3[k] >= volume - EPS
+
+    def next(self, demand: float = 0.0, volume: float = 0.0) -> int:
+        """The next vehicle (its type) that can carry ``demand`` and ``volume`` m³."""
         for i, k in enumerate(self._spare):
-            if self._capacity[k] >= demand - EPS:
+            if self._fits(k, demand, volume):
                 return self._spare.pop(i)
         for k in self._types:
-            if self._capacity[k] >= demand - EPS:
+            if self._fits(k, demand, volume):
                 return k
             self._spare.append(k)
         return self._largest
+
+
+def _energy(inst: RoutingInstance) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per type: kWh per grade-km empty, the extra kWh per grade-km and capacity unit, and
+    the battery; and per node the grade-weighted km back to the depot. A route's kWh is
+    ``(e + s L) GD`` with its whole load L over every arc (kernels.route_kwh, the worst case)."""
+    vt = inst.vehicle_types
+    e = np.array([v.kwh_per_km_empty for v in vt])
+    s = np.array([(v.kwh_per_km_full - v.kwh_per_km_empty) / v.capacity for v in vt])
+    battery = np.array([v.battery_kwh for v in vt])
+    nodes = np.arange(inst.n_customers + 1)
+    km, _, g, _ = inst.arcs_between(nodes, np.zeros_like(nodes))
+    return e, s, battery, g * km
+
+
+def _grade_km(inst: RoutingInstance, frm: np.ndarray, to: np.ndarray) -> np.ndarray:
+    km, _, g, _ = inst.arcs_between(frm, to)
+    return g * km
+
+
+def _fits_battery(kwh: np.ndarray, battery: np.ndarray | float) -> np.ndarray:
+    return kwh <= battery * (1.0 + 1e-12)
 
 
 def _home_minutes(inst: RoutingInstance) -> np.ndarray:
@@ -114,7 +140,10 @@ def construct(instance: RoutingInstance, deadline: Deadline | None = None) -> Co
     hard = inst.penalty.hard_windows
     n = inst.n_customers
     dem, ready, due, serv = inst.demand, inst.ready, inst.due, inst.service
+    vol = inst.volume
+    assert vol is not None  # set by RoutingInstance.__post_init__
     home = _home_minutes(inst)
+    e_kwh, s_kwh, battery, home_gkm = _energy(inst)
     unrouted = np.ones(n + 1, dtype=bool)
     unrouted[0] = False
     fleet = _Fleet(inst)
@@ -126,10 +155,14 @@ def construct(instance: RoutingInstance, deadline: Deadline | None = None) -> Co
             return Construction(routes + due_order_fill(inst, rest, fleet), False)
         k = fleet.next()
         cap = inst.vehicle_types[k].capacity
+        cap_m3 = inst.vehicle_types[k].capacity_m3
         seq: list[int]
-        here, t, load, seq = 0, float(ready[0]), 0.0, []
+        here, t, load, m3, seq = 0, float(ready[0]), 0.0, 0.0, []
+        gd = 0.0  # grade-km so far (the route's kWh, see _energy)
+        limited = bool(np.isfinite(battery[k]))
+        gkm = np.zeros(0)
         while True:
-            cand = np.flatnonzero(unrouted & (dem <= cap - load + EPS))
+            cand = np.flatnonzero(unrouted & (dem <= cap - load + EPS) & (vol <= cap_m3 - m3 + EPS))
             if cand.size == 0:
                 break
             km, minutes = _travel(inst, here, cand, t)
@@ -138,6 +171,10 @@ def construct(instance: RoutingInstance, deadline: Deadline | None = None) -> Co
             ok = arr <= due[cand] + EPS
             # must still get home by the depot's due time
             ok &= start + serv[cand] + home[cand] <= due[0] + EPS
+            if limited:
+                gkm = _grade_km(inst, np.full(cand.shape, here), cand)
+                kwh = (e_kwh[k] + s_kwh[k] * (load + dem[cand])) * (gd + gkm + home_gkm[cand])
+                ok &= _fits_battery(kwh, battery[k])
             if not ok.any():
                 if seq or hard:
                     break
@@ -149,6 +186,9 @@ def construct(instance: RoutingInstance, deadline: Deadline | None = None) -> Co
             seq.append(j)
             unrouted[j] = False
             load += dem[j]
+            m3 += vol[j]
+            if limited:
+                gd += float(gkm[best])
             t = max(t + float(minutes[best]), float(ready[j])) + float(serv[j])
             here = j
             placed += 1
@@ -175,28 +215,45 @@ def due_order_fill(instance: RoutingInstance, customers: np.ndarray, fleet: _Fle
     fleet = fleet or _Fleet(inst)
     hard = inst.penalty.hard_windows
     dem, ready, due, serv = inst.demand, inst.ready, inst.due, inst.service
+    vol = inst.volume
+    assert vol is not None  # set by RoutingInstance.__post_init__
     home = _home_minutes(inst)
+    e_kwh, s_kwh, battery, home_gkm = _energy(inst)
+    limited = bool(np.isfinite(battery).any())
     order = np.asarray(customers, dtype=np.int64)
     order = order[np.lexsort((order, due[order]))]
     cap = np.array([v.capacity for v in inst.vehicle_types])
+    cap_m3 = np.array([v.capacity_m3 for v in inst.vehicle_types])
     # the open routes: type, stops, and the state at their last stop
     types: list[int] = []
     stops: list[list[int]] = []
     last = np.zeros(0, dtype=np.int64)
     clock = np.zeros(0)
     load = np.zeros(0)
+    m3 = np.zeros(0)
+    gd = np.zeros(0)
     for j in (int(c) for c in order):
         if stops:
             km, minutes = _arcs_to(inst, last, j, clock)
             arr = clock + minutes
             start = np.maximum(arr, ready[j])
-            ok = (load + dem[j] <= cap[types] + EPS) & (arr <= due[j] + EPS) & (start + serv[j] + home[j] <= due[0] + EPS)
+            ok = (
+                (load + dem[j] <= cap[types] + EPS)
+                & (m3 + vol[j] <= cap_m3[types] + EPS)
+                & (arr <= due[j] + EPS)
+                & (start + serv[j] + home[j] <= due[0] + EPS)
+            )
+            if limited:
+                tt = np.asarray(types)
+                gkm = _grade_km(inst, last, np.full(last.shape, j))
+                kwh = (e_kwh[tt] + s_kwh[tt] * (load + dem[j])) * (gd + gkm + home_gkm[j])
+                ok &= _fits_battery(kwh, battery[tt])
         if stops and ok.any():
             score = np.where(ok, DELTA_DIST * km + DELTA_TIME * (start - clock), np.inf)
             r = int(np.argmin(score))
             t = float(start[r])
         else:
-            k = fleet.next(float(dem[j]))
+            k = fleet.next(float(dem[j]), float(vol[j]))
             minutes0 = float(_arcs_to(inst, np.zeros(1, dtype=np.int64), j, np.array([float(ready[0])]))[1][0])
             arr = float(ready[0]) + minutes0
             if hard and (arr > due[j] + EPS or max(arr, ready[j]) + serv[j] + home[j] > due[0] + EPS):
@@ -205,11 +262,16 @@ def due_order_fill(instance: RoutingInstance, customers: np.ndarray, fleet: _Fle
             types.append(k)
             stops.append([])
             last, clock, load = np.append(last, 0), np.append(clock, float(ready[0])), np.append(load, 0.0)
+            m3 = np.append(m3, 0.0)
+            gd = np.append(gd, 0.0)
             r = len(stops) - 1
             t = max(arr, float(ready[j]))
         stops[r].append(j)
+        if limited:
+            gd[r] += float(_grade_km(inst, last[r : r + 1], np.array([j]))[0])
         last[r], clock[r] = j, t + float(serv[j])
         load[r] += dem[j]
+        m3[r] += vol[j]
     return [Route(k, tuple(seq)) for k, seq in zip(types, stops)]
 
 

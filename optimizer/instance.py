@@ -11,7 +11,9 @@ import numpy as np
 from .deadline import Deadline
 from .layout import (
     ARC_FIELDS,
+    BATTERY_KWH,
     CAPACITY,
+    CAPACITY_M3,
     CFG_FIELDS,
     COST_FACTOR,
     COST_PER_KM,
@@ -26,6 +28,8 @@ from .layout import (
     FULL_KG_PER_KM,
     HARD_WINDOWS,
     KM,
+    KWH_EMPTY,
+    KWH_FULL,
     LATE_WEIGHT,
     MINUTES,
     NODE_FIELDS,
@@ -35,6 +39,7 @@ from .layout import (
     SERVICE,
     START_MINUTE,
     VEH_FIELDS,
+    VOLUME,
 )
 from .model import (
     NO_CONGESTION,
@@ -70,10 +75,11 @@ class Leg(NamedTuple):
 class KernelData(NamedTuple):
     """The instance packed as plain arrays, the only form the numba kernels read.
 
-    The columns are named in :mod:`optimizer.layout`: nodes (N, 4) demand, ready, due,
-    service; arcs (4, N, N) road km, free-flow minutes, emission factor g_r, cost factor;
+    The columns are named in :mod:`optimizer.layout`: nodes (N, 5) demand, ready, due,
+    service, volume (m³); arcs (4, N, N) road km, free-flow minutes, emission factor g_r, cost factor;
     grade (N, N) road grade index; cong (G, P) congestion coefficient per grade and period;
-    veh (K, 7) capacity, count, empty and full kg/km, cost/km, fixed cost, cost/minute;
+    veh (K, 11) capacity, count, empty and full kg/km, cost/km, fixed cost, cost/minute,
+    volume capacity (m³, infinite when it never binds), battery kWh, kWh/km empty and full;
     cfg (6,) late weight, early weight, hard windows (0/1), period length, start minute
     of the day, number of periods.
     """
@@ -124,6 +130,9 @@ class RoutingInstance:
         Time-window penalty and hard/soft windows.
     source
         Where the data came from, for error messages.
+    volume
+        Parcel volume per node (depot 0), m³: a second capacity resource against each
+        vehicle type's ``capacity_m3``. None (Solomon / VRPLIB) means no volume (all 0).
     """
 
     name: str
@@ -143,6 +152,7 @@ class RoutingInstance:
     start_minute: float = 0.0
     penalty: PenaltyModel = field(default_factory=PenaltyModel)
     source: str = "<arrays>"
+    volume: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         fix = lambda name, arr, dt=np.float64: object.__setattr__(  # noqa: E731
@@ -150,6 +160,7 @@ class RoutingInstance:
         )
         for name in ("x", "y", "demand", "ready", "due", "service"):
             fix(name, getattr(self, name))
+        fix("volume", np.zeros(self.x.shape[0]) if self.volume is None else self.volume)
         n1 = self.x.shape[0]
         if self.customer_ids is None:
             fix("customer_ids", np.arange(n1), np.int64)
@@ -175,7 +186,8 @@ class RoutingInstance:
         n1 = self.x.shape[0]
         if n1 < 2:
             self._fail(None, "customers", "need a depot and at least one customer")
-        for name in ("y", "demand", "ready", "due", "service", "customer_ids"):
+        assert self.volume is not None  # set by __post_init__
+        for name in ("y", "demand", "ready", "due", "service", "customer_ids", "volume"):
             if getattr(self, name).shape != (n1,):
                 self._fail(None, name, f"expected {n1} values, got shape {getattr(self, name).shape}")
         if not self.vehicle_types:
@@ -191,13 +203,16 @@ class RoutingInstance:
         if g.min() < 0 or g.max() >= len(self.grades):
             self._fail(None, "road_grade", f"grade index must be in 0..{len(self.grades) - 1}")
         max_cap = max(v.capacity for v in self.vehicle_types if v.count > 0)
-        for name in ("x", "y", "demand", "ready", "due", "service"):
+        max_m3 = max(v.capacity_m3 for v in self.vehicle_types if v.count > 0)
+        for name in ("x", "y", "demand", "ready", "due", "service", "volume"):
             bad = np.flatnonzero(~np.isfinite(getattr(self, name)))
             if bad.size:
                 self._fail(int(bad[0]), name, "is NaN or infinite")
         checks = (
             ("demand", self.demand < 0, "must be >= 0"),
             ("demand", self.demand > max_cap, f"exceeds the largest vehicle capacity {max_cap:g}"),
+            ("volume", self.volume < 0, "must be >= 0"),
+            ("volume", self.volume > max_m3, f"exceeds the largest vehicle volume capacity {max_m3:g} m³"),
             ("due", self.due < self.ready, "due time is before the ready time (b < a)"),
             ("service", self.service < 0, "must be >= 0"),
         )
@@ -209,6 +224,8 @@ class RoutingInstance:
                 self._fail(i, fld, f"{msg} (value {val:g})")
         if self.demand[0] != 0:
             self._fail(0, "demand", "the depot must have demand 0")
+        if self.volume[0] != 0:
+            self._fail(0, "volume", "the depot must have volume 0")
         if len(set(self.customer_ids.tolist())) != n1:
             self._fail(None, "customer_ids", "ids must be unique")
 
@@ -300,7 +317,13 @@ class RoutingInstance:
                 arcs[EMISSION_FACTOR, lo:hi] = emission[g]
                 arcs[COST_FACTOR, lo:hi] = cost[g]
         nodes = np.empty((n1, NODE_FIELDS))
-        for col, values in ((DEMAND, self.demand), (READY, self.ready), (DUE, self.due), (SERVICE, self.service)):
+        for col, values in (
+            (DEMAND, self.demand),
+            (READY, self.ready),
+            (DUE, self.due),
+            (SERVICE, self.service),
+            (VOLUME, self.volume),
+        ):
             nodes[:, col] = values
         veh = np.empty((len(self.vehicle_types), VEH_FIELDS))
         for k, v in enumerate(self.vehicle_types):
@@ -311,6 +334,10 @@ class RoutingInstance:
             veh[k, COST_PER_KM] = v.cost_per_km
             veh[k, FIXED_COST] = v.fixed_cost
             veh[k, COST_PER_MINUTE] = v.cost_per_minute
+            veh[k, CAPACITY_M3] = v.capacity_m3
+            veh[k, BATTERY_KWH] = v.battery_kwh
+            veh[k, KWH_EMPTY] = v.kwh_per_km_empty
+            veh[k, KWH_FULL] = v.kwh_per_km_full
         cfg = np.empty(CFG_FIELDS)
         cfg[LATE_WEIGHT] = self.penalty.late_weight
         cfg[EARLY_WEIGHT] = self.penalty.early_weight

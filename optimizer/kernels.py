@@ -29,7 +29,9 @@ import numpy as np
 from numba import njit
 
 from .layout import (
+    BATTERY_KWH,
     CAPACITY,
+    CAPACITY_M3,
     COST_FACTOR,
     COST_PER_KM,
     COST_PER_MINUTE,
@@ -43,6 +45,8 @@ from .layout import (
     FULL_KG_PER_KM,
     HARD_WINDOWS,
     KM,
+    KWH_EMPTY,
+    KWH_FULL,
     LATE_WEIGHT,
     MINUTES,
     PERIOD_MINUTES,
@@ -58,6 +62,7 @@ from .layout import (
     TOTAL_LATE,
     TOTAL_OVERLOAD,
     TOTAL_PEN,
+    VOLUME,
 )
 
 INF = 1e300
@@ -66,8 +71,8 @@ INF = 1e300
 COST, EMIS, PEN, DIST, DURATION, OVERLOAD, LATE = 0, 1, 2, 3, 4, 5, 6
 
 # Columns of the schedule state local search keeps after each stop (see _refresh).
-ST_TIME, ST_CKM, ST_GKM, ST_GKM_DELIVERED, ST_PEN, ST_DELIVERED, ST_LATE, ST_TAIL_MIN, ST_TAIL_READY = range(9)
-ST_FIELDS = 9
+ST_TIME, ST_CKM, ST_GKM, ST_GKM_DELIVERED, ST_PEN, ST_DELIVERED, ST_LATE, ST_TAIL_MIN, ST_TAIL_READY, ST_VOLUME = range(10)
+ST_FIELDS = 10
 
 # Margin on a lower-bound arrival before a hard window calls a candidate late: the bound's
 # sums are taken in another order than the exact walk's, so they may round differently.
@@ -161,6 +166,42 @@ def arrive(c, t, nodes, cfg):
 
 
 @njit(cache=True, inline="always")
+def excess(k, load, volume, veh):
+    """Load over vehicle type k's capacities, in capacity units: the weight over its
+    capacity plus the m³ over its volume capacity as the same share of the weight capacity
+    (10 % too much volume counts as 10 % too much weight). 0 when both fit; a type with an
+    infinite volume capacity (Solomon / VRPLIB) never counts volume."""
+    cap = veh[k, CAPACITY]
+    capv = veh[k, CAPACITY_M3]
+    over = load - cap if load > cap else 0.0
+    if volume > capv:
+        over += (volume - capv) / capv * cap
+    return over
+
+
+@njit(cache=True, inline="always")
+def route_kwh(k, gkm, load, veh):
+    """kWh a route on type k may use: the kWh per km interpolated by load and times the grade
+    factor (as the kg), with the route's whole ``load`` on board over every arc, the return
+    included: the worst case, every parcel carried back (nobody home), so a drive of a plan
+    within the battery can never run flat. ``gkm``: sum over arcs of g_r x km. 0 without."""
+    e = veh[k, KWH_EMPTY]
+    full = veh[k, KWH_FULL]
+    cap = veh[k, CAPACITY]
+    return (e + (full - e) / cap * load) * gkm
+
+
+@njit(cache=True, inline="always")
+def energy_excess(k, kwh, veh):
+    """kWh over type k's battery as the same share of its weight capacity (as
+    :func:`excess` prices volume); 0 within it or without a battery (infinite)."""
+    battery = veh[k, BATTERY_KWH]
+    if kwh > battery:
+        return (kwh - battery) / battery * veh[k, CAPACITY]
+    return 0.0
+
+
+@njit(cache=True, inline="always")
 def route_kg(k, gkm, load_gkm, veh):
     """kg CO2 of a route on type k from its sums over arcs of g_r x km (``gkm``) and of
     g_r x km x load carried (``load_gkm``): the sum of :func:`arc`'s kg, regrouped."""
@@ -189,11 +230,11 @@ def _plain_python(*helpers):
     return types.SimpleNamespace(**forms)
 
 
-#: :func:`travel`, :func:`kg_per_km`, :func:`arc`, :func:`arrive`, :func:`route_kg` and
-#: :func:`route_cost` as plain Python (the same code objects the kernels compile), for
+#: :func:`travel`, :func:`kg_per_km`, :func:`arc`, :func:`arrive`, :func:`excess`, :func:`route_kg`
+#: and :func:`route_cost` as plain Python (the same code objects the kernels compile), for
 #: callers outside the kernels: ``python.arc(i, j, k, load, depart, arcs, grade, cong,
 #: veh, cfg)`` drives one arc without numba compiling anything.
-python = _plain_python(travel, kg_per_km, arc, arrive, route_kg, route_cost)
+python = _plain_python(travel, kg_per_km, arc, arrive, excess, route_kwh, energy_excess, route_kg, route_cost)
 
 
 # ---------------------------------------------------------------------------- routes
@@ -205,16 +246,18 @@ def route_eval(seq, start, length, k, nodes, arcs, grade, cong, veh, cfg):
 
     Returns (cost, kg CO2, time-window penalty, km, duration, overload, lateness), where
     lateness sums the time past due at customers and at the depot return (hard-window
-    violation) and overload is the load above capacity. The vehicle leaves the depot at
+    violation) and overload is the load above capacity, weight and volume (:func:`excess`).
+    The vehicle leaves the depot at
     its ready time with the whole route's demand on board; each arc is charged at the load
     it carries (the return leg empty).
     """
     if length == 0:
         return 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
-    cap = veh[k, CAPACITY]
     load = 0.0
+    vol = 0.0
     for p in range(length):
         load += nodes[seq[start + p], DEMAND]
+        vol += nodes[seq[start + p], VOLUME]
     t = nodes[0, READY]
     t0 = t
     prev = 0
@@ -223,10 +266,12 @@ def route_eval(seq, start, length, k, nodes, arcs, grade, cong, veh, cfg):
     emis = 0.0
     pen = 0.0
     late = 0.0
+    gd = 0.0
     cur = load
     for p in range(length + 1):
         nxt = seq[start + p] if p < length else 0
         km, minutes, kg, ckm, _ = arc(prev, nxt, k, cur, t, arcs, grade, cong, veh, cfg)
+        gd += arcs[EMISSION_FACTOR, prev, nxt] * km
         dist += km
         cost_km += ckm
         emis += kg
@@ -239,7 +284,7 @@ def route_eval(seq, start, length, k, nodes, arcs, grade, cong, veh, cfg):
         prev = nxt
     duration = t - t0
     cost = route_cost(k, cost_km, duration, veh)
-    overload = load - cap if load > cap else 0.0
+    overload = excess(k, load, vol, veh) + energy_excess(k, route_kwh(k, gd, load, veh), veh)
     return cost, emis, pen, dist, duration, overload, late
 
 
@@ -279,16 +324,17 @@ def route_score(seq, start, length, k, w, nodes, arcs, grade, cong, veh, cfg):
     """Scalarised route value ``w . (C, E, T)``; infinite when the route is infeasible.
 
     Same arithmetic as :func:`route_eval`, but it stops at the first sign of infeasibility
-    (load over capacity, or with hard windows a late arrival), which is where local search
+    (load over capacity by weight or volume, or with hard windows a late arrival), which is where local search
     spends most of its time: most candidate moves break a time window.
     """
     if length == 0:
         return 0.0
-    cap = veh[k, CAPACITY]
     load = 0.0
+    vol = 0.0
     for p in range(length):
         load += nodes[seq[start + p], DEMAND]
-    if load > cap + 1e-9:
+        vol += nodes[seq[start + p], VOLUME]
+    if excess(k, load, vol, veh) > 1e-9:
         return INF
     hard = cfg[HARD_WINDOWS] > 0.5
     t = nodes[0, READY]
@@ -297,10 +343,12 @@ def route_score(seq, start, length, k, w, nodes, arcs, grade, cong, veh, cfg):
     cost_km = 0.0
     emis = 0.0
     pen = 0.0
+    gd = 0.0
     cur = load
     for p in range(length + 1):
         nxt = seq[start + p] if p < length else 0
         km, minutes, kg, ckm, _ = arc(prev, nxt, k, cur, t, arcs, grade, cong, veh, cfg)
+        gd += arcs[EMISSION_FACTOR, prev, nxt] * km
         cost_km += ckm
         emis += kg
         pen_a, late_a, t = arrive(nxt, t + minutes, nodes, cfg)
@@ -311,6 +359,8 @@ def route_score(seq, start, length, k, w, nodes, arcs, grade, cong, veh, cfg):
             t += nodes[nxt, SERVICE]
             cur -= nodes[nxt, DEMAND]
         prev = nxt
+    if energy_excess(k, route_kwh(k, gd, load, veh), veh) > 1e-9:
+        return INF
     cost = route_cost(k, cost_km, t - t0, veh)
     return w[0] * cost + w[1] * emis + w[2] * pen
 
@@ -344,9 +394,14 @@ def _segment_scores(tour, i, n, w, nodes, arcs, grade, cong, veh, cfg, maxcap, s
     """
     K = veh.shape[0]
     hard = cfg[HARD_WINDOWS] > 0.5
+    maxvol = 0.0
+    for k in range(K):
+        if veh[k, COUNT] >= 1 and veh[k, CAPACITY_M3] > maxvol:
+            maxvol = veh[k, CAPACITY_M3]
     t0 = nodes[0, READY]
     t = t0
     load = 0.0
+    vol = 0.0
     cost_km = 0.0
     gd = 0.0  # sum of g_r * km over arcs so far (to the last customer)
     wl = 0.0  # sum of g_r * km * load carried, over arcs so far
@@ -356,9 +411,11 @@ def _segment_scores(tour, i, n, w, nodes, arcs, grade, cong, veh, cfg, maxcap, s
     for j in range(i + 1, n + 1):
         c = tour[j - 1]
         q = nodes[c, DEMAND]
-        if load + q > maxcap + 1e-9:
+        v = nodes[c, VOLUME]
+        if load + q > maxcap + 1e-9 or vol + v > maxvol * (1.0 + 1e-12):
             break
         load += q
+        vol += v
         _, minutes, gkm, ckm = travel(prev, c, t, arcs, grade, cong, cfg)
         cost_km += ckm
         gd += gkm
@@ -384,7 +441,7 @@ def _segment_scores(tour, i, n, w, nodes, arcs, grade, cong, veh, cfg, maxcap, s
         best = INF
         bk = -1
         for k in range(K):
-            if veh[k, COUNT] < 1 or load > veh[k, CAPACITY] + 1e-9:
+            if veh[k, COUNT] < 1 or excess(k, load, vol, veh) + energy_excess(k, route_kwh(k, gd_r, load, veh), veh) > 1e-9:
                 continue
             s = w[0] * route_cost(k, ckm_r, dur, veh) + w[1] * route_kg(k, gd_r, wl, veh) + w[2] * pen_r
             if s < best:
@@ -552,7 +609,7 @@ def repair_types(tour, rstart, rtype, nr, w, nodes, arcs, grade, cong, veh, cfg)
 def _refresh(r, routes, rlen, st, nodes, arcs, grade, cong, cfg):
     """Schedule state after each stop of route r, ``st[r, p, ST_*]``: departure time, sum of
     km x cost factor, sum of g_r x km, sum of g_r x km x load delivered before the arc,
-    penalty, load delivered, lateness; ``st[r, rlen]`` is the state back at the depot. None
+    penalty, load delivered, lateness, m³ delivered; ``st[r, rlen]`` is the state back at the depot. None
     of it depends on the vehicle type or on the total load, so any route sharing a prefix or
     a suffix with route r can reuse it."""
     t = nodes[0, READY]
@@ -561,6 +618,7 @@ def _refresh(r, routes, rlen, st, nodes, arcs, grade, cong, cfg):
     gdd = 0.0
     pen = 0.0
     dl = 0.0
+    dv = 0.0
     late = 0.0
     prev = 0
     n = rlen[r]
@@ -576,6 +634,7 @@ def _refresh(r, routes, rlen, st, nodes, arcs, grade, cong, cfg):
         if c != 0:
             t += nodes[c, SERVICE]
             dl += nodes[c, DEMAND]
+            dv += nodes[c, VOLUME]
         st[r, p, ST_TIME] = t
         st[r, p, ST_CKM] = ckm
         st[r, p, ST_GKM] = gd
@@ -583,6 +642,7 @@ def _refresh(r, routes, rlen, st, nodes, arcs, grade, cong, cfg):
         st[r, p, ST_PEN] = pen
         st[r, p, ST_DELIVERED] = dl
         st[r, p, ST_LATE] = late
+        st[r, p, ST_VOLUME] = dv
         prev = c
     # tail bounds, back to front: from an arrival at stop p at time X the route is back at
     # the depot no earlier than max(X + TAIL_MIN[p], TAIL_READY[p]) (cand_bound)
@@ -625,13 +685,30 @@ def min_minutes(i, j, arcs, grade, low):
 START_WALK, START_EMPTY, START_INFEASIBLE = 0, 1, 2
 
 
+@njit(cache=True)
+def candidate_volume(routes, rlen, st, r0, f, mids, nmid, sr, sp, nodes):
+    """m³ of a candidate route assembled as in :func:`cand_score`: prefix and suffix from the
+    stored state (``ST_VOLUME``, as the load), the middle pieces walked."""
+    vol = st[r0, f - 1, ST_VOLUME] if f > 0 else 0.0
+    for m in range(nmid):
+        rr = mids[m, MID_ROUTE]
+        for p in range(mids[m, MID_START], mids[m, MID_END]):
+            vol += nodes[routes[rr, p], VOLUME]
+    if sr >= 0:
+        ns = rlen[sr]
+        if sp < ns:
+            vol += st[sr, ns - 1, ST_VOLUME] - (st[sr, sp - 1, ST_VOLUME] if sp > 0 else 0.0)
+    return vol
+
+
 @njit(cache=True, inline="always")
 def candidate_start(routes, rlen, st, r0, f, mids, nmid, sr, sp, k, nodes, veh, cfg):
     """Where :func:`cand_score` and :func:`cand_bound` start a candidate (see cand_score for
     its pieces): the stored state after its prefix, and its total load for the capacity
     check before any walking. Returns (START_*, time, cost-km, gkm, load-weighted gkm,
     penalty, load delivered, last node, total load); infeasible when the prefix is already
-    late under hard windows or the load exceeds type k's capacity."""
+    late under hard windows or the load exceeds type k's capacity, by weight or (when the
+    type has a finite one) by volume, summed over the candidate's stops."""
     hard = cfg[HARD_WINDOWS] > 0.5
     if f > 0:
         t = st[r0, f - 1, ST_TIME]
@@ -668,6 +745,11 @@ def candidate_start(routes, rlen, st, r0, f, mids, nmid, sr, sp, k, nodes, veh, 
     elif count == 0:
         state = START_EMPTY
     elif load > veh[k, CAPACITY] + 1e-9:
+        state = START_INFEASIBLE
+    elif (
+        veh[k, CAPACITY_M3] < INF
+        and excess(k, load, candidate_volume(routes, rlen, st, r0, f, mids, nmid, sr, sp, nodes), veh) > 1e-9
+    ):
         state = START_INFEASIBLE
     else:
         state = START_WALK
@@ -727,6 +809,8 @@ def cand_bound(routes, rlen, st, r0, f, mids, nmid, sr, sp, k, w, low, nodes, ar
         t = max(t + st[sr, sp, ST_TAIL_MIN], st[sr, sp, ST_TAIL_READY])
     if hard and t > nodes[0, DUE] + BOUND_LATE_TOL:
         return INF
+    if energy_excess(k, route_kwh(k, gd, load, veh), veh) > 1e-9:
+        return INF  # the battery would run flat (the sums are exact in the bound too)
     emis = route_kg(k, gd, load * gd - gdd, veh)
     cost = route_cost(k, ckm, t - nodes[0, READY], veh)
     return w[0] * cost + w[1] * emis + w[2] * pen
@@ -802,6 +886,8 @@ def cand_score(routes, rlen, st, r0, f, mids, nmid, sr, sp, k, w, nodes, arcs, g
             return INF
         pen += pen_a
     # the load carried over an arc is the total minus what was delivered before it
+    if energy_excess(k, route_kwh(k, gd, load, veh), veh) > 1e-9:
+        return INF  # the battery would run flat (the sums are exact in the bound too)
     emis = route_kg(k, gd, load * gd - gdd, veh)
     cost = route_cost(k, ckm, t - nodes[0, READY], veh)
     return w[0] * cost + w[1] * emis + w[2] * pen

@@ -13,9 +13,10 @@ optimizer/kernels.py.
 
 from __future__ import annotations
 
-#: ``nodes``, shape (N, NODE_FIELDS): one row per node (0 is the depot).
-DEMAND, READY, DUE, SERVICE = range(4)
-NODE_FIELDS = 4
+#: ``nodes``, shape (N, NODE_FIELDS): one row per node (0 is the depot). DEMAND is in
+#: capacity units (optimizer.units), VOLUME in m³ (0 where an instance has no volumes).
+DEMAND, READY, DUE, SERVICE, VOLUME = range(5)
+NODE_FIELDS = 5
 
 #: ``arcs``, shape (ARC_FIELDS, N, N): one (N, N) plane per quantity of arc i -> j. KM is
 #: road km, MINUTES the free-flow travel time (before congestion), EMISSION_FACTOR and
@@ -23,9 +24,13 @@ NODE_FIELDS = 4
 KM, MINUTES, EMISSION_FACTOR, COST_FACTOR = range(4)
 ARC_FIELDS = 4
 
-#: ``veh``, shape (K, VEH_FIELDS): one row per vehicle type.
+#: ``veh``, shape (K, VEH_FIELDS): one row per vehicle type. CAPACITY_M3 is the volume
+#: capacity in m³, infinite for a type without one (Solomon / VRPLIB fleets); BATTERY_KWH the
+#: energy a route may use (infinite without a battery), KWH_EMPTY / KWH_FULL the kWh per km
+#: empty and at full load (times the grade factor g_r, as the kg).
 CAPACITY, COUNT, EMPTY_KG_PER_KM, FULL_KG_PER_KM, COST_PER_KM, FIXED_COST, COST_PER_MINUTE = range(7)
-VEH_FIELDS = 7
+CAPACITY_M3, BATTERY_KWH, KWH_EMPTY, KWH_FULL = range(7, 11)
+VEH_FIELDS = 11
 
 #: ``cfg``, shape (CFG_FIELDS,): eq. 7 weights, hard windows (1.0) or soft (0.0), and the
 #: congestion clock (period length in minutes, minute of the day at time 0, period count).
@@ -33,7 +38,7 @@ LATE_WEIGHT, EARLY_WEIGHT, HARD_WINDOWS, PERIOD_MINUTES, START_MINUTE, PERIODS =
 CFG_FIELDS = 6
 
 #: The totals record of :func:`optimizer.kernels.solution_eval`, shape (TOTAL_FIELDS,):
-#: cost, kg CO2, eq. 7 penalty, km, load over capacity, lateness, vehicles over the fleet's
+#: cost, kg CO2, eq. 7 penalty, km, load over capacity (weight and volume, kernels.excess), lateness, vehicles over the fleet's
 #: counts. Same values as ``optimizer.problem.OBJ_*`` (a test keeps them equal).
 TOTAL_COST, TOTAL_EMIS, TOTAL_PEN, TOTAL_DIST, TOTAL_OVERLOAD, TOTAL_LATE, TOTAL_FLEET = range(7)
 TOTAL_FIELDS = 7

@@ -51,12 +51,18 @@ def evaluate_route(inst: RoutingInstance, customers: list[int], vehicle_type: in
     dist = inst.distance
     stops = list(customers) + [0]
     on_board = sum(float(inst.demand[c]) for c in customers)
+    total = on_board
     overload = max(0.0, on_board - vt.capacity)
+    assert inst.volume is not None  # set by RoutingInstance.__post_init__
+    volume = sum(float(inst.volume[c]) for c in customers)
+    if volume > vt.capacity_m3:  # the volume excess as the same share of the weight capacity
+        overload += (volume - vt.capacity_m3) / vt.capacity_m3 * vt.capacity
     clock = float(inst.ready[0])
     depart = clock
     here = 0
     tr = RouteTrace(0.0, 0.0, 0.0, 0.0, 0.0, overload, 0.0, [], [], [], [], [])
     km_cost = 0.0
+    gd = 0.0
     for there in stops:
         km = float(dist[here, there])
         if inst.unit_speed:
@@ -68,6 +74,7 @@ def evaluate_route(inst: RoutingInstance, customers: list[int], vehicle_type: in
             g_emis, g_cost = grade.emission_factor, grade.cost_factor
         factor = vt.empty_kg_per_km + (vt.full_kg_per_km - vt.empty_kg_per_km) * on_board / vt.capacity
         kg = factor * g_emis * km
+        gd += g_emis * km
         tr.arc_load.append(on_board)
         tr.arc_km.append(km)
         tr.arc_kg.append(kg)
@@ -90,5 +97,9 @@ def evaluate_route(inst: RoutingInstance, customers: list[int], vehicle_type: in
             tr.service_start.append(clock)
         here = there
     tr.duration = clock - depart
+    # the worst case, every parcel on board to the end (kernels.route_kwh)
+    kwh = (vt.kwh_per_km_empty + (vt.kwh_per_km_full - vt.kwh_per_km_empty) / vt.capacity * total) * gd
+    if kwh > vt.battery_kwh:  # the battery's excess as the same share of the weight capacity
+        tr.overload += (kwh - vt.battery_kwh) / vt.battery_kwh * vt.capacity
     tr.cost = km_cost * vt.cost_per_km + vt.fixed_cost + vt.cost_per_minute * tr.duration
     return tr

@@ -34,6 +34,8 @@ class RouteResult:
     load: float
     overload: float
     lateness: float
+    #: m³ on board leaving the depot; ``overload`` counts an excess of it (kernels.excess)
+    volume: float
     arrival: np.ndarray = field(repr=False)
     service_start: np.ndarray = field(repr=False)
     arc_load: np.ndarray = field(repr=False)
@@ -93,7 +95,15 @@ def evaluate(instance: RoutingInstance, routes: list[Route] | tuple[Route, ...],
         results.append(res)
         vt = instance.vehicle_types[r.vehicle_type]
         if res.overload > FEAS_TOL:
-            problems.append(f"route {ri}: load {res.load:g} exceeds capacity {vt.capacity:g} of {vt.name}")
+            heavy = res.load > vt.capacity
+            bulky = res.volume > vt.capacity_m3
+            flat = not (heavy or bulky) and math.isfinite(vt.battery_kwh)  # what is left is energy
+            if heavy or not (bulky or flat):
+                problems.append(f"route {ri}: load {res.load:g} exceeds capacity {vt.capacity:g} of {vt.name}")
+            if bulky:
+                problems.append(f"route {ri}: volume {res.volume:g} m³ exceeds capacity {vt.capacity_m3:g} m³ of {vt.name}")
+            if flat:
+                problems.append(f"route {ri}: needs more than the {vt.battery_kwh:g} kWh battery of {vt.name}")
         if instance.penalty.hard_windows and res.lateness > FEAS_TOL:
             problems.append(f"route {ri}: late by {res.lateness:.4g} in total (hard time windows)")
     missing = np.flatnonzero(seen[1:] == 0) + 1
@@ -125,6 +135,8 @@ def _route_compiled(instance: RoutingInstance, r: Route, seq: np.ndarray) -> Rou
     kd = instance.kernel_data
     n = seq.size
     vals = kernels.route_eval(seq, 0, n, r.vehicle_type, *kd)
+    vol = instance.volume
+    assert vol is not None  # set by RoutingInstance.__post_init__
     arrays = [np.zeros(n + 1) for _ in range(5)]
     if n:
         kernels.route_detail(seq, 0, n, r.vehicle_type, *kd, *arrays)
@@ -138,6 +150,7 @@ def _route_compiled(instance: RoutingInstance, r: Route, seq: np.ndarray) -> Rou
         float(instance.demand[seq].sum()) if n else 0.0,
         vals[kernels.OVERLOAD],
         vals[kernels.LATE],
+        float(vol[seq].sum()) if n else 0.0,
         *arrays,
     )
 
@@ -156,7 +169,7 @@ def _route_python(instance: RoutingInstance, r: Route, seq: np.ndarray, nodes: _
     n = seq.size
     arrays = [np.zeros(n + 1) for _ in range(5)]
     if n == 0:
-        return RouteResult(r, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, *arrays)
+        return RouteResult(r, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, *arrays)
     arrival, service_start, arc_load, arc_km, arc_kg = arrays
     stops = np.concatenate([seq, [0]])
     km, minutes, g_emis, g_cost = (a.tolist() for a in inst.arcs_between(np.concatenate([[0], seq]), stops))
@@ -172,10 +185,11 @@ def _route_python(instance: RoutingInstance, r: Route, seq: np.ndarray, nodes: _
         load += demand[c]
     t = ready[0]
     t0 = t
-    dist = cost_km = emis = pen = late = 0.0
+    dist = cost_km = emis = pen = late = gd = 0.0
     cur = load
     for p, nxt in enumerate(stops.tolist()):
         d = km[p]
+        gd += g_emis[p] * d
         dist += d
         cost_km += d * g_cost[p]
         kg = (e + slope * cur) * g_emis[p] * d
@@ -199,8 +213,20 @@ def _route_python(instance: RoutingInstance, r: Route, seq: np.ndarray, nodes: _
             service_start[p] = t
     duration = t - t0
     cost = cost_km * float(vt.cost_per_km) + float(vt.fixed_cost) + float(vt.cost_per_minute) * duration
+    assert inst.volume is not None  # set by RoutingInstance.__post_init__
+    vol = 0.0
+    for v in inst.volume[seq].tolist():
+        vol += v
     overload = load - cap if load > cap else 0.0
-    return RouteResult(r, cost, emis, pen, dist, duration, float(inst.demand[seq].sum()), overload, late, *arrays)
+    capv = float(vt.capacity_m3)
+    if vol > capv:  # kernels.excess, as plain Python (no numba loaded here)
+        overload += (vol - capv) / capv * cap
+    ke = float(vt.kwh_per_km_empty)
+    kwh = (ke + (float(vt.kwh_per_km_full) - ke) / cap * load) * gd  # kernels.route_kwh: the worst case
+    battery = float(vt.battery_kwh)
+    if kwh > battery:  # kernels.energy_excess
+        overload += (kwh - battery) / battery * cap
+    return RouteResult(r, cost, emis, pen, dist, duration, float(inst.demand[seq].sum()), overload, late, vol, *arrays)
 
 
 def routes_from_ids(instance: RoutingInstance, plan: list[tuple[str | int, list[int]]]) -> list[Route]:

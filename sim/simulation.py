@@ -70,7 +70,7 @@ class Simulation:
         ctx = Context(simpy.Environment(), scenario, streams, record)
         world = build_world(scenario, streams.get("world"))
         catalog = build_catalog(scenario, streams.get("catalog"))
-        fleet = FleetPool(scenario, len(world.depots))
+        fleet = FleetPool(scenario, len(world.depots), clock=lambda: ctx.env.now)
         dispatcher = Dispatcher(ctx, world, fleet)
         # a packed parcel goes to its station by line-haul truck in the stations layout (one too
         # heavy for every van fails at the hub), straight to its depot's queue in the paper world

@@ -37,6 +37,17 @@ Still missed, and where to look:
 - The green run at 3,000 orders a day: about 25 orders a second (bar 150), but in a
   saturated world (17 vehicles, 36 % on time, 300-stop waves with opened windows for 1-4 idle
   vehicles): re-measure on issue 14's network before tuning the router for it.
+
+Volume (issue 14, item 2): segments carry VOL (m³) beside LOAD, and every overload, in the
+segments, the exact walk (kernels.route_eval / route_score / Split / cand_score) and the
+evaluators, is kernels.excess: the weight over capacity plus the m³ over capacity_m3 as the
+same share of the weight capacity. One penalty weight (PenaltyManager.load) prices both, so
+a 10 % volume excess costs what a 10 % weight excess does; a separately adapted volume
+weight is not done. The local search's inter-route floor counts weight only (a valid lower
+bound). Battery energy is a third resource of the same kind (kernels.route_kwh,
+energy_excess): a route's kWh with its whole load on board over every arc, the worst case
+(every parcel carried back), so it reads GD and LOAD only; the walks (route_eval,
+route_score, Split, cand_score / cand_bound) check it at the end of the walk.
 """
 
 from __future__ import annotations

@@ -11,6 +11,9 @@ the number of threads; the kernel draws no random numbers (the visiting orders a
 
 from __future__ import annotations
 
+# numba caches this module's kernels keyed on this file alone, with the segment and kernel
+# helpers they call compiled in: edited with optimizer/engine/segments.py and optimizer/kernels.py
+# (issue 14: the volume and battery resources), so caches built before those changes are dropped.
 import numpy as np
 from numba import njit
 

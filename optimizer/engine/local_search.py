@@ -702,7 +702,8 @@ def scan_customer(
             if lb >= old - EPS:
                 continue
             if inter:
-                # a floor under both values: the bound plus the overload penalty (the loads
+                # a floor under both values: the bound plus the weight overload penalty (volume
+                # only adds to the values, so leaving it out keeps the floor below; the loads
                 # summed in the order the merges will sum them) and, with hard windows, the
                 # time warp the prefix and suffix carry already (joining only adds to it).
                 # A candidate is dropped here only if the floor, less a margin far above
@@ -757,6 +758,7 @@ def scan_customer(
                     F[fb, 9],
                     F[fb, 10],
                     F[fb, 11],
+                    F[fb, 12],
                 )
                 length = b
                 for q in range(1, npieces):
@@ -782,6 +784,7 @@ def scan_customer(
                                 B[br, 9],
                                 B[br, 10],
                                 B[br, 11],
+                                B[br, 12],
                             ),
                             arcs[0, x, y],
                             arcs[1, x, y],
@@ -793,7 +796,7 @@ def scan_customer(
                     length += b - a + 1
                     for s in range(b - a + 1):
                         y = routes[r, b - s] if rev else routes[r, a + s]
-                        node = sg.node_vals_t(y, nodes[y, 0], nodes[y, 1], nodes[y, 2], nodes[y, 3])
+                        node = sg.node_vals_t(y, nodes[y, 0], nodes[y, 1], nodes[y, 2], nodes[y, 3], nodes[y, 4])
                         acc = sg.merge_arc_t(acc, node, arcs[0, x, y], arcs[1, x, y], arcs[2, x, y], arcs[3, x, y])
                         x = y
                 value = segment_value(acc, length, k, obj, veh, cfg)
@@ -1371,6 +1374,8 @@ def penalised_values(routes, rlen, rtype, obj, exact, nodes, arcs, grade, cong, 
         else:
             sg.route_segment(routes[r, 1 : n + 1], nodes, arcs, seg)
             out[r, 0] = segment_value(seg, n, k, obj, veh, cfg)
-            out[r, 1] = max(seg[sg.LOAD] - veh[k, 0], 0.0)
+            out[r, 1] = kernels.excess(k, seg[sg.LOAD], seg[sg.VOL], veh) + kernels.energy_excess(
+                k, kernels.route_kwh(k, seg[sg.GD], seg[sg.LOAD], veh), veh
+            )
             out[r, 2] = seg[sg.TW] if hard else 0.0
     return out

@@ -19,6 +19,7 @@ Fields (indices below):
   at the first stop that achieve them.
 * TRAV: travel plus service time, so waiting = DUR - TRAV.
 * FIRST, LAST: first and last node (stored as floats to keep one array).
+* VOL: total volume (m³), the second capacity resource (0 on instances without volumes).
 
 A route starts with the depot's *start* segment, whose window is the single instant of the
 depot's ready time: :func:`optimizer.kernels.route_eval` leaves the depot at that time, so
@@ -33,39 +34,41 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-DIST, CKM, GD, WL, LOAD, DUR, TW, EARLY, LATE, TRAV, FIRST, LAST = range(12)
-NSEG = 12
+from ..kernels import energy_excess, excess, route_kwh
+
+DIST, CKM, GD, WL, LOAD, DUR, TW, EARLY, LATE, TRAV, FIRST, LAST, VOL = range(13)
+NSEG = 13
 
 
-# The core works on segments as 12-tuples of floats: they live in registers, so the hot loop
+# The core works on segments as 13-tuples of floats: they live in registers, so the hot loop
 # of the local search creates no array views (each view costs a reference count update).
 # The array functions below wrap the tuple ones for callers that keep summaries in arrays.
 
 
 @njit(cache=True, inline="always")
 def node_t(i, nodes):
-    """The segment of customer i alone: its demand, service time and window."""
+    """The segment of customer i alone: its demand, service time, window and volume."""
     s = nodes[i, 3]
-    return (0.0, 0.0, 0.0, 0.0, nodes[i, 0], s, 0.0, nodes[i, 1], nodes[i, 2], s, float(i), float(i))
+    return (0.0, 0.0, 0.0, 0.0, nodes[i, 0], s, 0.0, nodes[i, 1], nodes[i, 2], s, float(i), float(i), nodes[i, 4])
 
 
 @njit(cache=True, inline="always")
-def node_vals_t(i, demand, ready, due, service):
+def node_vals_t(i, demand, ready, due, service, volume):
     """:func:`node_t` from the node's row given as scalars (no array argument)."""
-    return (0.0, 0.0, 0.0, 0.0, demand, service, 0.0, ready, due, service, float(i), float(i))
+    return (0.0, 0.0, 0.0, 0.0, demand, service, 0.0, ready, due, service, float(i), float(i), volume)
 
 
 @njit(cache=True, inline="always")
 def depot_start_t(nodes):
     """The depot as a route's first stop: the start pinned to the depot's ready time."""
     a = nodes[0, 1]
-    return (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, a, a, 0.0, 0.0, 0.0)
+    return (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, a, a, 0.0, 0.0, 0.0, 0.0)
 
 
 @njit(cache=True, inline="always")
 def depot_end_t(nodes):
     """The depot as a route's last stop: any arrival up to the depot's due time."""
-    return (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, nodes[0, 1], nodes[0, 2], 0.0, 0.0, 0.0)
+    return (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, nodes[0, 1], nodes[0, 2], 0.0, 0.0, 0.0, 0.0)
 
 
 @njit(cache=True, inline="always")
@@ -98,6 +101,7 @@ def merge_arc_t(a, b, km, t, grade_factor, cost_factor):
         a[TRAV] + t + b[TRAV],
         a[FIRST],
         b[LAST],
+        a[VOL] + b[VOL],
     )
 
 
@@ -117,6 +121,7 @@ def load_t(arr, r, p):
         arr[r, p, 9],
         arr[r, p, 10],
         arr[r, p, 11],
+        arr[r, p, 12],
     )
 
 
@@ -136,6 +141,7 @@ def row_t(arr, i):
         arr[i, 9],
         arr[i, 10],
         arr[i, 11],
+        arr[i, 12],
     )
 
 
@@ -155,7 +161,7 @@ def store_t(t, arr, r, p):
 
 @njit(cache=True)
 def _as_t(a):
-    return (a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11])
+    return (a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12])
 
 
 @njit(cache=True)
@@ -202,7 +208,8 @@ def route_segment(seq, nodes, arcs, out):
 
 @njit(cache=True, inline="always")
 def segment_objectives(seg, k, veh, cfg):
-    """(cost, kg CO2, window penalty, km, duration, overload, time warp) of a whole route
+    """(cost, kg CO2, window penalty, km, duration, overload (weight and volume,
+    :func:`optimizer.kernels.excess`), time warp) of a whole route
     summarised by ``seg`` on vehicle type k, as :func:`optimizer.kernels.route_eval` counts
     them: exact when the route has no time warp and no congestion. The route must have at
     least one customer (an empty route costs nothing; callers skip it).
@@ -216,5 +223,5 @@ def segment_objectives(seg, k, veh, cfg):
     emis = e * seg[GD] + (veh[k, 3] - e) / cap * seg[WL]
     cost = seg[CKM] * veh[k, 4] + veh[k, 5] + veh[k, 6] * seg[DUR]
     pen = cfg[1] * (seg[DUR] - seg[TRAV]) + cfg[0] * seg[TW]
-    over = seg[LOAD] - cap if seg[LOAD] > cap else 0.0
+    over = excess(k, seg[LOAD], seg[VOL], veh) + energy_excess(k, route_kwh(k, seg[GD], seg[LOAD], veh), veh)
     return cost, emis, pen, seg[DIST], seg[DUR], over, seg[TW]

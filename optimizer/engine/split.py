@@ -7,6 +7,9 @@ a split that stopped at the first late customer would leave it no room to.
 
 from __future__ import annotations
 
+# numba caches this module's kernels keyed on this file alone, with the segment and kernel
+# helpers they call compiled in: edited with optimizer/engine/segments.py and optimizer/kernels.py
+# (issue 14: the volume and battery resources), so caches built before those changes are dropped.
 import numpy as np
 from numba import njit
 

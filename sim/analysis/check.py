@@ -101,9 +101,10 @@ CHECKS: tuple[tuple[str, str, str], ...] = (
     ),
     (
         "capacity",
-        "no vehicle departs or drives an arc with more than its capacity on board",
+        "no vehicle departs or drives an arc with more than its capacity on board, by weight (kg) or by volume"
+        " (m³ at departure, where its type has a volume capacity; parcels only leave the vehicle after that)",
         f"""
-        SELECT seq, type, route_id, vehicle_id, load, capacity FROM (
+        SELECT seq, type, route_id, vehicle_id, load, capacity, 'kg' AS unit FROM (
             SELECT seq, type, route_id, vehicle_id, load,
                    MAX(CASE WHEN type = 'vehicle_departed' THEN {json_field(K.CAPACITY_KG)} END)
                        OVER (PARTITION BY route_id) AS capacity
@@ -111,7 +112,22 @@ CHECKS: tuple[tuple[str, str, str], ...] = (
             WHERE run_id = :run AND type IN ('vehicle_departed', 'arrived') AND route_id IS NOT NULL
         )
         WHERE load IS NULL OR capacity IS NULL OR load > capacity * (1 + 1e-12)
+        UNION ALL
+        SELECT seq, type, route_id, vehicle_id, {json_field(K.VOLUME_M3)}, {json_field(K.CAPACITY_M3)}, 'm3' FROM events
+        WHERE run_id = :run AND type = 'vehicle_departed' AND {json_field(K.CAPACITY_M3)} IS NOT NULL
+          AND ({json_field(K.VOLUME_M3)} IS NULL OR {json_field(K.VOLUME_M3)} > {json_field(K.CAPACITY_M3)} * (1 + 1e-12))
         ORDER BY seq
+        """,
+    ),
+    (
+        "battery",
+        "no drive of a vehicle with a battery used more kWh than its battery holds (none ran flat)",
+        f"""
+        SELECT r.seq, r.route_id, r.vehicle_id, {json_field(K.KWH, "r")} AS kwh, {json_field(K.BATTERY_KWH, "d")} AS battery
+        FROM events r JOIN events d ON d.run_id = r.run_id AND d.route_id = r.route_id AND d.type = 'vehicle_departed'
+        WHERE r.run_id = :run AND r.type = 'vehicle_returned' AND {json_field(K.BATTERY_KWH, "d")} IS NOT NULL
+          AND ({json_field(K.KWH, "r")} IS NULL OR {json_field(K.KWH, "r")} > {json_field(K.BATTERY_KWH, "d")} * (1 + 1e-9))
+        ORDER BY r.seq
         """,
     ),
     (

@@ -7,7 +7,7 @@ with the goods that reached customers.
 
 The realism figures of issue 14 (``stops_per_route`` ... ``shift_hours_max``) are the ones
 ``carbonsim calibrate`` holds against published bands. A figure the world does not model yet
-(parcel volumes, pickup points) is None, never a made-up zero, so
+(pickup points; volume where no vehicle type has a volume capacity) is None, never a made-up zero, so
 a reader can tell "not modelled" from "zero".
 
 The consumer figures (sessions mode, :mod:`sim.world.sessions`) add the sessions that are logged
@@ -60,7 +60,7 @@ class RunSummary:
     stops_per_route: float  # customer stops made (arrivals at an order) / routes
     km_per_parcel: float  # km driven on routes / delivered
     shift_hours_max: float  # longest vehicle-day on the road: route hours summed per vehicle and day of departure
-    load_factor_volume: float | None  # None: vehicles have no volume capacity yet
+    load_factor_volume: float | None  # m³ carried / m³ capacity over departures of types with one; None if none has
     km: float
     kg_co2e_last_mile: float
     kg_co2e_linehaul: float  # hub -> station trucks, round trips (stations layout; 0 in the paper world)
@@ -147,6 +147,11 @@ def summarize(log: EventLog, run_id: int) -> RunSummary:
     vehicles, load, capacity, stations = one(
         f"SELECT COUNT(DISTINCT vehicle_id), TOTAL(load), TOTAL({json_field(K.CAPACITY_KG)}),"
         f" COUNT(DISTINCT {json_field(K.DEPOT)}) FROM events WHERE run_id = ? AND type = 'vehicle_departed'"
+    )
+    # by volume, over the departures of types with a volume capacity (capacity_m3 not null)
+    volume, capacity_m3 = one(
+        f"SELECT TOTAL({json_field(K.VOLUME_M3)}), SUM({json_field(K.CAPACITY_M3)})"
+        f" FROM events WHERE run_id = ? AND type = 'vehicle_departed' AND {json_field(K.CAPACITY_M3)} IS NOT NULL"
     )
     # a stop is an arrival at an order (the return leg's arrival has none), failed attempts included
     stops = one("SELECT COUNT(order_id) FROM events WHERE run_id = ? AND type = 'arrived'")[0]
@@ -237,7 +242,7 @@ def summarize(log: EventLog, run_id: int) -> RunSummary:
         stops_per_route=_ratio(stops, counts.get("vehicle_departed", 0)),
         km_per_parcel=_ratio(km, delivered),
         shift_hours_max=(shift_minutes or 0.0) / 60.0,
-        load_factor_volume=None,
+        load_factor_volume=_ratio(volume, capacity_m3) if capacity_m3 else None,
         km=km,
         kg_co2e_last_mile=kg_lm,
         kg_co2e_linehaul=kg_linehaul,

@@ -26,10 +26,12 @@ class K:
     ATTEMPT = "attempt"
     BACKORDER = "backorder"
     BALANCE = "balance"
+    BATTERY_KWH = "battery_kwh"
     BOUNCED = "bounced"
     BOX = "box"
     BUDGET_LEFT = "budget_left"
     CAPACITY_KG = "capacity_kg"
+    CAPACITY_M3 = "capacity_m3"
     CATEGORY = "category"
     CATEGORY_MEDIAN = "category_median"
     CHOSEN = "chosen"
@@ -55,6 +57,7 @@ class K:
     INTERACTIONS = "interactions"
     ITERATIONS = "iterations"
     K = "k"
+    KWH = "kwh"
     KG_CO2E = "kg_co2e"
     LAST_MILE = "last_mile"
     LAST_MILE_MODEL = "last_mile_model"
@@ -104,6 +107,7 @@ class K:
     VEHICLE_TYPE = "vehicle_type"
     VEHICLES = "vehicles"
     VOLUME_L = "volume_l"
+    VOLUME_M3 = "volume_m3"
     WAITED = "waited"
     WINDOW = "window"
     X = "x"
@@ -201,11 +205,28 @@ PAYLOADS: dict[EventType, dict[str, Field] | None] = {
         K.FRONT: _LIST,
         K.SITE: Field((list,), optional=True),  # [x, y] of the depot (station), km
     },
-    EventType.VEHICLE_DEPARTED: {K.VEHICLE_TYPE: _STR, K.CAPACITY_KG: _NUM, K.DEPOT: _INT, K.ORDERS: _LIST},
+    # capacity_m3 is None for a type without a volume capacity; volume_m3 the parcels' m³ on board
+    EventType.VEHICLE_DEPARTED: {
+        K.VEHICLE_TYPE: _STR,
+        K.CAPACITY_KG: _NUM,
+        K.CAPACITY_M3: _MAYBE_NUM,
+        K.BATTERY_KWH: _MAYBE_NUM,
+        K.VOLUME_M3: _NUM,
+        K.DEPOT: _INT,
+        K.ORDERS: _LIST,
+    },
     EventType.ARRIVED: {K.DEPOT: Field((int,), optional=True)},
     EventType.DELIVERED: {K.ATTEMPT: _INT, K.OPTION: _STR, K.WAITED: _NUM},
     EventType.DELIVERY_FAILED: {K.ATTEMPT: _INT, K.FINAL: _BOOL, K.REASON: _STR},
-    EventType.VEHICLE_RETURNED: {K.DURATION: _NUM, K.PENALTY: _NUM, K.RETURNED: _LIST, K.ELECTRIC: _BOOL, K.SHARES: _LIST},
+    # kwh: battery energy the drive used (0 for a type without kWh per km)
+    EventType.VEHICLE_RETURNED: {
+        K.DURATION: _NUM,
+        K.PENALTY: _NUM,
+        K.RETURNED: _LIST,
+        K.ELECTRIC: _BOOL,
+        K.KWH: _NUM,
+        K.SHARES: _LIST,
+    },
     EventType.LINEHAUL_ARRIVED: {
         K.STATION: _INT,
         K.TRUCK: _INT,

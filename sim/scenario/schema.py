@@ -746,10 +746,65 @@ class VehicleConfig(Section):
     cost_per_minute: float = field_spec(
         0.5, unit="yuan/min", ge=0.0, le=1000.0, why="ours", doc="Driver cost from departure to return."
     )
+    capacity_m3: float = field_spec(
+        0.0,
+        unit="m³",
+        ge=0.0,
+        le=1000.0,
+        allowed="0 (no volume limit) or > 0",
+        why="ours: ten times a 13.6 m semi-trailer (about 90 m³)",
+        doc=(
+            "Volume capacity: the parcels' outer volume (box litres x boxes, or the goods' volume of an unpacked order)"
+            " a route may carry, a second capacity beside the payload in the router, the dispatch trims and the"
+            " `capacity` check; 0 means the volume never binds (and the type adds nothing to `load_factor_volume`)."
+            " optimizer.model's trucks: 16 / 37 / 54 m³, the inner boxes of China's standard 4.2 / 6.8 / 9.6 m bodies (ours)."
+        ),
+    )
+    electric: bool = field_spec(
+        False,
+        unit="-",
+        doc=(
+            "Battery-electric: its kg CO2e per km are kWh per km x the grid's intensity (written out in the two factors), and"
+            " its routes' emissions are labelled as electric. optimizer.model.PRESETS has ready-made vans and e-tricycles"
+            " (scenarios/vans.toml writes them out, with their sources)."
+        ),
+    )
+    battery_kwh: float = field_spec(
+        0.0,
+        unit="kWh",
+        ge=0.0,
+        le=2000.0,
+        allowed="0 (no range limit) or > 0",
+        why="ours: about three times the largest electric truck packs (about 600 kWh)",
+        doc=(
+            "Usable battery: the kWh one route may use, charged full at the station between routes (`fleet.charger_kw`)."
+            " A route that would need more is infeasible in the router (a third capacity resource, beside kg and m³), and"
+            " the `battery` check asserts no drive ran flat. Real range is 60-70 % of the official (WLTP) figure"
+            " (Arval / Millbrook test, Fleet News 2021): state the usable kWh at real consumption. 0: no limit."
+        ),
+    )
+    kwh_per_km_empty: float = field_spec(
+        0.0,
+        unit="kWh/km",
+        ge=0.0,
+        le=5.0,
+        doc="Consumption when empty (with a battery), times the road grade's factor as the kg.",
+    )
+    kwh_per_km_full: float = field_spec(
+        0.0, unit="kWh/km", ge=0.0, le=5.0, allowed=">= kwh_per_km_empty", doc="Consumption at full payload."
+    )
 
     def _rules(self) -> Iterator[Problem]:
         if self.full_kg_per_km < self.empty_kg_per_km:
             yield Problem(("full_kg_per_km",), f"must be >= empty_kg_per_km ({num(self.empty_kg_per_km)})", self.full_kg_per_km)
+        if self.kwh_per_km_full < self.kwh_per_km_empty:
+            yield Problem(
+                ("kwh_per_km_full",), f"must be >= kwh_per_km_empty ({num(self.kwh_per_km_empty)})", self.kwh_per_km_full
+            )
+        if self.battery_kwh > 0 and self.kwh_per_km_full <= 0:
+            yield Problem(
+                ("kwh_per_km_full",), "a battery needs a consumption (kwh_per_km_empty / _full > 0)", self.kwh_per_km_full
+            )
 
     @classmethod
     def from_model(cls, vt: VehicleType) -> VehicleConfig:
@@ -762,6 +817,11 @@ class VehicleConfig(Section):
             vt.cost_per_km,
             vt.fixed_cost,
             vt.cost_per_minute,
+            vt.capacity_m3 if math.isfinite(vt.capacity_m3) else 0.0,
+            vt.electric,
+            vt.battery_kwh if math.isfinite(vt.battery_kwh) else 0.0,
+            vt.kwh_per_km_empty,
+            vt.kwh_per_km_full,
         )
 
     def to_model(self, count: int | None = None) -> VehicleType:
@@ -775,6 +835,11 @@ class VehicleConfig(Section):
             self.cost_per_km,
             self.fixed_cost,
             self.cost_per_minute,
+            capacity_m3=self.capacity_m3 if self.capacity_m3 > 0 else math.inf,
+            electric=self.electric,
+            battery_kwh=self.battery_kwh if self.battery_kwh > 0 else math.inf,
+            kwh_per_km_empty=self.kwh_per_km_empty,
+            kwh_per_km_full=self.kwh_per_km_full,
         )
 
 
@@ -796,7 +861,7 @@ class FleetConfig(Section):
             "Vehicle types (`[[fleet.vehicles]]` tables); by default optimizer.model's light, medium and heavy trucks (paper"
             " Table 2)."
         ),
-        default_doc="light 10 x 1500 kg, medium 5 x 5000 kg, heavy 2 x 12000 kg",
+        default_doc="light 10 x 1500 kg / 16 m³, medium 5 x 5000 kg / 37 m³, heavy 2 x 12000 kg / 54 m³",
     )
     ev_share: float = field_spec(
         0.0,
@@ -817,6 +882,32 @@ class FleetConfig(Section):
     ev_kwh_per_km_empty: float = field_spec(0.20, unit="kWh/km", gt=0.0, le=5.0, doc="Electric van consumption when empty.")
     ev_kwh_per_km_full: float = field_spec(
         0.28, unit="kWh/km", gt=0.0, le=5.0, allowed=">= ev_kwh_per_km_empty", doc="Electric van consumption at full load."
+    )
+    charger_kw: float = field_spec(
+        0.0,
+        unit="kW",
+        ge=0.0,
+        le=1000.0,
+        allowed="0 (charged at once) or > 0",
+        why="ours: above the fastest DC chargers (about 350 kW)",
+        doc=(
+            "Charging power at the station for vehicles with a `battery_kwh`: back from a route, a vehicle is available"
+            " again once the kWh it used are back in (kWh / kW hours later). 0: charged at once."
+        ),
+    )
+    shift_hours: float = field_spec(
+        0.0,
+        unit="h",
+        ge=0.0,
+        le=24.0,
+        allowed="0 (no limit) or > 0",
+        why="a day has 24 h; real courier shifts are 8-12 h (issue 14)",
+        doc=(
+            "Driver shift: the most hours a vehicle spends on routes in a day (by the day each route leaves)."
+            " A wave plans with the depot closing when the shortest shift left among the idle vehicles ends (a later"
+            " return is a late depot return, infeasible with hard windows, priced and then trimmed with soft ones);"
+            " a vehicle with less than an hour left sits the day out. 0: no limit."
+        ),
     )
 
     def _rules(self) -> Iterator[Problem]:
@@ -854,6 +945,7 @@ class FleetConfig(Section):
                         grid_kg_per_kwh=self.grid_kg_per_kwh,
                         kwh_per_km_empty=self.ev_kwh_per_km_empty,
                         kwh_per_km_full=self.ev_kwh_per_km_full,
+                        capacity_m3=v.capacity_m3 if v.capacity_m3 > 0 else math.inf,
                     )
                 )
         return tuple(out)

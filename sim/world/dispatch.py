@@ -4,23 +4,32 @@ and each route of the chosen plan is driven by an idle vehicle.
 
 A wave takes the orders whose window opens within ``lookahead_minutes``, most urgent
 first (earliest due), up to ``max_orders_per_wave`` and to 90% of the idle fleet's
-capacity (at least one vehicle's worth), each no heavier than the largest idle vehicle; the
-rest wait for a later wave. The instance is the road model of the routing
+capacity (at least one vehicle's worth) by weight and by volume, each no heavier and no
+bulkier than the largest idle vehicle; the rest wait for a later wave. An order's volume is
+its parcel's (:attr:`Order.parcel_m3`: the boxes' litres, or the goods' where unpacked), a
+second capacity resource of the instance beside its weight. The instance is the road model of the routing
 issue: circuity, road grades by where an arc runs (``optimizer.generate.road_grades``),
 Table 6 speeds and the hourly congestion profile, with time 0 at the wave and
 ``start_minute`` its minute of the day, soft or hard windows as the scenario says. A plan
-route that would overload its vehicle (it cannot happen with a feasible plan, but the guard
-keeps the capacity invariant unconditional) is trimmed from its end; trimmed orders wait.
+route that would overload its vehicle by weight or volume (it cannot happen with a feasible
+plan, but the guard keeps the capacity invariant unconditional) is trimmed from its end;
+trimmed orders wait.
+
+With ``fleet.shift_hours`` the instance's depot closes when the shortest shift left among the
+depot's available vehicles ends (:meth:`FleetPool.shortest_shift_left`): a route returning
+later is a late depot return, infeasible with hard windows and priced with soft ones, where a
+planned route still returning too late is trimmed from its end until it is back in time.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from optimizer import ROAD_GRADES, PenaltyModel, RoutingInstance, Weights, solve
+from optimizer import ROAD_GRADES, PenaltyModel, Route, RoutingInstance, Weights, evaluate, solve
 from optimizer.algorithms import ALGORITHMS
 from optimizer.generate import road_grades
 from optimizer.intensify import IntensifyParams
@@ -67,14 +76,16 @@ class Dispatcher:
         self.labeller: Labeller | None = None  # set by the simulation: receives each returned route's shares
 
     def can_carry(self, order: Order) -> bool:
-        """Whether some vehicle of the fleet can take the order at all."""
-        return order.weight_kg <= self.fleet.max_capacity_kg
+        """Whether some vehicle of the fleet can take the order at all (weight and volume)."""
+        return any(vt.count > 0 and self.fleet.fits(k, order.weight_kg, order.parcel_m3) for k, vt in enumerate(self.fleet.types))
 
     def add(self, order: Order) -> None:
         """A packed order joins its depot's queue for the next wave; one heavier than every
-        vehicle of the fleet can never ship and ends ``delivery_failed`` (reason ``too_heavy``)."""
+        vehicle of the fleet (or too bulky for every one) can never ship and ends ``delivery_failed``
+        (reason ``too_heavy`` or ``too_bulky``)."""
         if not self.can_carry(order):
-            record_failure(self.ctx, order, reason="too_heavy", final=True, load=order.weight_kg)
+            reason = "too_heavy" if order.weight_kg > self.fleet.max_capacity_kg else "too_bulky"
+            record_failure(self.ctx, order, reason=reason, final=True, load=order.weight_kg)
             return
         order.status = OrderStatus.READY
         self.pending[order.depot].append(order)
@@ -110,21 +121,29 @@ class Dispatcher:
         """The orders this wave plans for ``depot`` (see the module docstring)."""
         ctx, r = self.ctx, self.ctx.scenario.routing
         counts = self.fleet.idle_counts(depot)
-        largest = max((self.fleet.capacity_kg(k) for k, c in enumerate(counts) if c > 0), default=0.0)
+        idle = [k for k, c in enumerate(counts) if c > 0]
+        largest = max((self.fleet.capacity_kg(k) for k in idle), default=0.0)
         # the fill limit leaves the plan slack, but never below what one vehicle carries
-        room = max(FILL_LIMIT * sum(c * self.fleet.capacity_kg(k) for k, c in enumerate(counts)), largest)
+        room = max(FILL_LIMIT * sum(counts[k] * self.fleet.capacity_kg(k) for k in idle), largest)
         if room <= 0:
             return []
+        # the same by volume (infinite when an idle type has no volume capacity)
+        roomiest = max((self.fleet.capacity_m3(k) for k in idle), default=0.0)
+        room_m3 = max(FILL_LIMIT * sum(counts[k] * self.fleet.capacity_m3(k) for k in idle), roomiest)
         horizon = ctx.now + r.lookahead_minutes
         due_soon = sorted((o for o in self.pending[depot] if o.ready <= horizon), key=lambda o: (o.due, o.id))
         chosen: list[Order] = []
-        weight = 0.0
+        weight = m3 = 0.0
         for o in due_soon:
             if len(chosen) >= r.max_orders_per_wave:
                 break
-            if o.weight_kg <= largest and weight + o.weight_kg <= room:
+            v = o.parcel_m3
+            if not any(self.fleet.fits(k, o.weight_kg, v) for k in idle):
+                continue
+            if weight + o.weight_kg <= room and m3 + v <= room_m3:
                 chosen.append(o)
                 weight += o.weight_kg
+                m3 += v
         return chosen
 
     def instance(self, depot: int, orders: list[Order], types: list[int]) -> RoutingInstance:
@@ -136,7 +155,8 @@ class Dispatcher:
         x = np.array([dx] + [o.x for o in orders])
         y = np.array([dy] + [o.y for o in orders])
         ready = np.array([0.0] + [max(0.0, o.ready - now) for o in orders])
-        due = np.array([DEPOT_HORIZON] + [max(0.0, o.due - now) for o in orders])
+        close = min(DEPOT_HORIZON, self.fleet.shortest_shift_left(depot))
+        due = np.array([close] + [max(0.0, o.due - now) for o in orders])
         due = np.maximum(due, ready)
         if sc.routing.hard_windows:
             # An order that can no longer be reached in its window even on a direct trip at
@@ -146,7 +166,7 @@ class Dispatcher:
             # lateness against its promise.
             reach = np.hypot(x[1:] - dx, y[1:] - dy) * sc.world.circuity / MAX_SPEED_KMH * 60.0
             lost = (due[1:] < reach) | np.array([o.unplanned > 0 for o in orders])
-            due[1:][lost] = DEPOT_HORIZON / 2.0
+            due[1:][lost] = min(DEPOT_HORIZON / 2.0, close)
             self._relaxed = int(lost.sum())
         else:
             self._relaxed = 0
@@ -157,6 +177,7 @@ class Dispatcher:
             x=x,
             y=y,
             demand=np.array([0.0] + [o.weight_kg / KG_PER_CAPACITY_UNIT for o in orders]),
+            volume=np.array([0.0] + [o.parcel_m3 for o in orders]),
             ready=ready,
             due=due,
             service=np.array([0.0] + [r.service_minutes] * len(orders)),
@@ -226,9 +247,10 @@ class Dispatcher:
                 type=EventType.WAVE_PLANNED,
                 wave_id=wave_id,
                 quantity=float(len(orders)),
-                km=best.distance_km,
-                kg_co2e=best.emissions_kg,
-                cost=best.cost,
+                # floats even for a plan with no route (a shift too short for any order: sum of nothing is int 0)
+                km=float(best.distance_km),
+                kg_co2e=float(best.emissions_kg),
+                cost=float(best.cost),
                 data={
                     "depot": depot,
                     "algorithm": front.algorithm,
@@ -250,18 +272,19 @@ class Dispatcher:
         assert ids is not None  # RoutingInstance fills it
         dispatched: set[int] = set()
         for rr in best.routes:
-            k_local = self._vehicle_for(depot, types, rr.route.vehicle_type, rr.load * KG_PER_CAPACITY_UNIT)
+            k_local = self._vehicle_for(depot, types, rr.route.vehicle_type, rr.load * KG_PER_CAPACITY_UNIT, rr.volume)
             if k_local is None:
                 continue  # no idle vehicle can take the route: its orders wait for the next wave
             k = types[k_local]
-            cap = self.fleet.capacity_kg(k)
-            stops, load = [], 0.0
+            stops, load, m3 = [], 0.0, 0.0
             for node in rr.route.customers:
                 o = by_id[int(ids[node])]
-                if load + o.weight_kg > cap:
+                if not self.fleet.fits(k, load + o.weight_kg, m3 + o.parcel_m3):
                     break
                 stops.append((int(node), o))
                 load += o.weight_kg
+                m3 += o.parcel_m3
+            stops = self._within_shift(inst, k_local, stops)
             if not stops:
                 continue
             plan = RoutePlan(
@@ -286,18 +309,34 @@ class Dispatcher:
                 o.unplanned += 1
         self.pending[depot] = [o for o in self.pending[depot] if o.id not in dispatched]
 
-    def _vehicle_for(self, depot: int, types: list[int], planned: int, load_kg: float) -> int | None:
+    def _within_shift(self, inst: RoutingInstance, k_local: int, stops: list[tuple[int, Order]]) -> list[tuple[int, Order]]:
+        """The stops cut from the end until the planned route is back by the depot's closing
+        time (only with a shift limit; a feasible plan with hard windows is never cut) and,
+        for a type with a battery, within it (kernels.route_kwh's worst case)."""
+        vt = inst.vehicle_types[k_local]
+        if math.isinf(self.fleet.shift_minutes) and math.isinf(vt.battery_kwh):
+            return stops
+        close = float(inst.due[0]) if not math.isinf(self.fleet.shift_minutes) else math.inf
+        while stops:
+            rr = evaluate(inst, [Route(k_local, tuple(node for node, _ in stops))]).routes[0]
+            # weight and volume were trimmed already: what overload is left is the battery's
+            if rr.duration <= close + 1e-9 and rr.overload <= 1e-9:
+                break
+            stops = stops[:-1]
+        return stops
+
+    def _vehicle_for(self, depot: int, types: list[int], planned: int, load_kg: float, m3: float = 0.0) -> int | None:
         """The instance's vehicle type that drives a planned route: the planned one while one
         is idle; else (the plan used more vehicles of a type than are idle, which a plan may
-        do when no feasible plan exists) the smallest idle type that carries the load, or
+        do when no feasible plan exists) the smallest idle type that carries the load (weight and m³), or
         the largest idle one (the route is then trimmed to fit). The drive is charged at the
         type really used. None when no vehicle is idle."""
-        if self.fleet.idle[depot][types[planned]]:
+        if self.fleet.available(depot, types[planned]):
             return planned
-        idle = [kl for kl, k in enumerate(types) if self.fleet.idle[depot][k]]
+        idle = [kl for kl, k in enumerate(types) if self.fleet.available(depot, k)]
         if not idle:
             return None
-        fits = [kl for kl in idle if self.fleet.capacity_kg(types[kl]) >= load_kg]
+        fits = [kl for kl in idle if self.fleet.fits(types[kl], load_kg, m3)]
         pool = fits or idle
         pick = min if fits else max
         return pick(pool, key=lambda kl: (self.fleet.capacity_kg(types[kl]), kl))
@@ -306,7 +345,7 @@ class Dispatcher:
         """A vehicle is back: its emissions go to the labeller, it is idle again, and parcels
         nobody was home for try again the next day."""
         self.ctx.counters.on_road -= 1
-        self.fleet.release(plan.vehicle_id)
+        self.fleet.release(plan.vehicle_id, plan.start, self.ctx.now - plan.start, plan.kwh)
         if self.labeller is not None:
             electric = plan.instance.vehicle_types[plan.vehicle_type].electric
             self.labeller.route_returned(plan.route_id, [o for _, o in plan.stops], shares, electric)

@@ -60,10 +60,16 @@ class Order:
     box: str | None = None
     boxes: int = 0
     packaging_kg_co2e: float = 0.0
+    parcel_l: float = 0.0  # outer volume of its boxes once packed (0 before packing)
 
     def __post_init__(self) -> None:
         if not self.promised_due:
             self.promised_due = self.due
+
+    @property
+    def parcel_m3(self) -> float:
+        """What the order takes in a vehicle: its boxes' volume once packed, else the goods' volume."""
+        return (self.parcel_l if self.parcel_l > 0 else self.volume_l) / 1000.0
 
     @property
     def open(self) -> bool:

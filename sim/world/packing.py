@@ -19,6 +19,7 @@ class PackChoice:
     count: int
     weight_kg: float  # packaging weight of all boxes
     kg_co2e: float  # packaging footprint of all boxes
+    volume_l: float = 0.0  # outer volume of all boxes: what the parcel takes in a vehicle
 
 
 def choose_box(packing: PackingConfig, volume_l: float) -> PackChoice:
@@ -30,4 +31,4 @@ def choose_box(packing: PackingConfig, volume_l: float) -> PackChoice:
     else:
         box = next(b for b in boxes if b.name == packing.fixed_box)
     count = max(1, math.ceil(volume_l / (box.volume_l * packing.fill_ratio) - 1e-12))
-    return PackChoice(box.name, count, box.weight_kg * count, box.kg_co2e * count)
+    return PackChoice(box.name, count, box.weight_kg * count, box.kg_co2e * count, box.volume_l * count)

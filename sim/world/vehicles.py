@@ -42,6 +42,7 @@ class RoutePlan:
     instance: RoutingInstance  # times relative to the wave's start
     start: float  # simulated time of the wave (instance time 0)
     stops: tuple[tuple[int, Order], ...]  # (instance node, order) in driving order
+    kwh: float = 0.0  # battery energy the drive used (set by drive, for the charger)
 
 
 def noise_factor(z: float, cv: float) -> float:
@@ -74,6 +75,7 @@ def drive(
     ids: dict[str, Any] = {"vehicle_id": plan.vehicle_id, "route_id": plan.route_id}
     t0 = ctx.now
     load = sum(o.weight_kg for _, o in plan.stops)
+    volume = sum(o.parcel_m3 for _, o in plan.stops)
     rec(
         Event(
             t=t0,
@@ -85,12 +87,18 @@ def drive(
             data={
                 "vehicle_type": vt.name,
                 "capacity_kg": vt.capacity * KG_PER_CAPACITY_UNIT,
+                "capacity_m3": vt.capacity_m3 if math.isfinite(vt.capacity_m3) else None,
+                "battery_kwh": vt.battery_kwh if math.isfinite(vt.battery_kwh) else None,
+                "volume_m3": volume,
                 "depot": plan.depot,
                 "orders": [o.id for _, o in plan.stops],
             },
         )
     )
-    km = kg = km_cost = penalty = 0.0
+    km = kg = km_cost = penalty = kwh = 0.0
+    arcs_g = inst.kernel_data.arcs[2]  # the grade factor g_r per arc: kWh per km scale with it as kg
+    kwh_empty = vt.kwh_per_km_empty
+    kwh_slope = (vt.kwh_per_km_full - vt.kwh_per_km_empty) / vt.capacity
     carried_back: list[Order] = []
     on_board = {o.id: o.weight_kg for _, o in plan.stops}
     arcs: list[DrivenArc] = []
@@ -98,6 +106,7 @@ def drive(
     for node, order in plan.stops:
         leg = inst.leg(prev, node, k, load / KG_PER_CAPACITY_UNIT, ctx.now - plan.start)
         yield env.timeout(leg.minutes * noise_factor(order.travel_z[order.attempts], cv))
+        kwh += (kwh_empty + kwh_slope * load / KG_PER_CAPACITY_UNIT) * float(arcs_g[prev, node]) * leg.km
         km += leg.km
         kg += leg.kg_co2e
         km_cost += leg.cost
@@ -148,6 +157,7 @@ def drive(
         prev = node
     leg = inst.leg(prev, 0, k, load / KG_PER_CAPACITY_UNIT, ctx.now - plan.start)
     yield env.timeout(leg.minutes * travel_noise(rng, cv))
+    kwh += (kwh_empty + kwh_slope * load / KG_PER_CAPACITY_UNIT) * float(arcs_g[prev, 0]) * leg.km
     km += leg.km
     kg += leg.kg_co2e
     km_cost += leg.cost
@@ -175,8 +185,10 @@ def drive(
                 "penalty": penalty,
                 "returned": [o.id for o in carried_back],
                 "electric": vt.electric,
+                "kwh": kwh,
                 "shares": [[o.id, shares[o.id]] for _, o in plan.stops],
             },
         )
     )
+    object.__setattr__(plan, "kwh", kwh)  # frozen: the one field the drive fills in
     on_return(plan, carried_back, shares)

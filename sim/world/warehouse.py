@@ -222,6 +222,7 @@ class Warehouse:
         ctx.record(Event(t=ctx.now, type=EventType.PICKED, order_id=order.id, quantity=float(order.items)))
         choice = choose_box(ctx.scenario.packing, order.volume_l)
         order.box, order.boxes, order.packaging_kg_co2e = choice.box, choice.count, choice.kg_co2e
+        order.parcel_l = choice.volume_l
         order.weight_kg += choice.weight_kg
         ctx.record(
             Event(

@@ -127,15 +127,15 @@ def test_kernel_data_shapes_unit_speed():
     """Unit-speed kernel arrays have the documented shapes; travel time equals distance."""
     inst = RoutingInstance(**arrays(vehicle_types=(VAN, VAN.replace(name="big", capacity=20.0, count=1))))
     kd = inst.kernel_data
-    assert kd.nodes.shape == (4, 4)
+    assert kd.nodes.shape == (4, 5)
     assert kd.arcs.shape == (4, 4, 4)
     assert kd.grade.shape == (4, 4)
     assert kd.cong.shape == (1, 1)
-    assert kd.veh.shape == (2, 7)
+    assert kd.veh.shape == (2, 11)
     assert kd.cfg.shape == (6,)
     assert_array_equal(kd.arcs[0], kd.arcs[1])
     assert_array_equal(kd.arcs[2], 1.0)
-    assert_array_equal(kd.veh[1], [20.0, 1.0, 1.0, 2.0, 1.0, 0.0, 0.0])
+    assert_array_equal(kd.veh[1], [20.0, 1.0, 1.0, 2.0, 1.0, 0.0, 0.0, np.inf, np.inf, 0.0, 0.0])
     assert_array_equal(kd.nodes[:, 0], inst.demand)
 
 
@@ -146,7 +146,7 @@ def test_kernel_data_shapes_road_network():
     n1 = 13
     assert kd.arcs.shape == (4, n1, n1)
     assert kd.cong.shape == (len(ROAD_GRADES), len(DEFAULT_PROFILE.shape))
-    assert kd.veh.shape == (3, 7)
+    assert kd.veh.shape == (3, 11)
     speed = np.array([g.speed_kmh for g in ROAD_GRADES])[inst.road_grade]
     assert_allclose(kd.arcs[1], inst.distance / speed * 60.0)
     assert_array_equal(kd.grade, inst.road_grade)

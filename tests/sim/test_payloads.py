@@ -26,6 +26,7 @@ def test_every_event_type_is_declared():
         ("green.toml", ["demand.orders_per_day=200", "world.customers=600", "routing.time_limit=0.2"]),
         ("peak_618.toml", ["demand.orders_per_day=200", "world.customers=600"]),
         ("baseline.toml", ['demand.mode="exogenous"', "demand.orders_per_day=200"]),
+        ("vans.toml", ['demand.mode="exogenous"', "demand.orders_per_day=200", "world.customers=600"]),
     ],
 )
 def test_every_event_of_a_real_run_matches_its_declaration(tmp_path, file, sets):

@@ -128,14 +128,16 @@ def test_the_runs_table_records_the_scenario_as_run(tiny, tmp_path):
     smart=st.booleans(),
     rail=st.booleans(),
     stock=st.sampled_from([(0.5, 1.0), (3.0, 10.0)]),
+    m3=st.sampled_from([0.0, 0.1, 0.4]),
     seed=st.integers(0, 1000),
 )
 def test_invariants_hold_on_random_scenarios(
-    tiny, tmp_path_factory, orders, shares, fail, attempts, cv, light, depots, smart, rail, stock, seed
+    tiny, tmp_path_factory, orders, shares, fail, attempts, cv, light, depots, smart, rail, stock, m3, seed
 ):
-    """Whatever the volume, options, failures, noise, fleet, depots, packing and stock policy:
-    every order ends delivered or failed, stock balances, no vehicle is overloaded, and each
-    route's emissions are the sum of its arcs."""
+    """Whatever the volume, options, failures, noise, fleet (vans with no, a tight or a roomy
+    volume capacity), depots, packing and stock policy: every order ends delivered or failed,
+    stock balances, no vehicle is overloaded by weight or by volume, and each route's emissions
+    are the sum of its arcs."""
     s = tiny(
         f"demand.orders_per_day={orders}",
         f"demand.delivery_shares={{standard = {shares[0]}, expedited = {shares[1]}, green_slot = {shares[2]}}}",
@@ -147,7 +149,7 @@ def test_invariants_hold_on_random_scenarios(
         f"warehouse.road_to_rail={str(rail).lower()}",
         f"warehouse.reorder_point={stock[0]}",
         f"warehouse.order_up_to={stock[1]}",
-        f'fleet.vehicles=[{{name = "van", capacity_kg = 60.0, count = {light}}}, '
+        f'fleet.vehicles=[{{name = "van", capacity_kg = 60.0, capacity_m3 = {m3}, count = {light}}}, '
         '{name = "truck", capacity_kg = 1500.0, count = 1, empty_kg_per_km = 0.35, full_kg_per_km = 0.49}]',
     )
     db = tmp_path_factory.mktemp("prop") / "p.db"
@@ -213,3 +215,70 @@ def test_every_depot_gets_vehicles(tiny, tmp_path):
     db = tmp_path / "depots.db"
     s = run(tiny("world.depots=3", SMALL_VAN.format(cap=1500.0, n=3), "demand.failed_attempt_share=0"), db_path=db, seed=2)
     assert s.delivered == s.orders and s.vehicles_used == 3
+
+
+def test_parcels_bulkier_than_any_vehicle_fail_too_bulky(tiny, tmp_path):
+    """Vans of 0.05 m³: a parcel in two 45 litre boxes or a 90 litre one never ships and ends
+    delivery_failed 'too_bulky'; the smaller ones are delivered, and no route leaves over its volume."""
+    db = tmp_path / "bulky.db"
+    van = 'fleet.vehicles=[{name = "van", capacity_kg = 1500.0, capacity_m3 = 0.05, count = 6}]'
+    s = run(tiny(van, "demand.failed_attempt_share=0"), db_path=db, seed=1)
+    reasons = _reasons(db)
+    assert s.status == "completed" and reasons and set(reasons) == {"too_bulky"}
+    assert s.delivered == s.orders - len(reasons) > 0
+    assert all(r.ok for r in _checks(db).values())
+
+
+def test_volume_binds_and_is_reported(tiny, tmp_path):
+    """Vans full by volume long before weight: the load factor by volume is logged and far
+    above the one by weight, no departure over either capacity (the capacity check), and the
+    trucks of the default fleet give a load factor by volume too."""
+    db = tmp_path / "vol.db"
+    van = 'fleet.vehicles=[{name = "van", capacity_kg = 1500.0, capacity_m3 = 0.3, count = 6}]'
+    s = run(tiny(van, "demand.failed_attempt_share=0"), db_path=db, seed=2)
+    assert all(r.ok for r in _checks(db).values())
+    assert s.load_factor_volume is not None and s.load_factor < s.load_factor_volume <= 1.0
+    with EventLog.open(db) as log:
+        departed = list(log.events(1, type=EventType.VEHICLE_DEPARTED))
+    assert departed and all(e.data["capacity_m3"] == 0.3 and 0 < e.data["volume_m3"] <= 0.3 + 1e-12 for e in departed)
+    base = run(tiny(), db_path=tmp_path / "base.db", seed=2)
+    assert base.load_factor_volume is not None and 0 < base.load_factor_volume < 1
+
+
+def test_a_vehicle_without_a_volume_capacity_logs_none(tiny, tmp_path):
+    db = tmp_path / "novol.db"
+    s = run(tiny(SMALL_VAN.format(cap=1500.0, n=6)), db_path=db, seed=2)
+    assert s.load_factor_volume is None
+    with EventLog.open(db) as log:
+        assert all(e.data["capacity_m3"] is None for e in log.events(1, type=EventType.VEHICLE_DEPARTED))
+
+
+@pytest.mark.parametrize("hard", [False, True], ids=["soft", "hard"])
+def test_shift_hours_bound_every_vehicle_day(tiny, tmp_path, hard):
+    """fleet.shift_hours = 2: with exact travel times no vehicle spends more than 2 h a day
+    on routes (the depot closes when the shortest shift left ends; soft-window plans that
+    return later are trimmed), where without a limit some vehicle-day is longer."""
+    common = ("world.travel_time_cv=0", f"routing.hard_windows={str(hard).lower()}", "demand.orders_per_day=150")
+    free = run(tiny(*common), db_path=tmp_path / "free.db", seed=3)
+    s = run(tiny(*common, "fleet.shift_hours=2"), db_path=tmp_path / "shift.db", seed=3)
+    assert free.shift_hours_max > 2.0
+    assert 0 < s.shift_hours_max <= 2.0 + 1e-9
+    assert all(r.ok for r in _checks(tmp_path / "shift.db").values())
+
+
+def test_electric_vans_never_run_flat(tiny, tmp_path):
+    """Vans with a 15 kWh battery (50-75 km): routes stay within it (the worst case planned,
+    every parcel carried back, half of them nobody home here), the battery check passes and
+    the drives' kWh are logged."""
+    db = tmp_path / "ev.db"
+    van = (
+        'fleet.vehicles=[{name = "ev", capacity_kg = 500.0, count = 6, battery_kwh = 15.0, kwh_per_km_empty = 0.2,'
+        " kwh_per_km_full = 0.3, electric = true}]"
+    )
+    s = run(tiny(van, "demand.failed_attempt_share=0.5", "world.depots=1", "fleet.charger_kw=7"), db_path=db, seed=4)
+    checks = _checks(db)
+    assert all(r.ok for r in checks.values()), {n: r.example for n, r in checks.items() if not r.ok}
+    assert "battery" in checks and s.delivered > 0
+    with EventLog.open(db) as log:
+        used = [e.data["kwh"] for e in log.events(1, type=EventType.VEHICLE_RETURNED)]
+    assert used and 0 < max(used) <= 15.0
