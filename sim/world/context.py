@@ -81,3 +81,13 @@ class Context:
 
     def day_of(self, t: float) -> int:
         return int(t // MINUTES_PER_DAY)
+
+
+def minutes_until_hour(now: float, hours: tuple[float, ...]) -> float:
+    """Minutes from ``now`` to the next of the daily ``hours`` (hours of the day, increasing):
+    today's first one still ahead, else tomorrow's first (dispatch waves, line-haul departures)."""
+    day = now // MINUTES_PER_DAY
+    minute = now - day * MINUTES_PER_DAY
+    ahead = [h * 60.0 for h in hours if h * 60.0 > minute]
+    at = day * MINUTES_PER_DAY + ahead[0] if ahead else (day + 1) * MINUTES_PER_DAY + hours[0] * 60.0
+    return at - now

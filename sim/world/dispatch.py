@@ -36,7 +36,7 @@ from optimizer.intensify import IntensifyParams
 from optimizer.model import DEFAULT_PROFILE
 from optimizer.units import KG_PER_CAPACITY_UNIT
 from sim.log.events import Event, EventType
-from sim.world.context import MINUTES_PER_DAY, Context
+from sim.world.context import MINUTES_PER_DAY, Context, minutes_until_hour
 from sim.world.fleet import FleetPool
 from sim.world.geography import World
 from sim.world.orders import Order, OrderStatus, record_failure
@@ -108,12 +108,7 @@ class Dispatcher:
         r = self.ctx.scenario.routing
         if not r.wave_hours:
             return r.wave_interval_minutes
-        now = self.ctx.now
-        day = now // MINUTES_PER_DAY
-        minute = now - day * MINUTES_PER_DAY
-        ahead = [h * 60.0 for h in r.wave_hours if h * 60.0 > minute]
-        at = day * MINUTES_PER_DAY + ahead[0] if ahead else (day + 1) * MINUTES_PER_DAY + r.wave_hours[0] * 60.0
-        return at - now
+        return minutes_until_hour(self.ctx.now, r.wave_hours)
 
     # -- one wave -----------------------------------------------------------------------------
 

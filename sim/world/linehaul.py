@@ -25,7 +25,7 @@ from optimizer.generate import road_grades
 from optimizer.model import DEFAULT_PROFILE
 from optimizer.units import KG_PER_CAPACITY_UNIT
 from sim.log.events import Event, EventType
-from sim.world.context import MINUTES_PER_DAY, Context
+from sim.world.context import Context, minutes_until_hour
 from sim.world.geography import World
 from sim.world.orders import Order
 
@@ -101,13 +101,7 @@ class LineHaul:
                         self.ctx.env.process(self._drive(station, load))
 
     def until_next_departure(self) -> float:
-        now = self.ctx.now
-        day = now // MINUTES_PER_DAY
-        minute = now - day * MINUTES_PER_DAY
-        hours = self.cfg.linehaul_hours
-        ahead = [h * 60.0 for h in hours if h * 60.0 > minute]
-        at = day * MINUTES_PER_DAY + ahead[0] if ahead else (day + 1) * MINUTES_PER_DAY + hours[0] * 60.0
-        return at - now
+        return minutes_until_hour(self.ctx.now, self.cfg.linehaul_hours)
 
     def _truckloads(self, parcels: list[Order]) -> list[list[Order]]:
         """Split parcels over trucks in packing order; a truck takes at least one parcel."""
