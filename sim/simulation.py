@@ -70,7 +70,9 @@ class Simulation:
         ctx = Context(simpy.Environment(), scenario, streams, record)
         world = build_world(scenario, streams.get("world"))
         catalog = build_catalog(scenario, streams.get("catalog"))
-        fleet = FleetPool(scenario, len(world.depots), clock=lambda: ctx.env.now)
+        # a station's vans in proportion to its planned parcels; the paper's depots share equally
+        weights = [s.parcels_per_day for s in world.network.stations] if world.network is not None else None
+        fleet = FleetPool(scenario, len(world.depots), clock=lambda: ctx.env.now, weights=weights)
         dispatcher = Dispatcher(ctx, world, fleet)
         # a packed parcel goes to its station by line-haul truck in the stations layout (one too
         # heavy for every van fails at the hub), straight to its depot's queue in the paper world

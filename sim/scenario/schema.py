@@ -720,7 +720,10 @@ class VehicleConfig(Section):
         unit="vehicles",
         ge=0,
         le=100_000,
-        doc="How many vehicles of the type the fleet has; with several depots the fleet is dealt over them in turn.",
+        doc=(
+            "How many vehicles of the type the fleet has; with several depots they are dealt over them in turn, "
+            "and delivery stations get them in proportion to their planned parcels a day."
+        ),
     )
     empty_kg_per_km: float = field_spec(
         0.18,

@@ -153,18 +153,19 @@ class Dispatcher:
         close = min(DEPOT_HORIZON, self.fleet.shortest_shift_left(depot))
         due = np.array([close] + [max(0.0, o.due - now) for o in orders])
         due = np.maximum(due, ready)
-        if sc.routing.hard_windows:
-            # An order that can no longer be reached in its window even on a direct trip at
-            # the fastest free-flow speed (or that an earlier plan left out) would make every
-            # plan infeasible and be left out forever, first in the queue; its window is
-            # opened to the horizon so it is served, late, and the drive records the real
-            # lateness against its promise.
-            reach = np.hypot(x[1:] - dx, y[1:] - dy) * sc.world.circuity / MAX_SPEED_KMH * 60.0
-            lost = (due[1:] < reach) | np.array([o.unplanned > 0 for o in orders])
-            due[1:][lost] = min(DEPOT_HORIZON / 2.0, close)
-            self._relaxed = int(lost.sum())
-        else:
-            self._relaxed = 0
+        # An order that can no longer be reached in its window even on a direct trip at the
+        # fastest free-flow speed (or that an earlier plan left out) has its window opened to
+        # the depot's closing, so it is served in this wave, late, and the drive records the
+        # real lateness against its promise. With hard windows it would make every plan
+        # infeasible and be left out forever, first in the queue; with soft ones a route
+        # builder would give each such order a vehicle of its own (Solomon's nearest
+        # neighbour opens a route for every customer it cannot reach on time), which at a
+        # station's wave of hundreds of parcels with a backlog uses up the fleet on rounds
+        # of one stop. Its lateness so far is sunk either way.
+        reach = np.hypot(x[1:] - dx, y[1:] - dy) * sc.world.circuity / MAX_SPEED_KMH * 60.0
+        lost = (due[1:] < reach) | np.array([o.unplanned > 0 for o in orders])
+        due[1:][lost] = min(DEPOT_HORIZON / 2.0, close)
+        self._relaxed = int(lost.sum())
         counts = self.fleet.idle_counts(depot)
         fleet = tuple(self.fleet.types[k].replace(count=counts[k]) for k in types)
         return RoutingInstance(

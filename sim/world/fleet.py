@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from optimizer import VehicleType
 from optimizer.units import KG_PER_CAPACITY_UNIT, MINUTES_PER_DAY
@@ -13,17 +13,48 @@ from sim.scenario import Scenario
 MIN_SHIFT_LEFT_MINUTES = 60.0
 
 
+def deal(count: int, weights: Sequence[float]) -> list[int]:
+    """``count`` vehicles over depots in proportion to ``weights`` by largest remainders (ties
+    to the lower index, so the deal is deterministic); then, while there are enough, a depot
+    left without one gets one from the depot with the most (a station with no van cannot
+    deliver)."""
+    n = len(weights)
+    total = float(sum(weights))
+    if n == 0 or total <= 0 or min(weights) < 0:
+        raise ValueError("depot weights must be >= 0 and sum above 0")
+    quota = [count * w / total for w in weights]
+    out = [math.floor(q) for q in quota]
+    for d in sorted(range(n), key=lambda d: (-(quota[d] - out[d]), d))[: count - sum(out)]:
+        out[d] += 1
+    for d in sorted(range(n), key=lambda d: (-weights[d], d)):
+        if out[d] == 0:
+            donor = max(range(n), key=lambda e: (out[e], -e))
+            if out[donor] <= 1:
+                break
+            out[donor] -= 1
+            out[d] += 1
+    return out
+
+
 class FleetPool:
     """Every vehicle by id, split over the depots, and which of them are at their depot.
 
-    The vehicles are dealt round-robin over the depots. Ids are ``<type>-<nn>``,
+    Each type's vehicles are dealt over the depots in proportion to ``weights`` (a station's
+    planned parcels a day in the stations layout; equal shares, a round-robin, without them) by
+    largest remainders, at least one a depot while the type has enough. Ids are ``<type>-<nn>``,
     numbered per type; a wave takes the lowest-numbered available vehicles, so the choice is
     deterministic. With ``fleet.shift_hours`` a vehicle is available when idle and at least
     MIN_SHIFT_LEFT_MINUTES of its day's shift are left (hours on routes counted by the day
     each route left, as the summary's ``shift_hours_max``).
     """
 
-    def __init__(self, scenario: Scenario, n_depots: int, clock: Callable[[], float] = lambda: 0.0) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        n_depots: int,
+        clock: Callable[[], float] = lambda: 0.0,
+        weights: Sequence[float] | None = None,
+    ) -> None:
         self.types: tuple[VehicleType, ...] = scenario.fleet.vehicle_types()
         self.shift_minutes = scenario.fleet.shift_hours * 60.0 if scenario.fleet.shift_hours > 0 else math.inf
         self.clock = clock
@@ -34,14 +65,29 @@ class FleetPool:
         self.type_of: dict[str, int] = {}
         self.idle: list[list[list[str]]] = [[[] for _ in self.types] for _ in range(n_depots)]
         self._number: dict[str, int] = {}
-        dealt = 0  # one round-robin over all types, so every depot gets vehicles
+        if weights is None:
+            dealt = 0  # one round-robin over all types, so every depot gets vehicles
+            for k, vt in enumerate(self.types):
+                for i in range(vt.count):
+                    self._place(f"{vt.name}-{i + 1:02d}", dealt % n_depots, k, i)
+                    dealt += 1
+            return
+        if len(weights) != n_depots:
+            raise ValueError(f"{len(weights)} depot weights for {n_depots} depots")
         for k, vt in enumerate(self.types):
-            for i in range(vt.count):
-                vid = f"{vt.name}-{i + 1:02d}"
-                d = dealt % n_depots
-                dealt += 1
-                self.depot_of[vid], self.type_of[vid], self._number[vid] = d, k, i
-                self.idle[d][k].append(vid)
+            i = 0
+            for d, n in enumerate(deal(vt.count, weights)):
+                for _ in range(n):
+                    self._place(f"{vt.name}-{i + 1:02d}", d, k, i)
+                    i += 1
+
+    def _place(self, vid: str, depot: int, k: int, number: int) -> None:
+        self.depot_of[vid], self.type_of[vid], self._number[vid] = depot, k, number
+        self.idle[depot][k].append(vid)
+
+    def based(self, depot: int) -> int:
+        """How many vehicles (of every type) are based at the depot."""
+        return sum(1 for d in self.depot_of.values() if d == depot)
 
     @property
     def max_capacity_kg(self) -> float:

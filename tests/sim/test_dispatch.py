@@ -77,3 +77,22 @@ def test_a_wave_takes_urgent_orders_first_within_the_lookahead(tiny, make_contex
     for o in orders:
         d2.add(o)
     assert [o.id for o in d2.select(0)] == [2, 5, 1]
+
+
+def test_late_orders_of_a_soft_window_wave_share_rounds(tiny, make_context):
+    """Soft windows, a backlog of 40 orders whose windows closed before the wave: their windows
+    open to the depot's closing, so the plan carries them on as few rounds as capacity allows
+    rather than one vehicle each (Solomon's nearest neighbour opens a route for every customer
+    it cannot reach on time, which once used up a station's fleet on rounds of one stop)."""
+    d, ctx, _ = _dispatcher(tiny, make_context, "routing.hard_windows=false", "routing.policy='greedy'")
+    late = [_order(i, 0.0, 1.0, 1.0) for i in range(1, 41)]
+    ctx.env.run(until=600.0)  # every window closed hours ago
+    for o in late:
+        d.add(o)
+    orders = d.select(0)
+    inst = d.instance(0, orders, [0, 1, 2])
+    assert d._relaxed == len(orders) == 40
+    assert (inst.due[1:] > 60.0).all()
+    d.wave(0)
+    assert d.waiting() == 0
+    assert ctx.counters.routes == 1  # 40 kg fits the light truck

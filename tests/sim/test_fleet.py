@@ -10,7 +10,7 @@ import pytest
 from optimizer.model import E_TRICYCLE, PRESETS
 from sim.scenario import Scenario
 from sim.scenario.schema import VehicleConfig
-from sim.world.fleet import MIN_SHIFT_LEFT_MINUTES, FleetPool
+from sim.world.fleet import MIN_SHIFT_LEFT_MINUTES, FleetPool, deal
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 FIELDS = (
@@ -81,3 +81,26 @@ def test_a_vehicle_charges_before_it_leaves_again(tiny):
     assert pool.idle_counts(0) == [0]
     now[0] = 12 * 60.0
     assert pool.idle_counts(0) == [1]
+
+
+@pytest.mark.parametrize(
+    ("count", "weights", "dealt"),
+    [
+        (10, [1.0, 1.0], [5, 5]),
+        (10, [3.0, 1.0], [8, 2]),  # 7.5 and 2.5: the tie goes to the first
+        (3, [1.0, 5.0, 2.0, 1.0], [1, 1, 1, 0]),  # the heaviest stations first
+        (7, [1000.0, 10.0, 10.0], [5, 1, 1]),  # every station one van before shares
+        (0, [1.0, 2.0], [0, 0]),
+    ],
+)
+def test_vehicles_are_dealt_by_station_volume(count, weights, dealt):
+    assert deal(count, weights) == dealt
+
+
+def test_a_stations_fleet_follows_its_parcels(tiny):
+    s = tiny('fleet.vehicles=[{name = "van", capacity_kg = 1000.0, count = 12}]')
+    pool = FleetPool(s, 3, weights=[600.0, 300.0, 100.0])
+    assert [pool.based(d) for d in range(3)] == [7, 4, 1]
+    assert sorted(pool.depot_of) == [f"van-{i:02d}" for i in range(1, 13)]
+    with pytest.raises(ValueError, match="2 depot weights for 3 depots"):
+        FleetPool(s, 3, weights=[1.0, 1.0])
