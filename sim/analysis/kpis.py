@@ -76,6 +76,7 @@ KPIS: tuple[Kpi, ...] = (
     Kpi("failed", "failed", "orders", _SERVICE, better=-1),
     Kpi("on_time_share", "on time", "%", _SERVICE, 1, share=True, better=+1, compared=True),
     Kpi("mean_lateness_minutes", "mean lateness of late deliveries", "min", _SERVICE, better=-1),
+    Kpi("late_minutes_per_order", "minutes late per delivered order", "min/order", _SERVICE, better=-1),
     Kpi("failed_first_attempt_share", "failed first delivery attempts", "%", _SERVICE, 1, share=True, better=-1),
     Kpi("pickup_share", "delivered to pickup points", "%", _SERVICE, 1, share=True, optional=True),
     Kpi("compensation_per_order", "late-delivery compensation per order", "yuan/order", _SERVICE, 2, better=-1, optional=True),

@@ -26,6 +26,7 @@ The consumer figures (sessions mode, :mod:`sim.world.sessions`) add the sessions
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 from optimizer.units import MINUTES_PER_DAY
@@ -50,7 +51,8 @@ class RunSummary:
     mean_lateness_minutes: float  # over late deliveries
     failed_first_attempt_share: float  # doorstep first attempts that failed / doorstep first attempts
     stockout_delay_hours: float  # mean wait from an order's first stock-out to its last line reserved (resupplied orders)
-    compensation_per_order: float | None  # yuan: late deliveries x late_compensation_yuan / delivered
+    compensation_per_order: float | None  # yuan: late deliveries' capped compensation / delivered
+    late_minutes_per_order: float  # minutes late summed over deliveries / delivered (on-time ones count 0)
     pickup_share: float | None  # parcels delivered to a pickup point or locker / delivered; None: not modelled yet
     waves: int
     waves_time_capped: int
@@ -140,6 +142,8 @@ def summarize(log: EventLog, run_id: int) -> RunSummary:
         "SELECT SUM(lateness <= 1e-9), SUM(lateness > 1e-9), SUM(CASE WHEN lateness > 1e-9 THEN lateness END)"
         " FROM events WHERE run_id = ? AND type = 'delivered'"
     )
+    scenario = json.loads(run.scenario_json)
+    compensation = _compensation(scenario, lambda cap, rate: one(_COMPENSATION_SQL, cap, rate / 60.0)[0])
     km, kg_lm, cost, penalty = one(
         f"SELECT TOTAL(km), TOTAL(kg_co2e), TOTAL(cost), TOTAL({json_field(K.PENALTY)})"
         " FROM events WHERE run_id = ? AND type = 'vehicle_returned'"
@@ -212,7 +216,6 @@ def summarize(log: EventLog, run_id: int) -> RunSummary:
         f" FROM events WHERE run_id = ? AND type = 'recommender_trained' AND {json_field(K.HIT_RATE_LEARNED)} IS NOT NULL"
     )
     sessions = counts.get("session_started", 0) + int(counted)
-    scenario = json.loads(run.scenario_json)
     orders = counts.get("order_placed", 0)
     delivered = counts.get("delivered", 0)
     transport = kg_lm + kg_linehaul + kg_trunk
@@ -232,7 +235,8 @@ def summarize(log: EventLog, run_id: int) -> RunSummary:
         mean_lateness_minutes=_ratio(late_sum or 0.0, late_n or 0),
         failed_first_attempt_share=_ratio(first_failed, first_attempts),
         stockout_delay_hours=(stock_wait or 0.0) / 60.0,
-        compensation_per_order=_compensation(scenario, late_n or 0, delivered),
+        compensation_per_order=_ratio(compensation, delivered) if compensation is not None else None,
+        late_minutes_per_order=_ratio(late_sum or 0.0, delivered),
         pickup_share=None,
         waves=counts.get("wave_planned", 0),
         waves_time_capped=capped,
@@ -290,11 +294,21 @@ def summarize(log: EventLog, run_id: int) -> RunSummary:
     )
 
 
-def _compensation(scenario: dict, late: int, delivered: int) -> float | None:
-    """Late-delivery compensation per delivered order: a flat ``demand.late_compensation_yuan``
-    for each late delivery (the run's scenario says what it pays); None for a log written before
-    the field existed."""
-    per_late = scenario.get("demand", {}).get("late_compensation_yuan")
-    if per_late is None:
+#: Compensation of the late deliveries: each pays its hours late x the hourly rate, at most the
+#: cap; a rate of 0 pays the cap from the first minute.
+_COMPENSATION_SQL = (
+    "SELECT TOTAL(CASE WHEN ?3 > 0 THEN MIN(?2, ?3 * lateness) ELSE ?2 END)"
+    " FROM events WHERE run_id = ?1 AND type = 'delivered' AND lateness > 1e-9"
+)
+
+
+def _compensation(scenario: dict, total: Callable[[float, float], float]) -> float | None:
+    """Late-delivery compensation of the run, yuan: ``demand.late_compensation_yuan`` a late
+    delivery at most, ``demand.late_compensation_yuan_per_hour`` x its hours late below that
+    (a rate of 0, JD's flat rule, pays the cap for any lateness); None for a log written before
+    the fields existed. ``total(cap, rate)`` sums it over the run's late deliveries."""
+    demand = scenario.get("demand", {})
+    cap = demand.get("late_compensation_yuan")
+    if cap is None:
         return None
-    return _ratio(late * float(per_late), delivered)
+    return float(total(float(cap), float(demand.get("late_compensation_yuan_per_hour", 0.0))))

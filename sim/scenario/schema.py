@@ -471,7 +471,22 @@ class DemandConfig(Section):
         ge=0.0,
         le=10_000.0,
         why="JD pays about 5 yuan for a late self-operated order (JD rules, weak source)",
-        doc="Compensation a late delivery costs the shop (flat per late order: the cap of what it pays); reported, not routed.",
+        doc=(
+            "The most a late delivery costs the shop in compensation (yuan a late order); with "
+            "late_compensation_yuan_per_hour 0 it is paid in full from the first minute late, as JD's rule does. "
+            "Reported, not routed."
+        ),
+    )
+    late_compensation_yuan_per_hour: float = field_spec(
+        0.0,
+        unit="yuan/h late",
+        ge=0.0,
+        le=10_000.0,
+        why="JD's rule is flat (0 here); a rate models a policy that pays by the hour late, up to the cap (ours)",
+        doc=(
+            "Compensation that grows with the hours a delivery is late, capped at late_compensation_yuan; "
+            "0 pays the cap for any lateness."
+        ),
     )
     failed_attempt_share: float = field_spec(
         0.03,

@@ -15,7 +15,9 @@ from click.testing import CliRunner
 from sim.analysis.bands import Band, BandFileError, default_bands_path, load_bands, parse_bands, run_figures
 from sim.analysis.calibrate import calibrate, format_band, format_value, inside
 from sim.analysis.kpis import BY_KEY
+from sim.analysis.summary import summarize
 from sim.cli import main
+from sim.log.eventlog import EventLog
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY = ["--set", "demand.orders_per_day=50", "--set", "world.customers=150", "--set", "catalog.products=30"]
@@ -85,6 +87,32 @@ def test_compensation_is_the_scenarios_flat_sum_per_late_delivery(small_run):
     (delivered,) = _rows(db, "SELECT COUNT(*) FROM events WHERE run_id = 1 AND type = 'delivered'")[0]
     assert late > 0, "thin stock makes late deliveries"
     assert s["compensation_per_order"] == pytest.approx(late * 5.0 / delivered)  # baseline: 5 yuan a late order
+    minutes = [max(m, 0.0) for (m,) in _rows(db, "SELECT lateness FROM events WHERE run_id = 1 AND type = 'delivered'")]
+    assert s["late_minutes_per_order"] == pytest.approx(sum(minutes) / delivered)  # early ones count 0
+
+
+def test_an_hourly_compensation_stops_at_the_cap(small_run, tmp_path):
+    """An hourly rate set so the median late delivery reaches the 5-yuan cap: the same log
+    re-summarised under that rule pays each late delivery min(5, rate x hours late)."""
+    db, _ = small_run
+    late_sql = "SELECT lateness FROM events WHERE run_id = 1 AND type = 'delivered' AND lateness > 1e-9"
+    late = sorted(m for (m,) in _rows(db, late_sql))
+    (delivered,) = _rows(db, "SELECT COUNT(*) FROM events WHERE run_id = 1 AND type = 'delivered'")[0]
+    rate = 5.0 / (late[len(late) // 2] / 60.0)
+    assert late[0] < late[-1], "late deliveries below the cap and above it"
+    copy = tmp_path / "hourly.db"
+    with sqlite3.connect(db) as src, sqlite3.connect(copy) as dst:
+        src.backup(dst)
+    with sqlite3.connect(copy) as conn:
+        (text,) = conn.execute("SELECT scenario_json FROM runs WHERE run_id = 1").fetchone()
+        scenario = json.loads(text)
+        scenario["demand"]["late_compensation_yuan_per_hour"] = rate
+        conn.execute("UPDATE runs SET scenario_json = ? WHERE run_id = 1", [json.dumps(scenario)])
+    with EventLog.open_existing(copy) as log:
+        got = summarize(log, 1).compensation_per_order
+    expected = sum(min(5.0, rate * m / 60.0) for m in late) / delivered
+    assert got == pytest.approx(expected)
+    assert got < 5.0 * len(late) / delivered  # below the flat rule's
 
 
 def test_route_figures_match_the_events(small_run):
