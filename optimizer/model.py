@@ -264,9 +264,15 @@ E_TRICYCLE = VehicleType.electric_van(
     capacity_m3=1.8,
     battery_kwh=3.0,
 )
+# A micro-van, the Wuling Hongguang / Rongguang class that carries much of China's county and
+# rural express (ours throughout, from its size): about 4.4 x 1.66 x 1.75 m outside, so with
+# the rear seats out a cargo space of about 2.5 x 1.4 x 1.3 m, 4.5 m³, and 600-700 kg payload;
+# a 1.5 l petrol engine at about 7 l / 100 km x 2.3 kg CO2 a litre, 0.165 kg/km empty, full in
+# the diesel van's ratio (0.283 / 0.196); fuel at 8 yuan a litre plus upkeep, 0.7 yuan/km.
+MINI_VAN = VehicleType("mini_van", 6.5, 10, 0.165, 0.238, 0.7, 20.0, 0.5, capacity_m3=4.5)
 #: The ready-made types by name.
 PRESETS: dict[str, VehicleType] = {
-    v.name: v for v in (LIGHT_TRUCK, MEDIUM_TRUCK, HEAVY_TRUCK, DIESEL_VAN, ELECTRIC_VAN, E_TRICYCLE)
+    v.name: v for v in (LIGHT_TRUCK, MEDIUM_TRUCK, HEAVY_TRUCK, DIESEL_VAN, ELECTRIC_VAN, E_TRICYCLE, MINI_VAN)
 }
 
 

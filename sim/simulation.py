@@ -37,6 +37,7 @@ from sim.world.fleet import FleetPool
 from sim.world.geography import World, build_world
 from sim.world.labelling import Labeller
 from sim.world.linehaul import LineHaul
+from sim.world.network import ZONE_NAMES
 from sim.world.orders import record_failure
 from sim.world.sessions import Sessions
 from sim.world.warehouse import Warehouse
@@ -71,8 +72,14 @@ class Simulation:
         world = build_world(scenario, streams.get("world"))
         catalog = build_catalog(scenario, streams.get("catalog"))
         # a station's vans in proportion to its planned parcels; the paper's depots share equally
-        weights = [s.parcels_per_day for s in world.network.stations] if world.network is not None else None
-        fleet = FleetPool(scenario, len(world.depots), clock=lambda: ctx.env.now, weights=weights)
+        stations = world.network.stations if world.network is not None else None
+        fleet = FleetPool(
+            scenario,
+            len(world.depots),
+            clock=lambda: ctx.env.now,
+            weights=[s.parcels_per_day for s in stations] if stations else None,
+            zones=[ZONE_NAMES[s.zone] for s in stations] if stations else None,
+        )
         dispatcher = Dispatcher(ctx, world, fleet)
         # a packed parcel goes to its station by line-haul truck in the stations layout (one too
         # heavy for every van fails at the hub), straight to its depot's queue in the paper world

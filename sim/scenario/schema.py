@@ -17,6 +17,7 @@ from typing import ClassVar, Literal
 from labels.canonical import canonical_json
 from labels.grades import LETTERS as GRADE_LETTERS
 from optimizer.algorithms import ALGORITHM_NAMES
+from optimizer.generate import ZONES
 from optimizer.model import HEAVY_TRUCK, LIGHT_TRUCK, MEDIUM_TRUCK, VehicleType
 from optimizer.units import KG_PER_CAPACITY_UNIT, MINUTES_PER_DAY
 from sim.scenario.fields import Section, field_spec, from_mapping, num, shares, unique
@@ -812,7 +813,25 @@ class VehicleConfig(Section):
         0.0, unit="kWh/km", ge=0.0, le=5.0, allowed=">= kwh_per_km_empty", doc="Consumption at full payload."
     )
 
+    zones: tuple[str, ...] = field_spec(
+        (),
+        unit="zone names",
+        max_len=len(ZONES),
+        allowed=f"zone names: {', '.join(z[0] for z in ZONES)}",
+        why="tricycles serve dense urban rounds and vans the sparse ones (REALISM.md, last mile)",
+        doc=(
+            "In the stations layout, the zones whose stations get vehicles of this type (dealt over them by their"
+            " parcels a day); empty: every station. Ignored in the depots layout."
+        ),
+        default_doc="every zone",
+    )
+
     def _rules(self) -> Iterator[Problem]:
+        names = {z[0] for z in ZONES}
+        for i, zone in enumerate(self.zones):
+            if zone not in names:
+                yield Problem(("zones", i), f"must be a zone name; allowed: {', '.join(z[0] for z in ZONES)}", zone)
+        yield from unique(("zones",), self.zones, "zone")
         if self.full_kg_per_km < self.empty_kg_per_km:
             yield Problem(("full_kg_per_km",), f"must be >= empty_kg_per_km ({num(self.empty_kg_per_km)})", self.full_kg_per_km)
         if self.kwh_per_km_full < self.kwh_per_km_empty:
@@ -947,6 +966,14 @@ class FleetConfig(Section):
                 f"must be >= ev_kwh_per_km_empty ({num(self.ev_kwh_per_km_empty)})",
                 self.ev_kwh_per_km_full,
             )
+
+    def vehicle_zones(self) -> tuple[tuple[str, ...], ...]:
+        """The ``zones`` of each of :meth:`vehicle_types` (an electric split keeps its type's)."""
+        out: list[tuple[str, ...]] = []
+        for v in self.vehicles:
+            n_ev = math.floor(v.count * self.ev_share + 0.5) if v.name == self.ev_replaces else 0
+            out.extend([v.zones] * ((v.count - n_ev > 0) + bool(n_ev)))
+        return tuple(out)
 
     def vehicle_types(self) -> tuple[VehicleType, ...]:
         """The fleet as optimizer VehicleTypes, with the electric vans split off ``ev_replaces``."""
@@ -1234,7 +1261,7 @@ class ConsumersConfig(Section):
             "Share of sessions (visits) with shopping intent: they are served a slate and choose by the logit; the rest "
             "leave without considering one and are only counted. Ours, from published funnels: 6.4-7.9 % of e-commerce "
             "sessions add to cart (Dynamic Yield benchmarks 2023-24, via Opensend 2025, weak). 0.08 x the logit's purchase "
-            "probability given intent (about 0.47 at `no_buy` 2.5) makes about 3.8 % of sessions buy, inside 2.6 % (global "
+            "probability given intent (about 0.44 at `no_buy` 2.5) makes about 3.5 % of sessions buy, inside 2.6 % (global "
             "average, Invesp 2023) to 13 % (Amazon non-Prime, Millward Brown Digital via Digital Commerce 360, 2015). "
             "1 is the pre-issue-14 model, where every session had intent."
         ),
@@ -1244,7 +1271,7 @@ class ConsumersConfig(Section):
         unit="utility",
         ge=-10.0,
         le=20.0,
-        doc="Utility of leaving without buying; sets the purchase probability of a session with intent (about 0.47 at 2.5).",
+        doc="Utility of leaving without buying; sets the purchase probability of a session with intent (about 0.44 at 2.5).",
     )
     browse_click: float = field_spec(
         0.3,

@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 
 from optimizer import VehicleType
 from optimizer.units import KG_PER_CAPACITY_UNIT, MINUTES_PER_DAY
+from sim.errors import InputError
 from sim.scenario import Scenario
 
 #: A vehicle with less of its day's shift left than this does not start another route that day.
@@ -27,7 +28,7 @@ def deal(count: int, weights: Sequence[float]) -> list[int]:
     for d in sorted(range(n), key=lambda d: (-(quota[d] - out[d]), d))[: count - sum(out)]:
         out[d] += 1
     for d in sorted(range(n), key=lambda d: (-weights[d], d)):
-        if out[d] == 0:
+        if out[d] == 0 and weights[d] > 0:
             donor = max(range(n), key=lambda e: (out[e], -e))
             if out[donor] <= 1:
                 break
@@ -41,7 +42,8 @@ class FleetPool:
 
     Each type's vehicles are dealt over the depots in proportion to ``weights`` (a station's
     planned parcels a day in the stations layout; equal shares, a round-robin, without them) by
-    largest remainders, at least one a depot while the type has enough. Ids are ``<type>-<nn>``,
+    largest remainders, at least one a depot while the type has enough; a type with ``zones``
+    goes only to the stations whose zone (``zones``, one name a depot) is among them. Ids are ``<type>-<nn>``,
     numbered per type; a wave takes the lowest-numbered available vehicles, so the choice is
     deterministic. With ``fleet.shift_hours`` a vehicle is available when idle and at least
     MIN_SHIFT_LEFT_MINUTES of its day's shift are left (hours on routes counted by the day
@@ -54,6 +56,7 @@ class FleetPool:
         n_depots: int,
         clock: Callable[[], float] = lambda: 0.0,
         weights: Sequence[float] | None = None,
+        zones: Sequence[str] | None = None,
     ) -> None:
         self.types: tuple[VehicleType, ...] = scenario.fleet.vehicle_types()
         self.shift_minutes = scenario.fleet.shift_hours * 60.0 if scenario.fleet.shift_hours > 0 else math.inf
@@ -72,14 +75,29 @@ class FleetPool:
                     self._place(f"{vt.name}-{i + 1:02d}", dealt % n_depots, k, i)
                     dealt += 1
             return
-        if len(weights) != n_depots:
+        if len(weights) != n_depots or (zones is not None and len(zones) != n_depots):
             raise ValueError(f"{len(weights)} depot weights for {n_depots} depots")
-        for k, vt in enumerate(self.types):
+        for k, (vt, only) in enumerate(zip(self.types, scenario.fleet.vehicle_zones())):
+            served = list(weights)
+            if only and zones is not None:
+                served = [w if z in only else 0.0 for w, z in zip(weights, zones)]
+                if vt.count > 0 and not any(served):
+                    raise InputError(
+                        f"fleet.vehicles: type {vt.name!r} serves zones {', '.join(only)}, where no station is"
+                        f" (stations are in {', '.join(sorted(set(zones)))})"
+                    )
             i = 0
-            for d, n in enumerate(deal(vt.count, weights)):
+            for d, n in enumerate(deal(vt.count, served)):
                 for _ in range(n):
                     self._place(f"{vt.name}-{i + 1:02d}", d, k, i)
                     i += 1
+        bare = [d for d in range(n_depots) if weights[d] > 0 and self.based(d) == 0]
+        if bare:
+            where = f" ({', '.join(zones[d] for d in bare)})" if zones is not None else ""
+            raise InputError(
+                f"fleet.vehicles: stations {', '.join(map(str, bare))}{where} get no vehicle; add vehicles"
+                " (count) or a type whose zones include theirs"
+            )
 
     def _place(self, vid: str, depot: int, k: int, number: int) -> None:
         self.depot_of[vid], self.type_of[vid], self._number[vid] = depot, k, number

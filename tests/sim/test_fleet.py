@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from optimizer.model import E_TRICYCLE, PRESETS
-from sim.scenario import Scenario
+from sim.errors import InputError
+from sim.scenario import Scenario, ScenarioError
 from sim.scenario.schema import VehicleConfig
 from sim.world.fleet import MIN_SHIFT_LEFT_MINUTES, FleetPool, deal
 
@@ -104,3 +105,31 @@ def test_a_stations_fleet_follows_its_parcels(tiny):
     assert sorted(pool.depot_of) == [f"van-{i:02d}" for i in range(1, 13)]
     with pytest.raises(ValueError, match="2 depot weights for 3 depots"):
         FleetPool(s, 3, weights=[1.0, 1.0])
+
+
+def test_a_type_with_zones_goes_to_those_stations_only(tiny):
+    s = tiny(
+        'fleet.vehicles=[{name = "trike", capacity_kg = 250.0, count = 6, zones = ["urban_core"]},'
+        ' {name = "van", capacity_kg = 1000.0, count = 4}]'
+    )
+    zones = ["urban_core", "urban_core", "remote_county"]
+    pool = FleetPool(s, 3, weights=[200.0, 100.0, 100.0], zones=zones)
+    trikes = [pool.depot_of[v] for v in pool.depot_of if v.startswith("trike")]
+    assert sorted(trikes) == [0, 0, 0, 0, 1, 1]  # 2:1 over the two urban stations, none in the county
+    assert [pool.based(d) for d in range(3)] == [6, 3, 1]
+    with pytest.raises(InputError, match="stations 2 \\(remote_county\\) get no vehicle"):
+        FleetPool(
+            tiny('fleet.vehicles=[{name = "trike", count = 6, zones = ["urban_core"]}]'), 3, weights=[2.0, 1.0, 1.0], zones=zones
+        )
+    with pytest.raises(InputError, match="serves zones cross_region_hub, where no station is"):
+        FleetPool(
+            tiny('fleet.vehicles=[{name = "trike", count = 6, zones = ["cross_region_hub"]}]'),
+            3,
+            weights=[2.0, 1.0, 1.0],
+            zones=zones,
+        )
+
+
+def test_zone_names_are_checked(tiny):
+    with pytest.raises(ScenarioError, match="zones\\[0\\].*must be a zone name; allowed: urban_core"):
+        tiny('fleet.vehicles=[{name = "trike", count = 6, zones = ["downtown"]}]')

@@ -32,6 +32,7 @@ SCENARIOS = ROOT / "scenarios"
 BASELINE = SCENARIOS / "baseline.toml"
 GREEN = SCENARIOS / "green.toml"
 PEAK = SCENARIOS / "peak_618.toml"
+PAPER = SCENARIOS / "paper.toml"
 
 
 def write(folder: Path, name: str, text: str) -> Path:
@@ -74,11 +75,14 @@ def test_at_least_the_three_issue_scenarios_ship():
     assert BASELINE.is_file() and GREEN.is_file() and PEAK.is_file()
 
 
-def test_baseline_equals_the_defaults():
-    """The defaults are the baseline: an empty scenario and baseline.toml are equal and hash equal."""
-    baseline = Scenario.from_file(BASELINE)
-    assert baseline == Scenario()
-    assert baseline.canonical_hash() == Scenario().canonical_hash()
+def test_the_defaults_are_the_paper_world():
+    """The code's defaults are the seed paper's world, each with its source: an empty scenario
+    and paper.toml are equal and hash equal. The baseline (the realistic station network of
+    issue 14) differs from them, each difference stated in baseline.toml."""
+    paper = Scenario.from_file(SCENARIOS / "paper.toml")
+    assert paper == Scenario()
+    assert paper.canonical_hash() == Scenario().canonical_hash()
+    assert Scenario.from_file(BASELINE).network.layout == "stations"
 
 
 @pytest.mark.parametrize("name", ["baseline.toml", "paper.toml"])
@@ -98,14 +102,18 @@ def test_paper_is_the_seed_papers_world():
 
 
 def test_baseline_is_the_issue_baseline():
-    """Baseline: greedy routing, fixed boxes, no green slots, no incentives, about a minute of work."""
+    """Baseline (issue 14): a hub and stations, day-definite promises, two waves, tricycles and
+    vans by zone, smart packing; greedy routing, no green slots, no incentives."""
     b = Scenario.from_file(BASELINE)
     assert b.routing.policy == "greedy"
-    assert b.packing.policy == "fixed"
+    assert b.network.layout == "stations" and b.demand.promise == "day_definite"
+    assert b.routing.wave_hours == (7.5, 12.5)
+    assert {v.name for v in b.fleet.vehicles} == {"e_tricycle", "mini_van"}
+    assert b.packing.policy == "smart"
     assert b.demand.delivery_shares.green_slot == 0.0
     assert (b.incentives.points_per_green_purchase, b.incentives.points_per_green_slot, b.incentives.budget) == (0, 0, 0)
     assert b.warehouse.road_to_rail is False
-    assert (b.simulation.days, b.demand.orders_per_day) == (7, 600)
+    assert (b.simulation.days, b.demand.orders_per_day) == (7, 4000)
 
 
 def test_green_inherits_from_baseline_and_overrides_what_it_states():
@@ -231,6 +239,7 @@ def test_set_overrides_apply():
             "simulation.start_date=2024-06-18",
             "demand.delivery_shares.green_slot=0.1",
             "demand.delivery_shares.standard=0.7",
+            "demand.delivery_shares.expedited=0.2",
             "fleet.vehicles[1].count=7",
             'demand.peaks=[{name = "x", start_day = 1, days = 2, multiplier = 1.5}]',
         ],
@@ -239,7 +248,7 @@ def test_set_overrides_apply():
     assert s.labels.method == "tonne_km"
     assert s.simulation.start_date == date(2024, 6, 18)
     assert s.demand.delivery_shares.green_slot == 0.1 and s.demand.delivery_shares.expedited == 0.2
-    assert [v.count for v in s.fleet.vehicles] == [10, 7, 2]
+    assert [v.count for v in s.fleet.vehicles] == [24, 7]
     assert s.demand.peaks[0].name == "x" and s.demand.peaks[0].multiplier == 1.5
     assert s.routing.w1 == 0.6  # untouched
 
@@ -564,7 +573,7 @@ def test_delivery_day_must_hold_the_widest_window(tmp_path):
 
 def test_every_depot_needs_a_vehicle():
     """Fewer vehicles than depots is an error naming the field and the counts."""
-    msg = str(error_of(BASELINE, ["world.depots=20"]))
+    msg = str(error_of(PAPER, ["world.depots=20"]))
     assert "fleet.vehicles = 17: the fleet has 17 vehicles for 20 depots; every depot needs at least one" in msg
 
 
@@ -691,7 +700,7 @@ def test_cli_validate_valid_file():
     assert res.stdout.splitlines()[0] == f"{GREEN}: valid"
     s = Scenario.from_file(GREEN)
     assert s.canonical_hash() in res.stdout
-    assert "mogwo" in res.stdout and "600" in res.stdout
+    assert "mogwo" in res.stdout and "4,000" in res.stdout
     assert res.stderr == ""
 
 
