@@ -67,7 +67,12 @@ def validate(file: Path, overrides: tuple[str, ...], resolved: bool, json_out: b
     table.add_column()
     table.add_row("days", f"{s.days} from {s.start_date.isoformat()}, seed {s.seed}")
     table.add_row("orders/day", f"{d.orders_per_day:,} ({d.mode})" + (f"; peaks: {peaks}" if peaks else ""))
-    routing = f"{r.policy}, w1={r.w1:g}, w2={r.w2:g}, waves every {r.wave_interval_minutes:g} min"
+    waves = (
+        "waves at " + ", ".join(f"{int(h):02d}:{round(h % 1 * 60):02d}" for h in r.wave_hours)
+        if r.wave_hours
+        else f"waves every {r.wave_interval_minutes:g} min"
+    )
+    routing = f"{r.policy}, w1={r.w1:g}, w2={r.w2:g}, {waves}"
     if ALGORITHMS[r.policy].searches:
         routing += f", {r.population} x {r.iterations} iterations, " + (
             f"time limit {r.time_limit:g} s" if r.time_limit else "no time limit"

@@ -701,6 +701,7 @@ def test_cli_validate_valid_file():
     s = Scenario.from_file(GREEN)
     assert s.canonical_hash() in res.stdout
     assert "mogwo" in res.stdout and "4,000" in res.stdout
+    assert "waves at 07:30, 12:30" in res.stdout  # the stations' loading waves, not the unused interval
     assert res.stderr == ""
 
 
