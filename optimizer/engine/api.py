@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import cast
-
 import numpy as np
 
 from ..instance import RoutingInstance
@@ -37,7 +35,9 @@ def solve_scalar(
     if distance_only:
         obj0 = objective_vector(kd, w_cost=0.0, w_emis=0.0, w_dist=1.0, pen_load=0.0, pen_tw=0.0)
     else:
-        wc, we = cast(tuple[float, float], weights)  # None is for distance_only only
+        if weights is None:
+            raise ValueError("weights = None is only for distance_only=True; give (w_cost, w_co2)")
+        wc, we = weights
         obj0 = objective_vector(kd, w_cost=wc, w_emis=we, w_dist=0.0, pen_load=0.0, pen_tw=0.0)
     best = hgs(instance, obj0, rng=rng, time_limit=time_limit, iterations=iterations, params=params)
     slot_type = np.repeat(np.arange(len(instance.vehicle_types)), [v.count for v in instance.vehicle_types])

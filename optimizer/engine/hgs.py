@@ -215,9 +215,12 @@ def hgs(
     params: HGSParams | None = None,
 ) -> Individual:
     """Run HGS until the time limit (seconds) or the iteration count; returns the best
-    feasible individual found, or the least penalised one if none is feasible."""
+    feasible individual found, or the least penalised one if none is feasible. The first
+    individual is always built, so a time limit spent before the start still returns a plan."""
     if time_limit is None and iterations is None:
         raise ValueError("give a time_limit or an iteration count")
+    if iterations is not None and iterations < 1:
+        raise ValueError(f"iterations = {iterations}: HGS needs at least 1 (one individual is its smallest plan)")
     params = params or HGSParams()
     eng = Engine(instance, obj0, params)
     pm = PenaltyManager.initial(eng.kd, obj0, hard=obj0[HARD] > 0.5)
@@ -250,8 +253,8 @@ def hgs(
                     best = rep
 
     it = 0
-    n_init = params.n_initial
-    while not done(it) and it < n_init:
+    n_init = max(1, params.n_initial)  # the crossover needs a parent
+    while it < n_init and (it == 0 or not done(it)):
         tour = (rng.permutation(eng.n) + 1).astype(np.int64)
         routes, rlen = eng.from_tour(tour, pm)
         eng.educate(routes, rlen, pm, rng)
@@ -282,9 +285,7 @@ def hgs(
             if rep.feasible:
                 best = rep
                 break
-    # None only when the budget ended before the first individual (iterations=0, or a time
-    # limit already spent at the first check); left to fail on the attribute as before
-    result = cast(Individual, best if best is not None else best_any)
+    result = cast(Individual, best if best is not None else best_any)  # the first individual is always built
     result.fitness = float(it)  # iterations done, for reports
     return result
 

@@ -68,3 +68,21 @@ def test_returned_plans_never_exceed_capacity_or_fleet(seed, kind):
         assert ev.problems  # the overload is stated, not hidden
     used = np.bincount([r.vehicle_type for r in routes], minlength=len(inst.vehicle_types))
     assert all(used[k] <= v.count for k, v in enumerate(inst.vehicle_types))
+
+
+def test_a_spent_time_limit_still_returns_a_plan():
+    """time_limit=0 ends the search at its first check: the first individual is the plan, and
+    every customer is on it (it used to return None and fail on an attribute)."""
+    inst = generated(14, 21)
+    routes, ev = solve_scalar(inst, (1.0, 0.0), seed=0, time_limit=0.0, params=SMALL)
+    served = sorted(c for r in routes for c in r.customers)
+    assert served == list(range(1, inst.n_customers + 1))
+    assert ev.cost > 0
+
+
+def test_bad_budgets_and_weights_are_refused_by_name():
+    inst = generated(14, 21)
+    with pytest.raises(ValueError, match="iterations = 0"):
+        solve_scalar(inst, (1.0, 0.0), iterations=0)
+    with pytest.raises(ValueError, match="weights = None is only for distance_only"):
+        solve_scalar(inst, None, iterations=5)
