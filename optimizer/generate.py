@@ -22,6 +22,8 @@ ZONES: tuple[tuple[str, float, float], ...] = (
     ("remote_county", 35.92, 3.16),
     ("cross_region_hub", 43.37, 4.02),
 )
+#: Zone names in the order of paper Table 7 (and of ``[world.zones]``, ``[network.density]``).
+ZONE_NAMES: tuple[str, ...] = tuple(z[0] for z in ZONES)
 #: Share of customers per zone (ours: most orders are urban).
 ZONE_SHARE = np.array([0.40, 0.25, 0.15, 0.12, 0.08])
 

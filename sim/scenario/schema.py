@@ -17,7 +17,7 @@ from typing import ClassVar, Literal
 from labels.canonical import canonical_json
 from labels.grades import LETTERS as GRADE_LETTERS
 from optimizer.algorithms import ALGORITHM_NAMES
-from optimizer.generate import ZONES
+from optimizer.generate import ZONE_NAMES
 from optimizer.model import HEAVY_TRUCK, LIGHT_TRUCK, MEDIUM_TRUCK, VehicleType
 from optimizer.units import KG_PER_CAPACITY_UNIT, MINUTES_PER_DAY
 from sim.scenario.fields import Section, field_spec, from_mapping, num, shares, unique
@@ -816,8 +816,8 @@ class VehicleConfig(Section):
     zones: tuple[str, ...] = field_spec(
         (),
         unit="zone names",
-        max_len=len(ZONES),
-        allowed=f"zone names: {', '.join(z[0] for z in ZONES)}",
+        max_len=len(ZONE_NAMES),
+        allowed=f"zone names: {', '.join(ZONE_NAMES)}",
         why="tricycles serve dense urban rounds and vans the sparse ones (REALISM.md, last mile)",
         doc=(
             "In the stations layout, the zones whose stations get vehicles of this type (dealt over them by their"
@@ -827,10 +827,9 @@ class VehicleConfig(Section):
     )
 
     def _rules(self) -> Iterator[Problem]:
-        names = {z[0] for z in ZONES}
         for i, zone in enumerate(self.zones):
-            if zone not in names:
-                yield Problem(("zones", i), f"must be a zone name; allowed: {', '.join(z[0] for z in ZONES)}", zone)
+            if zone not in ZONE_NAMES:
+                yield Problem(("zones", i), f"must be a zone name; allowed: {', '.join(ZONE_NAMES)}", zone)
         yield from unique(("zones",), self.zones, "zone")
         if self.full_kg_per_km < self.empty_kg_per_km:
             yield Problem(("full_kg_per_km",), f"must be >= empty_kg_per_km ({num(self.empty_kg_per_km)})", self.full_kg_per_km)
@@ -967,33 +966,37 @@ class FleetConfig(Section):
                 self.ev_kwh_per_km_full,
             )
 
-    def vehicle_zones(self) -> tuple[tuple[str, ...], ...]:
-        """The ``zones`` of each of :meth:`vehicle_types` (an electric split keeps its type's)."""
-        out: list[tuple[str, ...]] = []
-        for v in self.vehicles:
-            n_ev = math.floor(v.count * self.ev_share + 0.5) if v.name == self.ev_replaces else 0
-            out.extend([v.zones] * ((v.count - n_ev > 0) + bool(n_ev)))
-        return tuple(out)
-
-    def vehicle_types(self) -> tuple[VehicleType, ...]:
-        """The fleet as optimizer VehicleTypes, with the electric vans split off ``ev_replaces``."""
+    def _split(self) -> list[tuple[VehicleConfig, int, bool]]:
+        """(configured type, vehicles, electric split) per fleet type, in order: ``ev_replaces``
+        loses round(count x ev_share) vehicles to an electric van type of its payload."""
         out = []
         for v in self.vehicles:
             n_ev = math.floor(v.count * self.ev_share + 0.5) if v.name == self.ev_replaces else 0
             if v.count - n_ev > 0:
-                out.append(v.to_model(v.count - n_ev))
+                out.append((v, v.count - n_ev, False))
             if n_ev:
-                out.append(
-                    VehicleType.electric_van(
-                        v.capacity_kg / KG_PER_CAPACITY_UNIT,
-                        n_ev,
-                        grid_kg_per_kwh=self.grid_kg_per_kwh,
-                        kwh_per_km_empty=self.ev_kwh_per_km_empty,
-                        kwh_per_km_full=self.ev_kwh_per_km_full,
-                        capacity_m3=v.capacity_m3 if v.capacity_m3 > 0 else math.inf,
-                    )
-                )
-        return tuple(out)
+                out.append((v, n_ev, True))
+        return out
+
+    def vehicle_zones(self) -> tuple[tuple[str, ...], ...]:
+        """The ``zones`` of each of :meth:`vehicle_types` (an electric split keeps its type's)."""
+        return tuple(v.zones for v, _, _ in self._split())
+
+    def vehicle_types(self) -> tuple[VehicleType, ...]:
+        """The fleet as optimizer VehicleTypes, with the electric vans split off ``ev_replaces``."""
+        return tuple(
+            VehicleType.electric_van(
+                v.capacity_kg / KG_PER_CAPACITY_UNIT,
+                n,
+                grid_kg_per_kwh=self.grid_kg_per_kwh,
+                kwh_per_km_empty=self.ev_kwh_per_km_empty,
+                kwh_per_km_full=self.ev_kwh_per_km_full,
+                capacity_m3=v.capacity_m3 if v.capacity_m3 > 0 else math.inf,
+            )
+            if electric
+            else v.to_model(n)
+            for v, n, electric in self._split()
+        )
 
 
 @dataclass(frozen=True)

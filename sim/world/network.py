@@ -17,10 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from optimizer.generate import ZONES
-
-#: Zone names in the order of paper Table 7 (and of ``[world.zones]``, ``[network.density]``).
-ZONE_NAMES: tuple[str, ...] = tuple(z[0] for z in ZONES)
+from optimizer.generate import ZONE_NAMES, ZONES
 
 
 @dataclass(frozen=True)
