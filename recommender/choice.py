@@ -21,11 +21,14 @@ a slate: the same product sells less in tenth place than first.
 
 The delivery option is a second logit over the options on offer (:func:`delivery_utilities`):
 the scenario's shares as log-propensities, the green slot's pull for consumers greener than
-average, and the points it earns at ``kappa`` of their cash value.
+average, and the points it earns at ``kappa`` of their cash value. Where the scenario has
+pickup points, a third, binary logit takes the order to the customer's site or the door
+(:func:`pickup_utility`: distance and points).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -105,6 +108,23 @@ def delivery_utilities(
     v = v + green * (params.intention_gap * params.beta_green * (green_affinity - mean_affinity))
     discount = np.maximum(1.0 - params.kappa * points_value / max(basket_value, 1e-9), 0.01)
     return v - price_sensitivity * np.log(discount)
+
+
+def pickup_utility(
+    asc: float,
+    per_km: float,
+    km: float,
+    *,
+    price_sensitivity: float = 0.0,
+    kappa: float = 0.0,
+    points_value: float = 0.0,
+    basket_value: float = 1.0,
+) -> float:
+    """V of taking an order to a pickup point or locker over the door (binary logit, the door at 0):
+    ``asc - per_km x km``, plus the points it earns valued as a discount on the basket, as
+    :func:`delivery_utilities` values the green slot's."""
+    discount = max(1.0 - kappa * points_value / max(basket_value, 1e-9), 0.01)
+    return asc - per_km * km - price_sensitivity * math.log(discount)
 
 
 def sample(p: np.ndarray, u: float) -> int:

@@ -39,6 +39,7 @@ from sim.world.labelling import Labeller
 from sim.world.linehaul import LineHaul
 from sim.world.network import ZONE_NAMES
 from sim.world.orders import record_failure
+from sim.world.pickup import PickupPoints
 from sim.world.sessions import Sessions
 from sim.world.warehouse import Warehouse
 
@@ -70,6 +71,8 @@ class Simulation:
         streams = Streams(scenario.simulation.seed)
         ctx = Context(simpy.Environment(), scenario, streams, record)
         world = build_world(scenario, streams.get("world"))
+        if world.sites is not None:
+            ctx.pickup = PickupPoints(ctx, world.sites)
         catalog = build_catalog(scenario, streams.get("catalog"))
         # a station's vans in proportion to its planned parcels; the paper's depots share equally
         stations = world.network.stations if world.network is not None else None

@@ -6,8 +6,9 @@ world) or over the zones of paper Table 7. What belongs to which:
 * an order belongs to the station and the zone ``order_placed`` names (``data.depot``,
   ``data.zone``); orders, delivered and on-time share count by the order;
 * a route belongs to the station it left (``vehicle_departed.data.depot``): its km and last-mile
-  kg CO2e (``vehicle_returned``) go with it, and its stops (arrivals at an order, failed
-  attempts included, as in the run summary). By zone, a route is shared over the zones of its
+  kg CO2e (``vehicle_returned``) go with it, and its stops (arrivals at a door, failed
+  attempts included, or at a pickup site: :data:`sim.analysis.queries.STOP_ARRIVAL`, as in the
+  run summary). By zone, a route is shared over the zones of its
   stops in proportion to them, so a route of the paper world that serves two zones counts half
   in each; in the stations layout a station serves one zone, so every share is whole;
 * line-haul kg CO2e (``linehaul_arrived``) goes to its station by ``data.station`` and to the
@@ -24,6 +25,7 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass
 
 from optimizer.generate import ZONES
+from sim.analysis.queries import STOP_ARRIVAL
 from sim.log.eventlog import EventLog
 from sim.log.payloads import K, json_field
 
@@ -91,9 +93,7 @@ def breakdown(log: EventLog, run_id: int, by: str) -> list[GroupKpis]:
         db.execute(f"SELECT route_id, {json_field(K.DEPOT)} FROM events WHERE run_id = ? AND type = 'vehicle_departed'", [run_id])
     )
     stops_by: dict[object, dict[str | None, float]] = defaultdict(lambda: defaultdict(float))
-    for route, order in db.execute(
-        "SELECT route_id, order_id FROM events WHERE run_id = ? AND type = 'arrived' AND order_id IS NOT NULL", [run_id]
-    ):
+    for route, order in db.execute(f"SELECT route_id, order_id FROM events WHERE run_id = ? AND {STOP_ARRIVAL}", [run_id]):
         stops_by[route][group_of(order)] += 1
     share: dict[object, dict[str | None, float]] = {}
     for route, depot in route_depot.items():

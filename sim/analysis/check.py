@@ -377,6 +377,25 @@ CHECKS += (
         ) WHERE issued > budget
         """,
     ),
+    (
+        "pickup_capacity",
+        "no pickup site ever holds more parcels than pickup.capacity (left there and not yet collected), and no "
+        "parcel is collected that was not left at that site before",
+        f"""
+        WITH moves AS (
+            SELECT seq, order_id, {json_field(K.SITE)} AS site, CASE type WHEN 'delivered' THEN 1 ELSE -1 END AS step
+            FROM events WHERE run_id = :run AND {json_field(K.SITE)} IS NOT NULL AND type IN ('delivered', 'pickup_collected')
+        ), shelf AS (
+            SELECT seq, order_id, site, step, SUM(step) OVER (PARTITION BY site ORDER BY seq) AS held FROM moves
+        )
+        SELECT seq, order_id, site, held, json_extract(r.scenario_json, '$.pickup.capacity') AS capacity
+        FROM shelf, runs r WHERE r.run_id = :run
+          AND (held < 0 OR held > json_extract(r.scenario_json, '$.pickup.capacity')
+               OR (step = -1 AND NOT EXISTS (SELECT 1 FROM moves m WHERE m.order_id = shelf.order_id
+                                             AND m.site = shelf.site AND m.step = 1 AND m.seq < shelf.seq)))
+        ORDER BY seq
+        """,
+    ),
 )
 
 #: Which event type each ledger kind records.

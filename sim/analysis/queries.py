@@ -10,6 +10,11 @@ from sim.log.eventlog import EventLog
 from sim.log.events import FIGURE_FIELDS, ID_FIELDS, Event
 from sim.log.payloads import K, json_field
 
+#: The ``arrived`` events that are stops: an arrival at an order (the return leg's has none),
+#: failed attempts included, except the further parcels of a pickup site's stop (they arrive
+#: there with no arc of their own, 0 km): a site is one stop however many parcels it takes.
+STOP_ARRIVAL = f"type = 'arrived' AND order_id IS NOT NULL AND NOT (km = 0 AND {json_field(K.SITE)} IS NOT NULL)"
+
 #: Columns of an event as a flat row (``data`` as a dict), the order of --csv output.
 COLUMNS: tuple[str, ...] = ("seq", "t", "type", *ID_FIELDS, *FIGURE_FIELDS, "data")
 

@@ -30,6 +30,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 from optimizer.units import MINUTES_PER_DAY
+from sim.analysis.queries import STOP_ARRIVAL
 from sim.log.eventlog import EventLog
 from sim.log.payloads import K, json_field
 
@@ -53,13 +54,13 @@ class RunSummary:
     stockout_delay_hours: float  # mean wait from an order's first stock-out to its last line reserved (resupplied orders)
     compensation_per_order: float | None  # yuan: late deliveries' capped compensation / delivered
     late_minutes_per_order: float  # minutes late summed over deliveries / delivered (on-time ones count 0)
-    pickup_share: float | None  # parcels delivered to a pickup point or locker / delivered; None: not modelled yet
+    pickup_share: float | None  # parcels delivered to a pickup point or locker / delivered; None: the run had no sites
     waves: int
     waves_time_capped: int
     routes: int
     vehicles_used: int
     stations: int  # depots that dispatched at least one route
-    stops_per_route: float  # customer stops made (arrivals at an order) / routes
+    stops_per_route: float  # stops made (arrivals at a door, or at a pickup site however many parcels) / routes
     km_per_parcel: float  # km driven on routes / delivered
     shift_hours_max: float  # longest vehicle-day on the road: route hours summed per vehicle and day of departure
     load_factor_volume: float | None  # m³ carried / m³ capacity over departures of types with one; None if none has
@@ -157,11 +158,12 @@ def summarize(log: EventLog, run_id: int) -> RunSummary:
         f"SELECT TOTAL({json_field(K.VOLUME_M3)}), SUM({json_field(K.CAPACITY_M3)})"
         f" FROM events WHERE run_id = ? AND type = 'vehicle_departed' AND {json_field(K.CAPACITY_M3)} IS NOT NULL"
     )
-    # a stop is an arrival at an order (the return leg's arrival has none), failed attempts included
-    stops = one("SELECT COUNT(order_id) FROM events WHERE run_id = ? AND type = 'arrived'")[0]
+    stops = one(f"SELECT COUNT(*) FROM events WHERE run_id = ? AND {STOP_ARRIVAL}")[0]
+    at_sites = one(f"SELECT COUNT(*) FROM events WHERE run_id = ? AND type = 'delivered' AND {json_field(K.SITE)} IS NOT NULL")[0]
     first_failed, first_attempts = one(
         "SELECT TOTAL(type = 'delivery_failed'), COUNT(*) FROM events WHERE run_id = ?"
         f" AND type IN ('delivered', 'delivery_failed') AND route_id IS NOT NULL AND {json_field(K.ATTEMPT)} = 1"
+        f" AND {json_field(K.SITE)} IS NULL"  # doorstep attempts: a pickup site is never "nobody home"
     )
     # a route belongs to the day it left on; a vehicle-day's hours are its routes' durations
     shift_minutes = one(
@@ -237,7 +239,7 @@ def summarize(log: EventLog, run_id: int) -> RunSummary:
         stockout_delay_hours=(stock_wait or 0.0) / 60.0,
         compensation_per_order=_ratio(compensation, delivered) if compensation is not None else None,
         late_minutes_per_order=_ratio(late_sum or 0.0, delivered),
-        pickup_share=None,
+        pickup_share=_ratio(at_sites, delivered) if scenario.get("pickup", {}).get("sites_per_station") else None,
         waves=counts.get("wave_planned", 0),
         waves_time_capped=capped,
         routes=counts.get("vehicle_departed", 0),

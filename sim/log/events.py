@@ -45,6 +45,7 @@ class EventType(StrEnum):
     DELIVERY_FAILED = "delivery_failed"
     VEHICLE_RETURNED = "vehicle_returned"
     LINEHAUL_ARRIVED = "linehaul_arrived"
+    PICKUP_COLLECTED = "pickup_collected"
     # carbon accounting and incentives
     FOOTPRINT_COMPUTED = "footprint_computed"
     LABEL_ISSUED = "label_issued"

@@ -49,6 +49,7 @@ class K:
     GREEN_SLOTS = "green_slots"
     GREEN_UNITS = "green_units"
     HUB = "hub"
+    HOURS = "hours"
     HELD_OUT = "held_out"
     HIT_RATE_LEARNED = "hit_rate_learned"
     HIT_RATE_POPULARITY = "hit_rate_popularity"
@@ -173,6 +174,7 @@ PAYLOADS: dict[EventType, dict[str, Field] | None] = {
         # route map lack it
         K.X: Field((int, float), optional=True),
         K.Y: Field((int, float), optional=True),
+        K.SITE: Field((int,), optional=True),  # a pickup point's order (x, y are then the site's)
         **_SESSION_KEYS,
     },
     EventType.RECOMMENDER_TRAINED: {
@@ -215,8 +217,15 @@ PAYLOADS: dict[EventType, dict[str, Field] | None] = {
         K.DEPOT: _INT,
         K.ORDERS: _LIST,
     },
-    EventType.ARRIVED: {K.DEPOT: Field((int,), optional=True)},
-    EventType.DELIVERED: {K.ATTEMPT: _INT, K.OPTION: _STR, K.WAITED: _NUM},
+    EventType.ARRIVED: {K.DEPOT: Field((int,), optional=True), K.SITE: Field((int,), optional=True)},
+    EventType.DELIVERED: {
+        K.ATTEMPT: _INT,
+        K.OPTION: _STR,
+        K.WAITED: _NUM,
+        K.SITE: Field((int,), optional=True),  # left at a pickup point or locker
+        K.FALLBACK: Field((bool,), optional=True),  # ... after nobody was home
+    },
+    EventType.PICKUP_COLLECTED: {K.SITE: _INT, K.HOURS: _NUM},
     EventType.DELIVERY_FAILED: {K.ATTEMPT: _INT, K.FINAL: _BOOL, K.REASON: _STR},
     # kwh: battery energy the drive used (0 for a type without kWh per km)
     EventType.VEHICLE_RETURNED: {

@@ -11,6 +11,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import simpy
@@ -18,6 +19,9 @@ import simpy
 from optimizer.units import MINUTES_PER_DAY
 from sim.log.events import Event
 from sim.scenario import Scenario
+
+if TYPE_CHECKING:
+    from sim.world.pickup import PickupPoints
 
 
 class Streams:
@@ -74,6 +78,7 @@ class Context:
     streams: Streams
     record: Callable[[Event], object]
     counters: Counters = field(default_factory=Counters)
+    pickup: PickupPoints | None = None  # the pickup points and lockers, where the scenario has them
 
     @property
     def now(self) -> float:

@@ -19,6 +19,7 @@ from sim.world.catalog import Catalog
 from sim.world.context import MINUTES_PER_DAY, Context
 from sim.world.geography import ZONE_NAMES, World
 from sim.world.orders import OPTIONS, DeliveryOption, Order
+from sim.world.pickup import site_window
 
 
 def day_multiplier(scenario, day: int) -> float:
@@ -88,6 +89,8 @@ def renew_promise(ctx: Context, order: Order, reason: str) -> None:
     when the old promise can no longer be kept: it is what a shop tells the customer, and
     on-time is measured against it from then on. Logs ``promise_renewed``."""
     ready, due = delivery_window(ctx.scenario, order.option, ctx.now, 0.0)
+    if order.site is not None:
+        ready, due = site_window(ctx.scenario.pickup, ready, due)
     if due <= order.promised_due:
         return  # the first promise still holds
     previous = order.promised_due
@@ -160,6 +163,8 @@ class Demand:
         # the travel noise of the arc to this customer, per attempt, belongs to the order
         # (not to whichever route serves it), so routing policies face the same traffic
         travel_z = rng.standard_normal(d.max_attempts)
+        pickup = ctx.pickup
+        site = pickup.choose(customer, offered=option is not DeliveryOption.EXPEDITED) if pickup is not None else None
         order = place_order(
             ctx,
             self.world,
@@ -172,6 +177,7 @@ class Demand:
             u_slot=float(u_slot),
             absent_u=absent_u,
             travel_z=travel_z,
+            site=site,
         )
         self.next_id += 1
         self.orders.append(order)
@@ -191,13 +197,20 @@ def place_order(
     u_slot: float,
     absent_u: np.ndarray,
     travel_z: np.ndarray,
+    site: int | None = None,
     data: dict | None = None,
 ) -> Order:
     """Build the order (window from ``u_slot``, nobody-home per attempt from ``absent_u``),
-    count it and record ``order_placed`` (``data`` adds to the event's data)."""
+    count it and record ``order_placed`` (``data`` adds to the event's data). An order for a
+    pickup ``site`` goes to the site's place, in its opening hours."""
     cust = world.customers
     d = ctx.scenario.demand
     ready, due = delivery_window(ctx.scenario, option, t, u_slot)
+    x, y = float(cust.x[customer]), float(cust.y[customer])
+    if site is not None:
+        assert world.sites is not None  # the site was chosen among them
+        ready, due = site_window(ctx.scenario.pickup, ready, due)
+        x, y = world.sites.place(site)
     items = sum(q for _, q in lines)
     weight = float(sum(catalog.unit_kg[p] * q for p, q in lines))
     volume = float(sum(catalog.unit_l[p] * q for p, q in lines))
@@ -207,8 +220,8 @@ def place_order(
         id=order_id,
         customer=customer,
         depot=int(cust.depot[customer]),
-        x=float(cust.x[customer]),
-        y=float(cust.y[customer]),
+        x=x,
+        y=y,
         placed=t,
         lines=lines,
         option=option,
@@ -219,6 +232,7 @@ def place_order(
         volume_l=volume,
         absent=tuple(bool(u < d.failed_attempt_share) for u in absent_u),
         travel_z=tuple(float(z) for z in travel_z),
+        site=site,
     )
     ctx.counters.orders += 1
     ctx.counters.open_orders += 1
@@ -241,6 +255,7 @@ def place_order(
                 "green_units": green_units,
                 "x": order.x,
                 "y": order.y,
+                **({"site": site} if site is not None else {}),
                 **(data or {}),
             },
         )

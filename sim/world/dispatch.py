@@ -7,13 +7,17 @@ first (earliest due), up to ``max_orders_per_wave`` and to 90% of the idle fleet
 capacity (at least one vehicle's worth) by weight and by volume, each no heavier and no
 bulkier than the largest idle vehicle; the rest wait for a later wave. An order's volume is
 its parcel's (:attr:`Order.parcel_m3`: the boxes' litres, or the goods' where unpacked), a
-second capacity resource of the instance beside its weight. The instance is the road model of the routing
+second capacity resource of the instance beside its weight. A node of the instance is a stop
+(:meth:`Dispatcher.stops`): an order's door, or a pickup site with the wave's parcels for it
+(their weight, volume and tightest window; the site's service time), so a plan routes the site
+once for all of them. The instance is the road model of the routing
 issue: circuity, road grades by where an arc runs (``optimizer.generate.road_grades``),
 Table 6 speeds and the hourly congestion profile, with time 0 at the wave and
 ``start_minute`` its minute of the day, soft or hard windows as the scenario says. A plan
 route that would overload its vehicle by weight or volume (it cannot happen with a feasible
 plan, but the guard keeps the capacity invariant unconditional) is trimmed from its end;
-trimmed orders wait.
+trimmed orders wait. A parcel nobody was home for tries again the next day, at the customer's
+pickup site when the scenario has one with room (``pickup.fallback``).
 
 With ``fleet.shift_hours`` the instance's depot closes when the shortest shift left among the
 depot's available vehicles ends (:meth:`FleetPool.shortest_shift_left`): a route returning
@@ -40,6 +44,7 @@ from sim.world.context import MINUTES_PER_DAY, Context, minutes_until_hour
 from sim.world.fleet import FleetPool
 from sim.world.geography import World
 from sim.world.orders import Order, OrderStatus, record_failure
+from sim.world.pickup import site_window
 from sim.world.vehicles import RoutePlan, drive
 
 if TYPE_CHECKING:
@@ -141,18 +146,50 @@ class Dispatcher:
                 m3 += v
         return chosen
 
-    def instance(self, depot: int, orders: list[Order], types: list[int]) -> RoutingInstance:
-        """The routing instance of a wave: the depot and one node per order, times from now."""
+    def stops(self, depot: int, orders: list[Order], types: list[int]) -> list[list[Order]]:
+        """The wave's orders as stops: one for each door, one for the parcels of a pickup site (in
+        as many as it takes for each to fill at most half the roomiest idle vehicle, by weight
+        and by volume, so a route can still carry other stops)."""
+        doors = [[o] for o in orders if o.site is None]
+        by_site: dict[int, list[Order]] = {}
+        for o in orders:
+            if o.site is not None:
+                by_site.setdefault(o.site, []).append(o)
+        if not by_site:
+            return doors
+        half_kg = 0.5 * max(self.fleet.capacity_kg(k) for k in types)
+        half_m3 = 0.5 * max(self.fleet.capacity_m3(k) for k in types)
+        sites: list[list[Order]] = []
+        for parcels in by_site.values():
+            chunk: list[Order] = []
+            kg = m3 = 0.0
+            for o in parcels:
+                if chunk and (kg + o.weight_kg > half_kg or m3 + o.parcel_m3 > half_m3):
+                    sites.append(chunk)
+                    chunk, kg, m3 = [], 0.0, 0.0
+                chunk.append(o)
+                kg += o.weight_kg
+                m3 += o.parcel_m3
+            sites.append(chunk)
+        return doors + sites
+
+    def instance(self, depot: int, stops: list[list[Order]], types: list[int]) -> RoutingInstance:
+        """The routing instance of a wave: the depot and one node per stop (an order at its door,
+        or a pickup site's parcels: its window the tightest of theirs, their weight and volume,
+        the site's service time), times from now."""
         ctx, sc = self.ctx, self.ctx.scenario
-        r = sc.routing
+        r, pk = sc.routing, sc.pickup
         now = ctx.now
         dx, dy = self.world.depots[depot]
-        x = np.array([dx] + [o.x for o in orders])
-        y = np.array([dy] + [o.y for o in orders])
-        ready = np.array([0.0] + [max(0.0, o.ready - now) for o in orders])
+        x = np.array([dx] + [s[0].x for s in stops])
+        y = np.array([dy] + [s[0].y for s in stops])
+        ready = np.array([0.0] + [max(0.0, max(o.ready for o in s) - now) for s in stops])
         close = min(DEPOT_HORIZON, self.fleet.shortest_shift_left(depot))
-        due = np.array([close] + [max(0.0, o.due - now) for o in orders])
+        due = np.array([close] + [max(0.0, min(o.due for o in s) - now) for s in stops])
         due = np.maximum(due, ready)
+        service = [
+            r.service_minutes if s[0].site is None else pk.service_minutes + pk.service_minutes_per_parcel * len(s) for s in stops
+        ]
         # An order that can no longer be reached in its window even on a direct trip at the
         # fastest free-flow speed (or that an earlier plan left out) has its window opened to
         # the depot's closing, so it is served in this wave, late, and the drive records the
@@ -163,7 +200,7 @@ class Dispatcher:
         # station's wave of hundreds of parcels with a backlog uses up the fleet on rounds
         # of one stop. Its lateness so far is sunk either way.
         reach = np.hypot(x[1:] - dx, y[1:] - dy) * sc.world.circuity / MAX_SPEED_KMH * 60.0
-        lost = (due[1:] < reach) | np.array([o.unplanned > 0 for o in orders])
+        lost = (due[1:] < reach) | np.array([any(o.unplanned > 0 for o in s) for s in stops])
         due[1:][lost] = min(DEPOT_HORIZON / 2.0, close)
         self._relaxed = int(lost.sum())
         counts = self.fleet.idle_counts(depot)
@@ -172,13 +209,14 @@ class Dispatcher:
             name=f"wave{self.next_wave}-depot{depot}",
             x=x,
             y=y,
-            demand=np.array([0.0] + [o.weight_kg / KG_PER_CAPACITY_UNIT for o in orders]),
-            volume=np.array([0.0] + [o.parcel_m3 for o in orders]),
+            demand=np.array([0.0] + [sum(o.weight_kg for o in s) / KG_PER_CAPACITY_UNIT for s in stops]),
+            volume=np.array([0.0] + [sum(o.parcel_m3 for o in s) for s in stops]),
             ready=ready,
             due=due,
-            service=np.array([0.0] + [r.service_minutes] * len(orders)),
+            service=np.array([0.0] + service),
             vehicle_types=fleet,
-            customer_ids=np.array([0] + [o.id for o in orders]),
+            # a site's stop goes by the id of its first parcel (ids stay unique)
+            customer_ids=np.array([0] + [s[0].id for s in stops]),
             circuity=sc.world.circuity,
             road_grade=road_grades(x, y),
             unit_speed=False,
@@ -197,7 +235,8 @@ class Dispatcher:
         t0 = time.perf_counter()  # the wave's time limit covers building its instance too
         counts = self.fleet.idle_counts(depot)
         types = [k for k, c in enumerate(counts) if c > 0]
-        inst = self.instance(depot, orders, types)
+        stops_of = self.stops(depot, orders, types)
+        inst = self.instance(depot, stops_of, types)
         wave_id = self.next_wave
         self.next_wave += 1
         seed = ctx.streams.seed_for("routing", wave_id)
@@ -263,9 +302,6 @@ class Dispatcher:
                 },
             )
         )
-        by_id = {o.id: o for o in orders}
-        ids = inst.customer_ids
-        assert ids is not None  # RoutingInstance fills it
         dispatched: set[int] = set()
         for rr in best.routes:
             k_local = self._vehicle_for(depot, types, rr.route.vehicle_type, rr.load * KG_PER_CAPACITY_UNIT, rr.volume)
@@ -273,13 +309,17 @@ class Dispatcher:
                 continue  # no idle vehicle can take the route: its orders wait for the next wave
             k = types[k_local]
             stops, load, m3 = [], 0.0, 0.0
+            full = False
             for node in rr.route.customers:
-                o = by_id[int(ids[node])]
-                if not self.fleet.fits(k, load + o.weight_kg, m3 + o.parcel_m3):
+                for o in stops_of[node - 1]:
+                    if not self.fleet.fits(k, load + o.weight_kg, m3 + o.parcel_m3):
+                        full = True
+                        break
+                    stops.append((int(node), o))
+                    load += o.weight_kg
+                    m3 += o.parcel_m3
+                if full:
                     break
-                stops.append((int(node), o))
-                load += o.weight_kg
-                m3 += o.parcel_m3
             stops = self._within_shift(inst, k_local, stops)
             if not stops:
                 continue
@@ -314,11 +354,14 @@ class Dispatcher:
             return stops
         close = float(inst.due[0]) if not math.isinf(self.fleet.shift_minutes) else math.inf
         while stops:
-            rr = evaluate(inst, [Route(k_local, tuple(node for node, _ in stops))]).routes[0]
+            # a site's parcels are one node: evaluated whole (a trimmed site stop counts as full)
+            rr = evaluate(inst, [Route(k_local, tuple(dict.fromkeys(node for node, _ in stops)))]).routes[0]
             # weight and volume were trimmed already: what overload is left is the battery's
             if rr.duration <= close + 1e-9 and rr.overload <= 1e-9:
                 break
-            stops = stops[:-1]
+            last = stops[-1][0]
+            while stops and stops[-1][0] == last:  # the last stop goes whole
+                stops = stops[:-1]
         return stops
 
     def _vehicle_for(self, depot: int, types: list[int], planned: int, load_kg: float, m3: float = 0.0) -> int | None:
@@ -346,6 +389,7 @@ class Dispatcher:
             electric = plan.instance.vehicle_types[plan.vehicle_type].electric
             self.labeller.route_returned(plan.route_id, [o for _, o in plan.stops], shares, electric)
         next_day = (self.ctx.now // MINUTES_PER_DAY + 1) * MINUTES_PER_DAY
+        pickup = self.ctx.pickup
         for o in carried_back:
             if o.status is OrderStatus.FAILED:
                 continue
@@ -353,4 +397,9 @@ class Dispatcher:
             width = o.due - o.ready
             o.ready = next_day + o.ready % MINUTES_PER_DAY
             o.due = o.ready + width
+            if pickup is not None and o.site is None and (site := pickup.take(o.customer)) is not None:
+                # the fallback: the next try is the customer's pickup site, which is always open to take it
+                o.site, o.fallback = site, True
+                o.x, o.y = pickup.sites.place(site)
+                o.ready, o.due = site_window(self.ctx.scenario.pickup, o.ready, o.due)
             self.add(o)

@@ -19,6 +19,7 @@ from faker import Faker
 from optimizer.generate import ZONES
 from sim.scenario import Scenario
 from sim.world.network import ZONE_NAMES, Network, place_customers, plan_network
+from sim.world.pickup import SiteMap, place_sites
 
 __all__ = ["ZONE_NAMES", "Customers", "World", "build_world", "depot_sites", "build_customers"]
 #: Radius of the ring extra depots are placed on when ``world.depots`` is a count, km.
@@ -67,6 +68,7 @@ class World:
     depots: tuple[tuple[float, float], ...]
     customers: Customers
     network: Network | None = None  # the hub and stations of the `stations` layout (depot i = station i)
+    sites: SiteMap | None = None  # pickup points and lockers (``[pickup]``), None without them
 
 
 def depot_sites(scenario: Scenario) -> tuple[tuple[float, float], ...]:
@@ -102,12 +104,21 @@ def build_customers(scenario: Scenario, depots: tuple[tuple[float, float], ...],
 
 
 def build_world(scenario: Scenario, rng: np.random.Generator) -> World:
+    """Depots (or hub and stations), the population and the pickup sites, all from ``rng``
+    (the sites last, so a scenario with them has the same customers as one without)."""
+    network = None
     if scenario.network.layout == "stations":
         network = plan_network(scenario)
         x, y, zone, station = place_customers(network, scenario, rng)
         customers = Customers(
             x=x, y=y, zone=zone, depot=station, locale=scenario.world.locale, faker_seed=int(rng.integers(2**31))
         )
-        return World(depots=tuple((s.x, s.y) for s in network.stations), customers=customers, network=network)
-    depots = depot_sites(scenario)
-    return World(depots=depots, customers=build_customers(scenario, depots, rng))
+        depots = tuple((s.x, s.y) for s in network.stations)
+    else:
+        depots = depot_sites(scenario)
+        customers = build_customers(scenario, depots, rng)
+    sites = None
+    if scenario.pickup.sites_per_station > 0:
+        c = customers
+        sites = place_sites(c.x, c.y, c.depot, len(depots), scenario.pickup.sites_per_station, scenario.world.circuity, rng)
+    return World(depots=depots, customers=customers, network=network, sites=sites)

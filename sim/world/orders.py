@@ -61,6 +61,8 @@ class Order:
     boxes: int = 0
     packaging_kg_co2e: float = 0.0
     parcel_l: float = 0.0  # outer volume of its boxes once packed (0 before packing)
+    site: int | None = None  # the pickup point or locker it goes to (x, y are then the site's); None: the door
+    fallback: bool = False  # sent to the site after nobody was home
 
     def __post_init__(self) -> None:
         if not self.promised_due:
@@ -91,6 +93,8 @@ def record_failure(ctx: Context, order: Order, *, reason: str, final: bool, **fi
         )
     )
     if final:
+        if order.site is not None and ctx.pickup is not None:
+            ctx.pickup.release(order.site)
         order.status = OrderStatus.FAILED
         ctx.counters.failed += 1
         ctx.counters.open_orders -= 1

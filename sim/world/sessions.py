@@ -30,9 +30,11 @@ A session goes through two stages:
       and buys ``1 + Poisson(items_per_order - 1)`` items, the further ones drawn from the
       slate by the same logit without the no-buy option; a session that buys nothing still
       clicks one product with probability ``browse_click``;
-   c. picks a delivery option by a second logit (the green slot earns points), pays up to
-      ``max_redeem_share`` of the order with points, and earns points for green units and the
-      green slot while the budget lasts.
+   c. picks a delivery option by a second logit (the green slot earns points), where the
+      scenario has pickup points a site or the door by a third (:mod:`sim.world.pickup`:
+      distance and the site's points), pays up to ``max_redeem_share`` of the order with
+      points, and earns points for green units, the green slot and the site while the budget
+      lasts.
 
 **What is logged.** A session that clicks or buys is logged as before: ``session_started``,
 ``slate_shown``, its ``product_clicked`` events and its ``order_placed``. Every other session
@@ -444,6 +446,16 @@ class Sessions:
             points_value=self.green_option * (slot_points * bank.point_value),
         )
         option = OPTIONS[sample(softmax(v), float(u[4]))]
+        site, pickup_points = None, 0
+        if ctx.pickup is not None:
+            pickup_points = bank.offer(ctx.scenario.incentives.points_per_pickup)
+            site = ctx.pickup.choose(
+                c,
+                offered=option is not DeliveryOption.EXPEDITED,
+                price_sensitivity=float(people.price_sensitivity[c]),
+                points_value=pickup_points * bank.point_value,
+                basket_value=value,
+            )
         redeemed = bank.redeem(c, value)
         order = place_order(
             ctx,
@@ -457,6 +469,7 @@ class Sessions:
             u_slot=float(u[5]),
             absent_u=u[_FIXED + EXTRA_MAX :],
             travel_z=travel_z,
+            site=site,
             data={"session": sid, "points_redeemed": redeemed},
         )
         self.next_id += 1
@@ -479,6 +492,7 @@ class Sessions:
         for reason, points in (
             ("green_purchase", green_units * bank.per_green_unit),
             ("green_slot", bank.per_green_slot if option is DeliveryOption.GREEN_SLOT else 0),
+            ("pickup", pickup_points if site is not None else 0),
         ):
             if points and (n := bank.award(c, points)):
                 ctx.record(

@@ -8,7 +8,9 @@ routing policies meet the same traffic on the way to a customer. The vehicle wai
 early, is penalised when late (eq. 7), and a parcel nobody is home for rides back, so the
 load (and the kg CO2e of every later arc) is the load really carried. Every arc is an
 ``arrived`` event with its km, kg CO2e and the load on board, the return leg included, so
-``vehicle_returned``'s totals can be checked against the arcs from the log alone. At the
+``vehicle_returned``'s totals can be checked against the arcs from the log alone. A pickup
+site's parcels are one stop: the first is driven to and takes the site's service time, the rest
+arrive there with no arc (0 km) and are never "nobody home". At the
 depot the route's kg CO2e is apportioned to the orders it carried (``labels.method``: eq. 5
 demand share or ISO 14083 tonne-km); the shares ride in ``vehicle_returned.data.shares``.
 """
@@ -71,7 +73,6 @@ def drive(
     vt = inst.vehicle_types[k]
     cv = sc.world.travel_time_cv
     late_w, early_w = sc.routing.late_weight, sc.routing.early_weight
-    service = sc.routing.service_minutes
     ids: dict[str, Any] = {"vehicle_id": plan.vehicle_id, "route_id": plan.route_id}
     t0 = ctx.now
     load = sum(o.weight_kg for _, o in plan.stops)
@@ -103,33 +104,41 @@ def drive(
     on_board = {o.id: o.weight_kg for _, o in plan.stops}
     arcs: list[DrivenArc] = []
     prev = 0
+    pickup = ctx.pickup
     for node, order in plan.stops:
-        leg = inst.leg(prev, node, k, load / KG_PER_CAPACITY_UNIT, ctx.now - plan.start)
-        yield env.timeout(leg.minutes * noise_factor(order.travel_z[order.attempts], cv))
-        kwh += (kwh_empty + kwh_slope * load / KG_PER_CAPACITY_UNIT) * float(arcs_g[prev, node]) * leg.km
-        km += leg.km
-        kg += leg.kg_co2e
-        km_cost += leg.cost
-        arcs.append(DrivenArc(leg.km, leg.kg_co2e, dict(on_board)))
+        if node == prev:
+            # the next parcel of the same pickup site: no driving, and the stop's time is spent
+            leg_km = leg_kg = 0.0
+        else:
+            leg = inst.leg(prev, node, k, load / KG_PER_CAPACITY_UNIT, ctx.now - plan.start)
+            yield env.timeout(leg.minutes * noise_factor(order.travel_z[order.attempts], cv))
+            kwh += (kwh_empty + kwh_slope * load / KG_PER_CAPACITY_UNIT) * float(arcs_g[prev, node]) * leg.km
+            km += leg.km
+            kg += leg.kg_co2e
+            km_cost += leg.cost
+            arcs.append(DrivenArc(leg.km, leg.kg_co2e, dict(on_board)))
+            leg_km, leg_kg = leg.km, leg.kg_co2e
         arrival = ctx.now
         rec(
             Event(
                 t=arrival,
                 type=EventType.ARRIVED,
                 order_id=order.id,
-                km=leg.km,
-                kg_co2e=leg.kg_co2e,
+                km=leg_km,
+                kg_co2e=leg_kg,
                 load=load,
                 lateness=arrival - order.due,
                 **ids,
+                data={"site": order.site} if order.site is not None else None,
             )
         )
-        wait = max(0.0, order.ready - arrival)
+        wait = max(0.0, order.ready - arrival) if node != prev else 0.0  # a site's stop waits once
         late = max(0.0, arrival - order.due)
         penalty += early_w * wait + late_w * late
-        yield env.timeout(wait + service)
+        if node != prev:
+            yield env.timeout(wait + float(inst.service[node]))
         order.attempts += 1
-        if order.absent[order.attempts - 1]:
+        if order.site is None and order.absent[order.attempts - 1]:
             record_failure(
                 ctx, order, reason="nobody_home", final=order.attempts >= len(order.absent), lateness=arrival - order.due, **ids
             )
@@ -144,9 +153,16 @@ def drive(
                     load=order.weight_kg,
                     lateness=arrival - order.promised_due,
                     **ids,
-                    data={"attempt": order.attempts, "option": order.option.value, "waited": wait},
+                    data={
+                        "attempt": order.attempts,
+                        "option": order.option.value,
+                        "waited": wait,
+                        **({"site": order.site, "fallback": order.fallback} if order.site is not None else {}),
+                    },
                 )
             )
+            if order.site is not None and pickup is not None:
+                pickup.dropped(order)
             load -= order.weight_kg
             del on_board[order.id]
             if not on_board:

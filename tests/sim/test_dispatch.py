@@ -90,7 +90,7 @@ def test_late_orders_of_a_soft_window_wave_share_rounds(tiny, make_context):
     for o in late:
         d.add(o)
     orders = d.select(0)
-    inst = d.instance(0, orders, [0, 1, 2])
+    inst = d.instance(0, d.stops(0, orders, [0, 1, 2]), [0, 1, 2])
     assert d._relaxed == len(orders) == 40
     assert (inst.due[1:] > 60.0).all()
     d.wave(0)

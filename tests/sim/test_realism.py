@@ -1,9 +1,9 @@
-"""The default scenario against the published bands (issue 14): two days of
+"""The default scenario against the published bands (issue 14): three days of
 scenarios/baseline.toml, the station network at 4,000 parcels a day, must fall inside every band
 of sim/analysis/realism_bands.toml, so realism cannot drift back.
 
-Not asserted yet, with the reason: pickup share (no pickup points yet: item 4); failed first
-attempts depend on a 3 % draw (checked on the week elsewhere).
+Not asserted, with the reason: failed first attempts depend on a 3 % draw (checked on the week
+elsewhere).
 """
 
 from __future__ import annotations
@@ -31,13 +31,16 @@ INSIDE = (
     "kg_co2e_per_order_packaging",
     "compensation_per_order",
     "shift_hours_max",
+    "pickup_share",
 )
 
 
 @pytest.fixture(scope="module")
 def baseline_days(tmp_path_factory):
     db = tmp_path_factory.mktemp("realism") / "baseline.db"
-    args = ["run", str(ROOT / "scenarios" / "baseline.toml"), "-d", "2", "--db", str(db), "--json"]
+    # three days, not two: day 0 starts with an empty queue (its 07:30 wave sees only the night's
+    # orders) and the drain days run short rounds of leftovers; a week gives about 70 stops a route
+    args = ["run", str(ROOT / "scenarios" / "baseline.toml"), "-d", "3", "--db", str(db), "--json"]
     res = CliRunner().invoke(main, args)
     assert res.exit_code == 0, res.output
     cal = CliRunner().invoke(main, ["calibrate", str(db), "--json"])
@@ -52,7 +55,7 @@ def test_the_baseline_is_inside_the_band(baseline_days, key):
 
 
 def test_every_band_is_either_asserted_or_listed_as_not_yet():
-    not_yet = {"pickup_share"}
-    # failed first attempts depend on a 3 % draw over two days: checked on the week elsewhere
+    not_yet: set[str] = set()
+    # failed first attempts depend on a 3 % draw over three days: checked on the week elsewhere
     noisy = {"failed_first_attempt_share"}
     assert {b.key for b in load_bands()} == set(INSIDE) | not_yet | noisy
