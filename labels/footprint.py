@@ -7,11 +7,12 @@ station trucks it rode, in the ``stations`` layout; 0 in the seed paper's depot 
 ``production`` (its items' production footprints; reported, and in the total only when
 asked, since a logistics label usually leaves it out).
 
-Scope (DOMAIN.md 3.3): the fleet's diesel factors (paper Table 2) and the trunk intensities
-are tank-to-wheel; well-to-wheel multiplies fuel-burning parts by ``DIESEL_WTW_PER_TTW``
-(3.24 / 2.67 kg CO2e per litre of fossil diesel). An electric vehicle's factor comes from
-grid intensity, which is already a lifecycle (well-to-wheel) figure: it counts in full in
-``wtw`` and as 0 in ``ttw`` (nothing leaves the tailpipe).
+Scope: well-to-wheel (``wtw``, the ISO 14083 / GLEC v3 boundary) or tank-to-wheel (``ttw``),
+each part converted from the model's factors by the energy carrier of what carried it
+(:mod:`labels.carriers`, factors and sources in ``labels/energy_carriers.toml``): combustion
+factors are tank-to-wheel and gain their carrier's well-to-tank share in ``wtw``; an electric
+vehicle's grid-based factor is its ``wtw`` and 0 in ``ttw``. Packaging and production are
+cradle-to-gate figures, the same in both scopes.
 """
 
 from __future__ import annotations
@@ -20,17 +21,6 @@ from dataclasses import asdict, dataclass
 from typing import Literal
 
 Scope = Literal["ttw", "wtw"]
-#: kg CO2e per litre of fossil diesel, well-to-wheel over tank-to-wheel (DOMAIN.md 3.3).
-DIESEL_WTW_PER_TTW = 3.24 / 2.67
-
-
-def in_scope(kg: float, *, electric: bool, scope: Scope) -> float:
-    """Convert kg CO2e computed with the model's factors to the requested scope."""
-    if scope == "ttw":
-        return 0.0 if electric else kg
-    if scope == "wtw":
-        return kg if electric else kg * DIESEL_WTW_PER_TTW
-    raise ValueError(f"unknown scope {scope!r}; allowed: ttw, wtw")
 
 
 @dataclass(frozen=True)
@@ -55,6 +45,16 @@ class Footprint:
         return (
             self.last_mile + self.linehaul + self.trunk + self.packaging + (self.production if self.include_production else 0.0)
         )
+
+    def scope_parts(self) -> dict:
+        """The parts that depend on the scope, with the transport and the total."""
+        return {
+            "last_mile": self.last_mile,
+            "linehaul": self.linehaul,
+            "trunk": self.trunk,
+            "transport": self.transport,
+            "total": self.total,
+        }
 
     def to_dict(self) -> dict:
         d = asdict(self)

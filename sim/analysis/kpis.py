@@ -105,6 +105,8 @@ KPIS: tuple[Kpi, ...] = (
     Kpi("kg_co2e_last_mile_per_order", "transport: last mile", "kg CO2e/order", _EMISSIONS, 3, better=-1),
     Kpi("kg_co2e_per_order_packaging", "of which packaging", "kg CO2e/order", _EMISSIONS, 3, better=-1, compared=True),
     Kpi("footprint_total_per_order", "order label (mean)", "kg CO2e/order", _EMISSIONS, 3, better=-1, compared=True),
+    Kpi("footprint_wtw_per_order", "footprint, well-to-wheel", "kg CO2e/order", _EMISSIONS, 3, better=-1, optional=True),
+    Kpi("footprint_ttw_per_order", "footprint, tank-to-wheel", "kg CO2e/order", _EMISSIONS, 3, better=-1, optional=True),
     Kpi("footprint_last_mile_per_order", "label: last mile", "kg CO2e/order", _EMISSIONS, 3, better=-1),
     Kpi("footprint_linehaul_per_order", "label: line-haul", "kg CO2e/order", _EMISSIONS, 3, better=-1, optional=True),
     Kpi("footprint_trunk_per_order", "label: trunk legs", "kg CO2e/order", _EMISSIONS, 3, better=-1, compared=True),

@@ -92,6 +92,10 @@ class RunSummary:
     footprint_packaging_per_order: float
     footprint_production_per_order: float
     footprint_total_per_order: float
+    footprint_wtw_per_order: (
+        float | None
+    )  # mean order footprint well-to-wheel, whatever the label scope (None: a log before issue 15)
+    footprint_ttw_per_order: float | None  # ... and tank-to-wheel
     # consumers, recommendations and points (sessions mode; None where the run had no sessions)
     demand_mode: str
     sessions: int  # every visit: logged (clicked or bought) + counted
@@ -196,6 +200,10 @@ def summarize(log: EventLog, run_id: int) -> RunSummary:
         f" AVG({json_field(K.PACKAGING)}), AVG({json_field(K.PRODUCTION)}), AVG(kg_co2e), AVG({json_field(K.LINEHAUL)})"
         f" FROM events WHERE run_id = ? AND type = 'footprint_computed' AND {json_field(K.DELIVERED)}"
     )
+    fp_wtw, fp_ttw = one(
+        "SELECT AVG(json_extract(data, '$.scopes.wtw.total')), AVG(json_extract(data, '$.scopes.ttw.total'))"
+        f" FROM events WHERE run_id = ? AND type = 'footprint_computed' AND {json_field(K.DELIVERED)}"
+    )
     units, green_units, green_slot, session_orders = one(
         f"SELECT TOTAL(quantity), TOTAL({json_field(K.GREEN_UNITS)}),"
         f" TOTAL({json_field(K.OPTION)} = 'green_slot'), TOTAL({json_field(K.SESSION)} IS NOT NULL)"
@@ -277,6 +285,8 @@ def summarize(log: EventLog, run_id: int) -> RunSummary:
         footprint_packaging_per_order=fp[2] or 0.0,
         footprint_production_per_order=fp[3] or 0.0,
         footprint_total_per_order=fp[4] or 0.0,
+        footprint_wtw_per_order=fp_wtw,
+        footprint_ttw_per_order=fp_ttw,
         demand_mode=scenario["demand"]["mode"],
         sessions=sessions,
         green_exposure_share=_ratio(exposure_green, exposure) if sessions else None,

@@ -69,6 +69,55 @@ def export_ocel_command(db: Path, out: Path, run_id, force: bool, json_out: bool
     )
 
 
+@main.command("export-ileap")
+@RUN_DB
+@click.argument("out", metavar="OUT_DIR", type=click.Path(file_okay=False, path_type=Path), callback=remember_file)
+@RUN_OPTION
+@click.option("--force", is_flag=True, help="Replace OUT_DIR if it exists.")
+@click.option("--json", "json_out", is_flag=True, help="Print the counts as JSON.")
+def export_ileap_command(db: Path, out: Path, run_id, force: bool, json_out: bool) -> None:
+    """Write a run's shipment footprints in the iLEAP format (ISO 14083 / GLEC v3 exchange).
+
+    One ShipmentFootprint per delivered order, its TCEs the legs it rode (supplier trunk,
+    line-haul, last-mile routes) with mass, distance, tonne-km, kg CO2e well-to-wheel and
+    tank-to-wheel; the TOCs they name; and each shipment as a PACT ProductFootprint. Files:
+    OUT_DIR/shipment-footprints.json, tocs.json, hocs.json and pact/<shipment>.json.
+
+    \b
+    Example:
+      carbonsim export-ileap carbonsim.db ileap/
+    """
+    from sim.export.ileap import export_ileap
+    from sim.log.eventlog import EventLog
+
+    t0 = time.perf_counter()
+    with EventLog.open_existing(db) as log:
+        run = log.pick_run(run_id, source=db)
+        try:
+            counts = export_ileap(log, run.run_id, out, overwrite=force)
+        except FileExistsError:
+            raise FileProblem(f"{out} already exists; add --force to replace it") from None
+    warn_partial(db, run)
+    doc = {
+        "run_id": run.run_id,
+        "status": run.status.value,
+        "partial": not run.finished,
+        "out": str(out),
+        "shipments": counts.shipments,
+        "tces": counts.tces,
+        "tocs": counts.tocs,
+        "hocs": counts.hocs,
+        "seconds": round(time.perf_counter() - t0, 3),
+    }
+    if as_json(json_out):
+        click.echo(json.dumps(doc))
+        return
+    click.echo(
+        f"wrote {out}/ (iLEAP) from run {run.run_id} of {db}: {counts.shipments:,} shipment footprints with"
+        f" {counts.tces:,} TCEs, {counts.tocs} TOCs, {counts.hocs} HOCs, and {counts.shipments:,} PACT product footprints"
+    )
+
+
 @main.command("report")
 @click.argument("dbs", metavar="RUN_DB[:RUN]...", nargs=-1, required=True)
 @click.option(

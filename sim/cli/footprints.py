@@ -22,6 +22,9 @@ def _order_breakdown(log, run_id: int, order_id: int) -> dict:
         raise NotFound(f"run {run_id} has no footprint for order {order_id} (unknown, or it never ended)")
     f = fp[0]
     parts = {k: f.data[k] for k in ("last_mile", "trunk", "packaging", "production", "total", "scope", "method")}
+    parts["linehaul"] = f.data.get("linehaul", 0.0)
+    if "scopes" in f.data:  # both scopes (issue 15); a log before it has the label's only
+        parts["scopes"] = f.data["scopes"]
     mass = log.events(run_id, type="packed", order_id=order_id)[0].load
     routes = []
     for route_id in f.data["routes"]:
@@ -77,9 +80,16 @@ def footprint_command(db: Path, order_id: int, run_id, json_out: bool) -> None:
     )
     parts = Table()
     parts.add_column("part", style="bold")
-    parts.add_column("kg CO2e", justify="right")
-    for name in ("last_mile", "trunk", "packaging", "production", "total"):
-        parts.add_row(name.replace("_", " "), f"{doc[name]:.4f}")
+    scopes = doc.get("scopes")
+    for col in ("kg CO2e WTW", "kg CO2e TTW") if scopes else ("kg CO2e",):
+        parts.add_column(col, justify="right")
+    for name in ("last_mile", "linehaul", "trunk", "packaging", "production", "total"):
+        if scopes is None:
+            parts.add_row(name.replace("_", " "), f"{doc[name]:.4f}")
+        elif name in scopes["wtw"]:
+            parts.add_row(name.replace("_", " "), f"{scopes['wtw'][name]:.4f}", f"{scopes['ttw'][name]:.4f}")
+        else:  # packaging and production: cradle-to-gate, the same in both scopes
+            parts.add_row(name.replace("_", " "), f"{doc[name]:.4f}", f"{doc[name]:.4f}")
     console.print(parts)
     for r in doc["routes"]:
         console.print(

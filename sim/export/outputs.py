@@ -93,3 +93,35 @@ def write_output(
             pass
         raise
     return out
+
+
+def write_output_dir(out: str | os.PathLike[str], write: Callable[[Path], None], *, overwrite: bool = False) -> Path:
+    """The folder version of :func:`write_output`: ``write(tmp)`` fills a temporary folder beside
+    ``out``, which is then renamed into place (an existing ``out`` folder, only with
+    ``overwrite``, is moved aside first and removed once the new one is in). A failure leaves
+    ``out`` as it was. FileExistsError for an existing ``out`` without ``overwrite``;
+    FileProblem when ``out`` is a file."""
+    import shutil
+    import tempfile
+
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise FileProblem(f"{out} is a file, not a folder; name a folder to write into")
+    if out.exists() and not overwrite:
+        raise FileExistsError(str(out))
+    parent = out.parent if str(out.parent) else Path(".")
+    parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=parent))
+    try:
+        write(tmp)
+        old = None
+        if out.exists():
+            old = parent / f".{out.name}.old-{secrets.token_hex(4)}"
+            os.rename(out, old)
+        os.rename(tmp, out)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out

@@ -89,6 +89,7 @@ class K:
     RETURN_KM = "return_km"
     ROUTES = "routes"
     SCOPE = "scope"
+    SCOPES = "scopes"
     SEED = "seed"
     SERVING = "serving"
     SESSION = "session"
@@ -104,6 +105,7 @@ class K:
     TOTAL = "total"
     TRUCK = "truck"
     TRUNK = "trunk"
+    TRUNK_LEGS = "trunk_legs"
     VALUE = "value"
     VEHICLE_TYPE = "vehicle_type"
     VEHICLES = "vehicles"
@@ -251,6 +253,11 @@ PAYLOADS: dict[EventType, dict[str, Field] | None] = {
         K.PACKAGING: _NUM,
         K.PRODUCTION: _NUM,
         K.SCOPE: _STR,
+        # {"wtw": {...}, "ttw": {...}}: last_mile, linehaul, trunk, transport, total in each scope
+        # (logs before issue 15 lack it)
+        K.SCOPES: Field((dict,), optional=True),
+        # [{mode, km, mass_kg}]: the supplier legs of its units, for iLEAP's trunk TCEs (issue 15)
+        K.TRUNK_LEGS: Field((list,), optional=True),
         K.INCLUDE_PRODUCTION: _BOOL,
         K.TOTAL: _NUM,
         K.METHOD: _STR,

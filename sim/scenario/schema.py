@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import ClassVar, Literal
 
 from labels.canonical import canonical_json
+from labels.carriers import ELECTRICITY, carriers
 from labels.grades import LETTERS as GRADE_LETTERS
 from optimizer.algorithms import ALGORITHM_NAMES
 from optimizer.generate import ZONE_NAMES
@@ -923,8 +924,37 @@ class VehicleConfig(Section):
         ),
         default_doc="every zone",
     )
+    energy_carrier: str = field_spec(
+        "auto",
+        unit="-",
+        allowed="auto, or a carrier of labels/energy_carriers.toml (diesel, petrol, cng, electricity)",
+        doc=(
+            "What the type runs on, for the well-to-wheel and tank-to-wheel scopes of its kg CO2e"
+            " (labels/energy_carriers.toml, with the sources): `auto` is electricity for an electric type, else diesel."
+        ),
+    )
+
+    @property
+    def carrier(self) -> str:
+        """The energy carrier, `auto` resolved."""
+        if self.energy_carrier != "auto":
+            return self.energy_carrier
+        return ELECTRICITY if self.electric else "diesel"
 
     def _rules(self) -> Iterator[Problem]:
+        known = carriers()
+        if self.energy_carrier != "auto" and self.energy_carrier not in known:
+            yield Problem(
+                ("energy_carrier",),
+                f"unknown carrier; allowed: auto, {', '.join(known)} (labels/energy_carriers.toml)",
+                self.energy_carrier,
+            )
+        elif self.energy_carrier != "auto" and (self.carrier == ELECTRICITY) != self.electric:
+            yield Problem(
+                ("energy_carrier",),
+                "electricity goes with electric = true, and an electric type runs on electricity",
+                self.energy_carrier,
+            )
         for i, zone in enumerate(self.zones):
             if zone not in ZONE_NAMES:
                 yield Problem(("zones", i), f"must be a zone name; allowed: {', '.join(ZONE_NAMES)}", zone)
@@ -1241,7 +1271,13 @@ class LabelsConfig(Section):
         ),
     )
     scope: Literal["ttw", "wtw"] = field_spec(
-        "ttw", unit="-", doc="Emission scope: tank-to-wheel, or well-to-wheel (adds fuel and electricity supply)."
+        "wtw",
+        unit="-",
+        why="ISO 14083 and the GLEC Framework v3 report well-to-wheel",
+        doc=(
+            "Scope of the labels: well-to-wheel (fuel and electricity supply in; an electric parcel is never 0 kg) or"
+            " tank-to-wheel. Every footprint records both (`footprint_computed.data.scopes`)."
+        ),
     )
     display: bool = field_spec(
         True,

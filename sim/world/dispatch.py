@@ -386,8 +386,8 @@ class Dispatcher:
         self.ctx.counters.on_road -= 1
         self.fleet.release(plan.vehicle_id, plan.start, self.ctx.now - plan.start, plan.kwh)
         if self.labeller is not None:
-            electric = plan.instance.vehicle_types[plan.vehicle_type].electric
-            self.labeller.route_returned(plan.route_id, [o for _, o in plan.stops], shares, electric)
+            vehicle = plan.instance.vehicle_types[plan.vehicle_type]
+            self.labeller.route_returned(plan.route_id, [o for _, o in plan.stops], shares, vehicle)
         next_day = (self.ctx.now // MINUTES_PER_DAY + 1) * MINUTES_PER_DAY
         pickup = self.ctx.pickup
         for o in carried_back:

@@ -3,9 +3,11 @@
 When a route returns, its kg CO2e has been apportioned to the orders it carried (see
 :mod:`sim.world.vehicles`). An order's footprint is final once it has ended (delivered, or failed
 for good) and the route that ended it is back: its last-mile shares over every route it
-rode (in the label scope: ``labels.scope``), the trunk legs that brought its units (mass x
+rode, the trunk legs that brought its units (mass x
 km x the leg's intensity, per unit of each product), its packaging and its items'
-production footprint. A delivered order then gets a label. Each product carries a rolling
+production footprint, in both scopes: well-to-wheel and tank-to-wheel by the energy carrier
+of each vehicle that carried it (:mod:`labels.carriers`). A delivered order then gets a label in
+the label scope (``labels.scope``, well-to-wheel by default). Each product carries a rolling
 grade (``labels.grade_thresholds`` against its category's median value, with
 ``labels.hysteresis``), re-graded every midnight over the last ``labels.rolling_days``:
 value = production footprint per unit + the logistics its units were charged. Every label
@@ -20,14 +22,19 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from labels.footprint import DIESEL_WTW_PER_TTW, Footprint, in_scope
+from labels.carriers import ELECTRICITY, Carrier, carrier
+from labels.footprint import Footprint, Scope
 from labels.grades import grade_names, next_grade
 from labels.ledger import Ledger
+from optimizer.model import VehicleType
 from sim.log.events import Event, EventType
 from sim.world.catalog import Catalog
 from sim.world.context import MINUTES_PER_DAY, Context
 from sim.world.orders import Order, OrderStatus
 from sim.world.warehouse import Warehouse
+
+WTW: Scope = "wtw"
+TTW: Scope = "ttw"
 
 
 class Labeller:
@@ -46,9 +53,15 @@ class Labeller:
         km = np.array([w.supplier_km[s] for s in warehouse.supplier], dtype=float)
         rail = np.array([w.road_to_rail and k > w.rail_over_km for k in km])
         intensity = np.where(rail, w.rail_kg_per_tkm, w.road_kg_per_tkm)
-        # trunk legs are fuel-burning (diesel road and rail: an assumption stated in the docs)
-        factor = DIESEL_WTW_PER_TTW if self.cfg.scope == "wtw" else 1.0
-        self.unit_trunk = catalog.unit_kg / 1000.0 * km * intensity * factor
+        # trunk legs and line-haul trucks burn diesel (road and rail: an assumption stated in the
+        # docs); their intensities are tank-to-wheel
+        self.diesel = carrier("diesel")
+        unit_ttw = catalog.unit_kg / 1000.0 * km * intensity
+        self.unit_trunk_scopes = (self.diesel.scopes(1.0)[0] * unit_ttw, unit_ttw)  # (WTW, TTW) per unit
+        self.unit_trunk = self.unit_trunk_scopes[0 if self.cfg.scope == "wtw" else 1]
+        self.trunk_km, self.trunk_rail = km, rail  # per product: its supplier's leg, for the TCEs
+        # a vehicle type's carrier by name; electric types (ev_share's vans included) run on electricity
+        self.carriers = {v.name: carrier(v.carrier) for v in ctx.scenario.fleet.vehicles}
         self.charged: dict[int, _Charge] = {}  # orders charged by a route whose footprint is not out yet
         # per product: (t, units, kg of last mile + packaging, kg of trunk) of its sales
         self.window: list[deque[tuple[float, float, float, float]]] = [deque() for _ in range(len(catalog))]
@@ -63,14 +76,21 @@ class Labeller:
 
     # -- orders ---------------------------------------------------------------------------------
 
-    def route_returned(self, route_id: int, orders: list[Order], shares: dict[int, float], electric: bool) -> None:
-        """Charge a returned route's shares to its orders; finish the orders that have ended."""
-        scope = self.cfg.scope
+    def carrier_of(self, vehicle_type: str, electric: bool) -> Carrier:
+        """The energy carrier of a vehicle type of the run."""
+        return carrier(ELECTRICITY) if electric else self.carriers.get(vehicle_type, self.diesel)
+
+    def route_returned(self, route_id: int, orders: list[Order], shares: dict[int, float], vehicle: VehicleType) -> None:
+        """Charge a returned route's shares to its orders (WTW and TTW by the vehicle's energy
+        carrier); finish the orders that have ended."""
+        fuel = self.carrier_of(vehicle.name, vehicle.electric)
         for o in orders:
             kg = shares[o.id]
             c = self.charged.setdefault(o.id, _Charge(o))
             c.model += kg
-            c.scoped += in_scope(kg, electric=electric, scope=scope)
+            wtw, ttw = fuel.scopes(kg)
+            c.wtw += wtw
+            c.ttw += ttw
             c.routes.append(route_id)
         for o in orders:
             if o.status in (OrderStatus.DELIVERED, OrderStatus.FAILED):
@@ -78,12 +98,13 @@ class Labeller:
 
     def linehaul_arrived(self, orders: list[Order], shares: dict[int, float]) -> None:
         """Charge a line-haul truck's shares to its parcels (diesel: converted to the label scope)."""
-        scope = self.cfg.scope
         for o in orders:
             kg = shares[o.id]
             c = self.charged.setdefault(o.id, _Charge(o))
             c.linehaul_model += kg
-            c.linehaul_scoped += in_scope(kg, electric=False, scope=scope)
+            wtw, ttw = self.diesel.scopes(kg)
+            c.linehaul_wtw += wtw
+            c.linehaul_ttw += ttw
 
     def close(self) -> None:
         """At the end of a run: orders charged by a route that ended later without riding
@@ -94,21 +115,31 @@ class Labeller:
 
     def _finish(self, o: Order) -> None:
         ctx, cat = self.ctx, self.catalog
-        trunk = float(sum(q * self.unit_trunk[p] for p, q in o.lines))
+        trunk_wtw = float(sum(q * self.unit_trunk_scopes[0][p] for p, q in o.lines))
+        trunk_ttw = float(sum(q * self.unit_trunk_scopes[1][p] for p, q in o.lines))
         production = float(sum(q * cat.production_kg_co2e[p] for p, q in o.lines))
         charge = self.charged.pop(o.id)
-        fp = Footprint(
-            order_id=o.id,
-            last_mile=charge.scoped,
-            trunk=trunk,
-            packaging=o.packaging_kg_co2e,
-            production=production,
-            scope=self.cfg.scope,
-            include_production=self.cfg.include_production,
-            linehaul=charge.linehaul_scoped,
-        )
+        both = {
+            scope: Footprint(
+                order_id=o.id,
+                last_mile=lm,
+                trunk=trunk,
+                packaging=o.packaging_kg_co2e,
+                production=production,
+                scope=scope,
+                include_production=self.cfg.include_production,
+                linehaul=lh,
+            )
+            for scope, lm, trunk, lh in (
+                (WTW, charge.wtw, trunk_wtw, charge.linehaul_wtw),
+                (TTW, charge.ttw, trunk_ttw, charge.linehaul_ttw),
+            )
+        }
+        fp = both[self.cfg.scope]
         parts = fp.to_dict()
         del parts["order_id"]
+        parts["scopes"] = {k: f.scope_parts() for k, f in both.items()}
+        parts["trunk_legs"] = self._trunk_legs(o)
         ctx.record(
             Event(
                 t=ctx.now,
@@ -152,6 +183,15 @@ class Labeller:
             self.window[p].append(
                 (ctx.now, float(q), logistics * q * float(cat.unit_kg[p]) / goods, q * float(self.unit_trunk[p]))
             )
+
+    def _trunk_legs(self, o: Order) -> list[dict]:
+        """The supplier legs that brought the order's units, one per mode and distance: what an
+        iLEAP export turns into trunk TCEs (their tonne-km x intensity is the footprint's trunk)."""
+        legs: dict[tuple[str, float], float] = {}
+        for p, q in o.lines:
+            key = ("rail" if self.trunk_rail[p] else "road", float(self.trunk_km[p]))
+            legs[key] = legs.get(key, 0.0) + q * float(self.catalog.unit_kg[p])
+        return [{"mode": mode, "km": km, "mass_kg": mass} for (mode, km), mass in sorted(legs.items())]
 
     # -- products -------------------------------------------------------------------------------
 
@@ -256,7 +296,9 @@ class _Charge:
 
     order: Order
     model: float = 0.0  # kg at the vehicles' factors
-    scoped: float = 0.0  # kg in the label scope
+    wtw: float = 0.0  # the same well-to-wheel, by each route's energy carrier
+    ttw: float = 0.0  # ... and tank-to-wheel
     linehaul_model: float = 0.0  # kg of line-haul trucks at their factors
-    linehaul_scoped: float = 0.0  # the same in the label scope (diesel trucks)
+    linehaul_wtw: float = 0.0  # the same well-to-wheel (diesel trucks)
+    linehaul_ttw: float = 0.0
     routes: list[int] = field(default_factory=list)

@@ -7,7 +7,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from labels.footprint import DIESEL_WTW_PER_TTW
+from labels.carriers import carrier
 from sim import EventLog, check_run, run
 from sim.cli import main
 from sim.log.events import EventType
@@ -91,23 +91,29 @@ def test_tonne_km_reallocates_but_keeps_the_total(tiny, tmp_path):
 
 
 def test_well_to_wheel_scales_fuel_burning_parts(tiny, tmp_path):
-    """An all-diesel fleet: WTW last mile and trunk are TTW x 3.24/2.67; packaging unchanged."""
-    _, (ttw, wtw) = _pair(tiny, tmp_path, "labels.scope=wtw")
-    for k in ttw:
-        assert wtw[k]["last_mile"] == pytest.approx(ttw[k]["last_mile"] * DIESEL_WTW_PER_TTW, rel=1e-9)
-        assert wtw[k]["trunk"] == pytest.approx(ttw[k]["trunk"] * DIESEL_WTW_PER_TTW, rel=1e-9)
+    """An all-diesel fleet: each footprint's WTW last mile and trunk are its TTW x 3.24/2.67
+    (labels/energy_carriers.toml); packaging is the same in both; the label takes its scope's."""
+    _, (wtw, ttw) = _pair(tiny, tmp_path, "labels.scope=ttw")
+    ratio = carrier("diesel").scopes(1.0)[0]
+    assert ratio == pytest.approx(3.24 / 2.67)
+    for k in wtw:
+        both = wtw[k]["scopes"]
+        assert both == ttw[k]["scopes"]  # the scope of the label changes nothing else
+        assert both["wtw"]["last_mile"] == pytest.approx(both["ttw"]["last_mile"] * ratio, rel=1e-9)
+        assert both["wtw"]["trunk"] == pytest.approx(both["ttw"]["trunk"] * ratio, rel=1e-9)
+        assert wtw[k]["last_mile"] == both["wtw"]["last_mile"] and ttw[k]["last_mile"] == both["ttw"]["last_mile"]
         assert wtw[k]["packaging"] == ttw[k]["packaging"]
+        assert wtw[k]["total"] == pytest.approx(both["wtw"]["total"]) and ttw[k]["total"] == pytest.approx(both["ttw"]["total"])
 
 
 def test_electric_vans_have_no_tailpipe_emissions_in_ttw(tiny, tmp_path):
-    """All light trucks electric: in TTW their routes charge nothing; in WTW the grid's kg."""
+    """All light trucks electric: in TTW their routes charge nothing; in WTW (the default) the
+    grid's kg, never 0."""
     ev = ("fleet.ev_share=1.0", 'fleet.vehicles=[{name = "light_truck", capacity_kg = 1500.0, count = 4}]')
     db = tmp_path / "ev.db"
     run(tiny(*ev), db_path=db, seed=1)
-    run(tiny(*ev, "labels.scope=wtw"), db_path=db, seed=1)
-    ttw = _events(db, EventType.FOOTPRINT_COMPUTED, 1)
-    wtw = _events(db, EventType.FOOTPRINT_COMPUTED, 2)
-    assert all(e.data["last_mile"] == 0.0 for e in ttw)
+    wtw = _events(db, EventType.FOOTPRINT_COMPUTED, 1)
+    assert all(e.data["scopes"]["ttw"]["last_mile"] == 0.0 for e in wtw)
     assert all(e.data["last_mile"] > 0.0 for e in wtw)
     assert all(e.data["last_mile"] == pytest.approx(e.data["last_mile_model"]) for e in wtw)
 

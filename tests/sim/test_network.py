@@ -121,7 +121,8 @@ def test_linehaul_kg_reaches_the_labels_by_mass(station_run):
         if o in footprints:
             fp = footprints[o].data
             assert fp["linehaul_model"] == pytest.approx(kg, rel=1e-12)
-            assert fp["linehaul"] == pytest.approx(kg)  # ttw and diesel: the model's kg
+            assert fp["scopes"]["ttw"]["linehaul"] == pytest.approx(kg)  # tank-to-wheel, diesel: the model's kg
+            assert fp["linehaul"] == pytest.approx(kg * 3.24 / 2.67)  # the label is well-to-wheel
     assert summary.kg_co2e_linehaul == pytest.approx(sum(e.kg_co2e for e in trucks))
     assert summary.footprint_linehaul_per_order > 0
     assert summary.kg_co2e_transport == pytest.approx(

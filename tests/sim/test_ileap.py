@@ -1,0 +1,160 @@
+"""``carbonsim export-ileap`` (issue 15, item 4): a run's shipment footprints, TOCs and PACT
+wrappers, validated against the official iLEAP JSON schemas (tests/data/ileap, MIT licensed) with
+jsonschema, and their sums against the labels of the same run."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from decimal import Decimal
+from pathlib import Path
+
+import jsonschema
+import pytest
+from click.testing import CliRunner
+
+from sim import EventLog, Scenario, run
+from sim.cli import main
+
+SCHEMAS = Path(__file__).resolve().parents[1] / "data" / "ileap"
+
+WORLD = """
+[simulation]
+days = 2
+[world]
+customers = 600
+[network]
+layout = "stations"
+station_parcels_per_day = 60.0
+[demand]
+orders_per_day = 240
+promise = "day_definite"
+[catalog]
+products = 40
+[routing]
+wave_hours = [7.5, 12.5]
+[pickup]
+sites_per_station = 3
+[warehouse]
+road_to_rail = true
+[[fleet.vehicles]]
+name = "e_tricycle"
+capacity_kg = 250.0
+count = 6
+empty_kg_per_km = 0.022
+full_kg_per_km = 0.033
+capacity_m3 = 1.8
+electric = true
+zones = ["urban_core", "urban_suburban_transition"]
+[[fleet.vehicles]]
+name = "mini_van"
+capacity_kg = 650.0
+count = 6
+empty_kg_per_km = 0.165
+full_kg_per_km = 0.238
+capacity_m3 = 4.5
+energy_carrier = "petrol"
+zones = ["urban_rural_integration", "remote_county", "cross_region_hub"]
+"""
+
+
+def _schema(name: str) -> jsonschema.Draft7Validator:
+    schema = json.loads((SCHEMAS / name).read_text())
+    return jsonschema.Draft7Validator(schema)
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("ileap")
+    db = tmp / "run.db"
+    run(Scenario.from_toml(WORLD), db_path=db, seed=3)
+    out = tmp / "out"
+    res = CliRunner().invoke(main, ["export-ileap", str(db), str(out), "--json"])
+    assert res.exit_code == 0, res.output
+    with EventLog.open(db) as log:
+        footprints = {e.order_id: e.data for e in log.events(1, type="footprint_computed") if e.data["delivered"]}
+    return db, out, json.loads(res.stdout), footprints
+
+
+def test_every_record_is_valid_against_the_official_schemas(exported):
+    _, out, counts, _ = exported
+    shipments = json.loads((out / "shipment-footprints.json").read_text())
+    tocs = json.loads((out / "tocs.json").read_text())
+    assert json.loads((out / "hocs.json").read_text()) == []  # no hub operations modelled yet
+    assert len(shipments) == counts["shipments"] > 100 and len(tocs) == counts["tocs"]
+    for validator, records in ((_schema("shipment-footprint.json"), shipments), (_schema("toc.json"), tocs)):
+        for r in records:
+            errors = list(validator.iter_errors(r))
+            assert not errors, (r.get("shipmentId") or r.get("tocId"), errors[0].message)
+    pact = _schema("pcf-shipment-footprint.json")
+    files = sorted((out / "pact").glob("*.json"))
+    assert len(files) == len(shipments)
+    for f in files:
+        pf = json.loads(f.read_text())
+        errors = list(pact.iter_errors(pf))
+        assert not errors, (f.name, errors[0].message)
+
+
+def test_tces_add_up_to_the_labels_transport_in_both_scopes(exported):
+    _, out, _, footprints = exported
+    shipments = json.loads((out / "shipment-footprints.json").read_text())
+    assert {int(s["shipmentId"]) for s in shipments} == set(footprints)
+    for s in shipments:
+        scopes = footprints[int(s["shipmentId"])]["scopes"]
+        for key, scope in (("co2eWTW", "wtw"), ("co2eTTW", "ttw")):
+            total = sum(float(t[key]) for t in s["tces"])
+            assert total == pytest.approx(scopes[scope]["transport"], rel=1e-9, abs=1e-12), (s["shipmentId"], scope)
+
+
+def test_tces_chain_in_order_and_name_existing_tocs(exported):
+    _, out, _, _ = exported
+    shipments = json.loads((out / "shipment-footprints.json").read_text())
+    tocs = {t["tocId"]: t for t in json.loads((out / "tocs.json").read_text())}
+    assert {"trunk-road", "trunk-rail", "linehaul-truck", "last-mile-e_tricycle", "last-mile-mini_van"} <= tocs.keys()
+    per_toc: dict[str, list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
+    for s in shipments:
+        ids = [t["tceId"] for t in s["tces"]]
+        assert len(set(ids)) == len(ids)
+        for prev, t in zip([None, *ids], s["tces"]):
+            assert t["prevTceIds"] == ([] if prev is None else [prev])
+            assert t["tocId"] in tocs and t["hocId"] is None and t["shipmentId"] == s["shipmentId"]
+            assert Decimal(t["transportActivity"]) == pytest.approx(Decimal(t["mass"]) / 1000 * Decimal(t["distance"]["actual"]))
+            per_toc[t["tocId"]][0] += Decimal(t["co2eWTW"])
+            per_toc[t["tocId"]][1] += Decimal(t["transportActivity"])
+            if t["tocId"] == "last-mile-e_tricycle":
+                assert Decimal(t["co2eTTW"]) == 0 and Decimal(t["co2eWTW"]) > 0  # electric: never 0 kg WTW
+        assert s["tces"][0]["tocId"].startswith("trunk-") and s["tces"][-1]["tocId"].startswith("last-mile-")
+    for toc_id, (wtw, tkm) in per_toc.items():
+        assert float(tocs[toc_id]["co2eIntensityWTW"]) == pytest.approx(float(wtw / tkm), rel=1e-9)
+    assert tocs["last-mile-mini_van"]["energyCarriers"][0]["energyCarrier"] == "Petrol"
+    assert 0 < float(tocs["linehaul-truck"]["loadFactor"]) <= 1
+    assert float(tocs["linehaul-truck"]["emptyDistanceFactor"]) == pytest.approx(0.5)  # back empty on the same road
+
+
+def test_the_pact_wrapper_follows_the_ileap_mapping(exported):
+    _, out, _, _ = exported
+    s = json.loads((out / "shipment-footprints.json").read_text())[0]
+    pf = json.loads((out / "pact" / f"{s['shipmentId']}.json").read_text())
+    assert pf["productCategoryCpc"] == "83117"
+    assert pf["productIds"] == [f"urn:pathfinder:product:customcode:vendor-assigned:shipment:{s['shipmentId']}"]
+    pcf = pf["pcf"]
+    assert pcf["declaredUnit"] == "ton kilometer" and pcf["packagingEmissionsIncluded"] is False
+    assert Decimal(pcf["unitaryProductAmount"]) == sum(Decimal(t["transportActivity"]) for t in s["tces"])
+    assert Decimal(pcf["pCfExcludingBiogenic"]) == sum(Decimal(t["co2eWTW"]) for t in s["tces"])
+    assert pf["extensions"][0]["data"] == s
+    assert "Modelled" in pf["comment"] and pcf["primaryDataShare"] == 0.0
+
+
+def test_an_existing_folder_needs_force_and_a_file_is_refused(exported, tmp_path):
+    db, out, _, _ = exported
+    again = CliRunner().invoke(main, ["export-ileap", str(db), str(out)])
+    assert again.exit_code == 2 and "already exists; add --force" in again.output
+    before = (out / "tocs.json").read_text()
+    forced = CliRunner().invoke(main, ["export-ileap", str(db), str(out), "--force", "--json"])
+    assert forced.exit_code == 0, forced.output
+    assert (out / "tocs.json").read_text() == before  # the same run gives the same files
+    assert not [p for p in out.parent.iterdir() if p.name.startswith(".out.")]  # no temporary folder left
+    a_file = tmp_path / "f.json"
+    a_file.write_text("{}")
+    res = CliRunner().invoke(main, ["export-ileap", str(db), str(a_file), "--force"])
+    assert res.exit_code == 2
