@@ -99,10 +99,8 @@ def build_ileap(log: EventLog, run_id: int) -> tuple[list[dict], list[dict], lis
     diesel = carrier("diesel")
     # the last mile: each route's type and carrier, its arcs (km, load) and shares
     route_type: dict[int, tuple[str, bool]] = {}
-    for route, vtype, load, capacity in db.execute(
-        f"SELECT route_id, {json_field(K.VEHICLE_TYPE)}, load, {json_field(K.CAPACITY_KG)}"
-        " FROM events WHERE run_id = ? AND type = 'vehicle_departed'",
-        [run_id],
+    for route, vtype in db.execute(
+        f"SELECT route_id, {json_field(K.VEHICLE_TYPE)} FROM events WHERE run_id = ? AND type = 'vehicle_departed'", [run_id]
     ):
         route_type[route] = (vtype, False)
     returned: dict[int, tuple[float, dict[int, float], bool]] = {}
@@ -180,37 +178,16 @@ def build_ileap(log: EventLog, run_id: int) -> tuple[list[dict], list[dict], lis
         sid = str(order)
         tces: list[dict] = []
 
-        def add(toc_: _Toc, mass_kg: float, km: float, kind: str, wtw: float, ttw: float, dep, arr) -> None:
-            tkm = mass_kg / 1000.0 * km
-            toc_.wtw += wtw
-            toc_.ttw += ttw
-            toc_.tkm += tkm
-            tce = {
-                "tceId": f"{sid}-{len(tces) + 1}",
-                "prevTceIds": [tces[-1]["tceId"]] if tces else [],
-                "tocId": toc_.toc_id,
-                "hocId": None,
-                "shipmentId": sid,
-                "mass": dec(mass_kg),
-                "distance": {kind: dec(km)},
-                "transportActivity": dec(tkm),
-                "co2eWTW": dec(wtw),
-                "co2eTTW": dec(ttw),
-                "departureAt": at(dep),
-                "arrivalAt": at(arr),
-            }
-            tces.append(tce)
-
         for leg in fp.get("trunk_legs") or []:
             mode = leg["mode"]
             ttw = leg["mass_kg"] / 1000.0 * leg["km"] * trunk_intensity[mode]
             wtw = diesel.scopes(ttw)[0]
             t_toc = toc(f"trunk-{mode}", "Rail" if mode == "rail" else "Road", diesel, f"supplier trunk leg by {mode}, diesel")
-            add(t_toc, leg["mass_kg"], leg["km"], "actual", wtw, ttw, None, None)
+            _add_tce(tces, sid, t_toc, leg["mass_kg"], leg["km"], wtw, ttw, None, None, at)
         for t, out, share in linehaul.get(order, []):
             wtw, ttw = diesel.scopes(share)
             lh = toc("linehaul-truck", "Road", diesel, "hub -> station line-haul truck, diesel")
-            add(lh, mass, out, "actual", wtw, ttw, None, t)
+            _add_tce(tces, sid, lh, mass, out, wtw, ttw, None, t, at)
         for route in fp["routes"]:
             fuel = route_carrier(route)
             share = returned[route][1][order]
@@ -218,7 +195,7 @@ def build_ileap(log: EventLog, run_id: int) -> tuple[list[dict], list[dict], lis
             vtype = route_type[route][0]
             lm = toc(f"last-mile-{vtype}", "Road", fuel, f"last-mile rounds by {vtype}, {fuel.name}")
             km, arrival = rode.get((route, order), (0.0, None))
-            add(lm, mass, km, "actual", wtw, ttw, departed.get(route), arrival)
+            _add_tce(tces, sid, lm, mass, km, wtw, ttw, departed.get(route), arrival, at)
         shipments.append({"shipmentId": sid, "mass": dec(mass), "volume": None, "tces": tces})
 
     for t in tocs.values():
@@ -234,6 +211,31 @@ def build_ileap(log: EventLog, run_id: int) -> tuple[list[dict], list[dict], lis
     toc_records = [_toc_record(t, grid) for t in tocs.values()]
     pact = [_product_footprint(s, run_id, run.scenario, scenario, at) for s in shipments]
     return shipments, toc_records, [], pact
+
+
+def _add_tce(tces: list[dict], sid: str, toc: _Toc, mass_kg: float, km: float, wtw: float, ttw: float, dep, arr, at) -> None:
+    """Append a TCE of ``mass_kg`` over ``km`` (driven: GLEC's ``actual`` distance) to the
+    shipment's chain, after the last one, and count it in its TOC."""
+    tkm = mass_kg / 1000.0 * km
+    toc.wtw += wtw
+    toc.ttw += ttw
+    toc.tkm += tkm
+    tces.append(
+        {
+            "tceId": f"{sid}-{len(tces) + 1}",
+            "prevTceIds": [tces[-1]["tceId"]] if tces else [],
+            "tocId": toc.toc_id,
+            "hocId": None,
+            "shipmentId": sid,
+            "mass": dec(mass_kg),
+            "distance": {"actual": dec(km)},
+            "transportActivity": dec(tkm),
+            "co2eWTW": dec(wtw),
+            "co2eTTW": dec(ttw),
+            "departureAt": at(dep),
+            "arrivalAt": at(arr),
+        }
+    )
 
 
 def _toc_record(t: _Toc, grid: float) -> dict:
