@@ -378,6 +378,27 @@ CHECKS += (
         """,
     ),
     (
+        "footprint_scopes",
+        "every footprint's two scopes add up (transport = last mile + line-haul + trunk, total = transport + packaging"
+        " [+ production]), tank-to-wheel never exceeds well-to-wheel, and the label's parts are its scope's",
+        f"""
+        SELECT seq, order_id, {json_field(K.SCOPE)} AS scope FROM events, (SELECT 'wtw' AS s UNION ALL SELECT 'ttw') sc
+        WHERE run_id = :run AND type = 'footprint_computed' AND {json_field(K.SCOPES)} IS NOT NULL
+          AND (ABS(json_extract(data, '$.scopes.' || s || '.transport') - json_extract(data, '$.scopes.' || s || '.last_mile')
+                   - json_extract(data, '$.scopes.' || s || '.linehaul') - json_extract(data, '$.scopes.' || s || '.trunk'))
+                 > 1e-9 * (1 + ABS(json_extract(data, '$.scopes.' || s || '.transport')))
+               OR ABS(json_extract(data, '$.scopes.' || s || '.total') - json_extract(data, '$.scopes.' || s || '.transport')
+                      - {json_field(K.PACKAGING)}
+                      - CASE WHEN {json_field(K.INCLUDE_PRODUCTION)} THEN {json_field(K.PRODUCTION)} ELSE 0 END)
+                 > 1e-9 * (1 + ABS(json_extract(data, '$.scopes.' || s || '.total')))
+               OR json_extract(data, '$.scopes.ttw.' || 'transport') > json_extract(data, '$.scopes.wtw.transport') * (1 + 1e-12)
+               OR (s = {json_field(K.SCOPE)} AND (
+                   ABS(json_extract(data, '$.scopes.' || s || '.last_mile') - {json_field(K.LAST_MILE)}) > 1e-12
+                   OR ABS(json_extract(data, '$.scopes.' || s || '.total') - kg_co2e) > 1e-9 * (1 + ABS(kg_co2e)))))
+        ORDER BY seq
+        """,
+    ),
+    (
         "pickup_capacity",
         "no pickup site ever holds more parcels than pickup.capacity (left there and not yet collected), and no "
         "parcel is collected that was not left at that site before",

@@ -157,7 +157,13 @@ def trace_command(order_id: int, db: Path, run_id, json_out: bool, csv_out: bool
     type=click.Choice(["station", "zone"]),
     help="Break the delivery figures down per station (depot) or per zone: orders, routes, stops, km, kg CO2e, on time.",
 )
-def kpis_command(db: Path, run_id, json_out: bool, by: str | None) -> None:
+@click.option(
+    "--glec",
+    is_flag=True,
+    help="GLEC-style report instead: per transport operation category tonne-km, kg CO2e WTW and TTW, g per tkm, "
+    "load and empty-distance factors; per parcel WTW and TTW; the data-quality statement.",
+)
+def kpis_command(db: Path, run_id, json_out: bool, by: str | None, glec: bool) -> None:
     """Recompute a run's summary from its event log alone (the same figures `run` printed).
 
     With --by, one row per station or zone instead: orders and deliveries by the order's
@@ -169,10 +175,16 @@ def kpis_command(db: Path, run_id, json_out: bool, by: str | None) -> None:
     Examples:
       carbonsim kpis carbonsim.db --json
       carbonsim kpis carbonsim.db --by station
+      carbonsim kpis carbonsim.db --glec
     """
     from sim.analysis.summary import summarize
     from sim.log.eventlog import EventLog
 
+    if glec:
+        if by is not None:
+            raise click.UsageError("--glec and --by are two different reports; pick one")
+        _glec(db, run_id, json_out)
+        return
     if by is not None:
         from sim.analysis.breakdown import breakdown, total
 
@@ -206,6 +218,75 @@ def kpis_command(db: Path, run_id, json_out: bool, by: str | None) -> None:
         click.echo(json.dumps(summary.to_dict()))
     else:
         Console(highlight=False).print(summary_table(summary))
+
+
+def _glec(db: Path, run_id, json_out: bool) -> None:
+    from rich.table import Table
+
+    from sim.analysis.glec import glec_report
+    from sim.log.eventlog import EventLog
+
+    with EventLog.open_existing(db) as log:
+        run = log.pick_run(run_id, source=db)
+        rep = glec_report(log, run.run_id)
+    warn_partial(db, run)
+    if as_json(json_out):
+        click.echo(json.dumps(rep.to_dict()))
+        return
+
+    def fmt(x: float | None, spec: str) -> str:
+        return "-" if x is None else format(x, spec)
+
+    table = Table(title=f"run {rep.run_id}: {rep.scenario}, GLEC-style, {rep.shipments:,} shipments")
+    for col, justify in (
+        ("TOC", "left"),
+        ("mode", "left"),
+        ("carrier", "left"),
+        ("tkm", "right"),
+        ("kg CO2e WTW", "right"),
+        ("kg CO2e TTW", "right"),
+        ("g/tkm WTW", "right"),
+        ("g/tkm TTW", "right"),
+        ("load factor", "right"),
+        ("empty km", "right"),
+    ):
+        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    for t in rep.tocs:
+        table.add_row(
+            t.toc_id,
+            t.mode,
+            t.energy_carrier,
+            f"{t.tkm:,.1f}",
+            f"{t.kg_co2e_wtw:,.1f}",
+            f"{t.kg_co2e_ttw:,.1f}",
+            fmt(t.g_co2e_per_tkm_wtw, ",.0f"),
+            fmt(t.g_co2e_per_tkm_ttw, ",.0f"),
+            "-" if t.load_factor is None else f"{100 * t.load_factor:.1f} %",
+            "-" if t.empty_distance_factor is None else f"{100 * t.empty_distance_factor:.1f} %",
+        )
+    table.add_row(
+        "all",
+        "",
+        "",
+        f"{rep.tkm:,.1f}",
+        f"{rep.kg_co2e_wtw:,.1f}",
+        f"{rep.kg_co2e_ttw:,.1f}",
+        fmt(1000 * rep.kg_co2e_wtw / rep.tkm if rep.tkm else None, ",.0f"),
+        fmt(1000 * rep.kg_co2e_ttw / rep.tkm if rep.tkm else None, ",.0f"),
+        "",
+        "",
+        style="bold",
+    )
+    console = Console(highlight=False)
+    needed = console.measure(table, options=console.options.update_width(1000)).maximum
+    console.width = max(console.width, needed)
+    console.print(table)
+    console.print(
+        f"per parcel: {fmt(rep.kg_co2e_wtw_per_parcel, '.3f')} kg CO2e well-to-wheel,"
+        f" {fmt(rep.kg_co2e_ttw_per_parcel, '.3f')} tank-to-wheel (transport chain, packaging not included)"
+    )
+    console.print(f"data quality: {rep.data_quality}")
+    console.print("not included: " + "; ".join(rep.exclusions))
 
 
 @main.command("verify")

@@ -31,6 +31,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
@@ -77,8 +78,30 @@ class _Toc:
     empty_distance_factor: float | None = None
 
 
+@dataclass
+class Chains:
+    """What :func:`collect` reads off a run: the shipments with their TCEs, the TOCs with
+    their totals, and what the PACT wrappers need."""
+
+    shipments: list[dict]
+    tocs: list[_Toc]
+    grid: float
+    run_id: int
+    scenario_name: str
+    scenario: dict
+    at: Callable[[float | None], str | None]
+
+
 def build_ileap(log: EventLog, run_id: int) -> tuple[list[dict], list[dict], list[dict], list[dict]]:
     """(shipment footprints, TOCs, HOCs, PACT product footprints) of a run, from its log."""
+    c = collect(log, run_id)
+    toc_records = [_toc_record(t, c.grid) for t in c.tocs]
+    pact = [_product_footprint(s, c.run_id, c.scenario_name, c.scenario, c.at) for s in c.shipments]
+    return c.shipments, toc_records, [], pact
+
+
+def collect(log: EventLog, run_id: int) -> Chains:
+    """The transport chains of a run's delivered orders and the TOCs they use, from its log."""
     run = log.get_run(run_id)
     scenario = json.loads(run.scenario_json)
     db = log.db
@@ -208,9 +231,7 @@ def build_ileap(log: EventLog, run_id: int) -> tuple[list[dict], list[dict], lis
         elif t.toc_id == "linehaul-truck" and lh_trips:
             t.load_factor = lh_load / (lh_trips * lh_capacity)
             t.empty_distance_factor = lh_empty / lh_km if lh_km else None
-    toc_records = [_toc_record(t, grid) for t in tocs.values()]
-    pact = [_product_footprint(s, run_id, run.scenario, scenario, at) for s in shipments]
-    return shipments, toc_records, [], pact
+    return Chains(shipments, list(tocs.values()), grid, run_id, run.scenario, scenario, at)
 
 
 def _add_tce(tces: list[dict], sid: str, toc: _Toc, mass_kg: float, km: float, wtw: float, ttw: float, dep, arr, at) -> None:

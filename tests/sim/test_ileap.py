@@ -158,3 +158,31 @@ def test_an_existing_folder_needs_force_and_a_file_is_refused(exported, tmp_path
     a_file.write_text("{}")
     res = CliRunner().invoke(main, ["export-ileap", str(db), str(a_file), "--force"])
     assert res.exit_code == 2
+
+
+def test_kpis_glec_is_the_exports_figures_with_the_data_quality_statement(exported):
+    db, out, _, footprints = exported
+    res = CliRunner().invoke(main, ["kpis", str(db), "--glec", "--json"])
+    assert res.exit_code == 0, res.output
+    rep = json.loads(res.stdout)
+    shipments = json.loads((out / "shipment-footprints.json").read_text())
+    wtw: dict[str, float] = defaultdict(float)
+    tkm: dict[str, float] = defaultdict(float)
+    for s in shipments:
+        for t in s["tces"]:
+            wtw[t["tocId"]] += float(t["co2eWTW"])
+            tkm[t["tocId"]] += float(t["transportActivity"])
+    rows = {r["toc_id"]: r for r in rep["tocs"]}
+    assert rows.keys() == wtw.keys()
+    for toc_id, r in rows.items():
+        assert r["kg_co2e_wtw"] == pytest.approx(wtw[toc_id], rel=1e-9)
+        assert r["g_co2e_per_tkm_wtw"] == pytest.approx(1000 * wtw[toc_id] / tkm[toc_id], rel=1e-9)
+        assert r["kg_co2e_ttw"] <= r["kg_co2e_wtw"]
+    assert rows["last-mile-e_tricycle"]["kg_co2e_ttw"] == 0 < rows["last-mile-e_tricycle"]["kg_co2e_wtw"]
+    mean = sum(f["scopes"]["wtw"]["transport"] for f in footprints.values()) / len(footprints)
+    assert rep["kg_co2e_wtw_per_parcel"] == pytest.approx(mean, rel=1e-9)
+    assert rep["data_quality"].startswith("Modelled data")
+    both = CliRunner().invoke(main, ["kpis", str(db), "--glec", "--by", "zone"])
+    assert both.exit_code == 2 and "pick one" in both.output
+    table = CliRunner().invoke(main, ["--tables", "kpis", str(db), "--glec"], env={"COLUMNS": "200"})
+    assert table.exit_code == 0 and "g/tkm WTW" in table.output and "data quality: Modelled" in table.output

@@ -305,3 +305,29 @@ def test_a_run_from_before_the_labels_still_checks(day, tmp_path):
         "DROP TABLE ledger",
     )
     assert got == set()
+
+
+def test_the_scopes_check_catches_a_footprint_whose_parts_do_not_add_up(day, tmp_path):
+    """`carbonsim check`'s footprint_scopes: untouched, it holds; a copy whose one footprint's
+    WTW transport is off by a gram, or whose label part is not its scope's, fails it."""
+    import sqlite3
+
+    with EventLog.open(day) as log:
+        assert {r.name: r for r in check_run(log, 1)}["footprint_scopes"].ok
+    for edit in (
+        "json_set(data, '$.scopes.wtw.transport', json_extract(data, '$.scopes.wtw.transport') + 0.001)",
+        "json_set(data, '$.last_mile', json_extract(data, '$.scopes.ttw.last_mile') + 0.001)",
+    ):
+        copy = tmp_path / "copy.db"
+        copy.unlink(missing_ok=True)
+        with sqlite3.connect(day) as src, sqlite3.connect(copy) as dst:
+            src.backup(dst)
+        con = sqlite3.connect(copy)
+        con.execute(
+            f"UPDATE events SET data = {edit} WHERE seq = (SELECT MIN(seq) FROM events WHERE type = 'footprint_computed')"
+        )
+        con.commit()
+        con.close()
+        with EventLog.open(copy) as log:
+            result = {r.name: r for r in check_run(log, 1)}["footprint_scopes"]
+        assert result.violations == 1, edit
