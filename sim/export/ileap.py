@@ -333,13 +333,16 @@ def export_ileap(log: EventLog, run_id: int, out_dir: str | Path, *, overwrite: 
 
     shipments, tocs, hocs, pact = build_ileap(log, run_id)
 
+    # compact JSON: the C encoder (an indented dump runs the pure-Python one, 5x slower on a week)
+    encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
     def write(tmp: Path) -> None:
         for name, records in (("shipment-footprints.json", shipments), ("tocs.json", tocs), ("hocs.json", hocs)):
-            (tmp / name).write_text(json.dumps(records, indent=1) + "\n", encoding="utf-8")
+            (tmp / name).write_text(encode(records) + "\n", encoding="utf-8")
         (tmp / "pact").mkdir()
         for pf in pact:
             sid = pf["extensions"][0]["data"]["shipmentId"]
-            (tmp / "pact" / f"{sid}.json").write_text(json.dumps(pf, indent=1) + "\n", encoding="utf-8")
+            (tmp / "pact" / f"{sid}.json").write_text(encode(pf) + "\n", encoding="utf-8")
 
     write_output_dir(out_dir, write, overwrite=overwrite)
     return IleapCounts(shipments=len(shipments), tces=sum(len(s["tces"]) for s in shipments), tocs=len(tocs), hocs=len(hocs))
