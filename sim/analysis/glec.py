@@ -1,6 +1,6 @@
 """A GLEC-style emissions report of a run (issue 15, item 6): ``carbonsim kpis --glec``.
 
-Per transport operation category (TOC, :mod:`sim.export.ileap`: a last-mile vehicle type, the
+Per transport operation category (TOC, :mod:`sim.analysis.ileap`: a last-mile vehicle type, the
 line-haul truck, the trunk by road or rail) its transport activity in tonne-km, its kg CO2e
 well-to-wheel and tank-to-wheel, the intensities per tonne-km, and the load factor and
 empty-distance factor of its operations; and per delivered parcel, the chain's WTW and TTW kg.
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from sim.export.ileap import collect
+from sim.analysis.ileap import collect
 from sim.log.eventlog import EventLog
 
 #: The data-quality statement the framework asks for, in every report.
