@@ -96,17 +96,25 @@ def place_sites(
 
 
 def site_window(pickup, ready: float, due: float) -> tuple[float, float]:
-    """The window [ready, due] narrowed to the site's opening hours: a site takes parcels from
-    ``open_hour`` on the day the window opens until ``close_hour`` on the day it closes."""
-    open_at = math.floor(ready / MINUTES_PER_DAY) * MINUTES_PER_DAY + pickup.open_hour * 60.0
-    close_day = math.floor(due / MINUTES_PER_DAY) * MINUTES_PER_DAY
-    ready = max(ready, open_at)
-    due = min(due, close_day + pickup.close_hour * 60.0)
-    if due < ready:  # the window lay wholly outside the hours: the site's next opening day
-        day = math.floor(ready / MINUTES_PER_DAY) * MINUTES_PER_DAY
-        if ready > day + pickup.close_hour * 60.0:
-            day += MINUTES_PER_DAY
-        ready, due = max(ready, day + pickup.open_hour * 60.0), day + pickup.close_hour * 60.0
+    """The window [ready, due] narrowed to the site's opening hours: a ready time before
+    ``open_hour`` moves to the opening, one after ``close_hour`` to the next day's opening; a
+    due time after closing moves to that day's closing, one before opening to the day before's.
+    A window left empty is the site's next opening day. (A window over several days still
+    spans the nights between: the waves and shifts are what keep a round out of them.)"""
+    day = MINUTES_PER_DAY
+    open_m, close_m = pickup.open_hour * 60.0, pickup.close_hour * 60.0
+    d = math.floor(ready / day) * day
+    if ready - d < open_m:
+        ready = d + open_m
+    elif ready - d > close_m:
+        ready = d + day + open_m
+    d = math.floor(due / day) * day
+    if due - d > close_m:
+        due = d + close_m
+    elif due - d < open_m:
+        due = d - day + close_m
+    if due < ready:  # ready now lies in its day's hours: that day's closing is after it
+        due = math.floor(ready / day) * day + close_m
     return ready, due
 
 

@@ -124,8 +124,24 @@ def test_windows_are_narrowed_to_the_opening_hours():
     day = 2 * MINUTES_PER_DAY
     assert site_window(p, day + 8 * 60, day + 21 * 60) == (day + 9 * 60, day + 21 * 60)
     assert site_window(p, day + 10 * 60, day + 22 * 60) == (day + 10 * 60, day + 21 * 60)
-    # a window wholly after closing moves to the next opening day
+    # a window wholly after closing moves to the next opening day, one before opening to the day's hours
     assert site_window(p, day + 21.5 * 60, day + 23 * 60) == (day + MINUTES_PER_DAY + 9 * 60, day + MINUTES_PER_DAY + 21 * 60)
+    assert site_window(p, day + 5 * 60, day + 6 * 60) == (day + 9 * 60, day + 21 * 60)
+    # ready after closing moves to the next opening, due stays where it is when that is inside the hours
+    assert site_window(p, day + 21.5 * 60, day + MINUTES_PER_DAY + 15 * 60) == (
+        day + MINUTES_PER_DAY + 9 * 60,
+        day + MINUTES_PER_DAY + 15 * 60,
+    )
+
+
+@settings(max_examples=200, deadline=None)
+@given(ready=st.floats(0.0, 10 * MINUTES_PER_DAY), width=st.floats(0.0, 3 * MINUTES_PER_DAY))
+def test_a_site_window_is_never_empty_and_opens_and_closes_in_the_hours(ready, width):
+    p = stations().pickup
+    a, b = site_window(p, ready, ready + width)
+    assert a <= b and a >= ready
+    for t in (a, b):
+        assert p.open_hour * 60.0 - 1e-6 <= t % MINUTES_PER_DAY <= p.close_hour * 60.0 + 1e-6
 
 
 def test_closing_before_opening_is_refused_by_name():
