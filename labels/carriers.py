@@ -75,6 +75,14 @@ def carrier(name: str) -> Carrier:
     return known[name]
 
 
+def vehicle_carrier(energy_carrier: str, electric: bool) -> str:
+    """The carrier a vehicle type runs on: electricity for an electric one, else its stated
+    ``energy_carrier``, with ``auto`` read as diesel."""
+    if electric:
+        return ELECTRICITY
+    return "diesel" if energy_carrier == "auto" else energy_carrier
+
+
 def load_carriers(path: str | Path | None = None) -> dict[str, Carrier]:
     """The carriers of ``path`` (default: the package's file), each checked."""
     path = Path(path) if path is not None else default_carriers_path()

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
-from labels.carriers import ELECTRICITY, Carrier, carrier
+from labels.carriers import ELECTRICITY, Carrier, carrier, vehicle_carrier
 from sim.log.eventlog import EventLog
 from sim.log.payloads import K, json_field
 
@@ -103,7 +103,7 @@ def collect(log: EventLog, run_id: int) -> Chains:
         return None if t is None else (start + timedelta(minutes=float(t))).isoformat().replace("+00:00", "Z")
 
     grid = float(scenario["fleet"]["grid_kg_per_kwh"])
-    by_name = {v["name"]: v.get("energy_carrier", "auto") for v in scenario["fleet"]["vehicles"]}
+    stated = {v["name"]: v.get("energy_carrier", "auto") for v in scenario["fleet"]["vehicles"]}
     tocs: dict[str, _Toc] = {}
 
     def toc(toc_id: str, mode: str, fuel: Carrier, description: str) -> _Toc:
@@ -112,30 +112,28 @@ def collect(log: EventLog, run_id: int) -> Chains:
         return tocs[toc_id]
 
     diesel = carrier("diesel")
-    # the last mile: each route's type and carrier, its arcs (km, load) and shares
-    route_type: dict[int, tuple[str, bool]] = {}
-    for route, vtype in db.execute(
-        f"SELECT route_id, {json_field(K.VEHICLE_TYPE)} FROM events WHERE run_id = ? AND type = 'vehicle_departed'", [run_id]
-    ):
-        route_type[route] = (vtype, False)
-    returned: dict[int, tuple[float, dict[int, float], bool]] = {}
-    for route, t, data in db.execute(
-        "SELECT route_id, t, data FROM events WHERE run_id = ? AND type = 'vehicle_returned'", [run_id]
-    ):
-        d = json.loads(data)
-        returned[route] = (t, {int(k): v for k, v in d["shares"]}, bool(d["electric"]))
-        vtype, _ = route_type[route]
-        route_type[route] = (vtype, bool(d["electric"]))
-
-    def route_carrier(route: int) -> Carrier:
-        vtype, electric = route_type[route]
-        name = by_name.get(vtype, "auto")
-        return carrier(ELECTRICITY if electric or name == ELECTRICITY else ("diesel" if name == "auto" else name))
-
-    # per route: departure time, and for each order the km driven up to its stop and the arrival
+    # the last mile, one pass over the departures (type, time, load, capacity) and one over the
+    # returns (the shares, and whether the vehicle was electric)
+    route_type: dict[int, str] = {}
     departed: dict[int, float] = {}
-    for route, t in db.execute("SELECT route_id, t FROM events WHERE run_id = ? AND type = 'vehicle_departed'", [run_id]):
+    loads: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
+    for route, t, vtype, load, capacity in db.execute(
+        f"SELECT route_id, t, {json_field(K.VEHICLE_TYPE)}, load, {json_field(K.CAPACITY_KG)}"
+        " FROM events WHERE run_id = ? AND type = 'vehicle_departed'",
+        [run_id],
+    ):
+        route_type[route] = vtype
         departed[route] = t
+        loads[vtype][0] += load or 0.0
+        loads[vtype][1] += capacity or 0.0
+    shares_of: dict[int, dict[int, float]] = {}
+    fuel_of: dict[int, Carrier] = {}
+    for route, data in db.execute("SELECT route_id, data FROM events WHERE run_id = ? AND type = 'vehicle_returned'", [run_id]):
+        d = json.loads(data)
+        shares_of[route] = {int(k): v for k, v in d["shares"]}
+        fuel_of[route] = carrier(vehicle_carrier(stated.get(route_type[route], "auto"), bool(d["electric"])))
+
+    # for each order the km its route drove up to its stop, and the arrival there
     rode: dict[tuple[int, int], tuple[float, float]] = {}  # (route, order) -> (km from the station, arrival)
     km_so_far: dict[int, float] = defaultdict(float)
     empty_km: dict[str, float] = defaultdict(float)
@@ -146,21 +144,12 @@ def collect(log: EventLog, run_id: int) -> Chains:
         [run_id],
     ):
         km_so_far[route] += km or 0.0
-        vtype = route_type[route][0]
+        vtype = route_type[route]
         all_km[vtype] += km or 0.0
         if (load or 0.0) <= 1e-9:
             empty_km[vtype] += km or 0.0
         if order is not None and (route, order) not in rode:
             rode[(route, order)] = (km_so_far[route], t)
-    loads: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
-    for vtype, load, capacity in db.execute(
-        f"SELECT {json_field(K.VEHICLE_TYPE)}, load, {json_field(K.CAPACITY_KG)} FROM events"
-        " WHERE run_id = ? AND type = 'vehicle_departed'",
-        [run_id],
-    ):
-        loads[vtype][0] += load or 0.0
-        loads[vtype][1] += capacity or 0.0
-
     # line-haul: each parcel's truck arrival, share and outbound km
     linehaul: dict[int, list[tuple[float, float, float]]] = defaultdict(list)  # order -> [(t, km out, share)]
     lh_km = lh_empty = lh_load = 0.0
@@ -204,10 +193,9 @@ def collect(log: EventLog, run_id: int) -> Chains:
             lh = toc("linehaul-truck", "Road", diesel, "hub -> station line-haul truck, diesel")
             _add_tce(tces, sid, lh, mass, out, wtw, ttw, None, t, at)
         for route in fp["routes"]:
-            fuel = route_carrier(route)
-            share = returned[route][1][order]
-            wtw, ttw = fuel.scopes(share)
-            vtype = route_type[route][0]
+            fuel = fuel_of[route]
+            wtw, ttw = fuel.scopes(shares_of[route][order])
+            vtype = route_type[route]
             lm = toc(f"last-mile-{vtype}", "Road", fuel, f"last-mile rounds by {vtype}, {fuel.name}")
             km, arrival = rode.get((route, order), (0.0, None))
             _add_tce(tces, sid, lm, mass, km, wtw, ttw, departed.get(route), arrival, at)

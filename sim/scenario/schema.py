@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import ClassVar, Literal
 
 from labels.canonical import canonical_json
-from labels.carriers import ELECTRICITY, carriers
+from labels.carriers import ELECTRICITY, carriers, vehicle_carrier
 from labels.grades import LETTERS as GRADE_LETTERS
 from optimizer.algorithms import ALGORITHM_NAMES
 from optimizer.generate import ZONE_NAMES
@@ -937,9 +937,9 @@ class VehicleConfig(Section):
     @property
     def carrier(self) -> str:
         """The energy carrier, `auto` resolved."""
-        if self.energy_carrier != "auto":
-            return self.energy_carrier
-        return ELECTRICITY if self.electric else "diesel"
+        if self.energy_carrier == ELECTRICITY:
+            return ELECTRICITY  # stated without electric = true: _rules names the mismatch
+        return vehicle_carrier(self.energy_carrier, self.electric)
 
     def _rules(self) -> Iterator[Problem]:
         known = carriers()

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from labels.carriers import ELECTRICITY, Carrier, carrier
+from labels.carriers import Carrier, carrier, vehicle_carrier
 from labels.footprint import Footprint, Scope
 from labels.grades import grade_names, next_grade
 from labels.ledger import Ledger
@@ -60,8 +60,8 @@ class Labeller:
         self.unit_trunk_scopes = (self.diesel.scopes(1.0)[0] * unit_ttw, unit_ttw)  # (WTW, TTW) per unit
         self.unit_trunk = self.unit_trunk_scopes[0 if self.cfg.scope == "wtw" else 1]
         self.trunk_km, self.trunk_rail = km, rail  # per product: its supplier's leg, for the TCEs
-        # a vehicle type's carrier by name; electric types (ev_share's vans included) run on electricity
-        self.carriers = {v.name: carrier(v.carrier) for v in ctx.scenario.fleet.vehicles}
+        # a vehicle type's stated carrier by name (ev_share's electric vans have no entry of their own)
+        self.stated = {v.name: v.energy_carrier for v in ctx.scenario.fleet.vehicles}
         self.charged: dict[int, _Charge] = {}  # orders charged by a route whose footprint is not out yet
         # per product: (t, units, kg of last mile + packaging, kg of trunk) of its sales
         self.window: list[deque[tuple[float, float, float, float]]] = [deque() for _ in range(len(catalog))]
@@ -78,7 +78,7 @@ class Labeller:
 
     def carrier_of(self, vehicle_type: str, electric: bool) -> Carrier:
         """The energy carrier of a vehicle type of the run."""
-        return carrier(ELECTRICITY) if electric else self.carriers.get(vehicle_type, self.diesel)
+        return carrier(vehicle_carrier(self.stated.get(vehicle_type, "auto"), electric))
 
     def route_returned(self, route_id: int, orders: list[Order], shares: dict[int, float], vehicle: VehicleType) -> None:
         """Charge a returned route's shares to its orders (WTW and TTW by the vehicle's energy
