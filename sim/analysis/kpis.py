@@ -110,6 +110,7 @@ KPIS: tuple[Kpi, ...] = (
     Kpi("footprint_last_mile_per_order", "label: last mile", "kg CO2e/order", _EMISSIONS, 3, better=-1),
     Kpi("footprint_linehaul_per_order", "label: line-haul", "kg CO2e/order", _EMISSIONS, 3, better=-1, optional=True),
     Kpi("footprint_trunk_per_order", "label: trunk legs", "kg CO2e/order", _EMISSIONS, 3, better=-1, compared=True),
+    Kpi("footprint_handling_per_order", "label: warehouse, hub, stations", "kg CO2e/order", _EMISSIONS, 3, better=-1, compared=True),
     Kpi("footprint_packaging_per_order", "label: packaging", "kg CO2e/order", _EMISSIONS, 3, better=-1),
     Kpi("footprint_production_per_order", "production per order (not in the label)", "kg CO2e/order", _EMISSIONS, 3),
     Kpi("rail_share_tkm", "rail share of trunk tkm", "%", _EMISSIONS, 0, share=True, better=+1),
