@@ -17,6 +17,7 @@ from typing import ClassVar, Literal
 from labels.canonical import canonical_json
 from labels.carriers import ELECTRICITY, carriers, vehicle_carrier
 from labels.grades import LETTERS as GRADE_LETTERS
+from labels.materials import DEFAULT_MATERIAL, MATERIALS_FILE, Material, materials
 from optimizer.algorithms import ALGORITHM_NAMES
 from optimizer.generate import ZONE_NAMES
 from optimizer.model import HEAVY_TRUCK, LIGHT_TRUCK, MEDIUM_TRUCK, VehicleType
@@ -36,7 +37,6 @@ from sim.scenario.loading import (
 from sim.scenario.problems import Path_, Problem, ScenarioError, clip
 from sim.scenario.toml_text import dumps_toml, plain
 from sim.scenario.work import Work
-from sim.world.materials import DEFAULT_MATERIAL, MATERIALS_FILE, Material, materials
 
 #: The calendar a run may start in (ours: far enough for any study, and day 0 plus the longest
 #: horizon and drain stays a valid date).

@@ -8,8 +8,8 @@ or none: an order too big for it falls back to single-use boxes. ``fixed`` alway
 ``fixed_box``. When no single-use box is big enough, the order ships in several of the largest
 (smart) or of the fixed box, as many as its volume needs.
 
-A box's kg CO2e is its weight x its material's factor (sim/world/packaging_materials.toml),
-the amortised figure for a reusable one (:meth:`sim.world.materials.Material.kg_co2e_per_trip`).
+A box's kg CO2e is its weight x its material's factor (labels/packaging_materials.toml),
+the amortised figure for a reusable one (:meth:`labels.materials.Material.kg_co2e_per_trip`).
 """
 
 from __future__ import annotations

@@ -9,11 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from sim import EventLog, run
-from sim.log.events import EventType
-from sim.scenario import Scenario, ScenarioError
-from sim.world.catalog import build_catalog
-from sim.world.materials import (
+from labels.materials import (
     MaterialFileError,
     default_materials_path,
     load_materials,
@@ -21,6 +17,10 @@ from sim.world.materials import (
     materials,
     parse_materials,
 )
+from sim import EventLog, run
+from sim.log.events import EventType
+from sim.scenario import Scenario, ScenarioError
+from sim.world.catalog import build_catalog
 from sim.world.packing import choose_box
 from sim.world.warehouse import Warehouse
 

@@ -66,7 +66,7 @@ class Material:
 
 
 def default_materials_path() -> Path:
-    return Path(str(resources.files("sim.world") / MATERIALS_FILE))
+    return Path(str(resources.files("labels") / MATERIALS_FILE))
 
 
 @cache
