@@ -65,6 +65,15 @@ class GlecReport:
     data_quality: str = DATA_QUALITY
     exclusions: tuple[str, ...] = EXCLUSIONS
 
+    # the whole chain's intensities, here so `kpis --glec` and the HTML report show the same figure
+    @property
+    def g_co2e_per_tkm_wtw(self) -> float | None:
+        return 1000.0 * self.kg_co2e_wtw / self.tkm if self.tkm else None
+
+    @property
+    def g_co2e_per_tkm_ttw(self) -> float | None:
+        return 1000.0 * self.kg_co2e_ttw / self.tkm if self.tkm else None
+
     def to_dict(self) -> dict:
         d = asdict(self)
         d["tocs"] = [asdict(t) for t in self.tocs]

@@ -140,7 +140,7 @@ def report_command(dbs, out: Path, force: bool, wave: int | None) -> None:
     For each run: emissions over time by part, every wave's Pareto front of cost vs CO2
     with the chosen plan, vehicle load factors, green share over time, a route map of one
     wave (its routes as driven around the station, beside the hub and every station), the KPI
-    table and the KPIs per station and per zone.
+    table, the KPIs per station and per zone, and the GLEC / ISO 14083 figures of `kpis --glec`.
     For several runs also the side-by-side KPIs and a chart of the differences against the
     first run. A file holding several runs takes FILE:RUN to pick one (default: the last).
 

@@ -5,7 +5,8 @@ as SVG and pasted inline, the style sheet and the one small script are inline to
 page opens offline, can be mailed or archived as it is, and loads nothing from anywhere.
 
 Per run: emissions over time by part, every wave's cost/CO2 Pareto front with the chosen
-plan, the vehicles' load factors, the green shares over time and a table of the run's KPIs.
+plan, the vehicles' load factors, the green shares over time, a table of the run's KPIs and its
+GLEC / ISO 14083 figures (:func:`sim.analysis.glec.glec_report`, what ``carbonsim kpis --glec`` prints).
 With several runs, a comparison of their KPIs against the first run comes first.
 
 Every figure comes from the log: the KPI table is :func:`sim.analysis.summary.summarize`; the charts
@@ -25,7 +26,7 @@ import math
 import os
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,7 @@ from matplotlib.ticker import MaxNLocator
 
 from optimizer.units import MINUTES_PER_DAY
 from sim.analysis.breakdown import GroupKpis, breakdown, total
+from sim.analysis.glec import GlecReport, glec_report
 from sim.analysis.kpis import BREAKDOWN, COMPARED, GROUPS, Kpi, in_group, kpi
 from sim.analysis.summary import RunSummary, summarize
 from sim.errors import NotFound
@@ -126,6 +128,7 @@ class _RunData:
     wave_map: _WaveMap | None = None  # the route map's wave (None: the run planned no wave)
     by_station: list[GroupKpis] = field(default_factory=list)
     by_zone: list[GroupKpis] = field(default_factory=list)
+    glec: GlecReport | None = None
 
     @property
     def bucket_minutes(self) -> float:
@@ -145,6 +148,7 @@ def _read_run(path: str | os.PathLike, run_id: int | None, wave: int | None = No
         data = _RunData(path=path, record=record, summary=summarize(log, rid))
         data.by_station = breakdown(log, rid, "station")
         data.by_zone = breakdown(log, rid, "zone")
+        data.glec = glec_report(log, rid)
         db = log.db
         data.wave_map = _read_wave_map(db, rid, wave, path)
         data.footprints = np.array(
@@ -825,7 +829,107 @@ def _run_section(run: _RunData, index: int) -> str:
         "<h3>By zone</h3>",
         '<p class="note">A route counts in the zones of its stops, in proportion to them.</p>',
         _breakdown_table(run.by_zone),
+        "<h3>GLEC / ISO 14083</h3>",
+        _glec_section(run, index),
         "</section>",
+    ]
+    return "\n".join(parts)
+
+
+#: How the GLEC tables head and format the fields of glec.py's rows (heading, unit, format); a
+#: field not named here (a HOC row's, say) is still shown, under its own name
+_GLEC_COLUMNS: dict[str, tuple[str, str, str]] = {
+    "toc_id": ("TOC", "", "text"),
+    "hoc_id": ("HOC", "", "text"),
+    "mode": ("mode", "", "text"),
+    "energy_carrier": ("energy carrier", "", "text"),
+    "tkm": ("transport activity", "tkm", ",.1f"),
+    "kg_co2e_wtw": ("WTW", "kg CO2e", ",.2f"),
+    "kg_co2e_ttw": ("TTW", "kg CO2e", ",.2f"),
+    "g_co2e_per_tkm_wtw": ("WTW intensity", "g CO2e / tkm", ",.1f"),
+    "g_co2e_per_tkm_ttw": ("TTW intensity", "g CO2e / tkm", ",.1f"),
+    "load_factor": ("load factor", "%", "share"),
+    "empty_distance_factor": ("empty distance", "% of km", "share"),
+    "description": ("what it is", "", "text"),
+    "shipments": ("delivered shipments", "", ","),
+    "kg_co2e_wtw_per_parcel": ("per parcel, well-to-wheel", "kg CO2e", ".3f"),
+    "kg_co2e_ttw_per_parcel": ("per parcel, tank-to-wheel", "kg CO2e", ".3f"),
+}
+
+
+def _glec_cell(name: str, value: object, where: str) -> str:
+    """One figure of glec.py's report, formatted, its exact value in ``data-value`` (the tests
+    compare it with glec.py's, and a reader can copy it unrounded)."""
+    spec = _GLEC_COLUMNS.get(name, (name, "", ""))[2]
+    if value is None:
+        return f'<td class="num" data-glec="{_e(where)}">—</td>'
+    if isinstance(value, bool) or not isinstance(value, int | float) or spec == "text":
+        return f'<td data-glec="{_e(where)}">{_e(value)}</td>'
+    shown = _pct(value) if spec == "share" else format(value, spec or ",.4g")
+    return f'<td class="num" data-glec="{_e(where)}" data-value="{value!r}">{_e(shown)}</td>'
+
+
+def _glec_heading(name: str) -> str:
+    heading, unit, spec = _GLEC_COLUMNS.get(name, (name, "", ""))
+    cls = "" if spec == "text" else ' class="num"'
+    return f"<th{cls}>{_e(heading)}" + (f'<br><span class="unit">{_e(unit)}</span>' if unit else "") + "</th>"
+
+
+def _glec_table(name: str, rows: Sequence[Any], totals: GlecReport | None) -> str:
+    """glec.py's rows of one kind (``tocs``; ``hocs`` when it has them) with every field of the
+    row type as a column, and the report's totals under the columns they share a name with."""
+    cols = [f.name for f in fields(rows[0])]
+    head = "".join(_glec_heading(c) for c in cols)
+    body = []
+    for row in rows:
+        key = getattr(row, cols[0])  # the row's id (toc_id, hoc_id), its first field
+        cells = "".join(_glec_cell(c, getattr(row, c), f"{name}.{key}.{c}") for c in cols)
+        body.append(f'<tr data-{_e(name)}="{_e(key)}">{cells}</tr>')
+    if totals is not None:
+        cells = "".join(
+            "<th>all</th>" if i == 0 else (_glec_cell(c, getattr(totals, c), f"all.{c}") if hasattr(totals, c) else "<td></td>")
+            for i, c in enumerate(cols)
+        )
+        body.append(f'<tr class="total">{cells}</tr>')
+    return (
+        f'<div class="kpi-wrap"><table class="glec-{_e(name)}"><thead><tr>{head}</tr></thead><tbody>\n'
+        + "\n".join(body)
+        + "\n</tbody></table></div>"
+    )
+
+
+def _glec_section(run: _RunData, index: int) -> str:
+    """The run's GLEC / ISO 14083 figures, as :func:`sim.analysis.glec.glec_report` gives them:
+    a table per kind of operation category it returns (every tuple of rows in the report),
+    the per-parcel figures, the data-quality statement and what the chains leave out."""
+    rep = run.glec
+    if rep is None:
+        return '<p class="empty">No GLEC figures for this run.</p>'
+    parts = [
+        f'<div class="glec" id="run-{index}-glec">',
+        '<p class="note">Per transport operation category (TOC), after the GLEC Framework v3 and ISO 14083: '
+        "WTW is well-to-wheel (fuel or grid supply included), TTW tank-to-wheel (what the vehicle emits); the "
+        "figures are the iLEAP export's chains (<code>carbonsim export-ileap</code>, <code>carbonsim kpis "
+        "--glec</code>).</p>",
+    ]
+    tables = [(f.name, getattr(rep, f.name)) for f in fields(rep)]
+    tables = [(n, v) for n, v in tables if isinstance(v, tuple) and v and all(is_dataclass(r) for r in v)]
+    for name, rows in tables:
+        parts.append(_glec_table(name, rows, rep if name == "tocs" else None))
+    if not tables:
+        parts.append('<p class="empty">No delivered shipment in this run, so no transport chains to report.</p>')
+    rows = []
+    for key in ("shipments", "kg_co2e_wtw_per_parcel", "kg_co2e_ttw_per_parcel"):
+        label, unit, _ = _GLEC_COLUMNS[key]
+        rows.append(f'<tr><td>{_e(label)}</td>{_glec_cell(key, getattr(rep, key), key)}<td class="unit">{_e(unit)}</td></tr>')
+    parts += [
+        '<div class="kpi-wrap"><table class="glec-parcel"><tbody>\n' + "\n".join(rows) + "\n</tbody></table></div>",
+        '<p class="note">The transport chain only: packaging is part of the order\'s label, not a transport emission.</p>',
+        '<p class="glec-quality"><strong>Data quality:</strong> '
+        f'<span data-glec="data_quality">{_e(rep.data_quality)}</span></p>',
+        "<p><strong>Not included:</strong></p>",
+        '<ul class="glec-exclusions">' + "".join(f"<li>{_e(x)}</li>" for x in rep.exclusions) + "</ul>",
+        "</div>",
     ]
     return "\n".join(parts)
 
@@ -950,8 +1054,8 @@ def build_report(
     that sets ``<body data-charts-rendered>`` to the number of charts the browser laid out).
     Per run: emissions over time by part, the waves' cost/CO2 Pareto fronts with the chosen
     plans, vehicle load factors, green shares over time, the route map of one wave (``wave``, a
-    ``wave_planned`` wave id; default the busiest wave), the KPI table and the KPIs per station
-    and per zone; with several runs,
+    ``wave_planned`` wave id; default the busiest wave), the KPI table, the KPIs per station
+    and per zone, and the GLEC / ISO 14083 figures (:mod:`sim.analysis.glec`); with several runs,
     a comparison table and a chart of the relative differences against the first run.
 
     ``out`` must not exist unless ``overwrite`` (FileExistsError), and is never one of the

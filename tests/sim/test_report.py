@@ -7,6 +7,8 @@ built once and inspected as text, parsed as HTML, and opened in headless Chromiu
 
 from __future__ import annotations
 
+import dataclasses
+import html
 import re
 import shutil
 import sqlite3
@@ -17,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from sim.analysis.glec import GlecReport, glec_report
 from sim.analysis.summary import summarize
 from sim.export.report import build_report
 from sim.log.eventlog import EventLog
@@ -187,6 +190,124 @@ def test_the_last_run_is_the_default_and_a_run_without_waves_has_captions_not_ch
     assert "No orders in this run" in text
     assert page.charts == [] and page.body.get("data-charts") == "0"
     assert page.cells["run-1"]["data-kpi:orders"] == ["0"]
+    assert "No delivered shipment in this run, so no transport chains" in text  # the GLEC section without TOCs
+    assert _glec_cells(text)["shipments"] == ("0", "0")
+
+
+# --------------------------------------------------------------------------------------------
+# GLEC / ISO 14083: glec.py's figures, not the report's own
+# --------------------------------------------------------------------------------------------
+
+
+class _GlecCells(HTMLParser):
+    """Every ``data-glec`` cell of a page, per run section: where -> (data-value or None, text)."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.runs: list[dict[str, tuple[str | None, str]]] = []
+        self._open: tuple[str, str | None] | None = None
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "section" and "run" in (a.get("class") or ""):
+            self.runs.append({})
+        if "data-glec" in a:
+            self._open = (a["data-glec"], a.get("data-value"))
+            self.runs[-1][a["data-glec"]] = (a.get("data-value"), "")
+
+    def handle_data(self, data):
+        if self._open is not None:
+            where, value = self._open
+            self.runs[-1][where] = (value, self.runs[-1][where][1] + data)
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "span"):
+            self._open = None
+
+
+def _glec_cells(text: str, run: int = 1) -> dict[str, tuple[str | None, str]]:
+    return _GlecCells(text).runs[run - 1]
+
+
+def _assert_glec_section_is(cells: dict[str, tuple[str | None, str]], rep: GlecReport) -> None:
+    """Every figure of ``rep`` is in the section, its exact value in data-value, and nothing else is."""
+    expected: dict[str, object] = {}
+    for row in rep.tocs:
+        for f in dataclasses.fields(row):
+            expected[f"tocs.{row.toc_id}.{f.name}"] = getattr(row, f.name)
+    for key in ("tkm", "kg_co2e_wtw", "kg_co2e_ttw", "g_co2e_per_tkm_wtw", "g_co2e_per_tkm_ttw"):
+        expected[f"all.{key}"] = getattr(rep, key)
+    for key in ("shipments", "kg_co2e_wtw_per_parcel", "kg_co2e_ttw_per_parcel", "data_quality"):
+        expected[key] = getattr(rep, key)
+    assert cells.keys() == expected.keys()
+    for where, want in expected.items():
+        value, shown = cells[where]
+        if want is None:
+            assert value is None and shown == "—", where
+        elif isinstance(want, str):
+            assert value is None and shown == want, where
+        else:
+            assert value is not None and type(want)(value) == want, (where, value, want)  # the same float, unrounded
+
+
+@pytest.fixture(scope="module")
+def stations(logs) -> Path:
+    """A run on the stations network (hub, line-haul, stations), beside the one-depot world of ``logs``."""
+    db = logs["dir"] / "stations.db"
+    run(Scenario().apply_overrides([*TINY, "network.layout=stations"]), db_path=db, seed=2, name="tiny-stations")
+    return db
+
+
+def test_the_glec_section_is_glec_pys_figures_with_and_without_stations(logs, two, stations, tmp_path):
+    text, _ = _page(two)
+    for i, db in enumerate((logs["a"], logs["b"]), start=1):
+        with EventLog.open(db) as log:
+            rep = glec_report(log, log.runs()[-1].run_id)
+        assert rep.tocs and not any(t.toc_id == "linehaul-truck" for t in rep.tocs)  # one depot: no line-haul
+        _assert_glec_section_is(_glec_cells(text, i), rep)
+    section = re.search(r'<div class="glec" id="run-1-glec">(.*?)</div>\n</section>', text, re.S)
+    assert section is not None
+    assert "GLEC / ISO 14083" in text and "Modelled data" in section.group(1)
+    for exclusion in rep.exclusions:
+        assert html.escape(exclusion) in section.group(1)
+    with EventLog.open(stations) as log:
+        rep = glec_report(log, 1)
+    assert "linehaul-truck" in {t.toc_id for t in rep.tocs}
+    text, page = _page(build_report([(stations, None)], tmp_path / "stations.html"))
+    _assert_glec_section_is(_glec_cells(text), rep)
+    ids = re.findall(r'\sid="([^"]+)"', text)
+    assert len(page.charts) == CHARTS_PER_RUN and len(ids) == len(set(ids))  # still a valid page
+
+
+def test_the_glec_section_shows_every_kind_of_rows_glec_py_returns(logs, tmp_path, monkeypatch):
+    """Rows glec.py may gain (hub operation categories) are shown with their own fields, unnamed
+    ones under their field name, without a change to the report."""
+    import sim.export.report as report
+
+    @dataclasses.dataclass(frozen=True)
+    class HocRow:
+        hoc_id: str
+        kg_co2e_wtw: float
+        throughput_t: float
+        note: str | None
+
+    @dataclasses.dataclass(frozen=True)
+    class WithHocs(GlecReport):
+        hocs: tuple[HocRow, ...] = ()
+
+    def with_hocs(log, run_id):
+        base = glec_report(log, run_id)
+        fields = {f.name: getattr(base, f.name) for f in dataclasses.fields(base)}
+        return WithHocs(**fields, hocs=(HocRow("station-sort", 1.25, 3.5, None),))
+
+    monkeypatch.setattr(report, "glec_report", with_hocs)
+    text, _ = _page(build_report([(logs["a"], None)], tmp_path / "hocs.html"))
+    cells = _glec_cells(text)
+    assert cells["hocs.station-sort.kg_co2e_wtw"][0] == "1.25" and cells["hocs.station-sort.throughput_t"] == ("3.5", "3.5")
+    assert cells["hocs.station-sort.note"] == (None, "—")
+    assert '<table class="glec-hocs">' in text and "<th>HOC</th>" in text and "throughput_t" in text
+    assert any(k.startswith("tocs.") for k in cells)  # the TOCs still there
 
 
 # --------------------------------------------------------------------------------------------
