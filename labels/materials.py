@@ -11,12 +11,13 @@ It imports nothing of the scenario: :mod:`sim.scenario` reads it to check a box'
 from __future__ import annotations
 
 import math
-import tomllib
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
+
+from labels.datafile import read_toml
 
 MATERIALS_FILE = "packaging_materials.toml"
 #: What a box is made of unless it says otherwise.
@@ -86,14 +87,7 @@ def material(name: str) -> Material:
 def load_materials(path: str | Path | None = None) -> dict[str, Material]:
     """The materials of ``path`` (default: the package's file), each checked."""
     path = Path(path) if path is not None else default_materials_path()
-    try:
-        with open(path, "rb") as f:
-            data = tomllib.load(f)
-    except tomllib.TOMLDecodeError as exc:
-        raise MaterialFileError(f"{path}: not valid TOML: {exc}") from None
-    except OSError as exc:
-        raise MaterialFileError(f"{path}: cannot read it: {exc.strerror or exc}") from None
-    return parse_materials(data, str(path))
+    return parse_materials(read_toml(path, MaterialFileError), str(path))
 
 
 _TEXT = ("name", "form", "source")

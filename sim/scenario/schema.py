@@ -199,7 +199,7 @@ class NetworkConfig(Section):
         3.2, unit="yuan/km", ge=0.0, le=1000.0, why="ours", doc="Line-haul cost per road km."
     )
     hub_kwh_per_parcel: float = field_spec(
-        0.0018,
+        0.0017,
         unit="kWh/parcel",
         ge=0.0,
         le=100.0,
@@ -207,11 +207,11 @@ class NetworkConfig(Section):
         doc=(
             "Electricity the sortation hub uses a parcel (stations layout), times `fleet.grid_kg_per_kwh`: its hub operation"
             " category, split by mass over the day's parcels. Default: GLEC v3's transshipment default, 0.6 kg CO2e/t, at a"
-            " 1.67 kg parcel and 0.55 kg/kWh (labels/hub_operations.toml)."
+            " 1.56 kg parcel and 0.55 kg/kWh (labels/hub_operations.toml)."
         ),
     )
     station_kwh_per_parcel: float = field_spec(
-        0.0018,
+        0.0017,
         unit="kWh/parcel",
         ge=0.0,
         le=100.0,
@@ -764,7 +764,7 @@ class WarehouseConfig(Section):
         6, unit="pickers", ge=1, le=10_000, doc="Pickers working in parallel; an order waits for a free one."
     )
     kwh_per_parcel: float = field_spec(
-        0.053,
+        0.050,
         unit="kWh/parcel",
         ge=0.0,
         le=100.0,
@@ -772,7 +772,7 @@ class WarehouseConfig(Section):
         doc=(
             "Electricity the warehouse uses a parcel it stores, picks and packs, times `fleet.grid_kg_per_kwh`: its hub"
             " operation category, split by mass over the day's parcels. Default: GLEC v3's ambient warehouse default, 17.5 kg"
-            " CO2e/t, at a 1.67 kg parcel and 0.55 kg/kWh (labels/hub_operations.toml)."
+            " CO2e/t, at a 1.56 kg parcel and 0.55 kg/kWh (labels/hub_operations.toml)."
         ),
     )
     road_kg_per_tkm: float = field_spec(

@@ -18,46 +18,7 @@ from sim.cli import main
 
 SCHEMAS = Path(__file__).resolve().parents[1] / "data" / "ileap"
 
-WORLD = """
-[simulation]
-days = 2
-[world]
-customers = 600
-[network]
-layout = "stations"
-station_parcels_per_day = 60.0
-[demand]
-orders_per_day = 240
-promise = "day_definite"
-[catalog]
-products = 40
-[routing]
-wave_hours = [7.5, 12.5]
-[pickup]
-sites_per_station = 3
-[warehouse]
-road_to_rail = true
-[labels]
-method = "toc_tonne_km"
-[[fleet.vehicles]]
-name = "e_tricycle"
-capacity_kg = 250.0
-count = 6
-empty_kg_per_km = 0.022
-full_kg_per_km = 0.033
-capacity_m3 = 1.8
-electric = true
-zones = ["urban_core", "urban_suburban_transition"]
-[[fleet.vehicles]]
-name = "mini_van"
-capacity_kg = 650.0
-count = 6
-empty_kg_per_km = 0.165
-full_kg_per_km = 0.238
-capacity_m3 = 4.5
-energy_carrier = "petrol"
-zones = ["urban_rural_integration", "remote_county", "cross_region_hub"]
-"""
+WORLD = (Path(__file__).resolve().parents[1] / "data" / "stations_small.toml").read_text()
 
 
 def _schema(name: str) -> jsonschema.Draft7Validator:
