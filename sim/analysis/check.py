@@ -123,10 +123,14 @@ CHECKS: tuple[tuple[str, str, str], ...] = (
         "battery",
         "no drive of a vehicle with a battery used more kWh than its battery holds (none ran flat)",
         f"""
-        SELECT r.seq, r.route_id, r.vehicle_id, {json_field(K.KWH, "r")} AS kwh, {json_field(K.BATTERY_KWH, "d")} AS battery
-        FROM events r JOIN events d ON d.run_id = r.run_id AND d.route_id = r.route_id AND d.type = 'vehicle_departed'
-        WHERE r.run_id = :run AND r.type = 'vehicle_returned' AND {json_field(K.BATTERY_KWH, "d")} IS NOT NULL
-          AND ({json_field(K.KWH, "r")} IS NULL OR {json_field(K.KWH, "r")} > {json_field(K.BATTERY_KWH, "d")} * (1 + 1e-9))
+        WITH d AS MATERIALIZED (  -- one pass each, then a join of two small tables (not a probe per return)
+            SELECT route_id, {json_field(K.BATTERY_KWH)} AS battery FROM events
+            WHERE run_id = :run AND type = 'vehicle_departed' AND {json_field(K.BATTERY_KWH)} IS NOT NULL
+        ), r AS MATERIALIZED (
+            SELECT seq, route_id, vehicle_id, {json_field(K.KWH)} AS kwh FROM events WHERE run_id = :run AND type = 'vehicle_returned'
+        )
+        SELECT r.seq, r.route_id, r.vehicle_id, r.kwh, d.battery FROM r JOIN d ON d.route_id = r.route_id
+        WHERE r.kwh IS NULL OR r.kwh > d.battery * (1 + 1e-9)
         ORDER BY r.seq
         """,
     ),
@@ -314,11 +318,13 @@ CHECKS: tuple[tuple[str, str, str], ...] = (
             FROM events f, json_each(f.data, '$.tces') t
             WHERE f.run_id = :run AND f.type = 'footprint_computed' AND json_extract(t.value, '$.part') != 'trunk'
             GROUP BY category
+        ), dep AS MATERIALIZED (
+            SELECT route_id, 'last-mile-' || {json_field(K.VEHICLE_TYPE)} || '@' || CAST(t / 1440 AS INTEGER) AS category
+            FROM events WHERE run_id = :run AND type = 'vehicle_departed'
+        ), ret AS MATERIALIZED (
+            SELECT route_id, kg_co2e FROM events WHERE run_id = :run AND type = 'vehicle_returned'
         ), rounds AS (
-            SELECT 'last-mile-' || {json_field(K.VEHICLE_TYPE, "d")} || '@' || CAST(d.t / 1440 AS INTEGER) AS category,
-                   TOTAL(r.kg_co2e) AS kg
-            FROM events d JOIN events r ON r.run_id = d.run_id AND r.route_id = d.route_id AND r.type = 'vehicle_returned'
-            WHERE d.run_id = :run AND d.type = 'vehicle_departed' GROUP BY category
+            SELECT dep.category, TOTAL(ret.kg_co2e) AS kg FROM dep JOIN ret ON ret.route_id = dep.route_id GROUP BY dep.category
             UNION ALL
             SELECT 'linehaul-truck@' || CAST(t / 1440 AS INTEGER), TOTAL(kg_co2e) FROM events
             WHERE run_id = :run AND type = 'linehaul_arrived' GROUP BY CAST(t / 1440 AS INTEGER)
