@@ -35,6 +35,16 @@ from typing import Generic, Literal, TypeVar
 OrderId = TypeVar("OrderId", bound=Hashable)
 Method = Literal["demand_share", "tonne_km"]
 METHODS: tuple[str, ...] = ("demand_share", "tonne_km")
+#: The label methods: the two per route, and ``toc_tonne_km`` (ISO 14083 5.6), which pools a day's
+#: routes of one transport operation category and splits their kg by tonne-km over the SFD
+#: (:func:`allocate`; :mod:`sim.world.labelling` keeps the pools). A route's own shares under it
+#: are its ``tonne_km`` ones (what the route alone would charge).
+LABEL_METHODS: tuple[str, ...] = ("toc_tonne_km", *METHODS)
+
+
+def route_method(label_method: str) -> Method:
+    """The per-route method of a label method (``toc_tonne_km`` pools ``tonne_km`` routes)."""
+    return "tonne_km" if label_method == "toc_tonne_km" else label_method  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)
@@ -80,6 +90,17 @@ def _close(shares: dict[OrderId, float], total: float) -> dict[OrderId, float]:
     big = max(shares, key=lambda k: (shares[k], str(k)))
     shares[big] += total - math.fsum(shares.values())
     return shares
+
+
+def allocate(total: float, activity: Mapping[OrderId, float]) -> dict[OrderId, float]:
+    """``total`` kg split in proportion to each order's ``activity`` (tonne-km, or tonnes
+    handled at a hub; equal shares if every activity is 0), adding up to ``total`` to within
+    :data:`SUM_REL_TOL`: the allocation of ISO 14083 5.6 within one operation category."""
+    if not activity:
+        if total:
+            raise ValueError("emissions with no activity to allocate them to")
+        return {}
+    return _close(_split(total, activity), total)
 
 
 def apportion(route: DrivenRoute[OrderId], method: Method = "demand_share") -> dict[OrderId, float]:

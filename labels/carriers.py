@@ -10,12 +10,13 @@ they are its WTW and its TTW is 0.
 from __future__ import annotations
 
 import math
-import tomllib
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
+
+from labels.datafile import read_toml
 
 CARRIERS_FILE = "energy_carriers.toml"
 #: The carrier of battery-electric vehicles.
@@ -86,14 +87,7 @@ def vehicle_carrier(energy_carrier: str, electric: bool) -> str:
 def load_carriers(path: str | Path | None = None) -> dict[str, Carrier]:
     """The carriers of ``path`` (default: the package's file), each checked."""
     path = Path(path) if path is not None else default_carriers_path()
-    try:
-        with open(path, "rb") as f:
-            data = tomllib.load(f)
-    except tomllib.TOMLDecodeError as exc:
-        raise CarrierFileError(f"{path}: not valid TOML: {exc}") from None
-    except OSError as exc:
-        raise CarrierFileError(f"{path}: cannot read it: {exc.strerror or exc}") from None
-    return parse_carriers(data, str(path))
+    return parse_carriers(read_toml(path, CarrierFileError), str(path))
 
 
 _FIELDS = ("name", "unit", "ttw", "wtt", "source", "weak")

@@ -3,7 +3,10 @@
 Parts (kg CO2e): ``last_mile`` (its shares of every route it rode, failed attempts
 included, :func:`labels.apportion.apportion`), ``linehaul`` (its share by mass of the hub ->
 station trucks it rode, in the ``stations`` layout; 0 in the seed paper's depot world),
-``trunk`` (its units' share of the trunk legs that brought them: units x mass x km x intensity), ``packaging`` (its boxes) and
+``handling`` (its shares of the warehouse, sortation hub and delivery station it passed:
+hub operation categories, kWh a parcel x the grid, split by mass over a day), ``trunk`` (its
+units' share of the trunk legs that brought them: units x mass x km x intensity), ``packaging``
+(its boxes) and
 ``production`` (its items' production footprints; reported, and in the total only when
 asked, since a logistics label usually leaves it out).
 
@@ -35,16 +38,20 @@ class Footprint:
     scope: Scope
     include_production: bool = False
     linehaul: float = 0.0
+    handling: float = 0.0
 
     @property
     def transport(self) -> float:
         return self.last_mile + self.linehaul + self.trunk
 
     @property
+    def chain(self) -> float:
+        """The transport chain of ISO 14083: its transport and hub operations (what its TCEs add up to)."""
+        return self.transport + self.handling
+
+    @property
     def total(self) -> float:
-        return (
-            self.last_mile + self.linehaul + self.trunk + self.packaging + (self.production if self.include_production else 0.0)
-        )
+        return self.chain + self.packaging + (self.production if self.include_production else 0.0)
 
     def scope_parts(self) -> dict:
         """The parts that depend on the scope, with the transport and the total."""
@@ -52,7 +59,9 @@ class Footprint:
             "last_mile": self.last_mile,
             "linehaul": self.linehaul,
             "trunk": self.trunk,
+            "handling": self.handling,
             "transport": self.transport,
+            "chain": self.chain,
             "total": self.total,
         }
 

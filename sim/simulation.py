@@ -87,7 +87,12 @@ class Simulation:
         # a packed parcel goes to its station by line-haul truck in the stations layout (one too
         # heavy for every van fails at the hub), straight to its depot's queue in the paper world
         linehaul = LineHaul(ctx, world, dispatcher.add) if world.network is not None else None
-        packed = dispatcher.add if linehaul is None else _via(linehaul, dispatcher)
+        onward = dispatcher.add if linehaul is None else _via(linehaul, dispatcher)
+
+        def packed(order) -> None:
+            labeller.packed(order)  # the warehouse's handling, a chain element of the order
+            onward(order)
+
         if scenario.demand.mode == "sessions":
             # the label scores are read at each session, from the labeller built below
             sessions = Sessions(ctx, world, catalog, lambda: labeller.score)

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import tomllib
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from labels.datafile import read_toml
 from sim.analysis.summary import RunSummary
 from sim.errors import InputError
 
@@ -76,14 +76,7 @@ def default_bands_path() -> Path:
 def load_bands(path: str | Path | None = None) -> tuple[Band, ...]:
     """The bands of ``path`` (default: the package's file), in file order, each checked."""
     path = Path(path) if path is not None else default_bands_path()
-    try:
-        with open(path, "rb") as f:
-            data = tomllib.load(f)
-    except tomllib.TOMLDecodeError as exc:
-        raise BandFileError(f"{path}: not valid TOML: {exc}") from None
-    except OSError as exc:
-        raise BandFileError(f"{path}: cannot read it: {exc.strerror or exc}") from None
-    return parse_bands(data, str(path))
+    return parse_bands(read_toml(path, BandFileError), str(path))
 
 
 def parse_bands(data: dict[str, Any], source: str = "<bands>") -> tuple[Band, ...]:

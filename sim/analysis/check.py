@@ -243,8 +243,8 @@ CHECKS: tuple[tuple[str, str, str], ...] = (
     ),
     (
         "footprints_match_shares",
-        "every ended order a route or line-haul truck charged has exactly one footprint, carrying exactly "
-        "the shares of its routes and of its trucks, with a total equal to its parts; no other order has one",
+        "every ended order a route or line-haul truck charged has exactly one footprint, with a total equal to its"
+        " parts, carrying exactly the shares of its routes and of its trucks under a per-route method; no open order has one",
         f"""
         WITH rows AS (
             SELECT json_extract(j.value, '$[0]') AS order_id, json_extract(j.value, '$[1]') AS charged, NULL AS lh,
@@ -257,7 +257,7 @@ CHECKS: tuple[tuple[str, str, str], ...] = (
             SELECT order_id, NULL, NULL, {json_field(K.LAST_MILE_MODEL)}, COALESCE({json_field(K.LINEHAUL_MODEL)}, 0),
                    kg_co2e,
                    {json_field(K.LAST_MILE)} + COALESCE({json_field(K.LINEHAUL)}, 0) + {json_field(K.TRUNK)}
-                   + {json_field(K.PACKAGING)}
+                   + COALESCE({json_field(K.HANDLING)}, 0) + {json_field(K.PACKAGING)}
                    + CASE WHEN {json_field(K.INCLUDE_PRODUCTION)} THEN {json_field(K.PRODUCTION)} ELSE 0 END,
                    1, 0
             FROM events WHERE run_id = :run AND type = 'footprint_computed'
@@ -268,13 +268,77 @@ CHECKS: tuple[tuple[str, str, str], ...] = (
                    SUM(fp) AS footprints, MAX(ended) AS ended, MAX(model) AS model, MAX(lh_model) AS lh_model,
                    MAX(total) AS total, MAX(parts) AS parts
             FROM rows GROUP BY order_id
+        ), pooled AS (  -- toc_tonne_km shares a day's rounds over a category: checked by categories_add_up
+            SELECT json_extract(scenario_json, '$.labels.method') = 'toc_tonne_km' AS yes FROM runs WHERE run_id = :run
         )
         SELECT order_id, footprints, kg AS charged_kg, model AS footprint_kg, lh_kg, lh_model, total, parts FROM per_order
         WHERE (charges > 0 AND ended AND (footprints != 1 OR model IS NULL OR total IS NULL OR parts IS NULL
-                                          OR ABS(model - kg) > {REL_TOL} * MAX(1.0, ABS(kg))
-                                          OR ABS(lh_model - lh_kg) > {REL_TOL} * MAX(1.0, ABS(lh_kg))
+                                          OR (NOT (SELECT yes FROM pooled)
+                                              AND (ABS(model - kg) > {REL_TOL} * MAX(1.0, ABS(kg))
+                                                   OR ABS(lh_model - lh_kg) > {REL_TOL} * MAX(1.0, ABS(lh_kg))))
                                           OR ABS(total - parts) > {REL_TOL} * MAX(1.0, ABS(total))))
-           OR (footprints > 0 AND (charges = 0 OR NOT ended))
+           OR footprints > 1 OR (footprints > 0 AND NOT ended)
+        """,
+    ),
+    (
+        "tces_add_up",
+        "every footprint's transport chain elements add up to its chain (transport + handling) and to each part,"
+        " in both scopes, to 1e-9 relative",
+        """
+        WITH sums AS (
+            SELECT f.seq, f.order_id, f.data, json_extract(t.value, '$.part') AS part,
+                   TOTAL(json_extract(t.value, '$.wtw')) AS wtw, TOTAL(json_extract(t.value, '$.ttw')) AS ttw
+            FROM events f, json_each(f.data, '$.tces') t
+            WHERE f.run_id = :run AND f.type = 'footprint_computed' GROUP BY f.seq, part
+        ), chains AS (
+            SELECT seq, order_id, data, TOTAL(wtw) AS wtw, TOTAL(ttw) AS ttw FROM sums GROUP BY seq
+        )
+        SELECT seq, order_id, part, wtw, json_extract(data, '$.scopes.wtw.' || part) AS footprint_wtw FROM sums
+        WHERE ABS(wtw - json_extract(data, '$.scopes.wtw.' || part)) > 1e-9 * (1 + ABS(wtw))
+           OR ABS(ttw - json_extract(data, '$.scopes.ttw.' || part)) > 1e-9 * (1 + ABS(ttw))
+        UNION ALL
+        SELECT seq, order_id, 'chain', wtw, json_extract(data, '$.scopes.wtw.chain') FROM chains
+        WHERE ABS(wtw - json_extract(data, '$.scopes.wtw.chain')) > 1e-9 * (1 + ABS(wtw))
+           OR ABS(ttw - json_extract(data, '$.scopes.ttw.chain')) > 1e-9 * (1 + ABS(ttw))
+        """,
+    ),
+    (
+        "categories_add_up",
+        "each operation category's day: the chain elements that name it add up to its kg (WTW and TTW, 1e-9 relative)"
+        " and are as many as it says; a last-mile day's kg are its rounds' (the vehicle type, left that day), a"
+        " line-haul day's its trucks', a site's its parcels x kWh a parcel x the grid",
+        f"""
+        WITH el AS (
+            SELECT json_extract(t.value, '$.category') AS category, COUNT(*) AS n,
+                   TOTAL(json_extract(t.value, '$.wtw')) AS wtw, TOTAL(json_extract(t.value, '$.ttw')) AS ttw
+            FROM events f, json_each(f.data, '$.tces') t
+            WHERE f.run_id = :run AND f.type = 'footprint_computed' AND json_extract(t.value, '$.part') != 'trunk'
+            GROUP BY category
+        ), rounds AS (
+            SELECT 'last-mile-' || {json_field(K.VEHICLE_TYPE, "d")} || '@' || CAST(d.t / 1440 AS INTEGER) AS category,
+                   TOTAL(r.kg_co2e) AS kg
+            FROM events d JOIN events r ON r.run_id = d.run_id AND r.route_id = d.route_id AND r.type = 'vehicle_returned'
+            WHERE d.run_id = :run AND d.type = 'vehicle_departed' GROUP BY category
+            UNION ALL
+            SELECT 'linehaul-truck@' || CAST(t / 1440 AS INTEGER), TOTAL(kg_co2e) FROM events
+            WHERE run_id = :run AND type = 'linehaul_arrived' GROUP BY CAST(t / 1440 AS INTEGER)
+        ), c AS (
+            SELECT e.label_id AS category, {json_field(K.KIND, "e")} AS kind, {json_field(K.BASE, "e")} AS base,
+                   {json_field(K.ELEMENTS, "e")} AS elements, {json_field(K.OPERATIONS, "e")} AS operations,
+                   {json_field(K.KG_MODEL, "e")} AS kg_model, {json_field(K.WTW, "e")} AS wtw, {json_field(K.TTW, "e")} AS ttw,
+                   json_extract(r.scenario_json, '$.fleet.grid_kg_per_kwh') * CASE {json_field(K.BASE, "e")}
+                       WHEN 'warehouse' THEN json_extract(r.scenario_json, '$.warehouse.kwh_per_parcel')
+                       WHEN 'hub' THEN json_extract(r.scenario_json, '$.network.hub_kwh_per_parcel')
+                       ELSE json_extract(r.scenario_json, '$.network.station_kwh_per_parcel') END AS site_kg
+            FROM events e JOIN runs r ON r.run_id = e.run_id WHERE e.run_id = :run AND e.type = 'category_closed'
+        )
+        SELECT c.category, c.elements, el.n, c.wtw, el.wtw AS tces_wtw, c.kg_model, rounds.kg AS driven_kg FROM c
+        LEFT JOIN el ON el.category = c.category LEFT JOIN rounds ON rounds.category = c.category
+        WHERE COALESCE(el.n, 0) != c.elements
+           OR ABS(COALESCE(el.wtw, 0) - c.wtw) > 1e-9 * (1 + ABS(c.wtw))
+           OR ABS(COALESCE(el.ttw, 0) - c.ttw) > 1e-9 * (1 + ABS(c.ttw))
+           OR (c.kind = 'toc' AND ABS(COALESCE(rounds.kg, 0) - c.kg_model) > {REL_TOL} * MAX(1.0, c.kg_model))
+           OR (c.kind = 'hoc' AND ABS(c.operations * c.site_kg - c.kg_model) > {REL_TOL} * MAX(1.0, c.kg_model))
         """,
     ),
     (
@@ -379,8 +443,8 @@ CHECKS += (
     ),
     (
         "footprint_scopes",
-        "every footprint's two scopes add up (transport = last mile + line-haul + trunk, total = transport + packaging"
-        " [+ production]), tank-to-wheel never exceeds well-to-wheel, and the label's parts are its scope's",
+        "every footprint's two scopes add up (transport = last mile + line-haul + trunk, total = transport + handling"
+        " + packaging [+ production]), tank-to-wheel never exceeds well-to-wheel, and the label's parts are its scope's",
         f"""
         SELECT seq, order_id, {json_field(K.SCOPE)} AS scope FROM events, (SELECT 'wtw' AS s UNION ALL SELECT 'ttw') sc
         WHERE run_id = :run AND type = 'footprint_computed' AND {json_field(K.SCOPES)} IS NOT NULL
@@ -388,7 +452,7 @@ CHECKS += (
                    - json_extract(data, '$.scopes.' || s || '.linehaul') - json_extract(data, '$.scopes.' || s || '.trunk'))
                  > 1e-9 * (1 + ABS(json_extract(data, '$.scopes.' || s || '.transport')))
                OR ABS(json_extract(data, '$.scopes.' || s || '.total') - json_extract(data, '$.scopes.' || s || '.transport')
-                      - {json_field(K.PACKAGING)}
+                      - COALESCE(json_extract(data, '$.scopes.' || s || '.handling'), 0) - {json_field(K.PACKAGING)}
                       - CASE WHEN {json_field(K.INCLUDE_PRODUCTION)} THEN {json_field(K.PRODUCTION)} ELSE 0 END)
                  > 1e-9 * (1 + ABS(json_extract(data, '$.scopes.' || s || '.total')))
                OR json_extract(data, '$.scopes.ttw.' || 'transport') > json_extract(data, '$.scopes.wtw.transport') * (1 + 1e-12)
@@ -420,7 +484,7 @@ CHECKS += (
 )
 
 #: Which event type each ledger kind records.
-LEDGER_KINDS = {"order_label": "label_issued", "product_grade": "grade_changed"}
+LEDGER_KINDS = {"order_label": "label_issued", "product_grade": "grade_changed", "category_total": "category_closed"}
 
 
 def verify_run(log: EventLog, run_id: int) -> RunVerification:

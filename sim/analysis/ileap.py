@@ -2,25 +2,21 @@
 the GLEC Framework v3), read off its log: what ``carbonsim export-ileap`` writes
 (:mod:`sim.export.ileap`) and ``carbonsim kpis --glec`` sums (:mod:`sim.analysis.glec`).
 
-Every delivered order is one **ShipmentFootprint** whose TCEs (transport chain elements) are
-the legs its footprint was charged for, in the order it rode them (``prevTceIds``):
+Every delivered order is one **ShipmentFootprint** whose TCEs (transport chain elements) are the
+elements its footprint was charged for (``footprint_computed.data.tces``, built by
+:mod:`sim.world.labelling`), in the order the parcel passed them (``prevTceIds``): the supplier
+trunk legs, the warehouse, the sortation hub, the line-haul truck, the delivery station and the
+last-mile rounds. Each TCE's ``co2eWTW`` and ``co2eTTW`` are the footprint's, so a shipment's
+TCEs add up to its footprint's chain (transport + handling) in each scope; packaging is not a
+transport emission (iLEAP's PACT mapping: ``packagingEmissionsIncluded = false``).
 
-* a **trunk** TCE per supplier leg of its units (``footprint_computed.data.trunk_legs``: mode,
-  km, goods mass; tonne-km x the scenario's road or rail intensity, diesel);
-* a **line-haul** TCE per hub -> station truck it rode (``linehaul_arrived``: its share of the
-  truck's kg, the outbound km);
-* a **last-mile** TCE per route it rode (``footprint_computed.data.routes``; its share in
-  ``vehicle_returned.data.shares``, the km the route drove from the station to its stop).
-
-Each TCE's ``co2eWTW`` and ``co2eTTW`` are its kg CO2e converted by the energy carrier of what
-carried it (:mod:`labels.carriers`), so a shipment's TCEs add up to its footprint's transport
-part in each scope (``data.scopes``; packaging is not a transport emission, and iLEAP's PACT
-mapping says ``packagingEmissionsIncluded = false``). A **TOC** (transport operation category)
-is a vehicle type of the last mile, the line-haul truck, or the trunk by road or by rail: its
-energy carrier with the carrier file's factors, the load factor and empty-distance factor of its
-operations in the log (where the log has them), and its intensities: its TCEs' kg over their
-tonne-km. HOCs (hub operation categories) are not modelled yet (issue 15, item 2): ``hocs.json``
-is an empty array and no TCE names one. Decimals travel as strings, as the standard requires.
+A **TOC** (transport operation category) is one vehicle type's rounds of one day
+(``last-mile-<type>@<day>``), the day's line-haul trucks (``linehaul-truck@<day>``), or the trunk
+by road or by rail (``trunk-road``, at the scenario's intensity); a **HOC** (hub operation
+category) one site's day (``warehouse@<day>``, ``hub@<day>``, ``station@<day>``): the
+``category_closed`` events give their kg, activity, load factor and empty-distance factor, and
+labels/hub_operations.toml each site's hub type. Decimals travel as strings, as the standard
+requires.
 
 Layout of ``OUT_DIR``: ``shipment-footprints.json``, ``tocs.json``, ``hocs.json`` (each a JSON
 array of records) and ``pact/`` (one PACT ProductFootprint per shipment, ``<shipmentId>.json``,
@@ -31,13 +27,13 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
-from labels.carriers import ELECTRICITY, Carrier, carrier, vehicle_carrier
+from labels.carriers import ELECTRICITY, Carrier, carrier
+from labels.hubs import hub_operations
 from sim.log.eventlog import EventLog
 from sim.log.payloads import K, json_field
 
@@ -59,21 +55,25 @@ def dec(x: float) -> str:
 
 @dataclass
 class _Toc:
+    """An operation category of the run: a TOC (``kind`` toc) or a HOC (``kind`` hoc)."""
+
     toc_id: str
     mode: str
     carrier: Carrier
     description: str
     wtw: float = 0.0
     ttw: float = 0.0
-    tkm: float = 0.0
+    tkm: float = 0.0  # the activity: tonne-km of a TOC, tonnes handled of a HOC
     load_factor: float | None = None
     empty_distance_factor: float | None = None
+    kind: str = "toc"
+    base: str = ""  # the category without its day (last-mile-e_tricycle, hub, trunk-road, ...)
 
 
 @dataclass
 class Chains:
-    """What :func:`collect` reads off a run: the shipments with their TCEs, the TOCs with
-    their totals, and what the PACT wrappers need."""
+    """What :func:`collect` reads off a run: the shipments with their TCEs, the operation
+    categories with their totals, and what the PACT wrappers need."""
 
     shipments: list[dict]
     tocs: list[_Toc]
@@ -82,18 +82,27 @@ class Chains:
     scenario_name: str
     scenario: dict
     at: Callable[[float | None], str | None]
+    hocs: list[_Toc] = field(default_factory=list)
+
+
+class ChainsMissing(ValueError):
+    """The run's log has no transport chain elements (written before they were logged)."""
 
 
 def build_ileap(log: EventLog, run_id: int) -> tuple[list[dict], list[dict], list[dict], list[dict]]:
     """(shipment footprints, TOCs, HOCs, PACT product footprints) of a run, from its log."""
     c = collect(log, run_id)
     toc_records = [_toc_record(t, c.grid) for t in c.tocs]
+    hoc_records = [_hoc_record(h, c.grid) for h in c.hocs]
     pact = [_product_footprint(s, c.run_id, c.scenario_name, c.scenario, c.at) for s in c.shipments]
-    return c.shipments, toc_records, [], pact
+    return c.shipments, toc_records, hoc_records, pact
+
+
+_MODES = {"trunk-rail": "Rail"}
 
 
 def collect(log: EventLog, run_id: int) -> Chains:
-    """The transport chains of a run's delivered orders and the TOCs they use, from its log."""
+    """The transport chains of a run's delivered orders and the categories they use, from its log."""
     run = log.get_run(run_id)
     scenario = json.loads(run.scenario_json)
     db = log.db
@@ -103,140 +112,103 @@ def collect(log: EventLog, run_id: int) -> Chains:
         return None if t is None else (start + timedelta(minutes=float(t))).isoformat().replace("+00:00", "Z")
 
     grid = float(scenario["fleet"]["grid_kg_per_kwh"])
-    stated = {v["name"]: v.get("energy_carrier", "auto") for v in scenario["fleet"]["vehicles"]}
     tocs: dict[str, _Toc] = {}
-
-    def toc(toc_id: str, mode: str, fuel: Carrier, description: str) -> _Toc:
-        if toc_id not in tocs:
-            tocs[toc_id] = _Toc(toc_id, mode, fuel, description)
-        return tocs[toc_id]
+    hocs: dict[str, _Toc] = {}
+    hub_types = hub_operations()
+    for data in db.execute("SELECT data FROM events WHERE run_id = ? AND type = 'category_closed' ORDER BY seq", [run_id]):
+        d = json.loads(data[0])
+        fuel = carrier(d["carrier"])
+        cat = _Toc(d["category"], "Road", fuel, "", d["wtw"], d["ttw"], d["activity"], kind=d["kind"], base=d["base"])
+        if d["kind"] == "hoc":
+            cat.mode = "Hub"
+            cat.description = f"{hub_types[d['base']].hub_type.lower()} at the {d['base']}, day {d['day']}: electricity"
+            hocs[cat.toc_id] = cat
+            continue
+        what = (
+            "line-haul trucks hub -> station"
+            if d["base"] == "linehaul-truck"
+            else f"last-mile rounds by {d['base'].removeprefix('last-mile-')}"
+        )
+        cat.description = f"{what}, day {d['day']}, {fuel.name}"
+        if d["capacity_kg"] > 0:
+            cat.load_factor = d["load_kg"] / d["capacity_kg"]
+        if d["km"] > 0:
+            cat.empty_distance_factor = d["empty_km"] / d["km"]
+        tocs[cat.toc_id] = cat
+    if (
+        not tocs
+        and not hocs
+        and db.execute("SELECT 1 FROM events WHERE run_id = ? AND type = 'footprint_computed' LIMIT 1", [run_id]).fetchone()
+    ):
+        raise ChainsMissing(f"run {run_id} was logged before its transport chain elements were (carbonsim < issue 15): re-run it")
 
     diesel = carrier("diesel")
-    # the last mile, one pass over the departures (type, time, load, capacity) and one over the
-    # returns (the shares, and whether the vehicle was electric)
-    route_type: dict[int, str] = {}
-    departed: dict[int, float] = {}
-    loads: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
-    for route, t, vtype, load, capacity in db.execute(
-        f"SELECT route_id, t, {json_field(K.VEHICLE_TYPE)}, load, {json_field(K.CAPACITY_KG)}"
-        " FROM events WHERE run_id = ? AND type = 'vehicle_departed'",
-        [run_id],
-    ):
-        route_type[route] = vtype
-        departed[route] = t
-        loads[vtype][0] += load or 0.0
-        loads[vtype][1] += capacity or 0.0
-    shares_of: dict[int, dict[int, float]] = {}
-    fuel_of: dict[int, Carrier] = {}
-    for route, data in db.execute("SELECT route_id, data FROM events WHERE run_id = ? AND type = 'vehicle_returned'", [run_id]):
-        d = json.loads(data)
-        shares_of[route] = {int(k): v for k, v in d["shares"]}
-        fuel_of[route] = carrier(vehicle_carrier(stated.get(route_type[route], "auto"), bool(d["electric"])))
-
-    # for each order the km its route drove up to its stop, and the arrival there
-    rode: dict[tuple[int, int], tuple[float, float]] = {}  # (route, order) -> (km from the station, arrival)
-    km_so_far: dict[int, float] = defaultdict(float)
-    empty_km: dict[str, float] = defaultdict(float)
-    all_km: dict[str, float] = defaultdict(float)
-    for route, order, km, load, t in db.execute(
-        "SELECT route_id, order_id, km, load, t FROM events WHERE run_id = ? AND type = 'arrived' AND route_id IS NOT NULL"
-        " ORDER BY seq",
-        [run_id],
-    ):
-        km_so_far[route] += km or 0.0
-        vtype = route_type[route]
-        all_km[vtype] += km or 0.0
-        if (load or 0.0) <= 1e-9:
-            empty_km[vtype] += km or 0.0
-        if order is not None and (route, order) not in rode:
-            rode[(route, order)] = (km_so_far[route], t)
-    # line-haul: each parcel's truck arrival, share and outbound km
-    linehaul: dict[int, list[tuple[float, float, float]]] = defaultdict(list)  # order -> [(t, km out, share)]
-    lh_km = lh_empty = lh_load = 0.0
-    lh_capacity = float(scenario["network"]["linehaul_capacity_kg"])
-    lh_trips = 0
-    for t, km, load, data in db.execute(
-        "SELECT t, km, load, data FROM events WHERE run_id = ? AND type = 'linehaul_arrived' ORDER BY seq", [run_id]
-    ):
-        d = json.loads(data)
-        out = km - d["return_km"]
-        lh_km += km
-        lh_empty += d["return_km"]
-        lh_load += load
-        lh_trips += 1
-        for oid, share in d["shares"]:
-            linehaul[int(oid)].append((t, out, share))
-
-    w = scenario["warehouse"]
-    trunk_intensity = {"road": float(w["road_kg_per_tkm"]), "rail": float(w["rail_kg_per_tkm"])}
     shipments: list[dict] = []
-    # the parcel's mass as shipped: goods and packaging, from its packing
-    packed = dict(db.execute("SELECT order_id, load FROM events WHERE run_id = ? AND type = 'packed'", [run_id]))
     for order, data in db.execute(
         "SELECT order_id, data FROM events"
         f" WHERE run_id = ? AND type = 'footprint_computed' AND {json_field(K.DELIVERED)} ORDER BY seq",
         [run_id],
     ):
-        mass = packed[order]
-        fp = json.loads(data)
         sid = str(order)
         tces: list[dict] = []
-
-        for leg in fp.get("trunk_legs") or []:
-            mode = leg["mode"]
-            ttw = leg["mass_kg"] / 1000.0 * leg["km"] * trunk_intensity[mode]
-            wtw = diesel.scopes(ttw)[0]
-            t_toc = toc(f"trunk-{mode}", "Rail" if mode == "rail" else "Road", diesel, f"supplier trunk leg by {mode}, diesel")
-            _add_tce(tces, sid, t_toc, leg["mass_kg"], leg["km"], wtw, ttw, None, None, at)
-        for t, out, share in linehaul.get(order, []):
-            wtw, ttw = diesel.scopes(share)
-            lh = toc("linehaul-truck", "Road", diesel, "hub -> station line-haul truck, diesel")
-            _add_tce(tces, sid, lh, mass, out, wtw, ttw, None, t, at)
-        for route in fp["routes"]:
-            fuel = fuel_of[route]
-            wtw, ttw = fuel.scopes(shares_of[route][order])
-            vtype = route_type[route]
-            lm = toc(f"last-mile-{vtype}", "Road", fuel, f"last-mile rounds by {vtype}, {fuel.name}")
-            km, arrival = rode.get((route, order), (0.0, None))
-            _add_tce(tces, sid, lm, mass, km, wtw, ttw, departed.get(route), arrival, at)
+        mass = 0.0
+        for t in json.loads(data)["tces"]:
+            cid = t["category"]
+            if t["part"] == "trunk":
+                if cid not in tocs:
+                    tocs[cid] = _Toc(
+                        cid,
+                        _MODES.get(cid, "Road"),
+                        diesel,
+                        f"supplier trunk leg by {cid.removeprefix('trunk-')}, diesel",
+                        base=cid,
+                    )
+                trunk = tocs[cid]
+                trunk.wtw += t["wtw"]
+                trunk.ttw += t["ttw"]
+                trunk.tkm += t["activity"]
+            else:
+                mass = t["mass_kg"]  # the parcel as shipped: goods and packaging
+            tces.append(_tce(sid, len(tces), t, at))
         shipments.append({"shipmentId": sid, "mass": dec(mass), "volume": None, "tces": tces})
-
-    for t in tocs.values():
-        if t.toc_id.startswith("last-mile-"):
-            vtype = t.toc_id.removeprefix("last-mile-")
-            if loads[vtype][1] > 0:
-                t.load_factor = loads[vtype][0] / loads[vtype][1]
-            if all_km[vtype] > 0:
-                t.empty_distance_factor = empty_km[vtype] / all_km[vtype]
-        elif t.toc_id == "linehaul-truck" and lh_trips:
-            t.load_factor = lh_load / (lh_trips * lh_capacity)
-            t.empty_distance_factor = lh_empty / lh_km if lh_km else None
-    return Chains(shipments, list(tocs.values()), grid, run_id, run.scenario, scenario, at)
+    return Chains(shipments, list(tocs.values()), grid, run_id, run.scenario, scenario, at, list(hocs.values()))
 
 
-def _add_tce(tces: list[dict], sid: str, toc: _Toc, mass_kg: float, km: float, wtw: float, ttw: float, dep, arr, at) -> None:
-    """Append a TCE of ``mass_kg`` over ``km`` (driven: GLEC's ``actual`` distance) to the
-    shipment's chain, after the last one, and count it in its TOC."""
-    tkm = mass_kg / 1000.0 * km
-    toc.wtw += wtw
-    toc.ttw += ttw
-    toc.tkm += tkm
-    tces.append(
-        {
-            "tceId": f"{sid}-{len(tces) + 1}",
-            "prevTceIds": [tces[-1]["tceId"]] if tces else [],
-            "tocId": toc.toc_id,
-            "hocId": None,
-            "shipmentId": sid,
-            "mass": dec(mass_kg),
-            "distance": {"actual": dec(km)},
-            "transportActivity": dec(tkm),
-            "co2eWTW": dec(wtw),
-            "co2eTTW": dec(ttw),
-            "departureAt": at(dep),
-            "arrivalAt": at(arr),
-        }
-    )
+def _tce(sid: str, i: int, t: dict, at) -> dict:
+    """The iLEAP TCE of a footprint's chain element ``t``, the ``i``-th of its shipment."""
+    hoc = t["part"] == "handling"
+    distance = {"actual": dec(t["km"] if t["km"] is not None else 0.0)}
+    if t["sfd_km"] is not None:
+        distance["sfd"] = dec(t["sfd_km"])
+    return {
+        "tceId": f"{sid}-{i + 1}",
+        "prevTceIds": [f"{sid}-{i}"] if i else [],
+        "tocId": None if hoc else t["category"],
+        "hocId": t["category"] if hoc else None,
+        "shipmentId": sid,
+        "mass": dec(t["mass_kg"]),
+        "distance": distance,
+        "transportActivity": "0" if hoc else dec(t["activity"]),
+        "co2eWTW": dec(t["wtw"]),
+        "co2eTTW": dec(t["ttw"]),
+        "departureAt": at(t["t0"]),
+        "arrivalAt": at(t["t1"]),
+    }
+
+
+def _hoc_record(h: _Toc, grid: float) -> dict:
+    return {
+        "hocId": h.toc_id,
+        "description": h.description,
+        "hubType": hub_operations()[h.base].hub_type,
+        "temperatureControl": "ambient",
+        "energyCarriers": [
+            {"energyCarrier": "Electric", "emissionFactorWTW": dec(grid), "emissionFactorTTW": "0", "relativeShare": "1"}
+        ],
+        "co2eIntensityWTW": dec(h.wtw / h.tkm if h.tkm else 0.0),
+        "co2eIntensityTTW": dec(h.ttw / h.tkm if h.tkm else 0.0),
+        "hubActivityUnit": "tonnes",
+    }
 
 
 def _toc_record(t: _Toc, grid: float) -> dict:
@@ -291,8 +263,8 @@ def _product_footprint(shipment: dict, run_id: int, scenario_name: str, scenario
             "ipccCharacterizationFactorsSources": ["AR5"],
             "crossSectoralStandardsUsed": ["GHG Protocol Product standard"],
             "boundaryProcessesDescription": (
-                "Well-to-wheel transport chain of the shipment (supplier trunk, line-haul, last mile), GLEC-style;"
-                " modelled by simulation. Hub and station operations are not modelled yet."
+                "Well-to-wheel transport chain of the shipment (supplier trunk, warehouse, sortation hub, line-haul,"
+                " delivery station, last mile), GLEC-style; modelled by simulation."
             ),
             "referencePeriodStart": at(0.0),
             "referencePeriodEnd": at(days * 24 * 60.0),

@@ -89,6 +89,7 @@ class RunSummary:
     footprint_last_mile_per_order: float  # mean order footprint by part (label scope), delivered orders
     footprint_linehaul_per_order: float
     footprint_trunk_per_order: float
+    footprint_handling_per_order: float  # the warehouse, hub and stations (hub operation categories)
     footprint_packaging_per_order: float
     footprint_production_per_order: float
     footprint_total_per_order: float
@@ -197,7 +198,8 @@ def summarize(log: EventLog, run_id: int) -> RunSummary:
     capped = one(f"SELECT COUNT(*) FROM events WHERE run_id = ? AND type = 'wave_planned' AND {json_field(K.TIME_CAPPED)}")[0]
     fp = one(
         f"SELECT AVG({json_field(K.LAST_MILE)}), AVG({json_field(K.TRUNK)}),"
-        f" AVG({json_field(K.PACKAGING)}), AVG({json_field(K.PRODUCTION)}), AVG(kg_co2e), AVG({json_field(K.LINEHAUL)})"
+        f" AVG({json_field(K.PACKAGING)}), AVG({json_field(K.PRODUCTION)}), AVG(kg_co2e), AVG({json_field(K.LINEHAUL)}),"
+        f" AVG(COALESCE({json_field(K.HANDLING)}, 0))"
         f" FROM events WHERE run_id = ? AND type = 'footprint_computed' AND {json_field(K.DELIVERED)}"
     )
     fp_wtw, fp_ttw = one(
@@ -282,6 +284,7 @@ def summarize(log: EventLog, run_id: int) -> RunSummary:
         footprint_last_mile_per_order=fp[0] or 0.0,
         footprint_linehaul_per_order=fp[5] or 0.0,
         footprint_trunk_per_order=fp[1] or 0.0,
+        footprint_handling_per_order=fp[6] or 0.0,
         footprint_packaging_per_order=fp[2] or 0.0,
         footprint_production_per_order=fp[3] or 0.0,
         footprint_total_per_order=fp[4] or 0.0,

@@ -23,6 +23,8 @@ def _order_breakdown(log, run_id: int, order_id: int) -> dict:
     f = fp[0]
     parts = {k: f.data[k] for k in ("last_mile", "trunk", "packaging", "production", "total", "scope", "method")}
     parts["linehaul"] = f.data.get("linehaul", 0.0)
+    parts["handling"] = f.data.get("handling", 0.0)
+    parts["tces"] = f.data.get("tces")  # the transport chain elements (logs before issue 15 lack them)
     if "scopes" in f.data:  # both scopes (issue 15); a log before it has the label's only
         parts["scopes"] = f.data["scopes"]
     mass = log.events(run_id, type="packed", order_id=order_id)[0].load
@@ -83,18 +85,43 @@ def footprint_command(db: Path, order_id: int, run_id, json_out: bool) -> None:
     scopes = doc.get("scopes")
     for col in ("kg CO2e WTW", "kg CO2e TTW") if scopes else ("kg CO2e",):
         parts.add_column(col, justify="right")
-    for name in ("last_mile", "linehaul", "trunk", "packaging", "production", "total"):
+    for name in ("last_mile", "linehaul", "trunk", "handling", "packaging", "production", "total"):
         if scopes is None:
             parts.add_row(name.replace("_", " "), f"{doc[name]:.4f}")
-        elif name in scopes["wtw"]:
+        elif name in scopes["wtw"] or name == "handling":
+            if name not in scopes["wtw"]:  # a log from before the sites were modelled
+                continue
             parts.add_row(name.replace("_", " "), f"{scopes['wtw'][name]:.4f}", f"{scopes['ttw'][name]:.4f}")
         else:  # packaging and production: cradle-to-gate, the same in both scopes
             parts.add_row(name.replace("_", " "), f"{doc[name]:.4f}", f"{doc[name]:.4f}")
     console.print(parts)
+    if doc["tces"]:
+        console.print("transport chain elements, in the order the parcel passed them (what export-ileap writes):")
+        chain = Table()
+        for col in ("#", "element", "category", "mass kg", "km (SFD)", "activity", "kg CO2e WTW", "kg CO2e TTW"):
+            chain.add_column(col, justify="left" if col in ("element", "category") else "right")
+        for i, t in enumerate(doc["tces"], 1):
+            unit = "t" if t["part"] == "handling" else "tkm"
+            chain.add_row(
+                str(i),
+                t["part"].replace("_", " "),
+                t["category"],
+                f"{t['mass_kg']:.2f}",
+                "-" if t["sfd_km"] is None else f"{t['sfd_km']:.2f}",
+                f"{t['activity']:.5f} {unit}",
+                f"{t['wtw']:.4f}",
+                f"{t['ttw']:.4f}",
+            )
+        console.print(chain)
+    pooled = doc["method"] == "toc_tonne_km"
     for r in doc["routes"]:
         console.print(
             f"route {r['route_id']} ({r['vehicle_type']}): this order's share {r['share']:.4f} kg"
-            " (vehicle factors, before the scope conversion)"
+            + (
+                " of the route alone by tonne-km (the label pools the day's routes of the type: see the chain)"
+                if pooled
+                else " (vehicle factors, before the scope conversion)"
+            )
         )
         t = Table()
         for col in ("arc to", "km", "kg CO2e", "load kg", "share kg"):

@@ -47,6 +47,7 @@ class EventType(StrEnum):
     LINEHAUL_ARRIVED = "linehaul_arrived"
     PICKUP_COLLECTED = "pickup_collected"
     # carbon accounting and incentives
+    CATEGORY_CLOSED = "category_closed"
     FOOTPRINT_COMPUTED = "footprint_computed"
     LABEL_ISSUED = "label_issued"
     GRADE_CHANGED = "grade_changed"

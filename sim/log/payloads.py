@@ -117,6 +117,25 @@ class K:
     Y = "y"
     ZONE = "zone"
 
+    HANDLING = "handling"
+    TCES = "tces"
+    BASE = "base"
+    DAY = "day"
+    KIND = "kind"
+    PART = "part"
+    CARRIER = "carrier"
+    ALLOCATED = "allocated"
+    OPERATIONS = "operations"
+    ELEMENTS = "elements"
+    KG_MODEL = "kg_model"
+    WTW = "wtw"
+    TTW = "ttw"
+    ACTIVITY = "activity"
+    UNIT = "unit"
+    KM = "km"
+    EMPTY_KM = "empty_km"
+    LOAD_KG = "load_kg"
+
 
 @dataclass(frozen=True)
 class Field:
@@ -256,8 +275,12 @@ PAYLOADS: dict[EventType, dict[str, Field] | None] = {
         # {"wtw": {...}, "ttw": {...}}: last_mile, linehaul, trunk, transport, total in each scope
         # (logs before issue 15 lack it)
         K.SCOPES: Field((dict,), optional=True),
-        # [{mode, km, mass_kg}]: the supplier legs of its units, for iLEAP's trunk TCEs (issue 15)
+        # [{mode, km, mass_kg}]: the supplier legs of its units (logs of the first issue 15 version)
         K.TRUNK_LEGS: Field((list,), optional=True),
+        K.HANDLING: Field((int, float), optional=True),  # the warehouse, hub and station (HOCs)
+        # the transport chain elements in the order the parcel passed them: part, category (TOC or
+        # HOC id of the day), mass_kg, km, sfd_km, activity (tkm or t), t0, t1, ref, wtw, ttw
+        K.TCES: Field((list,), optional=True),
         K.INCLUDE_PRODUCTION: _BOOL,
         K.TOTAL: _NUM,
         K.METHOD: _STR,
@@ -266,6 +289,27 @@ PAYLOADS: dict[EventType, dict[str, Field] | None] = {
         K.ROUTES: _LIST,
         K.DELIVERED: _BOOL,
     },
+    # an operation category's day, closed: its vehicles' or sites' kg and how they were shared
+    EventType.CATEGORY_CLOSED: {
+        K.CATEGORY: _STR,
+        K.BASE: _STR,
+        K.DAY: _INT,
+        K.KIND: _STR,
+        K.PART: _STR,
+        K.CARRIER: _STR,
+        K.ALLOCATED: _BOOL,
+        K.OPERATIONS: _INT,
+        K.ELEMENTS: _INT,
+        K.KG_MODEL: _NUM,
+        K.WTW: _NUM,
+        K.TTW: _NUM,
+        K.ACTIVITY: _NUM,
+        K.UNIT: _STR,
+        K.KM: _NUM,
+        K.EMPTY_KM: _NUM,
+        K.LOAD_KG: _NUM,
+        K.CAPACITY_KG: _NUM,
+    },
     EventType.LABEL_ISSUED: {
         K.ORDER: _INT,
         K.T: _NUM,
@@ -273,6 +317,7 @@ PAYLOADS: dict[EventType, dict[str, Field] | None] = {
         K.LAST_MILE: _NUM,
         K.LINEHAUL: _NUM,
         K.TRUNK: _NUM,
+        K.HANDLING: Field((int, float), optional=True),
         K.PACKAGING: _NUM,
         K.PRODUCTION: _NUM,
         K.SCOPE: _STR,

@@ -17,6 +17,7 @@ from typing import ClassVar, Literal
 from labels.canonical import canonical_json
 from labels.carriers import ELECTRICITY, carriers, vehicle_carrier
 from labels.grades import LETTERS as GRADE_LETTERS
+from labels.materials import DEFAULT_MATERIAL, MATERIALS_FILE, Material, materials
 from optimizer.algorithms import ALGORITHM_NAMES
 from optimizer.generate import ZONE_NAMES
 from optimizer.model import HEAVY_TRUCK, LIGHT_TRUCK, MEDIUM_TRUCK, VehicleType
@@ -196,6 +197,29 @@ class NetworkConfig(Section):
     )
     linehaul_cost_per_km: float = field_spec(
         3.2, unit="yuan/km", ge=0.0, le=1000.0, why="ours", doc="Line-haul cost per road km."
+    )
+    hub_kwh_per_parcel: float = field_spec(
+        0.0017,
+        unit="kWh/parcel",
+        ge=0.0,
+        le=100.0,
+        why="ours: 100 kWh would light a house for a week",
+        doc=(
+            "Electricity the sortation hub uses a parcel (stations layout), times `fleet.grid_kg_per_kwh`: its hub operation"
+            " category, split by mass over the day's parcels. Default: GLEC v3's transshipment default, 0.6 kg CO2e/t, at a"
+            " 1.56 kg parcel and 0.55 kg/kWh (labels/hub_operations.toml)."
+        ),
+    )
+    station_kwh_per_parcel: float = field_spec(
+        0.0017,
+        unit="kWh/parcel",
+        ge=0.0,
+        le=100.0,
+        why="ours: 100 kWh would light a house for a week",
+        doc=(
+            "Electricity a delivery station uses a parcel (stations layout): unloading, sorting to rounds, the office."
+            " Default as `hub_kwh_per_parcel` (transshipment, labels/hub_operations.toml)."
+        ),
     )
 
     def _rules(self) -> Iterator[Problem]:
@@ -739,6 +763,18 @@ class WarehouseConfig(Section):
     pickers: int = field_spec(
         6, unit="pickers", ge=1, le=10_000, doc="Pickers working in parallel; an order waits for a free one."
     )
+    kwh_per_parcel: float = field_spec(
+        0.050,
+        unit="kWh/parcel",
+        ge=0.0,
+        le=100.0,
+        why="ours: 100 kWh would light a house for a week",
+        doc=(
+            "Electricity the warehouse uses a parcel it stores, picks and packs, times `fleet.grid_kg_per_kwh`: its hub"
+            " operation category, split by mass over the day's parcels. Default: GLEC v3's ambient warehouse default, 17.5 kg"
+            " CO2e/t, at a 1.56 kg parcel and 0.55 kg/kWh (labels/hub_operations.toml)."
+        ),
+    )
     road_kg_per_tkm: float = field_spec(
         0.08,
         unit="kg CO2e/tkm",
@@ -757,29 +793,57 @@ class WarehouseConfig(Section):
 
 @dataclass(frozen=True)
 class BoxConfig(Section):
-    """One packing box type."""
+    """One packing box type (or mailer bag): its size, weight and material; its kg CO2e follow from them."""
 
     name: str = field_spec("box", unit="text", doc="Identifier of the box type.")
     volume_l: float = field_spec(20.0, unit="litres", gt=0.0, le=10000.0, why="ours: 10 m³", doc="Inner volume.")
     weight_kg: float = field_spec(
         0.3, unit="kg", gt=0.0, le=1000.0, why="ours", doc="Weight of the empty box (it rides with the order)."
     )
-    kg_co2e: float = field_spec(
-        0.3,
-        unit="kg CO2e per box",
-        ge=0.0,
-        le=1000.0,
-        why="ours",
-        doc="Cradle-to-gate footprint of one box (corrugated board about 0.9 kg CO2e per kg, ours).",
+    material: str = field_spec(
+        DEFAULT_MATERIAL,
+        unit="-",
+        allowed=f"a material of sim/world/{MATERIALS_FILE} ({', '.join(materials())})",
+        doc=(
+            "What the box is made of; its footprint a parcel is `weight_kg` x the material's kg CO2e per kg"
+            f" (sim/world/{MATERIALS_FILE}, with the sources), amortised over the trips of a reusable one."
+            " A material of form `mailer` is a soft bag, used only for `packing.mailer_categories`."
+        ),
     )
 
+    @property
+    def made_of(self) -> Material:
+        """The box's material (checked to exist when the box is built)."""
+        return materials()[self.material]
 
+    @property
+    def kg_co2e(self) -> float:
+        """kg CO2e one parcel in this box is charged (the amortised figure for a reusable box)."""
+        return self.made_of.kg_co2e_per_trip(self.weight_kg)
+
+    def _rules(self) -> Iterator[Problem]:
+        known = materials()
+        if self.material not in known:
+            yield Problem(
+                ("material",),
+                f"unknown packaging material; allowed: {', '.join(known)} (sim/world/{MATERIALS_FILE})",
+                self.material,
+            )
+
+
+# ours: four corrugated boxes; their weights are about what a regular slotted case of that size
+# weighs in single-wall board (scenarios/baseline.toml states a real operation's carton mix)
 _BOXES = (
-    BoxConfig("S", 6.0, 0.15, 0.14),
-    BoxConfig("M", 20.0, 0.35, 0.32),
-    BoxConfig("L", 45.0, 0.65, 0.59),
-    BoxConfig("XL", 90.0, 1.10, 0.99),
+    BoxConfig("S", 6.0, 0.15),
+    BoxConfig("M", 20.0, 0.35),
+    BoxConfig("L", 45.0, 0.65),
+    BoxConfig("XL", 90.0, 1.10),
 )
+#: Categories whose goods travel in a plastic mailer when they fit (ours: clothes, cosmetics,
+#: books, toys and sports goods are soft or packed by their maker; electronics, home goods and
+#: food need a rigid box). In the baseline about 40 % of parcels then ship in a bag, the
+#: share China Post reported for 2014 (5.6 bn bags vs 6.7 bn cartons, weak: REALISM.md).
+_MAILER_CATEGORIES = ("apparel", "beauty", "books", "sports", "toys")
 
 
 @dataclass(frozen=True)
@@ -789,7 +853,10 @@ class PackingConfig(Section):
     policy: Literal["fixed", "smart"] = field_spec(
         "fixed",
         unit="-",
-        doc="`fixed`: every order ships in `fixed_box` (several if needed); `smart`: the smallest box that fits.",
+        doc=(
+            "`fixed`: every order ships in `fixed_box` (several if needed); `smart`: the smallest box that fits"
+            " (a mailer for soft goods that fit one, a reusable box for `reusable_share` of the boxed orders)."
+        ),
     )
     boxes: tuple[BoxConfig, ...] = field_spec(
         _BOXES,
@@ -798,8 +865,8 @@ class PackingConfig(Section):
         max_len=100,
         allowed="unique names",
         why="ours",
-        default_doc="S 6 L, M 20 L, L 45 L, XL 90 L",
-        doc="The box catalog (`[[packing.boxes]]` tables).",
+        default_doc="S 6 L, M 20 L, L 45 L, XL 90 L, corrugated",
+        doc="The box catalog (`[[packing.boxes]]` tables), mailers and reusable boxes included.",
     )
     fixed_box: str = field_spec("L", unit="box name", allowed="a name in `boxes`", doc="The box used by the `fixed` policy.")
     fill_ratio: float = field_spec(
@@ -809,12 +876,53 @@ class PackingConfig(Section):
         le=1.0,
         doc="Usable share of a box's volume: items fit when their volume is at most this share of it.",
     )
+    mailer_categories: tuple[str, ...] = field_spec(
+        _MAILER_CATEGORIES,
+        unit="category names",
+        max_len=100,
+        allowed="category names (a name not in `catalog.categories` matches nothing)",
+        why="ours",
+        default_doc=", ".join(_MAILER_CATEGORIES),
+        doc=(
+            "`smart` policy: an order whose lines are all of these categories ships in the smallest mailer"
+            " (a box of a `mailer` material) that holds it; other orders, and soft ones too big for a mailer,"
+            " get a box. Ours: soft goods or goods packed by their maker; about 40 % of Chinese parcels"
+            " went in plastic bags in 2014 (China Post, weak)."
+        ),
+    )
+    reusable_share: float = field_spec(
+        0.0,
+        unit="share of boxed orders",
+        ge=0.0,
+        le=1.0,
+        doc=(
+            "`smart` policy: share of the orders that would get a single-use box which ship in the smallest"
+            " reusable box (a box of a reusable material) that holds them, drawn per order from the `packing`"
+            " stream; the parcel carries the box's amortised footprint. 0: none."
+        ),
+    )
 
     def _rules(self) -> Iterator[Problem]:
         names = [b.name for b in self.boxes]
         yield from unique(("boxes",), names, "box name")
+        yield from unique(("mailer_categories",), self.mailer_categories, "category")
         if self.fixed_box not in names:
             yield Problem(("fixed_box",), f"must name a box in packing.boxes; allowed: {', '.join(names)}", self.fixed_box)
+        known = materials()
+        kinds = [known[b.material] for b in self.boxes if b.material in known]
+        if len(kinds) == len(self.boxes) and not any(not k.mailer and not k.reusable for k in kinds):
+            yield Problem(
+                ("boxes",),
+                "must hold a single-use box (not a mailer, not reusable): an order that fits nothing else ships in it",
+                names,
+            )
+        if self.reusable_share > 0 and len(kinds) == len(self.boxes) and not any(k.reusable for k in kinds):
+            reusable = ", ".join(k.name for k in known.values() if k.reusable)
+            yield Problem(
+                ("reusable_share",),
+                f"needs a box of a reusable material in packing.boxes (materials: {reusable})",
+                self.reusable_share,
+            )
 
 
 @dataclass(frozen=True)
@@ -1248,12 +1356,14 @@ class RoutingConfig(Section):
 class LabelsConfig(Section):
     """``[labels]``: per-order footprints and the carbon labels shown on products."""
 
-    method: Literal["demand_share", "tonne_km"] = field_spec(
+    method: Literal["toc_tonne_km", "demand_share", "tonne_km"] = field_spec(
         "demand_share",
         unit="-",
         doc=(
-            "How a route's emissions are split over its orders: `demand_share` (eq. 5: each arc by the demand on board) or "
-            "`tonne_km` (ISO 14083 / GLEC style)."
+            "How vehicles' emissions are split over the parcels: `toc_tonne_km` (ISO 14083 5.6: a day's routes of one vehicle"
+            " type, and a day's line-haul trucks, pooled as a transport operation category and split by tonne-km over each"
+            " parcel's shortest feasible distance), `demand_share` (seed eq. 5: each arc of a route by the demand on board) or"
+            " `tonne_km` (one route by tonne-km)."
         ),
     )
     grade_thresholds: tuple[float, ...] = field_spec(

@@ -45,7 +45,7 @@ from sim.world.fleet import FleetPool
 from sim.world.geography import World
 from sim.world.orders import Order, OrderStatus, record_failure
 from sim.world.pickup import site_window
-from sim.world.vehicles import RoutePlan, drive
+from sim.world.vehicles import RoutePlan, RouteTrace, drive
 
 if TYPE_CHECKING:
     from sim.world.labelling import Labeller
@@ -339,6 +339,8 @@ class Dispatcher:
                 dispatched.add(o.id)
             ctx.counters.routes += 1
             ctx.counters.on_road += 1
+            if self.labeller is not None:
+                self.labeller.route_departed(plan.start)
             ctx.env.process(drive(ctx, plan, self.travel_rng, self._returned))
         for o in orders:
             if o.id not in dispatched:
@@ -380,14 +382,14 @@ class Dispatcher:
         pick = min if fits else max
         return pick(pool, key=lambda kl: (self.fleet.capacity_kg(types[kl]), kl))
 
-    def _returned(self, plan: RoutePlan, carried_back: list[Order], shares: dict[int, float]) -> None:
+    def _returned(self, plan: RoutePlan, carried_back: list[Order], shares: dict[int, float], trace: RouteTrace) -> None:
         """A vehicle is back: its emissions go to the labeller, it is idle again, and parcels
         nobody was home for try again the next day."""
         self.ctx.counters.on_road -= 1
         self.fleet.release(plan.vehicle_id, plan.start, self.ctx.now - plan.start, plan.kwh)
         if self.labeller is not None:
             vehicle = plan.instance.vehicle_types[plan.vehicle_type]
-            self.labeller.route_returned(plan.route_id, [o for _, o in plan.stops], shares, vehicle)
+            self.labeller.route_returned(trace, [o for _, o in plan.stops], shares, vehicle)
         next_day = (self.ctx.now // MINUTES_PER_DAY + 1) * MINUTES_PER_DAY
         pickup = self.ctx.pickup
         for o in carried_back:

@@ -13,16 +13,30 @@ grade (``labels.grade_thresholds`` against its category's median value, with
 value = production footprint per unit + the logistics its units were charged. Every label
 and grade change is an event and an entry of the hash-chained ledger (:mod:`labels.ledger`),
 written in the same transaction as the events.
+
+Operation categories (ISO 14083, GLEC v3): a day's rounds of one vehicle type are one transport
+operation category (TOC ``last-mile-<type>@<day>``), a day's line-haul trucks another
+(``linehaul-truck@<day>``), and the warehouse, the sortation hub and the stations hub operation
+categories (HOC ``warehouse@<day>``, ...; kWh a parcel x the grid). Every leg and every site an
+order passes is a transport chain element of its footprint (``footprint_computed.data.tces``)
+charged from its category's day: under ``labels.method = "toc_tonne_km"`` a TOC's kg are split
+over its parcels by tonne-km (mass x shortest feasible distance), a HOC's always by mass; under
+``demand_share`` and ``tonne_km`` a round's kg are split over its own parcels when it returns.
+So an order's footprint is final once it has ended and every category day it touched has
+closed: the day is over and every round that left on it is back. Each closed category day is a
+``category_closed`` event (its kg, activity, load and empty-distance figures) and a ledger
+record, so the TCEs of a category add up to what its vehicles or sites emitted.
 """
 
 from __future__ import annotations
 
-from collections import deque
+from collections import Counter, deque
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from labels.carriers import Carrier, carrier, vehicle_carrier
+from labels.apportion import allocate
+from labels.carriers import ELECTRICITY, Carrier, carrier, vehicle_carrier
 from labels.footprint import Footprint, Scope
 from labels.grades import grade_names, next_grade
 from labels.ledger import Ledger
@@ -31,6 +45,7 @@ from sim.log.events import Event, EventType
 from sim.world.catalog import Catalog
 from sim.world.context import MINUTES_PER_DAY, Context
 from sim.world.orders import Order, OrderStatus
+from sim.world.vehicles import RouteTrace
 from sim.world.warehouse import Warehouse
 
 WTW: Scope = "wtw"
@@ -73,6 +88,17 @@ class Labeller:
         self._steps = {g: (len(names) - 1) / 2.0 - i for i, g in enumerate(names)}
         self.score = np.zeros(len(catalog))
         self.labels_issued = 0
+        self.pool_tocs = self.cfg.method == "toc_tonne_km"
+        self.grid = ctx.scenario.fleet.grid_kg_per_kwh
+        self.electricity = carrier(ELECTRICITY)
+        net = ctx.scenario.network
+        self.site_kwh = {
+            "warehouse": ctx.scenario.warehouse.kwh_per_parcel,
+            "hub": net.hub_kwh_per_parcel,
+            "station": net.station_kwh_per_parcel,
+        }
+        self.pools: dict[str, _Pool] = {}  # open category days by id
+        self.out: Counter[int] = Counter()  # rounds on the road by the day they left
 
     # -- orders ---------------------------------------------------------------------------------
 
@@ -80,66 +106,197 @@ class Labeller:
         """The energy carrier of a vehicle type of the run."""
         return carrier(vehicle_carrier(self.stated.get(vehicle_type, "auto"), electric))
 
-    def route_returned(self, route_id: int, orders: list[Order], shares: dict[int, float], vehicle: VehicleType) -> None:
-        """Charge a returned route's shares to its orders (WTW and TTW by the vehicle's energy
-        carrier); finish the orders that have ended."""
-        fuel = self.carrier_of(vehicle.name, vehicle.electric)
-        for o in orders:
-            kg = shares[o.id]
-            c = self.charged.setdefault(o.id, _Charge(o))
-            c.model += kg
-            wtw, ttw = fuel.scopes(kg)
-            c.wtw += wtw
-            c.ttw += ttw
-            c.routes.append(route_id)
-        for o in orders:
-            if o.status in (OrderStatus.DELIVERED, OrderStatus.FAILED):
-                self._finish(o)
+    def route_departed(self, start: float) -> None:
+        """A round left: its day's last-mile categories stay open until it is back."""
+        self.out[_day(start)] += 1
 
-    def linehaul_arrived(self, orders: list[Order], shares: dict[int, float]) -> None:
-        """Charge a line-haul truck's shares to its parcels (diesel: converted to the label scope)."""
+    def route_returned(self, trace: RouteTrace, orders: list[Order], shares: dict[int, float], vehicle: VehicleType) -> None:
+        """A round is back: its kg go to its TOC's day (pooled under ``toc_tonne_km``, its own
+        ``shares`` charged to its orders otherwise); orders that have ended finish once their
+        categories have closed."""
+        fuel = self.carrier_of(vehicle.name, vehicle.electric)
+        day = _day(trace.start)
+        pool = self._pool(f"last-mile-{vehicle.name}", "toc", "last_mile", fuel, day, allocate=self.pool_tocs)
+        pool.operations += 1
+        pool.kg_model += trace.kg_model
+        pool.km += trace.km
+        pool.empty_km += trace.empty_km
+        pool.load_kg += trace.load_kg
+        pool.capacity_kg += trace.capacity_kg
         for o in orders:
-            kg = shares[o.id]
             c = self.charged.setdefault(o.id, _Charge(o))
-            c.linehaul_model += kg
-            wtw, ttw = self.diesel.scopes(kg)
-            c.linehaul_wtw += wtw
-            c.linehaul_ttw += ttw
+            c.routes.append(trace.route_id)
+            sfd = trace.sfd_km[o.id]
+            el = _Element(
+                "last_mile",
+                pool.category,
+                o.weight_kg,
+                trace.stop_km.get(o.id, 0.0),
+                sfd,
+                o.weight_kg / 1000.0 * sfd,
+                trace.start,
+                trace.stop_t.get(o.id),
+                trace.route_id,
+            )
+            if not self.pool_tocs:
+                el.model = shares[o.id]
+            self._attach(c, pool, el)
+        self.out[day] -= 1
+        self.settle()
+
+    def linehaul_arrived(
+        self, orders: list[Order], shares: dict[int, float], kg: float, km_out: float, km_back: float, departed: float, truck: int
+    ) -> None:
+        """A line-haul truck reached its station: its parcels passed the sortation hub, rode the
+        truck and are handled at the station; each a chain element of the day's category."""
+        pool = self._pool("linehaul-truck", "toc", "linehaul", self.diesel, _day(self.ctx.now), allocate=self.pool_tocs)
+        pool.operations += 1
+        pool.kg_model += kg
+        pool.km += km_out + km_back
+        pool.empty_km += km_back  # the empty return, charged to the load it brought
+        pool.load_kg += sum(o.weight_kg for o in orders)
+        pool.capacity_kg += self.ctx.scenario.network.linehaul_capacity_kg
+        for o in orders:
+            c = self.charged.setdefault(o.id, _Charge(o))
+            self._handled(c, "hub", departed, departed)
+            el = _Element(
+                "linehaul",
+                pool.category,
+                o.weight_kg,
+                km_out,
+                km_out,
+                o.weight_kg / 1000.0 * km_out,
+                departed,
+                self.ctx.now,
+                truck,
+            )
+            if not self.pool_tocs:
+                el.model = shares[o.id]
+            self._attach(c, pool, el)
+            self._handled(c, "station", self.ctx.now, self.ctx.now)
+
+    def packed(self, o: Order) -> None:
+        """An order is packed: it was stored, picked and packed at the warehouse."""
+        self._handled(self.charged.setdefault(o.id, _Charge(o)), "warehouse", self.ctx.now, self.ctx.now)
+
+    def _handled(self, c: _Charge, site: str, t0: float, t1: float) -> None:
+        kwh = self.site_kwh[site]
+        if kwh <= 0.0:
+            return
+        pool = self._pool(site, "hoc", "handling", self.electricity, _day(t1), allocate=True)
+        pool.operations += 1
+        pool.kg_model += kwh * self.grid
+        self._attach(
+            c, pool, _Element("handling", pool.category, c.order.weight_kg, None, None, c.order.weight_kg / 1000.0, t0, t1, None)
+        )
+
+    def _pool(self, base: str, kind: str, part: str, fuel: Carrier, day: int, allocate: bool) -> _Pool:
+        category = f"{base}@{day}"
+        pool = self.pools.get(category)
+        if pool is None:
+            pool = self.pools[category] = _Pool(category, base, day, kind, part, fuel, allocate)
+        return pool
+
+    @staticmethod
+    def _attach(c: _Charge, pool: _Pool, el: _Element) -> None:
+        pool.elements.append((c.order.id, el))
+        c.elements.append(el)
+        c.open += 1
+
+    def settle(self) -> None:
+        """Close every category day that is over with all its rounds back; finish the orders
+        that have ended and have nothing open."""
+        today = _day(self.ctx.now)
+        for category in [k for k, p in self.pools.items() if p.day < today and self.out[p.day] <= 0]:
+            self._close_pool(self.pools.pop(category))
+
+    def _close_pool(self, pool: _Pool) -> None:
+        if pool.allocate:
+            activity: dict[int, float] = {}
+            for i, (_, el) in enumerate(pool.elements):
+                activity[i] = el.activity
+            for i, kg in allocate(pool.kg_model, activity).items():
+                pool.elements[i][1].model = kg
+        wtw = ttw = 0.0
+        for _, el in pool.elements:
+            el.wtw, el.ttw = pool.carrier.scopes(el.model)
+            wtw += el.wtw
+            ttw += el.ttw
+        record = {
+            "category": pool.category,
+            "base": pool.base,
+            "day": pool.day,
+            "kind": pool.kind,
+            "part": pool.part,
+            "carrier": pool.carrier.name,
+            "allocated": pool.allocate,
+            "operations": pool.operations,
+            "elements": len(pool.elements),
+            "kg_model": pool.kg_model,
+            "wtw": wtw,
+            "ttw": ttw,
+            "activity": sum(el.activity for _, el in pool.elements),
+            "unit": "tkm" if pool.kind == "toc" else "t",
+            "km": pool.km,
+            "empty_km": pool.empty_km,
+            "load_kg": pool.load_kg,
+            "capacity_kg": pool.capacity_kg,
+        }
+        ctx = self.ctx
+        ctx.record(Event(t=ctx.now, type=EventType.CATEGORY_CLOSED, label_id=pool.category, kg_co2e=wtw, data=record))
+        if self.ledger is not None:
+            self.ledger.append(ctx.now, "category_total", pool.category, record)
+        for oid, _ in pool.elements:
+            c = self.charged.get(oid)
+            if c is None:
+                continue
+            c.open -= 1
+            if c.open == 0 and c.order.status in (OrderStatus.DELIVERED, OrderStatus.FAILED):
+                self._finish(c.order)
 
     def close(self) -> None:
-        """At the end of a run: orders charged by a route that ended later without riding
-        again (failed with reason run_ended) get their footprint now."""
+        """At the end of a run: every category day still open closes (the rounds are home) and
+        the orders that have ended get their footprints."""
+        for pool in sorted(self.pools.values(), key=lambda p: (p.day, p.category)):
+            self._close_pool(pool)
+        self.pools.clear()
         for c in list(self.charged.values()):
-            if c.order.status in (OrderStatus.DELIVERED, OrderStatus.FAILED):
+            if c.open == 0 and c.order.status in (OrderStatus.DELIVERED, OrderStatus.FAILED):
                 self._finish(c.order)
 
     def _finish(self, o: Order) -> None:
         ctx, cat = self.ctx, self.catalog
-        trunk_wtw = float(sum(q * self.unit_trunk_scopes[0][p] for p, q in o.lines))
-        trunk_ttw = float(sum(q * self.unit_trunk_scopes[1][p] for p, q in o.lines))
         production = float(sum(q * cat.production_kg_co2e[p] for p, q in o.lines))
         charge = self.charged.pop(o.id)
+        trunk = self._trunk_tces(o)
+        tces = trunk + [el.record() for el in charge.elements]
+        sums = {(part, scope): 0.0 for part in ("trunk", "handling", "linehaul", "last_mile") for scope in (WTW, TTW)}
+        model = {"last_mile": 0.0, "linehaul": 0.0}
+        for t in tces:
+            sums[t["part"], WTW] += t["wtw"]
+            sums[t["part"], TTW] += t["ttw"]
+        for el in charge.elements:
+            if el.part in model:
+                model[el.part] += el.model
         both = {
             scope: Footprint(
                 order_id=o.id,
-                last_mile=lm,
-                trunk=trunk,
+                last_mile=sums["last_mile", scope],
+                trunk=sums["trunk", scope],
                 packaging=o.packaging_kg_co2e,
                 production=production,
                 scope=scope,
                 include_production=self.cfg.include_production,
-                linehaul=lh,
+                linehaul=sums["linehaul", scope],
+                handling=sums["handling", scope],
             )
-            for scope, lm, trunk, lh in (
-                (WTW, charge.wtw, trunk_wtw, charge.linehaul_wtw),
-                (TTW, charge.ttw, trunk_ttw, charge.linehaul_ttw),
-            )
+            for scope in (WTW, TTW)
         }
         fp = both[self.cfg.scope]
         parts = fp.to_dict()
         del parts["order_id"]
         parts["scopes"] = {k: f.scope_parts() for k, f in both.items()}
-        parts["trunk_legs"] = self._trunk_legs(o)
+        parts["tces"] = tces
         ctx.record(
             Event(
                 t=ctx.now,
@@ -149,8 +306,8 @@ class Labeller:
                 data={
                     **parts,
                     "method": self.cfg.method,
-                    "last_mile_model": charge.model,
-                    "linehaul_model": charge.linehaul_model,
+                    "last_mile_model": model["last_mile"],
+                    "linehaul_model": model["linehaul"],
                     "routes": charge.routes,
                     "delivered": o.status is OrderStatus.DELIVERED,
                 },
@@ -165,6 +322,7 @@ class Labeller:
             "last_mile": fp.last_mile,
             "linehaul": fp.linehaul,
             "trunk": fp.trunk,
+            "handling": fp.handling,
             "packaging": fp.packaging,
             "production": fp.production,
             "scope": fp.scope,
@@ -177,21 +335,27 @@ class Labeller:
             self.ledger.append(ctx.now, "order_label", o.id, label)
         self.labels_issued += 1
         # the logistics of the order, shared over its lines by mass, for the product grades
-        logistics = fp.last_mile + fp.linehaul + fp.packaging
+        logistics = fp.last_mile + fp.linehaul + fp.handling + fp.packaging
         goods = sum(q * float(cat.unit_kg[p]) for p, q in o.lines) or 1.0
         for p, q in o.lines:
             self.window[p].append(
                 (ctx.now, float(q), logistics * q * float(cat.unit_kg[p]) / goods, q * float(self.unit_trunk[p]))
             )
 
-    def _trunk_legs(self, o: Order) -> list[dict]:
-        """The supplier legs that brought the order's units, one per mode and distance: what an
-        iLEAP export turns into trunk TCEs (their tonne-km x intensity is the footprint's trunk)."""
+    def _trunk_tces(self, o: Order) -> list[dict]:
+        """The supplier legs that brought the order's units, one chain element per mode and
+        distance: goods mass x km x the leg's intensity (diesel)."""
         legs: dict[tuple[str, float], float] = {}
         for p, q in o.lines:
             key = ("rail" if self.trunk_rail[p] else "road", float(self.trunk_km[p]))
             legs[key] = legs.get(key, 0.0) + q * float(self.catalog.unit_kg[p])
-        return [{"mode": mode, "km": km, "mass_kg": mass} for (mode, km), mass in sorted(legs.items())]
+        w = self.ctx.scenario.warehouse
+        out = []
+        for (mode, km), mass in sorted(legs.items()):
+            tkm = mass / 1000.0 * km
+            wtw, ttw = self.diesel.scopes(tkm * (w.rail_kg_per_tkm if mode == "rail" else w.road_kg_per_tkm))
+            out.append(_tce("trunk", f"trunk-{mode}", mass, km, km, tkm, None, None, None, wtw, ttw))
+        return out
 
     # -- products -------------------------------------------------------------------------------
 
@@ -275,6 +439,7 @@ class Labeller:
     def grading(self):
         """The SimPy process: grade at the start, then every midnight."""
         while True:
+            self.settle()  # yesterday's categories close before the grades read the labels
             self.regrade()
             yield self.ctx.env.timeout(MINUTES_PER_DAY)
 
@@ -290,15 +455,86 @@ def _finite(x: float) -> float | None:
     return x if x != float("inf") else None
 
 
+def _day(t: float) -> int:
+    return int(t // MINUTES_PER_DAY)
+
+
+def _tce(part, category, mass, km, sfd, activity, t0, t1, ref, wtw, ttw) -> dict:
+    return {
+        "part": part,
+        "category": category,
+        "mass_kg": mass,
+        "km": km,
+        "sfd_km": sfd,
+        "activity": activity,
+        "t0": t0,
+        "t1": t1,
+        "ref": ref,
+        "wtw": wtw,
+        "ttw": ttw,
+    }
+
+
+@dataclass
+class _Element:
+    """One transport chain element of an order: a leg (TOC) or a site (HOC) of a category day;
+    its kg are known when the day closes."""
+
+    part: str  # the footprint part: last_mile, linehaul, handling
+    category: str  # the category day's id
+    mass_kg: float
+    km: float | None  # distance driven to the drop (last mile), the truck's outbound km (line-haul)
+    sfd_km: float | None  # shortest feasible distance: what tonne-km are counted over
+    activity: float  # tonne-km (TOC) or tonnes (HOC)
+    t0: float | None
+    t1: float | None
+    ref: int | None  # the round or truck
+    model: float = 0.0  # kg at the vehicles' or sites' factors
+    wtw: float = 0.0
+    ttw: float = 0.0
+
+    def record(self) -> dict:
+        return _tce(
+            self.part,
+            self.category,
+            self.mass_kg,
+            self.km,
+            self.sfd_km,
+            self.activity,
+            self.t0,
+            self.t1,
+            self.ref,
+            self.wtw,
+            self.ttw,
+        )
+
+
+@dataclass
+class _Pool:
+    """One operation category over one day: what its vehicles or sites emitted and the elements
+    of the orders it served."""
+
+    category: str
+    base: str
+    day: int
+    kind: str  # toc or hoc
+    part: str
+    carrier: Carrier
+    allocate: bool  # split kg_model by activity (else each element carries its own kg)
+    kg_model: float = 0.0
+    operations: int = 0
+    km: float = 0.0
+    empty_km: float = 0.0
+    load_kg: float = 0.0
+    capacity_kg: float = 0.0
+    elements: list[tuple[int, _Element]] = field(default_factory=list)
+
+
 @dataclass
 class _Charge:
-    """What the routes have charged one order so far."""
+    """The chain elements of one order so far."""
 
     order: Order
-    model: float = 0.0  # kg at the vehicles' factors
-    wtw: float = 0.0  # the same well-to-wheel, by each route's energy carrier
-    ttw: float = 0.0  # ... and tank-to-wheel
-    linehaul_model: float = 0.0  # kg of line-haul trucks at their factors
-    linehaul_wtw: float = 0.0  # the same well-to-wheel (diesel trucks)
-    linehaul_ttw: float = 0.0
+    elements: list[_Element] = field(default_factory=list)
+    open: int = 0  # elements whose category day has not closed
     routes: list[int] = field(default_factory=list)

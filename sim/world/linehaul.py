@@ -122,6 +122,7 @@ class LineHaul:
         truck = self.next_truck
         self.next_truck += 1
         mass = sum(o.weight_kg for o in parcels)
+        departed = ctx.now
         out = inst.leg(0, 1, 0, mass / KG_PER_CAPACITY_UNIT, ctx.now)
         yield ctx.env.timeout(out.minutes)
         back = inst.leg(1, 0, 0, 0.0, ctx.now)  # empty return, charged to this load
@@ -147,7 +148,7 @@ class LineHaul:
             )
         )
         if self.labeller is not None:
-            self.labeller.linehaul_arrived(parcels, shares)
+            self.labeller.linehaul_arrived(parcels, shares, kg, out.km, back.km, departed, truck)
         for o in parcels:
             self.on_arrival(o)
 

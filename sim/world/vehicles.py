@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from labels.apportion import DrivenArc, DrivenRoute, apportion
+from labels.apportion import DrivenArc, DrivenRoute, apportion, route_method
 from optimizer import RoutingInstance
 from optimizer.units import KG_PER_CAPACITY_UNIT
 from sim.log.events import Event, EventType
@@ -61,11 +61,29 @@ def travel_noise(rng: np.random.Generator, cv: float) -> float:
     return noise_factor(float(rng.standard_normal()), cv)
 
 
+@dataclass(frozen=True)
+class RouteTrace:
+    """What a round did, for the carbon accounting: when it left, what it drove and emitted,
+    and for each parcel its shortest feasible distance from the station, the km driven to its
+    drop and the time it got there."""
+
+    route_id: int
+    start: float
+    km: float
+    empty_km: float  # km driven with nothing on board
+    kg_model: float  # kg CO2e at the vehicle's factors
+    load_kg: float  # mass on board at departure
+    capacity_kg: float
+    sfd_km: dict[int, float]
+    stop_km: dict[int, float]
+    stop_t: dict[int, float]
+
+
 def drive(
     ctx: Context,
     plan: RoutePlan,
     rng: np.random.Generator,
-    on_return: Callable[[RoutePlan, list[Order], dict[int, float]], None],
+    on_return: Callable[[RoutePlan, list[Order], dict[int, float], RouteTrace], None],
 ):
     """The SimPy process of one route: depart, serve each stop, return; records every step."""
     env, rec, sc = ctx.env, ctx.record, ctx.scenario
@@ -103,6 +121,8 @@ def drive(
     carried_back: list[Order] = []
     on_board = {o.id: o.weight_kg for _, o in plan.stops}
     arcs: list[DrivenArc] = []
+    stop_km: dict[int, float] = {}
+    stop_t: dict[int, float] = {}
     prev = 0
     pickup = ctx.pickup
     for node, order in plan.stops:
@@ -119,6 +139,8 @@ def drive(
             arcs.append(DrivenArc(leg.km, leg.kg_co2e, dict(on_board)))
             leg_km, leg_kg = leg.km, leg.kg_co2e
         arrival = ctx.now
+        stop_km.setdefault(order.id, km)
+        stop_t.setdefault(order.id, arrival)
         rec(
             Event(
                 t=arrival,
@@ -186,7 +208,7 @@ def drive(
         mass_kg={o.id: o.weight_kg for _, o in plan.stops},
         sfd_km={o.id: float(inst.distance[0, node]) for node, o in plan.stops},
     )
-    shares = apportion(driven, sc.labels.method)
+    shares = apportion(driven, route_method(sc.labels.method))
     rec(
         Event(
             t=ctx.now,
@@ -207,4 +229,16 @@ def drive(
         )
     )
     object.__setattr__(plan, "kwh", kwh)  # frozen: the one field the drive fills in
-    on_return(plan, carried_back, shares)
+    trace = RouteTrace(
+        route_id=plan.route_id,
+        start=plan.start,
+        km=km,
+        empty_km=math.fsum(a.km for a in arcs if not any(m > 0.0 for m in a.on_board.values())),
+        kg_model=driven.kg_co2e,
+        load_kg=sum(o.weight_kg for _, o in plan.stops),
+        capacity_kg=vt.capacity * KG_PER_CAPACITY_UNIT,
+        sfd_km=dict(driven.sfd_km),
+        stop_km=stop_km,
+        stop_t=stop_t,
+    )
+    on_return(plan, carried_back, shares, trace)

@@ -66,6 +66,9 @@ class Warehouse:
         self.supplier = rng.integers(len(w.supplier_km), size=n)
         self.pickers = simpy.Resource(ctx.env, capacity=w.pickers)
         self.stockouts = 0
+        # which products may travel in a mailer (every line of a mailer order must)
+        soft = [i for i, name in enumerate(catalog.categories) if name in sc.packing.mailer_categories]
+        self.mailer_ok = np.isin(catalog.category, soft)
 
     # -- stock ------------------------------------------------------------------------------
 
@@ -220,7 +223,11 @@ class Warehouse:
             yield slot
             yield ctx.env.timeout(self.cfg.pick_minutes_per_item * order.items)
         ctx.record(Event(t=ctx.now, type=EventType.PICKED, order_id=order.id, quantity=float(order.items)))
-        choice = choose_box(ctx.scenario.packing, order.volume_l)
+        packing = ctx.scenario.packing
+        soft = all(self.mailer_ok[p] for p, _ in order.lines)
+        # its own stream: the draw moves no other subsystem's numbers, and none is made at share 0
+        reusable = packing.reusable_share > 0 and ctx.streams.get("packing").random() < packing.reusable_share
+        choice = choose_box(packing, order.volume_l, soft=soft, reusable=reusable)
         order.box, order.boxes, order.packaging_kg_co2e = choice.box, choice.count, choice.kg_co2e
         order.parcel_l = choice.volume_l
         order.weight_kg += choice.weight_kg

@@ -18,44 +18,7 @@ from sim.cli import main
 
 SCHEMAS = Path(__file__).resolve().parents[1] / "data" / "ileap"
 
-WORLD = """
-[simulation]
-days = 2
-[world]
-customers = 600
-[network]
-layout = "stations"
-station_parcels_per_day = 60.0
-[demand]
-orders_per_day = 240
-promise = "day_definite"
-[catalog]
-products = 40
-[routing]
-wave_hours = [7.5, 12.5]
-[pickup]
-sites_per_station = 3
-[warehouse]
-road_to_rail = true
-[[fleet.vehicles]]
-name = "e_tricycle"
-capacity_kg = 250.0
-count = 6
-empty_kg_per_km = 0.022
-full_kg_per_km = 0.033
-capacity_m3 = 1.8
-electric = true
-zones = ["urban_core", "urban_suburban_transition"]
-[[fleet.vehicles]]
-name = "mini_van"
-capacity_kg = 650.0
-count = 6
-empty_kg_per_km = 0.165
-full_kg_per_km = 0.238
-capacity_m3 = 4.5
-energy_carrier = "petrol"
-zones = ["urban_rural_integration", "remote_county", "cross_region_hub"]
-"""
+WORLD = (Path(__file__).resolve().parents[1] / "data" / "stations_small.toml").read_text()
 
 
 def _schema(name: str) -> jsonschema.Draft7Validator:
@@ -80,12 +43,17 @@ def test_every_record_is_valid_against_the_official_schemas(exported):
     _, out, counts, _ = exported
     shipments = json.loads((out / "shipment-footprints.json").read_text())
     tocs = json.loads((out / "tocs.json").read_text())
-    assert json.loads((out / "hocs.json").read_text()) == []  # no hub operations modelled yet
+    hocs = json.loads((out / "hocs.json").read_text())
+    assert {h["hocId"].split("@")[0] for h in hocs} == {"warehouse", "hub", "station"}
     assert len(shipments) == counts["shipments"] > 100 and len(tocs) == counts["tocs"]
-    for validator, records in ((_schema("shipment-footprint.json"), shipments), (_schema("toc.json"), tocs)):
+    for validator, records in (
+        (_schema("shipment-footprint.json"), shipments),
+        (_schema("toc.json"), tocs),
+        (_schema("hoc.json"), hocs),
+    ):
         for r in records:
             errors = list(validator.iter_errors(r))
-            assert not errors, (r.get("shipmentId") or r.get("tocId"), errors[0].message)
+            assert not errors, (r.get("shipmentId") or r.get("tocId") or r.get("hocId"), errors[0].message)
     pact = _schema("pcf-shipment-footprint.json")
     files = sorted((out / "pact").glob("*.json"))
     assert len(files) == len(shipments)
@@ -95,7 +63,7 @@ def test_every_record_is_valid_against_the_official_schemas(exported):
         assert not errors, (f.name, errors[0].message)
 
 
-def test_tces_add_up_to_the_labels_transport_in_both_scopes(exported):
+def test_tces_add_up_to_the_labels_chain_in_both_scopes(exported):
     _, out, _, footprints = exported
     shipments = json.loads((out / "shipment-footprints.json").read_text())
     assert {int(s["shipmentId"]) for s in shipments} == set(footprints)
@@ -103,32 +71,56 @@ def test_tces_add_up_to_the_labels_transport_in_both_scopes(exported):
         scopes = footprints[int(s["shipmentId"])]["scopes"]
         for key, scope in (("co2eWTW", "wtw"), ("co2eTTW", "ttw")):
             total = sum(float(t[key]) for t in s["tces"])
-            assert total == pytest.approx(scopes[scope]["transport"], rel=1e-9, abs=1e-12), (s["shipmentId"], scope)
+            assert total == pytest.approx(scopes[scope]["chain"], rel=1e-9, abs=1e-12), (s["shipmentId"], scope)
+            assert scopes[scope]["chain"] == pytest.approx(scopes[scope]["transport"] + scopes[scope]["handling"], rel=1e-12)
 
 
-def test_tces_chain_in_order_and_name_existing_tocs(exported):
+def test_tces_chain_in_order_and_name_existing_categories(exported):
+    """Trunk, warehouse, hub, line-haul, station, last mile, in that order; every TCE names a TOC
+    or a HOC of the files; under toc_tonne_km every leg's kg are its tonne-km (mass x shortest
+    feasible distance) x its TOC day's intensity, and a site's its tonnes x its HOC's."""
     _, out, _, _ = exported
     shipments = json.loads((out / "shipment-footprints.json").read_text())
     tocs = {t["tocId"]: t for t in json.loads((out / "tocs.json").read_text())}
-    assert {"trunk-road", "trunk-rail", "linehaul-truck", "last-mile-e_tricycle", "last-mile-mini_van"} <= tocs.keys()
+    hocs = {h["hocId"]: h for h in json.loads((out / "hocs.json").read_text())}
+    bases = {t.split("@")[0] for t in tocs}
+    assert {"trunk-road", "trunk-rail", "linehaul-truck", "last-mile-e_tricycle", "last-mile-mini_van"} <= bases
     per_toc: dict[str, list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
+    order = ["trunk-", "warehouse", "hub", "linehaul-truck", "station", "last-mile"]
     for s in shipments:
         ids = [t["tceId"] for t in s["tces"]]
         assert len(set(ids)) == len(ids)
+        steps = []
         for prev, t in zip([None, *ids], s["tces"]):
             assert t["prevTceIds"] == ([] if prev is None else [prev])
-            assert t["tocId"] in tocs and t["hocId"] is None and t["shipmentId"] == s["shipmentId"]
-            assert Decimal(t["transportActivity"]) == pytest.approx(Decimal(t["mass"]) / 1000 * Decimal(t["distance"]["actual"]))
+            assert t["shipmentId"] == s["shipmentId"] and (t["tocId"] is None) != (t["hocId"] is None)
+            cid = t["tocId"] or t["hocId"]
+            steps.append(next(i for i, b in enumerate(order) if cid.startswith(b)))
+            if t["hocId"] is not None:
+                assert t["hocId"] in hocs
+                tonnes = Decimal(t["mass"]) / 1000
+                assert float(t["co2eWTW"]) == pytest.approx(
+                    float(tonnes * Decimal(hocs[t["hocId"]]["co2eIntensityWTW"])), rel=1e-9
+                )
+                continue
+            assert t["tocId"] in tocs
+            sfd = Decimal(t["distance"]["sfd"])
+            assert Decimal(t["transportActivity"]) == pytest.approx(Decimal(t["mass"]) / 1000 * sfd)
             per_toc[t["tocId"]][0] += Decimal(t["co2eWTW"])
             per_toc[t["tocId"]][1] += Decimal(t["transportActivity"])
-            if t["tocId"] == "last-mile-e_tricycle":
+            if t["tocId"].startswith("last-mile-e_tricycle"):
                 assert Decimal(t["co2eTTW"]) == 0 and Decimal(t["co2eWTW"]) > 0  # electric: never 0 kg WTW
-        assert s["tces"][0]["tocId"].startswith("trunk-") and s["tces"][-1]["tocId"].startswith("last-mile-")
+            if not t["tocId"].startswith("trunk-"):  # pooled by day: the TOC's intensity x the leg's tkm
+                intensity = float(tocs[t["tocId"]]["co2eIntensityWTW"])
+                assert float(t["co2eWTW"]) == pytest.approx(intensity * float(t["transportActivity"]), rel=1e-9)
+        assert steps == sorted(steps) and order[steps[-1]] == "last-mile"
     for toc_id, (wtw, tkm) in per_toc.items():
         assert float(tocs[toc_id]["co2eIntensityWTW"]) == pytest.approx(float(wtw / tkm), rel=1e-9)
-    assert tocs["last-mile-mini_van"]["energyCarriers"][0]["energyCarrier"] == "Petrol"
-    assert 0 < float(tocs["linehaul-truck"]["loadFactor"]) <= 1
-    assert float(tocs["linehaul-truck"]["emptyDistanceFactor"]) == pytest.approx(0.5)  # back empty on the same road
+    assert {t["energyCarriers"][0]["energyCarrier"] for k, t in tocs.items() if k.startswith("last-mile-mini_van")} == {"Petrol"}
+    for k, t in tocs.items():
+        if k.startswith("linehaul-truck"):
+            assert 0 < float(t["loadFactor"]) <= 1
+            assert float(t["emptyDistanceFactor"]) == pytest.approx(0.5)  # back empty on the same road
 
 
 def test_the_pact_wrapper_follows_the_ileap_mapping(exported):
@@ -170,16 +162,20 @@ def test_kpis_glec_is_the_exports_figures_with_the_data_quality_statement(export
     tkm: dict[str, float] = defaultdict(float)
     for s in shipments:
         for t in s["tces"]:
-            wtw[t["tocId"]] += float(t["co2eWTW"])
-            tkm[t["tocId"]] += float(t["transportActivity"])
+            base = (t["tocId"] or t["hocId"]).split("@")[0]
+            wtw[base] += float(t["co2eWTW"])
+            tkm[base] += float(t["transportActivity"]) if t["tocId"] else float(t["mass"]) / 1000
     rows = {r["toc_id"]: r for r in rep["tocs"]}
     assert rows.keys() == wtw.keys()
     for toc_id, r in rows.items():
+        # the day categories summed over the run: kg, and g per tkm (kg per tonne at a site)
         assert r["kg_co2e_wtw"] == pytest.approx(wtw[toc_id], rel=1e-9)
-        assert r["g_co2e_per_tkm_wtw"] == pytest.approx(1000 * wtw[toc_id] / tkm[toc_id], rel=1e-9)
+        per = 1000 if r["kind"] == "toc" else 1
+        assert r["g_co2e_per_tkm_wtw"] == pytest.approx(per * wtw[toc_id] / tkm[toc_id], rel=1e-9)
         assert r["kg_co2e_ttw"] <= r["kg_co2e_wtw"]
     assert rows["last-mile-e_tricycle"]["kg_co2e_ttw"] == 0 < rows["last-mile-e_tricycle"]["kg_co2e_wtw"]
-    mean = sum(f["scopes"]["wtw"]["transport"] for f in footprints.values()) / len(footprints)
+    assert rows["hub"]["kind"] == "hoc" and rows["hub"]["activity_unit"] == "t"
+    mean = sum(f["scopes"]["wtw"]["chain"] for f in footprints.values()) / len(footprints)
     assert rep["kg_co2e_wtw_per_parcel"] == pytest.approx(mean, rel=1e-9)
     assert rep["data_quality"].startswith("Modelled data")
     both = CliRunner().invoke(main, ["kpis", str(db), "--glec", "--by", "zone"])

@@ -49,14 +49,14 @@ def test_every_delivered_order_gets_one_footprint_and_one_label(day):
     assert two_routes  # re-attempts: charged on both routes
     for f in footprints.values():
         d = f.data
-        assert f.kg_co2e == pytest.approx(d["last_mile"] + d["trunk"] + d["packaging"])
-        assert min(d["last_mile"], d["trunk"], d["packaging"], d["production"]) >= 0
+        assert f.kg_co2e == pytest.approx(d["last_mile"] + d["trunk"] + d["handling"] + d["packaging"])
+        assert min(d["last_mile"], d["trunk"], d["packaging"], d["production"]) >= 0 and d["handling"] > 0
 
 
 def test_all_checks_hold_including_shares_and_ledger(day):
     with EventLog.open(day) as log:
         results = {r.name: r for r in check_run(log, 1)}
-    assert {"shares_add_up", "footprints_match_shares", "ledger_chain"} <= results.keys()
+    assert {"shares_add_up", "footprints_match_shares", "tces_add_up", "categories_add_up", "ledger_chain"} <= results.keys()
     assert all(r.ok for r in results.values()), {n: r.example for n, r in results.items() if not r.ok}
 
 
@@ -204,7 +204,9 @@ def test_each_committed_batch_holds_labels_and_their_ledger_entries_together(tin
 
             def committed(self):
                 c = log.db.conn
-                labels = c.execute("SELECT COUNT(*) FROM events WHERE type IN ('label_issued', 'grade_changed')").fetchone()[0]
+                labels = c.execute(
+                    "SELECT COUNT(*) FROM events WHERE type IN ('label_issued', 'grade_changed', 'category_closed')"
+                ).fetchone()[0]
                 entries = c.execute("SELECT COUNT(*) FROM ledger WHERE kind NOT IN ('events', 'run')").fetchone()[0]
                 events = c.execute("SELECT COUNT(*) FROM events").fetchone()[0]
                 digested = c.execute("SELECT MAX(json_extract(content, '$.last')) FROM ledger WHERE kind = 'events'").fetchone()[
@@ -301,10 +303,35 @@ def test_a_run_from_before_the_labels_still_checks(day, tmp_path):
         day,
         tmp_path,
         "UPDATE events SET data = json_remove(data, '$.shares') WHERE type = 'vehicle_returned'",
-        "DELETE FROM events WHERE type IN ('footprint_computed', 'label_issued', 'grade_changed')",
+        "DELETE FROM events WHERE type IN ('footprint_computed', 'label_issued', 'grade_changed', 'category_closed')",
         "DROP TABLE ledger",
     )
     assert got == set()
+
+
+def test_the_chain_checks_catch_an_element_or_a_category_that_does_not_add_up(day, tmp_path):
+    """tces_add_up and categories_add_up hold untouched; a gram moved on one chain element breaks
+    both (its footprint's parts, its category's total), a gram added to a category's driven kg
+    breaks the second only."""
+    with EventLog.open(day) as log:
+        results = {r.name: r for r in check_run(log, 1)}
+    assert results["tces_add_up"].ok and results["categories_add_up"].ok
+    first_fp = "(SELECT MIN(seq) FROM events WHERE type = 'footprint_computed')"
+    moved = _tampered(
+        day,
+        tmp_path,
+        "UPDATE events SET data = json_set(data, '$.tces[1].wtw', json_extract(data, '$.tces[1].wtw') + 0.001)"
+        f" WHERE seq = {first_fp}",
+    )
+    assert {"tces_add_up", "categories_add_up"} <= moved
+    first_cat = "(SELECT MIN(seq) FROM events WHERE type = 'category_closed' AND json_extract(data, '$.kind') = 'toc')"
+    driven = _tampered(
+        day,
+        tmp_path,
+        "UPDATE events SET data = json_set(data, '$.kg_model', json_extract(data, '$.kg_model') + 0.001)"
+        f" WHERE seq = {first_cat}",
+    )
+    assert "categories_add_up" in driven and "tces_add_up" not in driven
 
 
 def test_the_scopes_check_catches_a_footprint_whose_parts_do_not_add_up(day, tmp_path):

@@ -25,7 +25,7 @@ INSIDE = (
     "load_factor_volume",
     "km_per_parcel",
     "kg_co2e_last_mile_per_order",
-    "kg_co2e_per_order",
+    "footprint_wtw_per_order",
     "cost_per_order",
     "conversion",
     "kg_co2e_per_order_packaging",

@@ -255,8 +255,8 @@ def test_set_overrides_apply():
 
 def test_set_override_on_a_default_array_entry(tmp_path):
     """An indexed override works when the file does not state the array (the default is used)."""
-    s = Scenario.from_file(write(tmp_path, "empty.toml", ""), ["packing.boxes[0].kg_co2e=0.2"])
-    assert s.packing.boxes[0].kg_co2e == 0.2 and s.packing.boxes[1] == Scenario().packing.boxes[1]
+    s = Scenario.from_file(write(tmp_path, "empty.toml", ""), ["packing.boxes[0].weight_kg=0.2"])
+    assert s.packing.boxes[0].weight_kg == 0.2 and s.packing.boxes[1] == Scenario().packing.boxes[1]
 
 
 def test_scenario_apply_overrides_method():

@@ -261,7 +261,7 @@ def test_every_range_is_in_the_readme_reference():
             '[[packing.boxes]]\nname = "B"\nvolume_l = 1e12',
             "packing.boxes[0].volume_l = 1000000000000.0: must be > 0 and <= 10000",
         ),
-        ('[[packing.boxes]]\nname = "B"\nkg_co2e = 5000', "packing.boxes[0].kg_co2e = 5000.0: must be between 0 and 1000"),
+        ('[[packing.boxes]]\nname = "B"\nweight_kg = 5000', "packing.boxes[0].weight_kg = 5000.0: must be > 0 and <= 1000"),
         ("[[demand.peaks]]\nstart_day = 100000", "demand.peaks[0].start_day = 100000: must be between 0 and 3650"),
         (
             "[demand]\ndaily_profile = [1e300" + ", 1.0" * 23 + "]",
@@ -402,7 +402,7 @@ TINY = ["simulation.days=1", "demand.orders_per_day=40", "world.customers=100", 
             " cost_per_km = 1000.0, fixed_cost = 1000000.0, cost_per_minute = 1000.0}]",
             "routing.late_weight=1000.0",
         ],
-        ['packing.boxes=[{name = "P", volume_l = 10000.0, weight_kg = 1000.0, kg_co2e = 1000.0}]', "packing.fixed_box=P"],
+        ['packing.boxes=[{name = "P", volume_l = 10000.0, weight_kg = 1000.0, material = "corrugated"}]', "packing.fixed_box=P"],
         [
             'demand.peaks=[{name = "x", start_day = 0, days = 3650, multiplier = 100.0}]',
             "demand.daily_profile=[1e6" + ", 0.0" * 23 + "]",

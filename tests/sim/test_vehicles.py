@@ -52,7 +52,7 @@ def _run(tiny, make_context, a, b):
         route_id=7, wave_id=3, depot=0, vehicle_id="van-01", vehicle_type=0, instance=inst, start=0.0, stops=((1, a), (2, b))
     )
     back = []
-    ctx.env.process(drive(ctx, plan, np.random.default_rng(0), lambda p, orders, shares: back.extend(orders)))
+    ctx.env.process(drive(ctx, plan, np.random.default_rng(0), lambda p, orders, shares, trace: back.extend(orders)))
     ctx.env.run()
     return events, back
 

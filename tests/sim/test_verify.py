@@ -114,11 +114,16 @@ def test_an_untouched_run_verifies_every_event_the_runs_row_and_product_labels(l
         assert all(c.ok for c in check_run(log, 1))
 
 
-def test_the_ledger_still_records_exactly_the_label_and_grade_events(logged):
+def test_the_ledger_still_records_exactly_the_label_grade_and_category_events(logged):
     con = sqlite3.connect(logged)
     kinds = dict(con.execute("SELECT kind, COUNT(*) FROM ledger GROUP BY kind").fetchall())
-    types = dict(con.execute("SELECT type, COUNT(*) FROM events WHERE type IN ('label_issued', 'grade_changed') GROUP BY type"))
+    types = dict(
+        con.execute(
+            "SELECT type, COUNT(*) FROM events WHERE type IN ('label_issued', 'grade_changed', 'category_closed') GROUP BY type"
+        )
+    )
     assert kinds.pop("order_label") == types["label_issued"] and kinds.pop("product_grade") == types["grade_changed"]
+    assert kinds.pop("category_total") == types["category_closed"] > 0
     assert kinds.pop("run") == 1 and kinds.pop("events") > 3 and not kinds
 
 

@@ -98,7 +98,7 @@ def test_picking_queues_for_the_crew_and_packing_adds_the_box(tiny, make_context
     ctx.env.run(until=10)
     assert [e.t for e in events if e.type is EventType.PICKED] == [1.0, 2.0, 3.0]
     pk = [e for e in events if e.type is EventType.PACKED]
-    assert [e.data["box"] for e in pk] == ["L"] * 3 and [e.kg_co2e for e in pk] == [0.59] * 3
+    assert [e.data["box"] for e in pk] == ["L"] * 3 and [e.kg_co2e for e in pk] == [pytest.approx(0.65 * 0.491)] * 3
     assert [o.weight_kg for o in packed] == [pytest.approx(0.5 + 0.65)] * 3
 
 
