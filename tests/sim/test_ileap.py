@@ -182,3 +182,30 @@ def test_kpis_glec_is_the_exports_figures_with_the_data_quality_statement(export
     assert both.exit_code == 2 and "pick one" in both.output
     table = CliRunner().invoke(main, ["--tables", "kpis", str(db), "--glec"], env={"COLUMNS": "200"})
     assert table.exit_code == 0 and "g/tkm WTW" in table.output and "data quality: Modelled" in table.output
+
+
+def test_the_files_are_the_compact_json_of_the_records_byte_for_byte(exported, tmp_path):
+    """The writer splices each shipment's bytes into its PACT file instead of encoding it twice:
+    every file is still exactly json's compact encoding of its record, also when a PACT record
+    does not share its shipment's dict (then it is encoded whole)."""
+    import copy
+
+    from sim.analysis.ileap import build_ileap
+    from sim.export.ileap import write_records
+
+    db, out, _, _ = exported
+    with EventLog.open(db) as log:
+        shipments, tocs, hocs, pact = build_ileap(log, 1)
+    encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+    for name, records in (("shipment-footprints.json", shipments), ("tocs.json", tocs), ("hocs.json", hocs)):
+        assert (out / name).read_bytes() == (encode(records) + "\n").encode(), name
+    assert sorted(p.name for p in (out / "pact").iterdir()) == sorted(f"{s['shipmentId']}.json" for s in shipments)
+    for pf in pact:
+        sid = pf["extensions"][0]["data"]["shipmentId"]
+        assert (out / "pact" / f"{sid}.json").read_bytes() == (encode(pf) + "\n").encode(), sid
+    apart = tmp_path / "apart"
+    apart.mkdir()
+    write_records(apart, shipments, tocs, hocs, copy.deepcopy(pact[:20]))
+    for pf in pact[:20]:
+        sid = pf["extensions"][0]["data"]["shipmentId"]
+        assert (apart / "pact" / f"{sid}.json").read_bytes() == (out / "pact" / f"{sid}.json").read_bytes()
