@@ -127,7 +127,8 @@ CHECKS: tuple[tuple[str, str, str], ...] = (
             SELECT route_id, {json_field(K.BATTERY_KWH)} AS battery FROM events
             WHERE run_id = :run AND type = 'vehicle_departed' AND {json_field(K.BATTERY_KWH)} IS NOT NULL
         ), r AS MATERIALIZED (
-            SELECT seq, route_id, vehicle_id, {json_field(K.KWH)} AS kwh FROM events WHERE run_id = :run AND type = 'vehicle_returned'
+            SELECT seq, route_id, vehicle_id, {json_field(K.KWH)} AS kwh FROM events
+            WHERE run_id = :run AND type = 'vehicle_returned'
         )
         SELECT r.seq, r.route_id, r.vehicle_id, r.kwh, d.battery FROM r JOIN d ON d.route_id = r.route_id
         WHERE r.kwh IS NULL OR r.kwh > d.battery * (1 + 1e-9)
