@@ -48,8 +48,9 @@ _NAMESPACE = uuid.UUID("6f1c8c1e-3b0e-4f3a-9c55-1d2a8e6b9a10")  # ours: the name
 
 def dec(x: float) -> str:
     """A float as iLEAP's Decimal: plain digits, every digit of its repr, no exponent."""
-    d = Decimal(repr(float(x)))
-    text = format(d, "f")
+    text = repr(float(x))
+    if "e" in text or "n" in text:  # 1e-05, 1e+16 (and nan, inf, which Decimal refuses with a clear error)
+        text = format(Decimal(text), "f")
     return "0" if text in ("-0", "-0.0") else text
 
 
@@ -108,8 +109,15 @@ def collect(log: EventLog, run_id: int) -> Chains:
     db = log.db
     start = datetime.combine(datetime.fromisoformat(str(scenario["simulation"]["start_date"])).date(), time(), UTC)
 
+    stamps: dict[float, str] = {}  # a round's departure or a truck's arrival is many parcels' time
+
     def at(t: float | None) -> str | None:
-        return None if t is None else (start + timedelta(minutes=float(t))).isoformat().replace("+00:00", "Z")
+        if t is None:
+            return None
+        text = stamps.get(t)
+        if text is None:
+            text = stamps[t] = (start + timedelta(minutes=float(t))).isoformat().replace("+00:00", "Z")
+        return text
 
     grid = float(scenario["fleet"]["grid_kg_per_kwh"])
     tocs: dict[str, _Toc] = {}
@@ -144,15 +152,15 @@ def collect(log: EventLog, run_id: int) -> Chains:
 
     diesel = carrier("diesel")
     shipments: list[dict] = []
-    for order, data in db.execute(
-        "SELECT order_id, data FROM events"
+    for order, data in db.execute(  # the chain alone: SQLite cuts it out of the footprint faster than Python parses it all
+        f"SELECT order_id, {json_field(K.TCES)} FROM events"
         f" WHERE run_id = ? AND type = 'footprint_computed' AND {json_field(K.DELIVERED)} ORDER BY seq",
         [run_id],
     ):
         sid = str(order)
         tces: list[dict] = []
         mass = 0.0
-        for t in json.loads(data)["tces"]:
+        for t in json.loads(data):
             cid = t["category"]
             if t["part"] == "trunk":
                 if cid not in tocs:
