@@ -16,7 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from labels.datafile import read_toml
+from labels.datafile import Table, read_toml
 
 CARRIERS_FILE = "energy_carriers.toml"
 #: The carrier of battery-electric vehicles.
@@ -112,21 +112,8 @@ def parse_carriers(data: dict[str, Any], source: str = "<carriers>") -> dict[str
 
 
 def _parse(entry: Any, where: str) -> Carrier:
-    if not isinstance(entry, dict):
-        raise CarrierFileError(f"{where}: not a table")
-    if isinstance(entry.get("name"), str):
-        where = f"{where} ({entry['name']})"
-
-    def bad(field: str, why: str) -> CarrierFileError:
-        return CarrierFileError(f"{where}: field {field!r}: {why}")
-
-    unknown = sorted(set(entry) - set(_FIELDS))
-    if unknown:
-        raise bad(unknown[0], f"unknown field (known: {', '.join(_FIELDS)})")
-    for field in ("name", "unit", "source"):
-        value = entry.get(field)
-        if not isinstance(value, str) or not value.strip():
-            raise bad(field, "missing" if value is None else f"must be non-empty text, got {value!r}")
+    table = Table(entry, where, _FIELDS, CarrierFileError, text=("name", "unit", "source"))
+    bad = table.bad
     numbers: dict[str, float | None] = {}
     for field in ("ttw", "wtt"):
         value = entry.get(field)

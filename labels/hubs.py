@@ -12,7 +12,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from labels.datafile import read_toml
+from labels.datafile import Table, read_toml
 
 HUBS_FILE = "hub_operations.toml"
 #: iLEAP's HubType values.
@@ -68,21 +68,8 @@ _FIELDS = ("name", "hub_type", "default_kg_per_tonne", "source", "derived", "wea
 
 
 def _parse(entry: Any, where: str) -> HubOperation:
-    if not isinstance(entry, dict):
-        raise HubFileError(f"{where}: not a table")
-    if isinstance(entry.get("name"), str):
-        where = f"{where} ({entry['name']})"
-
-    def bad(field: str, why: str) -> HubFileError:
-        return HubFileError(f"{where}: field {field!r}: {why}")
-
-    unknown = sorted(set(entry) - set(_FIELDS))
-    if unknown:
-        raise bad(unknown[0], f"unknown field (known: {', '.join(_FIELDS)})")
-    for field in ("name", "hub_type", "source", "derived"):
-        value = entry.get(field)
-        if not isinstance(value, str) or not value.strip():
-            raise bad(field, "missing" if value is None else f"must be non-empty text, got {value!r}")
+    table = Table(entry, where, _FIELDS, HubFileError, text=("name", "hub_type", "source", "derived"))
+    bad = table.bad
     if entry["hub_type"] not in HUB_TYPES:
         raise bad("hub_type", f"{entry['hub_type']!r} is not an iLEAP hub type; allowed: {', '.join(HUB_TYPES)}")
     value = entry.get("default_kg_per_tonne")

@@ -17,7 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from labels.datafile import read_toml
+from labels.datafile import Table, read_toml
 
 MATERIALS_FILE = "packaging_materials.toml"
 #: What a box is made of unless it says otherwise.
@@ -114,21 +114,8 @@ def parse_materials(data: dict[str, Any], source: str = "<materials>") -> dict[s
 
 
 def _parse(entry: Any, where: str) -> Material:
-    if not isinstance(entry, dict):
-        raise MaterialFileError(f"{where}: not a table")
-    if isinstance(entry.get("name"), str):
-        where = f"{where} ({entry['name']})"
-
-    def bad(field: str, why: str) -> MaterialFileError:
-        return MaterialFileError(f"{where}: field {field!r}: {why}")
-
-    unknown = sorted(set(entry) - set(_FIELDS))
-    if unknown:
-        raise bad(unknown[0], f"unknown field (known: {', '.join(_FIELDS)})")
-    for field in _TEXT:
-        value = entry.get(field)
-        if not isinstance(value, str) or not value.strip():
-            raise bad(field, "missing" if value is None else f"must be non-empty text, got {value!r}")
+    table = Table(entry, where, _FIELDS, MaterialFileError, text=_TEXT)
+    bad = table.bad
     if entry["form"] not in FORMS:
         raise bad("form", f"must be one of {', '.join(FORMS)}, got {entry['form']!r}")
     factor = entry.get("kg_co2e_per_kg")

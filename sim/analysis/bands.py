@@ -16,7 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from labels.datafile import read_toml
+from labels.datafile import Table, read_toml
 from sim.analysis.summary import RunSummary
 from sim.errors import InputError
 
@@ -100,28 +100,8 @@ def parse_bands(data: dict[str, Any], source: str = "<bands>") -> tuple[Band, ..
 
 
 def _parse_band(entry: Any, where: str, known: frozenset[str]) -> Band:
-    if not isinstance(entry, dict):
-        raise BandFileError(f"{where}: not a table")
-    key = entry.get("key")
-    if isinstance(key, str):
-        where = f"{where} ({key})"
-
-    def bad(field: str, why: str) -> BandFileError:
-        return BandFileError(f"{where}: field {field!r}: {why}")
-
-    unknown = sorted(set(entry) - set(_FIELDS))
-    if unknown:
-        raise bad(unknown[0], f"unknown field (known: {', '.join(_FIELDS)})")
-    for field in _REQUIRED_TEXT:
-        value = entry.get(field)
-        if value is None:
-            raise bad(field, "missing")
-        if not isinstance(value, str) or not value.strip():
-            raise bad(field, f"must be non-empty text, got {value!r}")
-    for field in _OPTIONAL_TEXT:
-        value = entry.get(field)
-        if value is not None and (not isinstance(value, str) or not value.strip()):
-            raise bad(field, f"must be non-empty text, got {value!r}")
+    table = Table(entry, where, _FIELDS, BandFileError, text=_REQUIRED_TEXT, optional_text=_OPTIONAL_TEXT, name_key="key")
+    bad = table.bad
     if entry["key"] not in known:
         raise bad("key", f"{entry['key']!r} is not a run figure (a key of `carbonsim run --json`)")
     bounds: dict[str, float | None] = {}
