@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from sim.analysis.ileap import collect
+from sim.analysis.ileap import add_trunk, categories, trunk_legs
 from sim.log.eventlog import EventLog
 from sim.log.payloads import K, json_field
 
@@ -83,12 +83,13 @@ class GlecReport:
 
 def glec_report(log: EventLog, run_id: int) -> GlecReport:
     """The run's GLEC-style figures (see the module docstring)."""
-    c = collect(log, run_id)
+    c = categories(log, run_id)  # the export's categories and trunk totals, without building the shipments
+    trunk, n = trunk_legs(log, run_id)
+    add_trunk(c, trunk)
     groups: dict[str, list] = {}
     for t in [*c.tocs, *c.hocs]:
         groups.setdefault(t.base or t.toc_id, []).append(t)
     rows = tuple(_row(base, members, log, run_id) for base, members in groups.items())
-    n = len(c.shipments)
     wtw = sum(r.kg_co2e_wtw for r in rows)
     ttw = sum(r.kg_co2e_ttw for r in rows)
     return GlecReport(

@@ -26,6 +26,7 @@ the ShipmentFootprint in its ``extensions``).
 from __future__ import annotations
 
 import json
+import math
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -93,23 +94,20 @@ class ChainsMissing(ValueError):
 def build_ileap(log: EventLog, run_id: int) -> tuple[list[dict], list[dict], list[dict], list[dict]]:
     """(shipment footprints, TOCs, HOCs, PACT product footprints) of a run, from its log."""
     c = collect(log, run_id)
-    toc_records = [_toc_record(t, c.grid) for t in c.tocs]
-    hoc_records = [_hoc_record(h, c.grid) for h in c.hocs]
-    pact = [_product_footprint(s, c.run_id, c.scenario_name, c.scenario, c.at) for s in c.shipments]
+    toc_records = [toc_record(t, c.grid) for t in c.tocs]
+    hoc_records = [hoc_record(h, c.grid) for h in c.hocs]
+    pact = [product_footprint(s, c.run_id, c.scenario_name, c.scenario, c.at) for s in c.shipments]
     return c.shipments, toc_records, hoc_records, pact
 
 
 _MODES = {"trunk-rail": "Rail"}
 
 
-def collect(log: EventLog, run_id: int) -> Chains:
-    """The transport chains of a run's delivered orders and the categories they use, from its log."""
-    run = log.get_run(run_id)
-    scenario = json.loads(run.scenario_json)
-    db = log.db
+def clock(scenario: dict) -> Callable[[float | None], str | None]:
+    """Simulated minutes -> the ISO time iLEAP wants, from the scenario's start date (memoised:
+    a round's departure or a truck's arrival is many parcels' time)."""
     start = datetime.combine(datetime.fromisoformat(str(scenario["simulation"]["start_date"])).date(), time(), UTC)
-
-    stamps: dict[float, str] = {}  # a round's departure or a truck's arrival is many parcels' time
+    stamps: dict[float, str] = {}
 
     def at(t: float | None) -> str | None:
         if t is None:
@@ -119,6 +117,23 @@ def collect(log: EventLog, run_id: int) -> Chains:
             text = stamps[t] = (start + timedelta(minutes=float(t))).isoformat().replace("+00:00", "Z")
         return text
 
+    return at
+
+
+def collect(log: EventLog, run_id: int) -> Chains:
+    """The transport chains of a run's delivered orders and the categories they use, from its log."""
+    c = categories(log, run_id)
+    c.shipments, trunk = shipment_chains(log, run_id, c.at)
+    add_trunk(c, trunk)
+    return c
+
+
+def categories(log: EventLog, run_id: int) -> Chains:
+    """The run's operation categories of its closed days (no shipments, no trunk TOCs yet: those
+    come from the chains, :func:`shipment_chains` and :func:`add_trunk`)."""
+    run = log.get_run(run_id)
+    scenario = json.loads(run.scenario_json)
+    db = log.db
     grid = float(scenario["fleet"]["grid_kg_per_kwh"])
     tocs: dict[str, _Toc] = {}
     hocs: dict[str, _Toc] = {}
@@ -149,37 +164,79 @@ def collect(log: EventLog, run_id: int) -> Chains:
         and db.execute("SELECT 1 FROM events WHERE run_id = ? AND type = 'footprint_computed' LIMIT 1", [run_id]).fetchone()
     ):
         raise ChainsMissing(f"run {run_id} was logged before its transport chain elements were (carbonsim < issue 15): re-run it")
+    return Chains([], list(tocs.values()), grid, run_id, run.scenario, scenario, clock(scenario), list(hocs.values()))
 
-    diesel = carrier("diesel")
+
+#: A trunk TOC's legs from the chains: ([kg WTW], [kg TTW], [tonne-km]), summed exactly by
+#: :func:`add_trunk` (math.fsum), so the totals do not depend on how the chains were sliced.
+TrunkSums = dict[str, tuple[list[float], list[float], list[float]]]
+
+
+def shipment_chains(
+    log: EventLog, run_id: int, at: Callable[[float | None], str | None], seqs: tuple[int, int] | None = None
+) -> tuple[list[dict], TrunkSums]:
+    """The ShipmentFootprints of the run's delivered orders (those whose footprint's log seq is
+    in ``seqs``, both ends in, when given: a slice for one worker) and their trunk legs' totals."""
+    where = "" if seqs is None else " AND seq BETWEEN ? AND ?"
     shipments: list[dict] = []
-    for order, data in db.execute(  # the chain alone: SQLite cuts it out of the footprint faster than Python parses it all
+    trunk: TrunkSums = {}
+    for order, data in log.db.execute(  # the chain alone: SQLite cuts it out of the footprint faster than Python parses it
         f"SELECT order_id, {json_field(K.TCES)} FROM events"
-        f" WHERE run_id = ? AND type = 'footprint_computed' AND {json_field(K.DELIVERED)} ORDER BY seq",
-        [run_id],
+        f" WHERE run_id = ? AND type = 'footprint_computed' AND {json_field(K.DELIVERED)}{where} ORDER BY seq",
+        [run_id, *(seqs or ())],
     ):
         sid = str(order)
         tces: list[dict] = []
         mass = 0.0
         for t in json.loads(data):
-            cid = t["category"]
             if t["part"] == "trunk":
-                if cid not in tocs:
-                    tocs[cid] = _Toc(
-                        cid,
-                        _MODES.get(cid, "Road"),
-                        diesel,
-                        f"supplier trunk leg by {cid.removeprefix('trunk-')}, diesel",
-                        base=cid,
-                    )
-                trunk = tocs[cid]
-                trunk.wtw += t["wtw"]
-                trunk.ttw += t["ttw"]
-                trunk.tkm += t["activity"]
+                wtw, ttw, tkm = trunk.setdefault(t["category"], ([], [], []))
+                wtw.append(t["wtw"])
+                ttw.append(t["ttw"])
+                tkm.append(t["activity"])
             else:
                 mass = t["mass_kg"]  # the parcel as shipped: goods and packaging
             tces.append(_tce(sid, len(tces), t, at))
         shipments.append({"shipmentId": sid, "mass": dec(mass), "volume": None, "tces": tces})
-    return Chains(shipments, list(tocs.values()), grid, run_id, run.scenario, scenario, at, list(hocs.values()))
+    return shipments, trunk
+
+
+def trunk_legs(log: EventLog, run_id: int) -> tuple[TrunkSums, int]:
+    """The delivered orders' trunk legs (what :func:`shipment_chains` gathers, read by SQLite
+    without building the shipments) and how many delivered orders there are."""
+    trunk: TrunkSums = {}
+    for category, wtw, ttw, tkm in log.db.execute(
+        "SELECT json_extract(t.value, '$.category'), json_extract(t.value, '$.wtw'), json_extract(t.value, '$.ttw'),"
+        " json_extract(t.value, '$.activity')"
+        f" FROM events f, json_each(f.data, '$.tces') t WHERE f.run_id = ? AND f.type = 'footprint_computed'"
+        f" AND {json_field(K.DELIVERED, 'f')} AND json_extract(t.value, '$.part') = 'trunk' ORDER BY f.seq",
+        [run_id],
+    ):
+        into = trunk.setdefault(category, ([], [], []))
+        into[0].append(wtw)
+        into[1].append(ttw)
+        into[2].append(tkm)
+    n = log.db.execute(
+        f"SELECT COUNT(*) FROM events WHERE run_id = ? AND type = 'footprint_computed' AND {json_field(K.DELIVERED)}", [run_id]
+    ).fetchone()[0]
+    return trunk, n
+
+
+def add_trunk(chains: Chains, *parts: TrunkSums) -> None:
+    """Add the trunk TOCs (diesel, the scenario's intensity) with the totals of the chains' parts."""
+    diesel = carrier("diesel")
+    legs: dict[str, tuple[list[float], list[float], list[float]]] = {}
+    for part in parts:
+        for cid, values in part.items():
+            into = legs.setdefault(cid, ([], [], []))
+            for mine, theirs in zip(into, values, strict=True):
+                mine.extend(theirs)
+    for cid in sorted(legs):
+        wtw, ttw, tkm = (math.fsum(v) for v in legs[cid])
+        mode = cid.removeprefix("trunk-")
+        chains.tocs.append(
+            _Toc(cid, _MODES.get(cid, "Road"), diesel, f"supplier trunk leg by {mode}, diesel", wtw, ttw, tkm, base=cid)
+        )
 
 
 def _tce(sid: str, i: int, t: dict, at) -> dict:
@@ -204,7 +261,7 @@ def _tce(sid: str, i: int, t: dict, at) -> dict:
     }
 
 
-def _hoc_record(h: _Toc, grid: float) -> dict:
+def hoc_record(h: _Toc, grid: float) -> dict:
     return {
         "hocId": h.toc_id,
         "description": h.description,
@@ -219,7 +276,7 @@ def _hoc_record(h: _Toc, grid: float) -> dict:
     }
 
 
-def _toc_record(t: _Toc, grid: float) -> dict:
+def toc_record(t: _Toc, grid: float) -> dict:
     fuel = t.carrier
     wtw_factor = grid if fuel.electric else fuel.ttw + (fuel.wtt or 0.0)
     return {
@@ -242,7 +299,7 @@ def _toc_record(t: _Toc, grid: float) -> dict:
     }
 
 
-def _product_footprint(shipment: dict, run_id: int, scenario_name: str, scenario: dict, at) -> dict:
+def product_footprint(shipment: dict, run_id: int, scenario_name: str, scenario: dict, at) -> dict:
     tkm = sum(Decimal(t["transportActivity"]) for t in shipment["tces"])
     wtw = sum(Decimal(t["co2eWTW"]) for t in shipment["tces"])
     days = int(scenario["simulation"]["days"]) + int(scenario["simulation"].get("drain_days", 0))

@@ -209,3 +209,20 @@ def test_the_files_are_the_compact_json_of_the_records_byte_for_byte(exported, t
     for pf in pact[:20]:
         sid = pf["extensions"][0]["data"]["shipmentId"]
         assert (apart / "pact" / f"{sid}.json").read_bytes() == (out / "pact" / f"{sid}.json").read_bytes()
+
+
+def test_the_files_do_not_depend_on_the_number_of_workers(exported, tmp_path):
+    """export_ileap slices the log over worker processes: three workers write exactly the files
+    one writes (the shipments in log order, the trunk totals summed exactly)."""
+    from sim.export.ileap import export_ileap
+
+    db, out, counts, _ = exported
+    with EventLog.open_existing(db) as log:
+        three = export_ileap(log, 1, tmp_path / "three", jobs=3)
+    assert three.shipments == counts["shipments"] and three.tces == counts["tces"]
+    for name in ("shipment-footprints.json", "tocs.json", "hocs.json"):
+        assert (tmp_path / "three" / name).read_bytes() == (out / name).read_bytes(), name
+    files = sorted(p.name for p in (out / "pact").iterdir())
+    assert files == sorted(p.name for p in (tmp_path / "three" / "pact").iterdir())
+    for f in files:
+        assert (tmp_path / "three" / "pact" / f).read_bytes() == (out / "pact" / f).read_bytes(), f
