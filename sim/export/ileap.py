@@ -91,8 +91,8 @@ def _slices(log: EventLog, run_id: int, jobs: int | None) -> list[tuple[int, int
         )
     ]
     n = jobs if jobs is not None else (min(4, os.cpu_count() or 1) if len(seqs) >= _PARALLEL_FROM else 1)
-    if log.path is None:
-        n = 1
+    if log.path is None or "fork" not in multiprocessing.get_all_start_methods():
+        n = 1  # a log in memory has no file for the workers; without fork (Windows) one process writes all
     n = max(1, min(n, len(seqs)))
     size = -(-len(seqs) // n) if seqs else 0
     return [(seqs[i], seqs[min(i + size, len(seqs)) - 1]) for i in range(0, len(seqs), size)] if seqs else []
