@@ -340,7 +340,7 @@ class Dispatcher:
             ctx.counters.routes += 1
             ctx.counters.on_road += 1
             if self.labeller is not None:
-                self.labeller.route_departed(plan.start)
+                self.labeller.route_departed(plan.start, [o for _, o in stops])
             ctx.env.process(drive(ctx, plan, self.travel_rng, self._returned))
         for o in orders:
             if o.id not in dispatched:

@@ -106,9 +106,13 @@ class Labeller:
         """The energy carrier of a vehicle type of the run."""
         return carrier(vehicle_carrier(self.stated.get(vehicle_type, "auto"), electric))
 
-    def route_departed(self, start: float) -> None:
-        """A round left: its day's last-mile categories stay open until it is back."""
+    def route_departed(self, start: float, orders: list[Order]) -> None:
+        """A round left: its day's last-mile categories stay open until it is back, and so do its
+        parcels' footprints (a parcel delivered on the way must not be finished by another
+        category closing before the round's own element is attached)."""
         self.out[_day(start)] += 1
+        for o in orders:
+            self.charged.setdefault(o.id, _Charge(o)).open += 1
 
     def route_returned(self, trace: RouteTrace, orders: list[Order], shares: dict[int, float], vehicle: VehicleType) -> None:
         """A round is back: its kg go to its TOC's day (pooled under ``toc_tonne_km``, its own
@@ -141,6 +145,7 @@ class Labeller:
             if not self.pool_tocs:
                 el.model = shares[o.id]
             self._attach(c, pool, el)
+            c.open -= 1  # the round is back: its element stands for it now
         self.out[day] -= 1
         self.settle()
 
