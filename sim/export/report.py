@@ -237,12 +237,17 @@ def _read_wave_map(db, rid: int, wave: int | None, source: object) -> _WaveMap |
     ):
         routes[route] = (vtype or "?", [], [0.0])
     # the stops as driven: each arrival at an order (failed attempts too), in log order
+    # materialised one table at a time: as one join the planner walked the run's events for each
+    # arrival (ORDER BY seq led it to the primary key), 2.5 minutes on a week
     for route, x, y in db.execute(
-        f"SELECT a.route_id, {json_field(K.X, 'o')}, {json_field(K.Y, 'o')} FROM events a"
-        " JOIN events o ON o.run_id = a.run_id AND o.order_id = a.order_id AND o.type = 'order_placed'"
-        " WHERE a.run_id = ? AND a.type = 'arrived' AND a.route_id IN"
-        " (SELECT route_id FROM events WHERE run_id = ? AND type = 'vehicle_departed' AND wave_id = ?) ORDER BY a.seq",
-        [rid, rid, wave_id],
+        "WITH r AS MATERIALIZED (SELECT route_id FROM events WHERE run_id = :run AND type = 'vehicle_departed'"
+        " AND wave_id = :wave),"
+        " a AS MATERIALIZED (SELECT seq, route_id, order_id FROM events WHERE run_id = :run AND type = 'arrived'"
+        " AND route_id IN (SELECT route_id FROM r)),"
+        f" o AS MATERIALIZED (SELECT order_id, {json_field(K.X)} AS x, {json_field(K.Y)} AS y FROM events"
+        " WHERE run_id = :run AND type = 'order_placed' AND order_id IN (SELECT order_id FROM a))"
+        " SELECT a.route_id, o.x, o.y FROM a JOIN o ON o.order_id = a.order_id ORDER BY a.seq",
+        {"run": rid, "wave": wave_id},
     ):
         routes[route][1].append((x, y))
     for route, km in db.execute(
