@@ -63,8 +63,10 @@ def last_mile_by_rule(log: EventLog, run_id: int) -> dict[int, dict[str, float]]
     ):
         rounds[route] = (vtype, t, json.loads(orders))
     sfd: dict[tuple[int, int], float] = {}
-    for order, data in db.execute("SELECT order_id, data FROM events WHERE run_id = ? AND type = 'footprint_computed'", [run_id]):
-        for t in json.loads(data).get("tces") or []:
+    for order, data in db.execute(  # the chain alone, cut out by SQLite (sim.analysis.ileap reads it so too)
+        f"SELECT order_id, {json_field(K.TCES)} FROM events WHERE run_id = ? AND type = 'footprint_computed'", [run_id]
+    ):
+        for t in json.loads(data or "[]"):
             if t["part"] == "last_mile":
                 sfd[(t["ref"], order)] = t["sfd_km"]
     # the arcs of each round as driven: who was on board, from the arrivals and the drops in log order

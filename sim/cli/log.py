@@ -12,7 +12,7 @@ from rich.table import Table
 
 from sim.cli.app import main
 from sim.cli.options import OBJECT_ID, RUN_DB, RUN_ID, RUN_OPTION, parse_minutes
-from sim.cli.output import as_json, breakdown_table, emit_rows, summary_table, warn_partial
+from sim.cli.output import as_json, breakdown_table, emit_rows, print_wide, summary_table, warn_partial
 
 
 @main.command("check")
@@ -213,12 +213,7 @@ def kpis_command(db: Path, run_id, json_out: bool, by: str | None, glec: bool, a
             }
             click.echo(json.dumps(doc))
         else:
-            # never narrower than the table can be: rich would cut off the columns that do not fit
-            console = Console(highlight=False)
-            table = breakdown_table(rows, all_row, f"run {run.run_id}: {run.scenario}, by {by}")
-            needed = console.measure(table, options=console.options.update_width(1000)).maximum
-            console.width = max(console.width, needed)
-            console.print(table)
+            print_wide(breakdown_table(rows, all_row, f"run {run.run_id}: {run.scenario}, by {by}"))
         return
     with EventLog.open_existing(db) as log:
         run = log.pick_run(run_id, source=db)
@@ -271,10 +266,7 @@ def _allocations(db: Path, run_id, json_out: bool) -> None:
             f"{100 * r.moved_share:.0f} %",
             style="bold" if r.group == "all" else None,
         )
-    console = Console(highlight=False)
-    needed = console.measure(table, options=console.options.update_width(1000)).maximum
-    console.width = max(console.width, needed)
-    console.print(table)
+    console = print_wide(table)
     console.print(
         "kg at the vehicles' factors, before the scope conversion; every rule shares the same kg (the 'all' row);"
         f" moved: parcels whose pooled figure is more than {100 * MOVED:.0f} % off eq. 5's"
@@ -339,10 +331,7 @@ def _glec(db: Path, run_id, json_out: bool) -> None:
         "",
         style="bold",
     )
-    console = Console(highlight=False)
-    needed = console.measure(table, options=console.options.update_width(1000)).maximum
-    console.width = max(console.width, needed)
-    console.print(table)
+    console = print_wide(table)
     console.print(
         f"per parcel: {fmt(rep.kg_co2e_wtw_per_parcel, '.3f')} kg CO2e well-to-wheel,"
         f" {fmt(rep.kg_co2e_ttw_per_parcel, '.3f')} tank-to-wheel (transport chain, packaging not included)"

@@ -113,6 +113,16 @@ def breakdown_table(rows, all_row, title: str) -> Table:
     return table
 
 
+def print_wide(table: Table) -> Console:
+    """Print ``table`` never narrower than it can be (rich would cut off the columns that do not
+    fit the terminal); the console, for what follows it."""
+    console = Console(highlight=False)
+    needed = console.measure(table, options=console.options.update_width(1000)).maximum
+    console.width = max(console.width, needed)
+    console.print(table)
+    return console
+
+
 def fmt(x: float) -> str:
     a = abs(x)
     return f"{x:,.0f}" if a >= 1000 else f"{x:.1f}" if a >= 100 else f"{x:.3f}"
